@@ -1,0 +1,22 @@
+"""symrecycle: derive, check and publish the mathematics of foundation-model recycling.
+
+The report's recurrences are solved in closed form (with every degenerate
+case), their limits taken by regime, their sensitivities and breakevens
+derived, and each result verified against exact iteration.
+"""
+
+from .models import QUANTITIES, Metric, Model, SequenceDef, get_model, models, register
+from .params import STANDARD, Parameter, n
+from .recurrence import ClosedForm, Recurrence
+from .results import Result
+
+__version__ = "0.1.0"
+
+__all__ = [
+    # models
+    "models", "get_model", "register", "Model", "SequenceDef", "Metric", "QUANTITIES",
+    # engine
+    "Recurrence", "ClosedForm", "Result",
+    # parameters
+    "Parameter", "STANDARD", "n",
+]

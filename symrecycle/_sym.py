@@ -1,0 +1,154 @@
+"""Small symbolic helpers shared by the engine (not public API)."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from .params import n as N
+
+
+def is_zero(expr) -> bool:
+    """Whether ``expr`` simplifies to exactly 0 (a proof, not a float test)."""
+    expr = sp.sympify(expr)
+    if expr == 0:
+        return True
+    for step in (
+        lambda e: sp.expand(sp.powsimp(sp.expand(e))),
+        lambda e: sp.cancel(sp.together(e)),
+        sp.simplify,
+    ):
+        expr = step(expr)
+        if expr == 0:
+            return True
+    return False
+
+
+def pieces(expr):
+    """The ``(expression, condition)`` pairs of a Piecewise, else one pair."""
+    if isinstance(expr, sp.Piecewise):
+        return tuple((e, c) for e, c in expr.args)
+    return ((expr, sp.true),)
+
+
+def exclusive_pieces(expr):
+    """Like :func:`pieces`, but each condition excludes the earlier ones."""
+    out, before = [], []
+    for e, c in pieces(expr):
+        cond = sp.And(c, *[sp.Not(b) for b in before])
+        out.append((e, cond))
+        before.append(c)
+    return tuple(out)
+
+
+def equalities(cond):
+    """The equalities that ``cond`` asserts (its ``Eq`` conjuncts)."""
+    cond = sp.sympify(cond)
+    return [a for a in sp.And.make_args(cond) if isinstance(a, sp.Eq)]
+
+
+def solve_equality(eq: sp.Eq, prefer=()):
+    """A substitution ``{symbol: value}`` that makes ``eq`` hold.
+
+    Solves for the first free symbol (those in ``prefer`` first) that gives a
+    unique solution.
+    """
+    free = sorted(eq.free_symbols, key=lambda s: (s != N, s not in prefer, s.name))
+    for s in free:
+        try:
+            sol = sp.solve(eq, s, dict=False)
+        except NotImplementedError:
+            continue
+        if len(sol) == 1:
+            return {s: sol[0]}
+    raise ValueError(f"cannot solve the condition {eq} for one parameter")
+
+
+def substitute_condition(expr, cond):
+    """``expr`` with the equalities of ``cond`` imposed, one after another."""
+    cond = sp.sympify(cond)
+    while True:
+        eqs = [e for e in equalities(cond) if e not in (sp.true, sp.false)]
+        if not eqs:
+            return expr
+        sub = solve_equality(eqs[0])
+        expr, cond = expr.subs(sub), cond.subs(sub)
+
+
+def relational(mu, op: str):
+    """``mu op 1`` with a positive denominator cleared, e.g. ``alpha < r``."""
+    num, den = sp.fraction(sp.together(mu))
+    if den.is_positive:
+        lhs, rhs = num, den
+    elif den.is_negative:
+        lhs, rhs = -num, -den
+    else:
+        lhs, rhs = mu, sp.Integer(1)
+    return {"<": sp.Lt, ">": sp.Gt, "=": sp.Eq}[op](lhs, rhs)
+
+
+def simplify_branch(expr):
+    """A readable form of one branch (SymPy ``simplify``, kept if shorter)."""
+    try:
+        s = sp.simplify(expr)
+    except (TypeError, ValueError, NotImplementedError):  # pragma: no cover
+        return expr
+    return s if sp.count_ops(s) <= sp.count_ops(expr) else expr
+
+
+def sample_points(cond, params, count=3):
+    """Up to ``count`` exact rational points of the domain where ``cond`` holds.
+
+    Equalities of ``cond`` are imposed by solving them; the other parameters
+    run over a few interior points of their domains.
+    """
+    import itertools as _it
+
+    cond = sp.sympify(cond)
+    subs = {}
+    c = cond
+    while True:
+        eqs = [e for e in equalities(c) if e not in (sp.true, sp.false)]
+        eqs = [e for e in eqs if e.free_symbols - {N}]
+        if not eqs:
+            break
+        try:
+            s = solve_equality(eqs[0], prefer=[p.symbol for p in params])
+        except ValueError:
+            return []
+        subs = {k: v.subs(s) for k, v in subs.items()}
+        subs.update(s)
+        c = c.subs(s)
+    free = [p for p in params if p.symbol not in subs]
+    grids = [p.interior_points() for p in free]
+    out = []
+    for combo in _it.product(*[g[::2] + g[1::2] for g in grids]):
+        point = {p.symbol: sp.Rational(v) for p, v in zip(free, combo)}
+        full = dict(point)
+        ok = True
+        for sym, expr in subs.items():
+            if sym == N:
+                continue
+            val = sp.nsimplify(expr.subs(point))
+            par = next((p for p in params if p.symbol == sym), None)
+            if par is None or not val.is_Rational or not par.contains(_frac(val)):
+                ok = False
+                break
+            full[sym] = val
+        if not ok:
+            continue
+        truth = cond.subs(full)
+        if truth.free_symbols - {N}:
+            continue
+        if truth.free_symbols:
+            truth = truth.subs(N, 3)
+        if truth is sp.true:
+            out.append(full)
+        if len(out) >= count:
+            break
+    return out
+
+
+def _frac(val):
+    from fractions import Fraction
+
+    return Fraction(int(val.p), int(val.q))

@@ -1,0 +1,302 @@
+r"""Limits n -> oo of exponential polynomials, by regime, and convergence rates.
+
+A branch of a derived sequence is written as an exponential polynomial
+
+.. math::
+
+    s_n = \sum_k p_k(n)\,\mu_k^n
+
+with ``p_k`` polynomials in n and nonnegative bases ``mu_k`` free of n. Its
+limit is decided base by base: a term with ``mu < 1`` vanishes, one with
+``mu = 1`` tends to ``p(n)``'s limit, one with ``mu > 1`` diverges with the sign
+of its leading coefficient. Each comparison of ``mu`` with 1 becomes a region
+of parameter space (``mu = alpha/r < 1`` reads ``alpha < r``), and the signs of
+coefficients are proved on the region (see :func:`sign_on`) or, where no proof
+is found, kept as a further case split. SymPy's ``limit`` cannot do this: it
+has no relational assumptions.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import sympy as sp
+
+from . import _sym
+from .params import n as N
+
+__all__ = ["decompose", "limit_by_regime", "iterations_to", "sign_on"]
+
+
+def _sum_terms(expr, n):
+    """``{mu: p(n)}`` for an expanded sum of products (no n in denominators)."""
+    groups: dict = {}
+    for term in sp.Add.make_args(sp.expand(expr)):
+        coeff, base = sp.Integer(1), sp.Integer(1)
+        for factor in sp.Mul.make_args(term):
+            b, e = factor.as_base_exp()
+            if not factor.has(n) or (b == n and e.is_Integer and e > 0):
+                coeff *= factor
+            elif not b.has(n) and e.is_polynomial(n) and sp.degree(e, n) == 1:
+                p, q = sp.Poly(sp.expand(e), n).all_coeffs()
+                base *= b**p
+                coeff *= b**q
+            else:
+                raise ValueError(f"{expr} is not an exponential polynomial in n (factor {factor})")
+        base = sp.powsimp(sp.cancel(base))
+        groups[base] = groups.get(base, 0) + coeff
+    return groups
+
+
+def decompose(expr, n=N) -> dict:
+    r"""``{mu: p(n)}`` with ``expr == sum(p(n) * mu**n)``.
+
+    Raises ``ValueError`` if ``expr`` is not an exponential polynomial in n
+    (a denominator may hold one term ``c * mu**n``, which is divided out).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, r = sp.symbols("alpha r", positive=True)
+    >>> decompose(r * (1 - (a / r)**n) / (r - a))
+    {1: -r/(alpha - r), alpha/r: r/(alpha - r)}
+    """
+    num, den = sp.fraction(sp.together(sp.powsimp(sp.sympify(expr))))
+    den_terms = _sum_terms(den, n)
+    if len(den_terms) != 1:
+        raise ValueError(f"{expr} is not an exponential polynomial in n (denominator {den})")
+    (mu_d, c_d), = den_terms.items()
+    if c_d.has(n):
+        raise ValueError(f"{expr} is not an exponential polynomial in n (denominator {den})")
+    out = {}
+    for base, c in _sum_terms(num, n).items():
+        c = sp.expand(c / c_d)
+        if not _sym.is_zero(c):
+            key = sp.powsimp(sp.cancel(base / mu_d))
+            out[key] = out.get(key, 0) + sp.factor(c) if c.has(n) is False else c
+    return {k: sp.simplify(v) for k, v in out.items() if not _sym.is_zero(v)}
+
+
+def _reparametrize(params, region_subs):
+    """Substitutions that turn interval domains into positive variables."""
+    subs, checks = dict(region_subs), []
+    for p in params:
+        s = p.symbol
+        if any(s in v.free_symbols for v in subs.values()) or s in subs:
+            continue
+        if p.upper is not None and p.lower is not None:
+            t = sp.Dummy("t", nonnegative=True)
+            lo, hi = sp.Rational(p.lower), sp.Rational(p.upper)
+            subs[s] = lo + (hi - lo) * t / (1 + t)  # covers [lo, hi)
+            if not p.upper_open:
+                checks.append({s: hi})
+    return subs, checks
+
+
+def _proved(expr, attr):
+    expr = sp.factor(sp.cancel(sp.together(expr)))
+    return bool(getattr(expr, attr))
+
+
+def sign_on(expr, params, region=()):
+    """The sign of ``expr`` proved on the domain and region, or None.
+
+    Returns ``1`` (positive), ``-1`` (negative), ``"nonneg"``, ``"nonpos"``
+    or ``None`` (not proved). ``region`` is a sequence of ``(mu, op)`` with
+    op in ``"<", ">"``: the regime conditions ``mu < 1`` or ``mu > 1``. The
+    proof substitutes ``mu = 1/(1+s)`` or ``mu = 1+s`` (s > 0) and maps
+    bounded parameters onto nonnegative variables, then asks SymPy whether
+    the factored rational function has a sign; the closed endpoints of
+    intervals are checked apart.
+    """
+    region_subs = {}
+    for mu, op in region:
+        s = sp.Dummy("s", positive=True)
+        target = 1 / (1 + s) if op == "<" else 1 + s
+        cands = [
+            sym for sym in sorted(mu.free_symbols, key=lambda x: x.name)
+            if sym not in region_subs
+        ]
+        for sym in cands:
+            sol = sp.solve(sp.Eq(mu.subs(region_subs), target), sym)
+            if len(sol) == 1:
+                region_subs = {k: v.subs(sym, sol[0]) for k, v in region_subs.items()}
+                region_subs[sym] = sol[0]
+                break
+        else:
+            return None
+    subs, checks = _reparametrize(params, region_subs)
+    base = sp.sympify(expr).subs(region_subs)
+    cases = [base.subs(subs)] + [base.subs(c).subs(subs) for c in checks]
+    for attr, answer in (
+        ("is_positive", 1), ("is_negative", -1),
+        ("is_nonnegative", "nonneg"), ("is_nonpositive", "nonpos"),
+    ):
+        if all(_proved(e, attr) for e in cases):
+            return answer
+    return None
+
+
+def _poly_limit(p, diverges, params, region, n):
+    """Alternatives ``[(value, cond)]`` for the limit of ``p(n) * mu**n``.
+
+    ``diverges``: ``mu > 1`` (any nonzero p diverges); otherwise ``mu = 1``.
+    """
+    poly = sp.Poly(sp.expand(p), n)
+    if poly.is_zero:
+        return [(sp.Integer(0), sp.true)]
+    if poly.degree() == 0 and not diverges:
+        return [(poly.as_expr(), sp.true)]
+    lc = poly.LC()
+    rest = poly.as_expr() - lc * n ** poly.degree()
+    sign = sign_on(lc, params, [(mu, op) for mu, op in region if op != "="])
+    if sign in (1, -1):
+        return [(sign * sp.oo, sp.true)]
+    out = []
+    if sign != "nonpos":
+        out.append((sp.oo, lc > 0))
+    if sign != "nonneg":
+        out.append((-sp.oo, lc < 0))
+    for value, cond in _poly_limit(rest, diverges, params, region, n):
+        out.append((value, sp.And(sp.Eq(lc, 0), cond)))
+    return out
+
+
+def _add(a, b):
+    if a.is_infinite and b.is_infinite and a != b:
+        raise NotImplementedError("diverging terms of opposite sign; dominance not decided")
+    if a.is_infinite:
+        return a
+    if b.is_infinite:
+        return b
+    return a + b
+
+
+def limit_by_regime(expr, params, n=N):
+    """``[(value, condition), ...]``: the limit n -> oo of ``expr`` by region.
+
+    Every branch of a Piecewise ``expr`` is decomposed with :func:`decompose`;
+    its bases are compared with 1. Cases whose condition contradicts the
+    branch are dropped; equal values are merged.
+    """
+    results = []
+    for branch, cond in _sym.exclusive_pieces(expr):
+        branch = _sym.substitute_condition(branch, cond)
+        terms = decompose(branch, n)
+        bases = [mu for mu in terms if mu != 1]
+        for ops in itertools.product("<=>", repeat=len(bases)):
+            region = list(zip(bases, ops))
+            full = sp.And(cond, *[_sym.relational(mu, op) for mu, op in region])
+            if _contradictory(full):
+                continue
+            alternatives = [(sp.Integer(0), full)]
+            parts = [(terms.get(sp.Integer(1), 0), "=")] + [(terms[mu], op) for mu, op in region]
+            for coeff, op in parts:
+                if op == "<":
+                    continue
+                term = _poly_limit(coeff, op == ">", params, region, n)
+                alternatives = [
+                    (_add(v1, v2), sp.And(c1, c2))
+                    for v1, c1 in alternatives for v2, c2 in term
+                ]
+            results.extend(
+                (_sym.substitute_condition(v, c), c)
+                for v, c in alternatives if not _contradictory(c)
+            )
+    return _merge(results)
+
+
+def _contradictory(cond) -> bool:
+    cond = sp.sympify(cond)
+    if cond is sp.false:
+        return True
+    try:
+        reduced = _sym.substitute_condition(cond, cond)
+    except ValueError:
+        return False
+    return sp.simplify(reduced) is sp.false
+
+
+def _merge(results):
+    merged: dict = {}
+    for value, cond in results:
+        merged.setdefault(value, []).append(cond)
+    out = []
+    for value, conds in merged.items():
+        cond = sp.Or(*conds)
+        try:
+            simpler = sp.simplify(cond)
+            if sp.count_ops(simpler) <= sp.count_ops(cond):
+                cond = simpler
+        except (TypeError, ValueError, NotImplementedError):  # pragma: no cover
+            pass
+        if cond is sp.false:
+            continue
+        out.append((_sym.simplify_branch(value) if value.is_finite else value, cond))
+    out.sort(key=lambda vc: vc[0].has(sp.oo, -sp.oo))
+    return out
+
+
+def iterations_to(expr, limit_cases, fraction, params, n=N):
+    r"""The real n* from which ``expr`` stays within ``1 - fraction`` of its limit.
+
+    Where the limit ``L`` is finite and nonzero and ``expr - L`` is a single
+    term ``c * mu**n`` with ``mu < 1``,
+
+    .. math::
+
+        |c|\,\mu^{n} = (1 - f)\,|L| \iff n^* = \frac{\log\big((1-f)|L|/|c|\big)}{\log \mu}.
+
+    Returns ``[(value, condition), ...]``; where ``c = 0`` the sequence sits at
+    its limit from the start (``n* = start``); where the limit is infinite
+    there is no such n (``oo``).
+    """
+    f = sp.nsimplify(fraction) if isinstance(fraction, float) else sp.sympify(fraction)
+    out = []
+    for L, cond in limit_cases:
+        if L.has(sp.oo, -sp.oo):
+            out.append((sp.oo, cond))
+            continue
+        for branch, bcond in _sym.exclusive_pieces(expr):
+            full = sp.And(cond, bcond)
+            if _contradictory(full):
+                continue
+            diff = _sym.substitute_condition(branch - L, full)
+            terms = decompose(diff, n)
+            if not terms:
+                out.append((sp.Integer(1), full))
+                continue
+            if len(terms) != 1:
+                raise NotImplementedError(
+                    f"{diff} has several terms; no closed form for the iterations"
+                )
+            (mu, c), = terms.items()
+            if c.has(n):
+                raise NotImplementedError(f"coefficient {c} depends on n")
+            region = [(mu, "<")]
+            size_c = _abs(c, params, region)
+            ratio = sp.factor(sp.simplify((1 - f) * _abs(L, params, region) / size_c))
+            nstar = sp.log(ratio) / sp.log(mu)
+            zero = _zero_condition(c, params, region)
+            out.append((nstar, sp.And(full, sp.Not(zero))))
+            out.append((sp.Integer(1), sp.And(full, zero)))
+    return _merge([(v, c) for v, c in out if not _contradictory(c)])
+
+
+def _abs(expr, params, region):
+    sign = sign_on(expr, params, region)
+    if sign in (1, "nonneg"):
+        return expr
+    if sign in (-1, "nonpos"):
+        return -expr
+    return sp.Abs(expr)
+
+
+def _zero_condition(expr, params, region):
+    """``expr == 0`` reduced to the factors of its numerator that can vanish."""
+    num = sp.factor(sp.numer(sp.together(expr)))
+    factors = [f for f in sp.Mul.make_args(num) if not f.is_number]
+    keep = [f for f in factors if sign_on(f, params, region) not in (1, -1)]
+    if not keep:
+        return sp.false
+    return sp.Or(*[sp.Eq(f, 0) for f in keep])

@@ -1,0 +1,189 @@
+r"""Sensitivities, elasticities and breakevens of derived quantities.
+
+The derivative of a Piecewise closed form is not the Piecewise of the
+branch derivatives: on a degenerate set such as ``r = alpha`` a change of
+``alpha`` leaves the set, so the derivative there is the limit of the generic
+branch's derivative as the set is approached,
+
+.. math::
+
+    \left.\frac{\partial Q}{\partial p}\right|_{p = p_0}
+    = \lim_{\varepsilon \to 0}
+      \frac{\partial Q_{\text{generic}}}{\partial p}(p_0 + \varepsilon).
+
+Breakevens solve ``Q = level`` branch by branch on the numerator of
+``Q - level``, factor by factor; a factor free of the parameter gives the
+condition under which every value is a solution (for example n = 1), and a
+factor such as ``u - u**n`` in an exponential base ``u`` is solved in ``u``.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from . import _sym, asymptotics
+from .params import n as N
+
+__all__ = ["derivative", "elasticity", "breakeven"]
+
+
+def _limit_onto(expr, eq, p):
+    """``expr`` on the set ``eq`` approached along the parameter ``p``."""
+    sol = sp.solve(eq, p)
+    if len(sol) != 1:
+        raise NotImplementedError(f"cannot approach {eq} along {p}")
+    eps = sp.Dummy("epsilon")
+    moved = sp.simplify(expr.subs(p, sol[0] + eps))
+    value = sp.limit(moved, eps, 0)
+    if value.has(sp.Limit) or value in (sp.nan, sp.zoo):
+        raise NotImplementedError(f"no limit of {expr} onto {eq}")
+    return _sym.simplify_branch(value)
+
+
+def derivative(expr, p):
+    """``d expr / d p`` for a Piecewise derived quantity (see module text)."""
+    branches = _sym.pieces(expr)
+    generic = branches[-1][0]
+    d_generic = sp.diff(generic, p)
+    out = []
+    for value, cond in branches:
+        if value.has(sp.oo, -sp.oo, sp.nan):
+            out.append((sp.nan, cond))
+            continue
+        eqs = [e for e in _sym.equalities(cond) if e.has(p)]
+        if not eqs:
+            out.append((_tidy(sp.diff(value, p)), cond))
+        elif generic.has(sp.oo, -sp.oo):
+            out.append((sp.nan, cond))
+        else:
+            target = d_generic
+            for eq in eqs[1:]:
+                target = target.subs(_sym.solve_equality(eq, prefer=[s for s in eq.free_symbols if s != p]))
+            target = _sym.substitute_condition(target, sp.And(*[e for e in _sym.equalities(cond) if not e.has(p)]))
+            out.append((_limit_onto(target, eqs[0], p), cond))
+    return _rebuild(out)
+
+
+def _tidy(expr):
+    """``(x/r)**n / x`` as ``x**(n-1) / r**n``: finite where x = 0."""
+    return _sym.simplify_branch(sp.powsimp(sp.expand_power_base(expr)))
+
+
+def elasticity(expr, p):
+    r"""``(p / Q) dQ/dp``, branch by branch (see :func:`derivative`)."""
+    d = derivative(expr, p)
+    out = []
+    for (dv, cond), (qv, _) in zip(_sym.pieces(d), _sym.pieces(expr)):
+        qv = _sym.substitute_condition(qv, cond) if _sym.equalities(cond) else qv
+        out.append((sp.nan if dv is sp.nan else _sym.simplify_branch(p * dv / qv), cond))
+    return _rebuild(out)
+
+
+def _rebuild(pairs):
+    if len(pairs) == 1 and pairs[0][1] is sp.true:
+        return pairs[0][0]
+    return sp.Piecewise(*pairs)
+
+
+def _solve_factor(f, p, n=N):
+    """Solutions of ``f = 0`` for ``p``.
+
+    A factor with exponential bases in ``p`` (``alpha**n``) is solved in the
+    base ``u`` as a whole (``u - u**n = 0``: u = 0 or u = 1), which
+    ``sympy.solve`` misses; otherwise ``sympy.solve``.
+    """
+    try:
+        terms = asymptotics.decompose(f, n)
+    except ValueError:
+        terms = {}
+    bases = [mu for mu in terms if mu.has(p)]
+    if len(bases) == 1:
+        (mu,) = bases
+        u = sp.Dummy("u", nonnegative=True)
+        back = sp.solve(sp.Eq(mu, u), p)
+        if len(back) == 1:
+            fu = sp.Add(*[
+                c.subs(p, back[0]) * (u if b == mu else b) ** n for b, c in terms.items()
+            ])
+            if not fu.has(p):
+                return [back[0].subs(u, s) for s in _roots_in_base(fu, u)]
+    try:
+        return sp.solve(f, p)
+    except NotImplementedError as exc:
+        raise NotImplementedError(f"cannot solve {f} = 0 for {p}") from exc
+
+
+def _roots_in_base(expr, u):
+    """Nonnegative roots of a sum of ``c * u**e`` with symbolic exponents e.
+
+    The smallest exponent ``k`` (``e - k >= 0`` provably for every term) is
+    factored out first: ``u - u**n = u * (1 - u**(n-1))``.
+    """
+    terms = [t.as_coeff_exponent(u) for t in sp.Add.make_args(sp.expand(expr))]
+    roots = []
+    for _, k in terms:
+        if all((e - k).is_nonnegative for _, e in terms):
+            if k.is_positive:
+                roots.append(sp.Integer(0))
+            rest = sp.Add(*[c * u ** (e - k) for c, e in terms])
+            break
+    else:
+        rest = expr
+    for g in sp.Mul.make_args(sp.factor(rest)):
+        g = g.as_base_exp()[0]
+        if g.has(u):
+            roots += sp.solve(g, u)
+    return list(dict.fromkeys(roots))
+
+
+def breakeven(expr, param, level=1, n=N):
+    """Where the quantity equals ``level``, solved for ``param`` on its domain.
+
+    Returns a list of ``(solution, condition)``; the solution ``sp.S.Reals``
+    stands for "every value of the parameter" (the condition says when).
+    """
+    p = param.symbol
+    out = []
+    for value, cond in _sym.exclusive_pieces(expr):
+        if value.has(sp.oo, -sp.oo):
+            continue
+        value = _sym.substitute_condition(value, cond)
+        num = sp.factor(sp.numer(sp.together(value - level)))
+        if num == 0:
+            out.append((sp.S.Reals, cond))
+            continue
+        factors = [f.as_base_exp()[0] for f in sp.Mul.make_args(num) if not f.is_number]
+        for f in factors:
+            if not f.has(p):
+                out.append((sp.S.Reals, sp.And(cond, sp.Eq(f, 0))))
+                continue
+            for s in _solve_factor(f, p, n):
+                s = _sym.simplify_branch(s)
+                if s.has(sp.zoo, sp.nan, sp.oo, -sp.oo, sp.I):
+                    continue
+                inside = _in_domain(s, param)
+                full = sp.And(cond.subs(p, s), inside)
+                check = _sym.substitute_condition(value.subs(p, s), full) - level
+                if full is sp.false or not _sym.is_zero(check):
+                    continue
+                out.append((s, full))
+    return [(s, c) for s, c in out if not _sym.substitute_condition(c, c) is sp.false]
+
+
+def _in_domain(s, param):
+    parts = []
+    if param.lower is not None:
+        parts.append(_cleared(s - sp.Rational(param.lower), param.lower_open))
+    if param.upper is not None:
+        parts.append(_cleared(sp.Rational(param.upper) - s, param.upper_open))
+    return sp.And(*parts)
+
+
+def _cleared(x, strict):
+    num, den = sp.fraction(sp.together(x))
+    if den.is_negative:
+        num = -num
+    elif not den.is_positive:
+        num = x
+    num = sp.expand(num)
+    return num > 0 if strict else num >= 0

@@ -1,0 +1,559 @@
+"""Models: recurrences plus metrics, and the registry of the report's models.
+
+A :class:`Model` is a list of first-order sequences, each an initial value and
+a next term written with indexed references (``A[n-1]``, ``C[n]``), and the
+metrics built from them (the benefit first). Nothing here states a closed
+form: :meth:`Model.closed_form` asks the solver of
+:mod:`symrecycle.recurrence`, and every later quantity is derived from it.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import sympy as sp
+
+from . import _sym, asymptotics, calculus
+from .params import STANDARD, Parameter
+from .params import n as N
+from .recurrence import Recurrence
+from .results import Result
+
+__all__ = ["Model", "SequenceDef", "Metric", "models", "get_model", "register", "QUANTITIES"]
+
+#: Quantities every model derives (command-line names).
+QUANTITIES = (
+    "closed-form", "benefit", "limit", "sensitivity", "elasticity", "breakeven", "iterations-to",
+)
+
+
+@dataclass(frozen=True)
+class SequenceDef:
+    """One sequence: ``X[start] = initial``, ``X[n] = next`` for n > start."""
+
+    name: str
+    initial: sp.Expr
+    next: sp.Expr
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A quantity built from the sequences at index n (``A[n]/C[n]``)."""
+
+    name: str
+    expr: sp.Expr
+    description: str = ""
+    latex: str = ""
+
+
+def seq(name: str) -> sp.IndexedBase:
+    """The indexed symbol of a sequence, for writing ``A[n-1]``."""
+    return sp.IndexedBase(name)
+
+
+@dataclass(frozen=True)
+class Model:
+    """A recycling model: parameters, sequences and metrics.
+
+    Examples
+    --------
+    >>> m = get_model("kickstarting")
+    >>> m.limit().expr
+    Piecewise((r/(-alpha + r), alpha < r), (oo, True))
+    """
+
+    name: str
+    description: str
+    parameters: tuple
+    sequences: tuple
+    metrics: tuple
+    adjusted: str = "A"
+    start: int = 1
+    _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self):
+        names = [s.name for s in self.sequences]
+        if self.adjusted not in names:
+            raise ValueError(f"model {self.name!r}: adjusted sequence {self.adjusted!r} not in {names}")
+        if not self.metrics:
+            raise ValueError(f"model {self.name!r}: at least one metric (the benefit) is needed")
+        known = {p.symbol for p in self.parameters} | {N}
+        for s in self.sequences:
+            for e in (s.initial, s.next):
+                extra = {x for x in e.free_symbols if not isinstance(x, sp.Indexed)} - known
+                extra = {x for x in extra if not isinstance(x, sp.IndexedBase) and x.name not in names}
+                if extra:
+                    raise ValueError(
+                        f"model {self.name!r}: sequence {s.name} uses unknown names "
+                        f"{sorted(map(str, extra))}"
+                    )
+
+    # -- names --------------------------------------------------------------------
+    @property
+    def symbols(self) -> dict:
+        """Parameter symbols by name, and ``"n"``."""
+        out = {p.name: p.symbol for p in self.parameters}
+        out["n"] = N
+        return out
+
+    def parameter(self, name: str) -> Parameter:
+        for p in self.parameters:
+            if p.name == name:
+                return p
+        known = ", ".join(p.name for p in self.parameters)
+        raise ValueError(f"model {self.name!r} has no parameter {name!r}; its parameters: {known}")
+
+    def metric(self, name: str | None = None) -> Metric:
+        if name is None:
+            return self.metrics[0]
+        for m in self.metrics:
+            if m.name == name:
+                return m
+        known = ", ".join(m.name for m in self.metrics)
+        raise ValueError(f"model {self.name!r} has no metric {name!r}; its metrics: {known}")
+
+    def __repr__(self):
+        params = ", ".join(f"{p.name} in {p.domain_text}" for p in self.parameters)
+        return f"Model({self.name!r}: {params}; metrics {[m.name for m in self.metrics]})"
+
+    def _repr_latex_(self):
+        lines = []
+        for s in self.sequences:
+            x = sp.Symbol(f"{s.name}_n")
+            lines.append(f"{sp.latex(x)} &= {sp.latex(_pretty(s.next))}")
+        lines += [f"{m.latex or m.name} &= {sp.latex(_pretty(m.expr))}" for m in self.metrics]
+        return "$$\\begin{aligned}" + r"\\".join(lines) + r"\end{aligned}$$"
+
+    def _cached(self, key, make):
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    # -- the engine -----------------------------------------------------------------
+    def recurrence(self, name: str) -> Recurrence:
+        """The recurrence of sequence ``name``, earlier sequences solved and substituted."""
+        return self._cached(("rec", name), lambda: self._make_recurrence(name))
+
+    def _make_recurrence(self, name):
+        order = [s.name for s in self.sequences]
+        sdef = self.sequences[order.index(name)]
+        prev = sp.Symbol(f"{name}_prev")
+        earlier = {s: self.solve(s).expr for s in order[: order.index(name)]}
+
+        def sub(e):
+            base = e.base.label.name
+            if base == name:
+                if sp.simplify(e.indices[0] - (N - 1)) != 0:
+                    raise ValueError(
+                        f"model {self.name!r}: {e} in the recurrence of {name}: only {name}[n-1] "
+                        "may appear (first order)"
+                    )
+                return prev
+            if base not in earlier:
+                raise ValueError(
+                    f"model {self.name!r}: {e} in the recurrence of {name} refers to a later "
+                    "or unknown sequence"
+                )
+            return earlier[base].subs(N, e.indices[0])
+
+        nxt = sdef.next.replace(lambda e: isinstance(e, sp.Indexed), sub)
+        nxt = sp.piecewise_fold(nxt)
+        if isinstance(nxt, sp.Piecewise):
+            raise NotImplementedError(
+                f"model {self.name!r}: the recurrence of {name} depends on a sequence with cases"
+            )
+        init = sdef.initial.replace(lambda e: isinstance(e, sp.Indexed), sub)
+        init = init.subs(N, self.start)
+        return Recurrence.from_next(nxt, prev, init, self.start, name)
+
+    def solve(self, name: str):
+        """The solver's :class:`~symrecycle.recurrence.ClosedForm` of sequence ``name``."""
+        return self._cached(("solve", name), lambda: self.recurrence(name).solve())
+
+    def _substitute_sequences(self, expr):
+        def sub(e):
+            return self.solve(e.base.label.name).expr.subs(N, e.indices[0])
+
+        expr = sp.piecewise_fold(expr.replace(lambda e: isinstance(e, sp.Indexed), sub))
+        pairs = [(_sym.simplify_branch(_sym.substitute_condition(v, c)), c) for v, c in _sym.pieces(expr)]
+        return pairs[0][0] if len(pairs) == 1 else sp.Piecewise(*pairs)
+
+    def _result(self, quantity, expr, label, certificate, verified, notes=(), **meta):
+        return Result(
+            model=self.name,
+            quantity=quantity,
+            expr=expr,
+            label=label,
+            conditions=tuple(p.condition for p in self.parameters) + (sp.Ge(N, self.start),),
+            verified=verified,
+            certificate=tuple(certificate),
+            notes=tuple(notes),
+            meta=meta,
+        )
+
+    def closed_form(self, sequence: str | None = None) -> Result:
+        """The closed form of a sequence (default: adjusted compute), with its certificate."""
+        name = sequence or self.adjusted
+        if name not in [s.name for s in self.sequences]:
+            raise ValueError(f"model {self.name!r} has no sequence {name!r}")
+
+        def make():
+            cf = self.solve(name)
+            cert = [str(c) for c in cf.certificate]
+            ok, lines = self._check_iteration(cf.expr, sp.IndexedBase(name)[N])
+            return self._result("closed-form", cf.expr, f"{name}_{{n}}", cert + lines, cf.verified and ok)
+
+        return self._cached(("closed_form", name), make)
+
+    def benefit(self, metric: str | None = None) -> Result:
+        """The metric (default: the benefit) at iteration n, from the closed forms."""
+        met = self.metric(metric)
+
+        def make():
+            expr = self._substitute_sequences(met.expr)
+            ok, lines = self._check_iteration(expr, met.expr)
+            cert_ok = all(self.solve(s.name).verified for s in self.sequences)
+            lines.insert(0, "closed forms of " + ", ".join(s.name for s in self.sequences) + " certified" if cert_ok else "closed forms NOT certified")
+            return self._result("benefit", expr, met.latex or met.name, lines, ok and cert_ok, metric=met.name)
+
+        return self._cached(("benefit", met.name), make)
+
+    def limit(self, metric: str | None = None) -> Result:
+        r"""The limit n -> oo of the metric, as a Piecewise by regime."""
+        met = self.metric(metric)
+
+        def make():
+            b = self.benefit(met.name)
+            cases = asymptotics.limit_by_regime(b.expr, self.parameters)
+            expr = _piecewise(cases)
+            ok, lines = self._check_limit(b.expr, cases)
+            lines.insert(0, "derived from the dominant base of each branch of the benefit")
+            return self._result(
+                "limit", expr, r"\lim_{n \to \infty} " + (met.latex or met.name), lines, ok and b.verified,
+                metric=met.name,
+            )
+
+        return self._cached(("limit", met.name), make)
+
+    def _quantity_expr(self, n, metric):
+        return self.limit(metric) if n is None else self.benefit(metric)
+
+    def sensitivity(self, param: str, n=None, metric: str | None = None) -> Result:
+        r"""``d Q / d param`` of the limit (``n=None``) or of the metric at n (``n=sr.n``)."""
+        p = self.parameter(param).symbol
+        met = self.metric(metric)
+
+        def make():
+            base = self._quantity_expr(n, met.name)
+            expr = calculus.derivative(base.expr, p)
+            if n is not None and n != N:
+                expr = expr.subs(N, n)
+            ok, lines = self._check_derivative(base.expr, expr, p, n)
+            lab = (met.latex or met.name) if n is not None else base.label
+            return self._result(
+                "sensitivity", expr, rf"\frac{{\partial}}{{\partial {sp.latex(p)}}} {lab}",
+                lines, ok and base.verified, metric=met.name, wrt=param,
+            )
+
+        return self._cached(("sens", param, n, met.name), make)
+
+    def elasticity(self, param: str, n=None, metric: str | None = None) -> Result:
+        r"""``(p/Q) dQ/dp`` of the limit or of the metric at n."""
+        p = self.parameter(param).symbol
+        met = self.metric(metric)
+
+        def make():
+            base = self._quantity_expr(n, met.name)
+            expr = calculus.elasticity(base.expr, p)
+            if n is not None and n != N:
+                expr = expr.subs(N, n)
+            sens = calculus.derivative(base.expr, p)
+            ok, lines = self._check_derivative(base.expr, sens, p, n)
+            lab = (met.latex or met.name) if n is not None else base.label
+            return self._result(
+                "elasticity", expr,
+                rf"\varepsilon_{{{sp.latex(p)}}}\left[{lab}\right]", lines, ok and base.verified,
+                metric=met.name, wrt=param,
+            )
+
+        return self._cached(("elast", param, n, met.name), make)
+
+    def breakeven(self, param: str, level=1, of: str = "benefit", metric: str | None = None) -> Result:
+        """Values of ``param`` where the metric at n (``of="benefit"``) or its limit equals ``level``."""
+        par = self.parameter(param)
+        met = self.metric(metric)
+        if of not in ("benefit", "limit"):
+            raise ValueError(f"of: got {of!r}, expected 'benefit' or 'limit'")
+
+        def make():
+            base = self.benefit(met.name) if of == "benefit" else self.limit(met.name)
+            sols = calculus.breakeven(base.expr, par, level)
+            points = [(s, c) for s, c in sols if s is not sp.S.Reals]
+            every = [c for s, c in sols if s is sp.S.Reals]
+            expr = _piecewise(points + [(sp.nan, sp.true)]) if points else sp.nan
+            notes = []
+            if points:
+                dep = any(s.has(N) for s, _ in points)
+                notes.append(
+                    "the breakeven depends on n" if dep else "the breakeven does not depend on n"
+                )
+            at_start = base.expr.subs(N, self.start) if of == "benefit" else None
+            if at_start is not None and _sym.is_zero(sp.piecewise_fold(at_start) - level):
+                every.insert(0, sp.Eq(N, self.start))
+            notes += [f"every value of {param} is a solution where {sp.sstr(c)}" for c in every]
+            notes.append("nan: no solution on the domain " + par.domain_text)
+            lines = [f"{param} = {sp.sstr(s)} substituted back gives {level} exactly" for s, _ in points]
+            return self._result(
+                "breakeven", expr, f"{sp.latex(par.symbol)}^{{*}}", lines, bool(points) and base.verified,
+                notes, metric=met.name, wrt=param, level=level, of=of,
+            )
+
+        return self._cached(("breakeven", param, level, of, met.name), make)
+
+    def iterations_to(self, fraction=0.99, metric: str | None = None) -> Result:
+        r"""The real n* from which the metric stays within ``1 - fraction`` of its limit."""
+        f = Fraction(str(fraction)) if isinstance(fraction, float) else Fraction(fraction)
+        if not 0 < f < 1:
+            raise ValueError(f"fraction: got {fraction!r}, expected a number in (0, 1)")
+        met = self.metric(metric)
+
+        def make():
+            b, lim = self.benefit(met.name), self.limit(met.name)
+            cases = asymptotics.iterations_to(
+                b.expr, asymptotics.limit_by_regime(b.expr, self.parameters), sp.Rational(f),
+                self.parameters,
+            )
+            expr = _piecewise(cases)
+            ok, lines = self._check_iterations(b.expr, lim.expr, cases, sp.Rational(f))
+            return self._result(
+                "iterations-to", expr, rf"n^{{*}}_{{{sp.latex(sp.Rational(f))}}}", lines,
+                ok and lim.verified,
+                ("|B_n - L| <= (1 - fraction)|L| for n >= n* when the approach is monotone; "
+                 "the first integer iteration is ceiling(n*)",),
+                metric=met.name, fraction=float(f),
+            )
+
+        return self._cached(("iter", f, met.name), make)
+
+    def derive(self, quantity: str, wrt: str | None = None, n=None, fraction=0.99, level=1,
+               metric: str | None = None) -> Result:
+        """Any derived quantity by its command-line name (see :data:`QUANTITIES`)."""
+        q = quantity.replace("_", "-")
+        if q in ("sensitivity", "elasticity", "breakeven") and wrt is None:
+            raise ValueError(f"quantity {quantity!r} needs a parameter (wrt)")
+        if q == "closed-form":
+            return self.closed_form()
+        if q == "benefit":
+            return self.benefit(metric)
+        if q == "limit":
+            return self.limit(metric)
+        if q == "sensitivity":
+            return self.sensitivity(wrt, n=n, metric=metric)
+        if q == "elasticity":
+            return self.elasticity(wrt, n=n, metric=metric)
+        if q == "breakeven":
+            return self.breakeven(wrt, level=level, metric=metric)
+        if q == "iterations-to":
+            return self.iterations_to(fraction, metric=metric)
+        raise ValueError(f"unknown quantity {quantity!r}; known: {', '.join(QUANTITIES)}")
+
+    # -- exact iteration and checks --------------------------------------------------
+    def iterate_exact(self, values: dict, count: int) -> dict:
+        """``{name: [X_start, ..., X_{start+count-1}]}`` in exact arithmetic."""
+        vals = {self.parameter(k).symbol if isinstance(k, str) else k: _exact(v) for k, v in values.items()}
+        out = {s.name: [] for s in self.sequences}
+        for k in range(self.start, self.start + count):
+            for s in self.sequences:
+                if k == self.start:
+                    e = s.initial
+                else:
+                    e = s.next
+                e = e.subs(vals).subs(N, k)
+
+                def ref(x, k=k):
+                    idx = int(x.indices[0].subs(N, k)) - self.start
+                    return out[x.base.label.name][idx]
+
+                out[s.name].append(sp.nsimplify(e.replace(lambda x: isinstance(x, sp.Indexed), ref)))
+        return out
+
+    def _metric_exact(self, metric_expr, values, k):
+        seqs = self.iterate_exact(values, k - self.start + 1)
+        vals = {self.parameter(a).symbol if isinstance(a, str) else a: _exact(v) for a, v in values.items()}
+        e = metric_expr.subs(vals).subs(N, k)
+        return sp.nsimplify(e.replace(
+            lambda x: isinstance(x, sp.Indexed),
+            lambda x: seqs[x.base.label.name][int(x.indices[0]) - self.start],
+        ))
+
+    def _points(self, expr, count=2):
+        pts = []
+        for _, cond in _sym.exclusive_pieces(expr):
+            pts += _sym.sample_points(cond, self.parameters, count)
+        return pts
+
+    def _check_iteration(self, expr, metric_expr):
+        pts = self._points(expr)
+        ks = [self.start, self.start + 1, self.start + 4]
+        for pt in pts:
+            for k in ks:
+                want = self._metric_exact(metric_expr, pt, k)
+                got = sp.nsimplify(expr.subs(pt).subs(N, k))
+                if sp.simplify(got - want) != 0:
+                    return False, [f"exact iteration differs at {pt}, n={k}: {got} != {want}"]
+        return bool(pts), [f"equals exact Rational iteration at n = {ks} on {len(pts)} points, one per branch or more"]
+
+    def _check_limit(self, bexpr, cases):
+        import mpmath
+
+        lines, ok = [], True
+        for value, cond in cases:
+            pts = _sym.sample_points(cond, self.parameters, 2)
+            for pt in pts:
+                f = sp.lambdify(N, bexpr.subs(pt), "mpmath")
+                with mpmath.workdps(60):
+                    b1, b2 = f(mpmath.mpf(4000)), f(mpmath.mpf(8000))
+                    v = value.subs(pt)
+                    if v is sp.oo:
+                        good = b2 > b1 and b2 > 1e3
+                    elif v is -sp.oo:
+                        good = b2 < b1 and b2 < -1e3
+                    else:
+                        v = mpmath.mpf(sp.Rational(v).p) / sp.Rational(v).q if v.is_Rational else mpmath.mpf(str(sp.N(v, 70)))
+                        good = abs(b2 - v) <= 1e-6 * max(1, abs(v)) and abs(b2 - v) <= abs(b1 - v) + 1e-50
+                ok &= bool(good)
+                if not good:
+                    lines.append(f"limit check FAILED at {pt}: value {value}")
+        lines.append(f"checked against the metric at n = 4000 and 8000 (60 digits) in each of {len(cases)} regions")
+        return ok, lines
+
+    def _check_derivative(self, qexpr, dexpr, p, n):
+        import mpmath
+
+        ok, count = True, 0
+        for pt in self._points(qexpr, 2):
+            if p not in pt:
+                continue
+            nval = 5 if n is None or n == N else n
+            q = qexpr.subs({k: v for k, v in pt.items() if k != p}).subs(N, nval)
+            d = dexpr.subs(pt).subs(N, nval)
+            if d is sp.nan or q.subs(p, pt[p]).has(sp.oo):
+                continue
+            f = sp.lambdify(p, q, "mpmath")
+            with mpmath.workdps(150):
+                x0 = mpmath.mpf(pt[p].p) / pt[p].q
+                par = self.parameter(p.name)
+                h = mpmath.mpf(10) ** -40
+                if par.lower is not None and x0 - h < par.lower:
+                    fd = (f(x0 + h) - f(x0)) / h
+                elif par.upper is not None and x0 + h > par.upper:
+                    fd = (f(x0) - f(x0 - h)) / h
+                else:
+                    fd = (f(x0 + h) - f(x0 - h)) / (2 * h)
+                dv = mpmath.mpf(str(sp.N(d, 60)))
+                good = abs(fd - dv) <= mpmath.mpf(10) ** -15 * max(1, abs(dv))
+            ok &= bool(good)
+            count += 1
+        return ok and count > 0, [f"equals a 150-digit finite difference at {count} points (n = 5 where n is free)"]
+
+    def _check_iterations(self, bexpr, lexpr, cases, f):
+        import mpmath
+
+        count, ok = 0, True
+        for value, cond in cases:
+            if value.has(sp.oo) or value == 1:
+                continue
+            for pt in _sym.sample_points(cond, self.parameters, 2):
+                nstar = sp.N(value.subs(pt), 50)
+                with mpmath.workdps(50):
+                    b = sp.lambdify(N, bexpr.subs(pt), "mpmath")(mpmath.mpf(str(nstar)))
+                    lim = mpmath.mpf(str(sp.N(lexpr.subs(pt), 50)))
+                    dist = abs(b - lim) / abs(lim)
+                    good = abs(dist - (1 - mpmath.mpf(f.p) / f.q)) < mpmath.mpf(10) ** -30
+                ok &= bool(good)
+                count += 1
+        return ok and count > 0, [f"at n = n* the distance to the limit is (1 - fraction) of it, at {count} points"]
+
+
+def _exact(v):
+    if isinstance(v, float):
+        return sp.Rational(Fraction(v))
+    return sp.sympify(v) if not isinstance(v, sp.Basic) else v
+
+
+def _piecewise(cases):
+    cases = list(cases)
+    if len(cases) == 1:
+        return cases[0][0]
+    return sp.Piecewise(*cases[:-1], (cases[-1][0], sp.true))
+
+
+def _pretty(expr):
+    return expr.replace(
+        lambda e: isinstance(e, sp.Indexed),
+        lambda e: sp.Symbol(f"{e.base.label.name}_{{{sp.latex(e.indices[0])}}}"),
+    )
+
+
+# -- the report's models -------------------------------------------------------------------
+A, C, P = seq("A"), seq("C"), seq("P")
+_s = {k: p.symbol for k, p in STANDARD.items()}
+
+
+def kickstarting() -> Model:
+    """Kickstarting: ``C_n = r C_{n-1}``, ``A_n = C_n + alpha A_{n-1}``, benefit ``A_n/C_n``."""
+    p = STANDARD
+    return Model(
+        name="kickstarting",
+        description="recycling by kickstarting: each run learns from the previous model",
+        parameters=(p["r"], p["alpha"], p["C1"]),
+        sequences=(
+            SequenceDef("C", _s["C1"], _s["r"] * C[N - 1], "real compute"),
+            SequenceDef("A", C[1], C[N] + _s["alpha"] * A[N - 1], "adjusted compute"),
+        ),
+        metrics=(Metric("benefit", A[N] / C[N], "adjusted over real compute", "B_{n}"),),
+    )
+
+
+def augmentation() -> Model:
+    """Model augmentation: ``P_n = g P_{n-1}``, ``A_n = beta P_n C_n + A_{n-1}``."""
+    p = STANDARD
+    return Model(
+        name="augmentation",
+        description="recycling by model augmentation: the old weights are trained on",
+        parameters=(p["r"], p["g"], p["beta"], p["C1"]),
+        sequences=(
+            SequenceDef("C", _s["C1"], _s["r"] * C[N - 1], "real compute"),
+            SequenceDef("P", sp.Integer(1), _s["g"] * P[N - 1], "algorithmic efficiency"),
+            SequenceDef("A", C[1], _s["beta"] * P[N] * C[N] + A[N - 1], "adjusted compute"),
+        ),
+        metrics=(
+            Metric("benefit", A[N] / (P[N] * C[N]), "adjusted over effective compute", "B_{n}"),
+            Metric("real", A[N] / C[N], "adjusted over real compute", r"A_{n}/C_{n}"),
+        ),
+    )
+
+
+_REGISTRY = {"kickstarting": kickstarting, "augmentation": augmentation}
+
+
+def register(name: str, factory) -> None:
+    """Add a model factory to the registry under ``name``."""
+    _REGISTRY[name] = factory
+    get_model.cache_clear()
+
+
+def models() -> list:
+    """The names of the known models, sorted."""
+    return sorted(_REGISTRY)
+
+
+@functools.lru_cache(maxsize=None)
+def get_model(name: str) -> Model:
+    """The model called ``name``; ``ValueError`` listing the known ones otherwise."""
+    if not isinstance(name, str) or name not in _REGISTRY:
+        raise ValueError(f"unknown model {name!r}; known models: {', '.join(models())}")
+    return _REGISTRY[name]()

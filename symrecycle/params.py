@@ -1,0 +1,166 @@
+"""Parameters: symbols, domains, names, descriptions.
+
+A :class:`Parameter` couples a SymPy symbol with the interval it lives on.
+SymPy assumptions can say "positive" or "nonnegative" but not "at most 1", so
+the interval is kept here and is what validation and the sign proofs of
+:mod:`symrecycle.asymptotics` use.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import sympy as sp
+
+__all__ = ["Parameter", "n", "STANDARD", "parameter"]
+
+#: The iteration index: a positive integer.
+n = sp.Symbol("n", integer=True, positive=True)
+
+
+def _assumptions(lower, lower_open):
+    if lower is None:
+        return {"real": True}
+    if lower > 0 or (lower == 0 and lower_open):
+        return {"positive": True}
+    if lower >= 0:
+        return {"nonnegative": True}
+    return {"real": True}
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A model parameter with an interval domain.
+
+    Parameters
+    ----------
+    name : str
+        The name users type (``"alpha"``).
+    lower, upper : int, Fraction or None
+        Bounds of the domain; ``None`` is unbounded.
+    lower_open, upper_open : bool
+        Whether the bound itself is excluded.
+    description : str
+        One line saying what the parameter means.
+
+    Examples
+    --------
+    >>> p = Parameter("alpha", 0, 1, description="re-use efficiency")
+    >>> p.domain_text
+    '[0, 1]'
+    >>> p.validate(0.5)
+    0.5
+    """
+
+    name: str
+    lower: object = None
+    upper: object = None
+    lower_open: bool = False
+    upper_open: bool = False
+    description: str = ""
+    symbol: sp.Symbol = field(default=None, compare=False)
+
+    def __post_init__(self):
+        if not self.name.isidentifier():
+            raise ValueError(f"parameter name {self.name!r} is not an identifier")
+        for bound in (self.lower, self.upper):
+            if bound is not None and not isinstance(bound, (int, Fraction)):
+                raise ValueError(
+                    f"parameter {self.name!r}: bound {bound!r} must be an int or Fraction"
+                )
+        if self.lower is not None and self.upper is not None and self.lower > self.upper:
+            raise ValueError(
+                f"parameter {self.name!r}: lower bound {self.lower} exceeds upper {self.upper}"
+            )
+        if self.symbol is None:
+            sym = sp.Symbol(self.name, **_assumptions(self.lower, self.lower_open))
+            object.__setattr__(self, "symbol", sym)
+
+    @property
+    def domain_text(self) -> str:
+        """The domain as interval text, e.g. ``'(0, oo)'``."""
+        lo = "-oo" if self.lower is None else str(self.lower)
+        hi = "oo" if self.upper is None else str(self.upper)
+        left = "(" if self.lower is None or self.lower_open else "["
+        right = ")" if self.upper is None or self.upper_open else "]"
+        return f"{left}{lo}, {hi}{right}"
+
+    @property
+    def condition(self) -> sp.Basic:
+        """The domain as a SymPy boolean in the parameter's symbol."""
+        s = self.symbol
+        parts = []
+        if self.lower is not None:
+            lo = sp.Rational(self.lower)
+            parts.append(s > lo if self.lower_open else s >= lo)
+        if self.upper is not None:
+            hi = sp.Rational(self.upper)
+            parts.append(s < hi if self.upper_open else s <= hi)
+        return sp.And(*parts) if parts else sp.true
+
+    def contains(self, value) -> bool:
+        """Whether a real number lies in the domain (exactly, for floats)."""
+        x = Fraction(value)
+        if self.lower is not None:
+            if x < self.lower or (self.lower_open and x == self.lower):
+                return False
+        if self.upper is not None:
+            if x > self.upper or (self.upper_open and x == self.upper):
+                return False
+        return True
+
+    def validate(self, value):
+        """Return ``value`` if it is a real number in the domain, else raise.
+
+        Raises
+        ------
+        ValueError
+            naming the parameter, the value received and the domain.
+        """
+        if isinstance(value, bool) or not isinstance(value, (numbers.Real, sp.Rational)):
+            raise ValueError(
+                f"parameter {self.name!r}: got {value!r}, expected a real number in "
+                f"{self.domain_text}"
+            )
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(
+                f"parameter {self.name!r}: got {value!r}, expected a finite number in "
+                f"{self.domain_text}"
+            )
+        if not self.contains(value):
+            raise ValueError(
+                f"parameter {self.name!r}: got {value!r}, outside its domain {self.domain_text}"
+            )
+        return value
+
+    def interior_points(self):
+        """A few exact rational points of the domain, used for checks."""
+        lo = Fraction(self.lower) if self.lower is not None else Fraction(-5)
+        hi = Fraction(self.upper) if self.upper is not None else lo + 12
+        pts = [lo + (hi - lo) * Fraction(k, 7) for k in range(1, 7)]
+        return [p for p in pts if self.contains(p)]
+
+
+def parameter(name: str) -> Parameter:
+    """The standard parameter of that name (see :data:`STANDARD`)."""
+    try:
+        return STANDARD[name]
+    except KeyError:
+        known = ", ".join(sorted(STANDARD))
+        raise ValueError(f"unknown parameter {name!r}; known: {known}") from None
+
+
+#: The report's parameters and their domains.
+STANDARD = {
+    p.name: p
+    for p in (
+        Parameter("alpha", 0, 1, description="re-use efficiency of the previous model"),
+        Parameter("r", 0, None, lower_open=True, description="growth of real compute per iteration"),
+        Parameter("g", 0, None, lower_open=True, description="growth of algorithmic efficiency per iteration"),
+        Parameter("beta", 0, 1, description="fraction of new algorithmic progress that augmentation uses"),
+        Parameter("C1", 0, None, lower_open=True, description="real compute of the first training run"),
+    )
+}

@@ -1,0 +1,257 @@
+r"""First-order linear recurrences with exponential forcing, and their solver.
+
+A :class:`Recurrence` is
+
+.. math::
+
+    x_n = a\,x_{n-1} + \sum_i c_i \lambda_i^n \quad (n > n_0), \qquad
+    x_{n_0} = x_0,
+
+with ``a``, ``c_i`` and ``lambda_i`` symbolic expressions in parameters.
+:meth:`Recurrence.solve` unrolls it exactly,
+
+.. math::
+
+    x_n = a^{n-n_0} x_0 + \sum_i c_i \sum_{k=n_0+1}^{n} a^{n-k}\lambda_i^k,
+
+and sums each geometric series with its degenerate case ``lambda_i = a``
+(where the sum is ``(n - n_0) a^n``) kept as its own Piecewise branch. Each
+branch is then certified: the recurrence residual and the initial condition,
+with the branch substituted and the branch's condition imposed, simplify to 0.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import sympy as sp
+
+from . import _sym
+from .params import n as N
+
+__all__ = ["Recurrence", "ClosedForm", "BranchCertificate", "decompose_forcing"]
+
+
+@dataclass(frozen=True)
+class BranchCertificate:
+    """The check of one branch: residuals that must simplify to 0."""
+
+    condition: sp.Basic
+    residual: sp.Expr
+    initial_residual: sp.Expr
+
+    @property
+    def ok(self) -> bool:
+        return self.residual == 0 and self.initial_residual == 0
+
+    def __str__(self):
+        status = "ok" if self.ok else "FAILED"
+        return (
+            f"branch [{self.condition}]: recurrence residual = {self.residual}, "
+            f"initial residual = {self.initial_residual} ({status})"
+        )
+
+
+@dataclass(frozen=True)
+class ClosedForm:
+    """A solved recurrence: the Piecewise closed form and its certificate."""
+
+    recurrence: Recurrence
+    expr: sp.Expr
+    certificate: tuple[BranchCertificate, ...]
+
+    @property
+    def verified(self) -> bool:
+        return bool(self.certificate) and all(c.ok for c in self.certificate)
+
+
+def decompose_forcing(expr, n=N):
+    r"""Write ``expr`` as :math:`\sum_i c_i \lambda_i^n` with ``c_i, lambda_i`` free of n.
+
+    Returns a tuple of ``(c, lambda)`` pairs, one per distinct base.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> r, C1 = sp.symbols("r C1", positive=True)
+    >>> decompose_forcing(C1 * r**(n - 1))
+    ((C1/r, r),)
+    """
+    expr = sp.expand(sp.powsimp(sp.expand(sp.sympify(expr))))
+    groups: dict = {}
+    for term in sp.Add.make_args(expr):
+        coeff, base = sp.Integer(1), sp.Integer(1)
+        for factor in sp.Mul.make_args(term):
+            if not factor.has(n):
+                coeff *= factor
+                continue
+            b, e = factor.as_base_exp()
+            if b.has(n):
+                raise ValueError(
+                    f"forcing term {term} is not of the form c*lambda**n: "
+                    f"the factor {factor} has n in its base"
+                )
+            poly = sp.Poly(sp.expand(e), n) if e.is_polynomial(n) else None
+            if poly is None or poly.degree() != 1:
+                raise ValueError(
+                    f"forcing term {term} is not of the form c*lambda**n: "
+                    f"the exponent {e} is not linear in n"
+                )
+            p, q = poly.all_coeffs()
+            base *= b**p
+            coeff *= b**q
+        base = sp.powsimp(sp.simplify(base))
+        groups[base] = groups.get(base, 0) + coeff
+    return tuple(
+        (sp.factor(c), lam) for lam, c in groups.items() if sp.simplify(c) != 0
+    )
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    r"""``x_n = a*x_{n-1} + sum_i c_i*lambda_i**n`` for ``n > start``, ``x_start = initial``.
+
+    Parameters
+    ----------
+    a : sympy expression
+        The multiplier of the previous term; free of n.
+    forcing : tuple of (c, lambda) pairs
+        The forcing :math:`f(n) = \sum_i c_i \lambda_i^n`; free of n.
+    initial : sympy expression
+        ``x_start``.
+    start : int
+        The first index ``n_0``.
+    name : str
+        The sequence's name, for display.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, r, C1 = sp.symbols("alpha r C1", positive=True)
+    >>> rec = Recurrence(a, ((C1 / r, r),), C1, 1, "A")
+    >>> rec.term(3, {a: 1, r: 2, C1: 1})
+    7
+    """
+
+    a: sp.Expr
+    forcing: tuple = ()
+    initial: sp.Expr = sp.Integer(1)
+    start: int = 1
+    name: str = "x"
+    n: sp.Symbol = field(default=N, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "a", sp.sympify(self.a))
+        object.__setattr__(self, "initial", sp.sympify(self.initial))
+        forcing = tuple((sp.sympify(c), sp.sympify(lam)) for c, lam in self.forcing)
+        object.__setattr__(self, "forcing", forcing)
+        if not isinstance(self.start, int) or isinstance(self.start, bool):
+            raise ValueError(f"start: got {self.start!r}, expected an int")
+        for what, e in [("a", self.a), ("initial", self.initial)] + [
+            (f"forcing term {i}", x) for i, pair in enumerate(forcing) for x in pair
+        ]:
+            if e.has(self.n):
+                raise ValueError(f"{what}: got {e}, expected an expression free of n")
+
+    @classmethod
+    def from_next(cls, next_expr, previous, initial, start=1, name="x", n=N):
+        """Build from a right-hand side ``next_expr`` linear in the symbol ``previous``.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> a, r, C1, prev = sp.symbols("alpha r C1 prev", positive=True)
+        >>> Recurrence.from_next(C1*r**(n-1) + a*prev, prev, C1, name="A").forcing
+        ((C1/r, r),)
+        """
+        next_expr = sp.expand(sp.sympify(next_expr))
+        if not next_expr.is_polynomial(previous) or sp.degree(next_expr, previous) > 1:
+            raise ValueError(
+                f"recurrence for {name}: {next_expr} is not linear in the previous term"
+            )
+        a = next_expr.coeff(previous, 1)
+        if a.has(n):
+            raise ValueError(
+                f"recurrence for {name}: the coefficient {a} of the previous term depends "
+                "on n; only constant coefficients have a closed form here"
+            )
+        rest = next_expr.coeff(previous, 0)
+        return cls(a, decompose_forcing(rest, n), initial, start, name, n)
+
+    @property
+    def forcing_expr(self):
+        return sp.Add(*[c * lam**self.n for c, lam in self.forcing])
+
+    @property
+    def free_symbols(self):
+        syms = self.a.free_symbols | self.initial.free_symbols
+        for c, lam in self.forcing:
+            syms |= c.free_symbols | lam.free_symbols
+        return syms
+
+    def residual(self, x):
+        """``x(n) - a*x(n-1) - f(n)`` for a candidate closed form ``x``."""
+        return x - self.a * x.subs(self.n, self.n - 1) - self.forcing_expr
+
+    def term(self, k: int, values: dict):
+        """``x_k`` by exact iteration at parameter ``values`` ({symbol: number})."""
+        vals = {s: sp.nsimplify(v) if isinstance(v, float) else v for s, v in values.items()}
+        a = self.a.subs(vals)
+        forcing = [(c.subs(vals), lam.subs(vals)) for c, lam in self.forcing]
+        x = self.initial.subs(vals)
+        for j in range(self.start + 1, k + 1):
+            x = a * x + sum(c * lam**j for c, lam in forcing)
+        return sp.nsimplify(x) if isinstance(x, float) else x
+
+    def solve(self) -> ClosedForm:
+        """The closed form, as a Piecewise over the degenerate cases, certified."""
+        n, n0, a = self.n, self.start, self.a
+        m = n - n0
+        generic, degenerate = [], []
+        for c, lam in self.forcing:
+            # sum_{k=n0+1}^{n} a^(n-k) lam^k
+            generic.append(c * lam ** (n0 + 1) * (lam**m - a**m) / (lam - a))
+            degenerate.append(c * m * lam**n)
+        base = a**m * self.initial
+        conds = [sp.Eq(lam, a) for _, lam in self.forcing]
+        branches = []
+        # every subset of forcing bases that may coincide with a, largest first
+        idx = range(len(conds))
+        for size in range(len(conds), -1, -1):
+            for subset in itertools.combinations(idx, size):
+                cond = sp.And(*[conds[i] for i in subset])
+                if cond is sp.false:
+                    continue
+                expr = base + sum(
+                    degenerate[i] if i in subset else generic[i] for i in idx
+                )
+                expr = _sym.substitute_condition(expr, cond) if subset else expr
+                branches.append((_sym.simplify_branch(expr), cond))
+        expr = branches[0][0] if len(branches) == 1 else sp.Piecewise(*branches)
+        certs = tuple(self._certify(e, c) for e, c in _sym.pieces(expr))
+        return ClosedForm(self, expr, certs)
+
+    def _certify(self, x, cond) -> BranchCertificate:
+        res = self.residual(x)
+        init = x.subs(self.n, self.start) - self.initial
+        res, init = (_sym.substitute_condition(e, cond) for e in (res, init))
+        return BranchCertificate(
+            cond,
+            sp.Integer(0) if _sym.is_zero(res) else sp.simplify(res),
+            sp.Integer(0) if _sym.is_zero(init) else sp.simplify(init),
+        )
+
+
+def exact_iterate(rec: Recurrence, count: int, values: dict):
+    """``[x_start, ..., x_{start+count-1}]`` in exact rational arithmetic."""
+    vals = {s: sp.Rational(Fraction(v)) if isinstance(v, float) else v for s, v in values.items()}
+    a = rec.a.subs(vals)
+    forcing = [(c.subs(vals), lam.subs(vals)) for c, lam in rec.forcing]
+    x = rec.initial.subs(vals)
+    out = [x]
+    for j in range(rec.start + 1, rec.start + count):
+        x = a * x + sum(c * lam**j for c, lam in forcing)
+        out.append(x)
+    return out
