@@ -5,6 +5,7 @@ case), their limits taken by regime, their sensitivities and breakevens
 derived, and each result verified against exact iteration.
 """
 
+from .numeric import CrossCheck, cross_check
 from .models import QUANTITIES, Metric, Model, SequenceDef, get_model, models, register
 from .params import STANDARD, Parameter, n
 from .recurrence import ClosedForm, Recurrence
@@ -15,6 +16,8 @@ __version__ = "0.1.0"
 __all__ = [
     # models
     "models", "get_model", "register", "Model", "SequenceDef", "Metric", "QUANTITIES",
+    # numbers
+    "cross_check", "CrossCheck",
     # engine
     "Recurrence", "ClosedForm", "Result",
     # parameters

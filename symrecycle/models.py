@@ -360,6 +360,19 @@ class Model:
             return self.iterations_to(fraction, metric=metric)
         raise ValueError(f"unknown quantity {quantity!r}; known: {', '.join(QUANTITIES)}")
 
+    # -- numbers -------------------------------------------------------------------------
+    def evaluate(self, quantity, dps=None, **kwargs):
+        """Numbers for a derived quantity; see :func:`symrecycle.numeric.evaluate`."""
+        from .numeric import evaluate
+
+        return evaluate(self, quantity, dps=dps, **kwargs)
+
+    def iterate(self, n, **kwargs):
+        """Direct iteration; see :func:`symrecycle.numeric.iterate`."""
+        from .numeric import iterate
+
+        return iterate(self, n, **kwargs)
+
     # -- exact iteration and checks --------------------------------------------------
     def iterate_exact(self, values: dict, count: int) -> dict:
         """``{name: [X_start, ..., X_{start+count-1}]}`` in exact arithmetic."""
