@@ -35,6 +35,8 @@ from .params import n as N
 
 __all__ = ["evaluate", "compile_expr", "Compiled", "iterate", "cross_check", "CrossCheck"]
 
+#: elements per block of the float path
+BLOCK = 1 << 16
 #: a growing power b**e with |e| above this goes to the precise path
 GROWTH_N = 400
 #: relative distance to a degenerate set below which a point of pole order k is precise
@@ -83,23 +85,44 @@ class Compiled:
     precise: object
 
     def floats(self, values: dict):
-        """Float evaluation with broadcasting; imprecise points recomputed in mpmath."""
-        arrays = [values[a] for a in self.args]
-        shape = np.broadcast_shapes(*[np.shape(x) for x in arrays])
-        arrays = [np.broadcast_to(np.asarray(x, dtype=float), shape) for x in arrays]
+        """Float evaluation with broadcasting; imprecise points recomputed in mpmath.
+
+        Works through the broadcast shape in blocks of about :data:`BLOCK`
+        elements along the first axis, so temporaries stay small.
+        """
+        arrays = [np.asarray(values[a], dtype=float) for a in self.args]
+        shape = np.broadcast_shapes(*[x.shape for x in arrays])
+        arrays = [np.broadcast_to(x, shape) for x in arrays]
+        out = np.empty(shape, dtype=float)
+        if not shape:
+            out[()] = self._block(arrays, ())[()]
+            return out
+        rows = max(1, BLOCK // max(1, math.prod(shape[1:])))
+        for i in range(0, shape[0], rows):
+            sl = slice(i, i + rows)
+            block = [a[sl] for a in arrays]
+            out[sl] = self._block(block, block[0].shape)
+        return out
+
+    def _block(self, arrays, shape):
         with np.errstate(all="ignore"):
-            out = np.array(self.fast(*arrays), dtype=float)
-            out = np.broadcast_to(out, shape).copy()
+            out = np.asarray(self.fast(*arrays), dtype=float)
+            if out.shape != shape:
+                out = np.broadcast_to(out, shape).copy()
             flag = ~np.isfinite(out)
             if self.inf_case is not None and flag.any():
-                flag &= ~np.broadcast_to(np.asarray(self.inf_case(*arrays), dtype=bool), shape)
+                flag &= ~np.asarray(self.inf_case(*arrays), dtype=bool)
             for gap, delta in self.near:
-                flag |= np.broadcast_to(np.asarray(gap(*arrays)) < delta, shape)
-            for grows in self.growth:
-                flag |= np.broadcast_to(np.asarray(grows(*arrays), dtype=bool), shape)
+                flag |= np.asarray(gap(*arrays)) < delta
+            for exponent, grows in self.growth:
+                big = np.abs(np.asarray(exponent(*arrays))) > GROWTH_N
+                if big.any():
+                    flag |= big & np.asarray(grows(*arrays), dtype=bool)
         if flag.any():
+            if not out.flags.writeable:
+                out = out.copy()
             idx = np.nonzero(flag)
-            cols = [a[idx] for a in arrays]
+            cols = [np.broadcast_to(a, shape)[idx] for a in arrays]
             out[idx] = [float(self.mp_point(*pt)) for pt in zip(*cols)]
         return out
 
@@ -144,8 +167,9 @@ def compile_expr(expr, args) -> Compiled:
     for p in sorted(fast_expr.atoms(sp.Pow), key=sp.default_sort_key):
         b, e = p.as_base_exp()
         if e.has(N):
-            grows = sp.And(sp.Gt(e * sp.log(b), 0), sp.Gt(sp.Abs(e), GROWTH_N))
-            growth.append(sp.lambdify(args, grows, modules="numpy"))
+            exponent = sp.lambdify(args, e, modules="numpy")
+            grows = sp.lambdify(args, sp.Gt(e * sp.log(b), 0), modules="numpy")
+            growth.append((exponent, grows))
     inf_conds = [c for v, c in _sym.exclusive_pieces(fast_expr) if v.has(sp.oo, -sp.oo, sp.nan) and v.is_number]
     inf_case = sp.lambdify(args, sp.Or(*inf_conds), modules="numpy") if inf_conds else None
     precise = sp.lambdify(args, expr, modules="mpmath")
@@ -294,6 +318,13 @@ def evaluate(model, quantity, dps=None, wrt=None, fraction=0.99, level=1, metric
             if res is None or not mask.any():
                 continue
             comp = _compiled(model, res)
+            if mask.all():  # no copies: the inputs broadcast inside
+                vals = dict(arrays)
+                if res is at_inf:
+                    vals[N] = np.asarray(1.0)
+                vals_out = comp.floats(vals)
+                out = np.broadcast_to(vals_out, shape).copy() if vals_out.shape != shape else vals_out
+                continue
             vals = {k: v[mask] for k, v in full.items()}
             if res is at_inf:
                 vals[N] = np.ones_like(vals[N])
@@ -338,7 +369,7 @@ def _step_functions(model, module):
     return names, steps, inits
 
 
-def _run(model, values, count, module, convert):
+def _run(model, values, count, module, convert, last=False):
     names, steps, inits = _step_functions(model, module)
     pvals = [values[p.symbol] for p in model.parameters]
     zero = convert(0)
@@ -353,17 +384,21 @@ def _run(model, values, count, module, convert):
             new[nm] = f(*args)
         cur = dict.fromkeys(names, zero)
         for nm in names:
-            out[nm].append(new[nm])
+            if last:
+                out[nm] = [new[nm]]
+            else:
+                out[nm].append(new[nm])
         prev = new
     return out
 
 
-def iterate(model, n, dps=None, exact=False, sequence=None, metric=None, **values):
+def iterate(model, n, dps=None, exact=False, sequence=None, metric=None, last=False, **values):
     """The sequence (default: adjusted compute) for iterations start..n by direct iteration.
 
     Floats (numpy, vectorized over parameter arrays: the iteration axis is
     last), mpmath at ``dps`` digits, or exact rationals (``exact=True``).
-    With ``metric=`` the metric (e.g. ``"benefit"``) instead of a sequence.
+    With ``metric=`` the metric (e.g. ``"benefit"``) instead of a sequence;
+    with ``last=True`` (floats) only the term at n, in bounded memory.
     """
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < model.start:
         raise ValueError(f"parameter 'n': got {n!r}, expected an integer >= {model.start}")
@@ -400,7 +435,12 @@ def iterate(model, n, dps=None, exact=False, sequence=None, metric=None, **value
     else:
         arrs = {k: _as_array(nm, vals[k], names[nm]) for nm, k in ((p.name, p.symbol) for p in model.parameters)}
         with np.errstate(over="ignore", invalid="ignore"):
-            seqs = _run(model, arrs, count, "numpy", float)
+            seqs = _run(model, arrs, count, "numpy", float, last=last)
+            if last:
+                if metric is not None:
+                    met = _metric_values(model, seqs, arrs, 1, metric, "numpy", float, offset=count - 1)
+                    return np.asarray(met[0])
+                return np.asarray(seqs[sequence or model.adjusted][0])
             if metric is not None:
                 res = _metric_values(model, seqs, arrs, count, metric, "numpy", float)
                 return np.stack(np.broadcast_arrays(*res), axis=-1)
@@ -411,7 +451,7 @@ def iterate(model, n, dps=None, exact=False, sequence=None, metric=None, **value
     return seqs[sequence or model.adjusted]
 
 
-def _metric_values(model, seqs, vals, count, metric, module, convert):
+def _metric_values(model, seqs, vals, count, metric, module, convert, offset=0):
     met = model.metric(metric)
     names = [s.name for s in model.sequences]
     cur = {nm: sp.Symbol(f"{nm}__cur") for nm in names}
@@ -419,7 +459,7 @@ def _metric_values(model, seqs, vals, count, metric, module, convert):
     params = [p.symbol for p in model.parameters]
     f = sp.lambdify([*params, N, *cur.values()], expr, modules=module)
     pv = [vals[p] for p in params]
-    return [f(*pv, convert(model.start + i), *[seqs[nm][i] for nm in names]) for i in range(count)]
+    return [f(*pv, convert(model.start + offset + i), *[seqs[nm][i] for nm in names]) for i in range(count)]
 
 
 # -- cross-check -----------------------------------------------------------------------------

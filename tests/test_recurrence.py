@@ -1,0 +1,375 @@
+"""The recurrence solver: closed forms, degenerate branches, certificates.
+
+Everything the solver returns is checked against something computed here
+independently: exact ``Fraction`` iteration written out in this file, or
+closed forms derived by hand in the comments.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+import sympy as sp
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+import symrecycle as sr
+from symrecycle.recurrence import BranchCertificate, ClosedForm, Recurrence, decompose_forcing
+
+n = sr.n
+KICK = sr.get_model("kickstarting")
+AUG = sr.get_model("augmentation")
+COUNT = 7  # iterations compared in the property tests: n = 1..7
+
+
+# -- helpers ----------------------------------------------------------------------------
+
+
+def Q(x) -> sp.Rational:
+    """A Fraction (or int) as a SymPy Rational."""
+    x = Fraction(x)
+    return sp.Rational(x.numerator, x.denominator)
+
+
+def rationals(lo, hi, max_denominator=6):
+    return st.fractions(min_value=Fraction(lo), max_value=Fraction(hi), max_denominator=max_denominator)
+
+
+def at(expr, values: dict, k: int):
+    """``expr`` at parameter values (by name or symbol) and n = k, exactly."""
+    subs = {(sp.Symbol(s) if isinstance(s, str) else s): Q(v) for s, v in values.items()}
+    # the package's symbols carry assumptions; match them by name
+    by_name = {s.name: s for s in expr.free_symbols}
+    subs = {by_name.get(s.name, s): v for s, v in subs.items()}
+    return expr.subs(subs).subs(n, k)
+
+
+def impose(expr, cond):
+    """``expr`` with the equalities of ``cond`` substituted (test-side, by hand)."""
+    for eq in sp.And.make_args(cond):
+        if isinstance(eq, sp.Eq):
+            sym = sorted(eq.free_symbols - {n}, key=lambda s: s.name)[0]
+            (sol,) = sp.solve(eq, sym)
+            expr = expr.subs(sym, sol)
+    return expr
+
+
+def kick_iterate(r, alpha, C1, count=COUNT):
+    """C_1 = C1, C_n = r C_{n-1};  A_1 = C_1, A_n = C_n + alpha A_{n-1}."""
+    C, A = [Fraction(C1)], [Fraction(C1)]
+    for _ in range(count - 1):
+        C.append(r * C[-1])
+        A.append(C[-1] + alpha * A[-1])
+    return {"C": C, "A": A}
+
+
+def aug_iterate(r, g, beta, C1, count=COUNT):
+    """C_n = r C_{n-1}; P_1 = 1, P_n = g P_{n-1}; A_1 = C_1, A_n = beta P_n C_n + A_{n-1}."""
+    C, P, A = [Fraction(C1)], [Fraction(1)], [Fraction(C1)]
+    for _ in range(count - 1):
+        C.append(r * C[-1])
+        P.append(g * P[-1])
+        A.append(beta * P[-1] * C[-1] + A[-1])
+    return {"C": C, "P": P, "A": A}
+
+
+# -- certificates -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("model", "sequence", "branches"),
+    [
+        (KICK, "C", 1),
+        (KICK, "A", 2),  # alpha == r, generic
+        (AUG, "C", 1),
+        (AUG, "P", 1),
+        (AUG, "A", 2),  # g*r == 1, generic
+    ],
+)
+def test_model_certificates_ok_on_every_branch(model, sequence, branches):
+    cf = model.solve(sequence)
+    assert isinstance(cf, ClosedForm)
+    assert len(cf.certificate) == branches
+    pieces = cf.expr.args if isinstance(cf.expr, sp.Piecewise) else ((cf.expr, sp.true),)
+    assert len(pieces) == branches
+    for cert, (_, cond) in zip(cf.certificate, pieces):
+        assert isinstance(cert, BranchCertificate)
+        assert cert.condition == cond
+        assert cert.residual == 0
+        assert cert.initial_residual == 0
+        assert cert.ok
+        assert "(ok)" in str(cert)
+    assert cf.verified
+
+
+def test_model_degenerate_branches_are_the_expected_sets():
+    s = KICK.symbols
+    kick_conds = [c for _, c in KICK.solve("A").expr.args]
+    assert sp.Eq(s["alpha"], s["r"]) in kick_conds or sp.Eq(s["r"], s["alpha"]) in kick_conds
+    a = AUG.symbols
+    aug_conds = [c for _, c in AUG.solve("A").expr.args]
+    assert sp.Eq(a["g"] * a["r"], 1) in aug_conds
+
+
+def test_model_closed_forms_satisfy_recurrences_written_here():
+    """Residuals computed in the test from the report's recurrences, branch by branch."""
+    s = KICK.symbols
+    r, alpha, C1 = s["r"], s["alpha"], s["C1"]
+    for x, cond in KICK.solve("A").expr.args:
+        x = impose(x, cond)
+        ok_alpha = impose(alpha, cond)
+        # A_n - alpha A_{n-1} - C_n with C_n = C1 r^(n-1)
+        res = x - ok_alpha * x.subs(n, n - 1) - C1 * r ** (n - 1)
+        assert sp.simplify(res) == 0
+        assert sp.simplify(x.subs(n, 1) - C1) == 0
+
+    a = AUG.symbols
+    r, g, beta, C1 = a["r"], a["g"], a["beta"], a["C1"]
+    for x, cond in AUG.solve("A").expr.args:
+        x = impose(x, cond)
+        # A_n - A_{n-1} - beta P_n C_n with P_n C_n = C1 (g r)^(n-1)
+        res = x - x.subs(n, n - 1) - impose(beta * C1 * (g * r) ** (n - 1), cond)
+        assert sp.simplify(res) == 0
+        assert sp.simplify(x.subs(n, 1) - C1) == 0
+
+
+# A synthetic recurrence with two forcing terms:
+#   x_1 = x0,  x_n = a x_{n-1} + c1 l1^n + c2 l2^n.
+a_, c1, c2, l1, l2, x0 = sp.symbols("a c1 c2 l1 l2 x0", positive=True)
+TWO = Recurrence(a_, ((c1, l1), (c2, l2)), x0, 1, "x")
+TWO_CF = TWO.solve()
+
+
+def _geometric(c, lam, a):
+    # sum_{k=2}^{n} a^(n-k) c lam^k = c lam^2 (lam^(n-1) - a^(n-1)) / (lam - a)   (lam != a)
+    #                              = c (n-1) a^n                                  (lam == a)
+    return c * lam**2 * (lam ** (n - 1) - a ** (n - 1)) / (lam - a)
+
+
+def test_two_forcing_terms_has_all_four_branches_certified():
+    conds = [c for _, c in TWO_CF.expr.args]
+    both = sp.And(sp.Eq(a_, l1), sp.Eq(a_, l2))
+    assert conds[0] == both  # the most degenerate case first
+    assert set(conds[1:3]) == {sp.Eq(a_, l1), sp.Eq(a_, l2)}
+    assert conds[3] == sp.true
+    assert len(TWO_CF.certificate) == 4
+    assert all(c.ok for c in TWO_CF.certificate)
+    assert TWO_CF.verified
+
+
+def test_two_forcing_terms_branches_match_hand_derivations():
+    t = sp.Symbol("t", positive=True)
+    by_cond = {c: e for e, c in TWO_CF.expr.args}
+    # both bases equal a = t: x_n = t^(n-1) x0 + (c1 + c2)(n - 1) t^n
+    both = by_cond[sp.And(sp.Eq(a_, l1), sp.Eq(a_, l2))].subs({a_: t, l1: t, l2: t})
+    assert sp.simplify(both - (t ** (n - 1) * x0 + (c1 + c2) * (n - 1) * t**n)) == 0
+    # l1 = a = t only
+    one = by_cond[sp.Eq(a_, l1)].subs({a_: t, l1: t})
+    want = t ** (n - 1) * x0 + c1 * (n - 1) * t**n + _geometric(c2, l2, t)
+    assert sp.simplify(one - want) == 0
+    # generic
+    gen = by_cond[sp.true]
+    want = a_ ** (n - 1) * x0 + _geometric(c1, l1, a_) + _geometric(c2, l2, a_)
+    assert sp.simplify(gen - want) == 0
+
+
+def test_certificate_rejects_a_wrong_closed_form():
+    # the homogeneous solution alone misses the forcing
+    wrong = x0 * a_ ** (n - 1)
+    assert sp.simplify(TWO.residual(wrong)) != 0
+    assert not BranchCertificate(sp.true, TWO.residual(wrong), sp.Integer(0)).ok
+    assert not ClosedForm(TWO, wrong, ()).verified  # no certificate, not verified
+
+
+def test_recurrence_with_other_start_and_no_forcing():
+    # x_0 = 1, x_n = 2 x_{n-1} + 3^n: x_n = 3^(n+1) - 2^(n+1)  (x_1 = 5 = 2 + 3)
+    cf = Recurrence(2, ((1, 3),), 1, 0, "x").solve()
+    assert cf.verified
+    assert sp.simplify(cf.expr - (3 ** (n + 1) - 2 ** (n + 1))) == 0
+    # no forcing: x_n = a^(n - 2) x0 from x_2 = x0
+    cf = Recurrence(a_, (), x0, 2, "y").solve()
+    assert cf.verified
+    assert sp.simplify(cf.expr - a_ ** (n - 2) * x0) == 0
+
+
+# -- exact iteration equals the closed form ---------------------------------------------
+
+
+@st.composite
+def kick_points(draw):
+    alpha = draw(rationals(0, 1))
+    r_choices = rationals(Fraction(1, 8), 3)
+    if alpha > 0:  # make r == alpha a frequent case
+        r_choices = st.just(alpha) | r_choices
+    return {"r": draw(r_choices), "alpha": alpha, "C1": draw(rationals(Fraction(1, 4), 5))}
+
+
+@st.composite
+def aug_points(draw):
+    g = draw(rationals(Fraction(1, 4), 3))
+    r = draw(st.just(1 / g) | rationals(Fraction(1, 4), 3))  # g*r == 1 often
+    beta = draw(st.sampled_from([Fraction(0), Fraction(1)]) | rationals(0, 1))
+    return {"r": r, "g": g, "beta": beta, "C1": draw(rationals(Fraction(1, 4), 5))}
+
+
+@settings(max_examples=40)
+@given(point=kick_points())
+@example(point={"r": Fraction(1, 2), "alpha": Fraction(1, 2), "C1": Fraction(3)})  # r == alpha
+@example(point={"r": Fraction(1), "alpha": Fraction(1), "C1": Fraction(1)})  # r == alpha == 1
+@example(point={"r": Fraction(2), "alpha": Fraction(0), "C1": Fraction(5, 2)})  # alpha = 0
+@example(point={"r": Fraction(1, 3), "alpha": Fraction(1), "C1": Fraction(1)})  # alpha > r
+def test_kickstarting_exact_iteration_equals_closed_form(point):
+    want = kick_iterate(point["r"], point["alpha"], point["C1"])
+    got = KICK.iterate_exact(point, COUNT)
+    assert [Q(x) for x in want["A"]] == got["A"]
+    assert [Q(x) for x in want["C"]] == got["C"]
+    A_cf, C_cf, B = KICK.closed_form().expr, KICK.solve("C").expr, KICK.benefit().expr
+    for k in range(1, COUNT + 1):
+        assert at(A_cf, point, k) == Q(want["A"][k - 1])
+        assert at(C_cf, point, k) == Q(want["C"][k - 1])
+        assert at(B, point, k) == Q(want["A"][k - 1] / want["C"][k - 1])
+
+
+@settings(max_examples=40)
+@given(point=aug_points())
+@example(point={"r": Fraction(2), "g": Fraction(1, 2), "beta": Fraction(1, 3), "C1": Fraction(1)})  # g r = 1
+@example(point={"r": Fraction(1, 3), "g": Fraction(3), "beta": Fraction(0), "C1": Fraction(2)})  # g r = 1, beta 0
+@example(point={"r": Fraction(2), "g": Fraction(2), "beta": Fraction(0), "C1": Fraction(1)})  # beta = 0
+@example(point={"r": Fraction(1, 2), "g": Fraction(3, 2), "beta": Fraction(1), "C1": Fraction(7)})  # beta = 1
+@example(point={"r": Fraction(1), "g": Fraction(1), "beta": Fraction(1), "C1": Fraction(1)})  # all ones
+def test_augmentation_exact_iteration_equals_closed_form(point):
+    want = aug_iterate(point["r"], point["g"], point["beta"], point["C1"])
+    got = AUG.iterate_exact(point, COUNT)
+    for name in ("C", "P", "A"):
+        assert [Q(x) for x in want[name]] == got[name]
+    A_cf = AUG.closed_form().expr
+    C_cf, P_cf = AUG.solve("C").expr, AUG.solve("P").expr
+    B, real = AUG.benefit().expr, AUG.benefit("real").expr
+    for k in range(1, COUNT + 1):
+        A, C, P = (want[s][k - 1] for s in ("A", "C", "P"))
+        assert at(A_cf, point, k) == Q(A)
+        assert at(C_cf, point, k) == Q(C)
+        assert at(P_cf, point, k) == Q(P)
+        assert at(B, point, k) == Q(A / (P * C))
+        assert at(real, point, k) == Q(A / C)
+
+
+BASES = st.sampled_from([Fraction(1, 2), Fraction(1), Fraction(2), Fraction(3)])
+
+
+@settings(max_examples=60)
+@given(a=BASES, lam1=BASES, lam2=BASES, c=st.tuples(rationals(-3, 3), rationals(-3, 3), rationals(-3, 3)))
+@example(a=Fraction(2), lam1=Fraction(2), lam2=Fraction(2), c=(Fraction(1), Fraction(-2), Fraction(5)))
+@example(a=Fraction(2), lam1=Fraction(2), lam2=Fraction(3), c=(Fraction(1), Fraction(1), Fraction(1)))
+@example(a=Fraction(2), lam1=Fraction(3), lam2=Fraction(2), c=(Fraction(1), Fraction(1), Fraction(1)))
+@example(a=Fraction(2), lam1=Fraction(3), lam2=Fraction(3), c=(Fraction(1), Fraction(1), Fraction(1)))
+def test_two_forcing_terms_exact_iteration_equals_closed_form(a, lam1, lam2, c):
+    k1, k2, start = c
+    values = {a_: Q(a), l1: Q(lam1), l2: Q(lam2), c1: Q(k1), c2: Q(k2), x0: Q(start)}
+    x = start
+    for k in range(1, COUNT + 1):
+        if k > 1:
+            x = a * x + k1 * lam1**k + k2 * lam2**k
+        assert TWO_CF.expr.subs(values).subs(n, k) == Q(x)
+        assert TWO.term(k, values) == Q(x)
+
+
+# -- decompose_forcing ----------------------------------------------------------------------
+
+
+r_, s_, C1_ = sp.symbols("r s C1", positive=True)
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        (C1_ * r_ ** (n - 1), {r_: C1_ / r_}),
+        (3 * 2**n + 5 * 2**n, {2: 8}),
+        (2 ** (2 * n), {4: 1}),  # base 2^2
+        (r_ ** (n + 1) + 7 * s_**n, {r_: r_, s_: 7}),
+        ((r_ * s_) ** n * C1_, {r_ * s_: C1_}),
+        (sp.Integer(5), {1: 5}),  # a constant is 5 * 1^n
+        (C1_ * r_**n - r_**n * C1_, {}),  # cancels
+    ],
+)
+def test_decompose_forcing_valid(expr, expected):
+    pairs = decompose_forcing(expr)
+    got = dict((lam, c) for c, lam in pairs)
+    assert len(got) == len(pairs)  # one pair per distinct base
+    assert set(got) == set(map(sp.sympify, expected))
+    for lam, c in expected.items():
+        assert sp.simplify(got[sp.sympify(lam)] - c) == 0
+    for c, lam in pairs:
+        assert not c.has(n)
+        assert not lam.has(n)
+    assert sp.simplify(sp.Add(*[c * lam**n for c, lam in pairs]) - expr) == 0
+
+
+@pytest.mark.parametrize(
+    ("expr", "match"),
+    [
+        (n**2, "base"),
+        (n * 2**n, "base"),
+        (sp.sin(n), "base"),
+        (n**n, "base"),
+        (2 ** (n**2), "not linear"),
+        (2 ** (1 / n), "not linear"),
+        (r_ ** (n**2 + n), "not linear"),
+    ],
+)
+def test_decompose_forcing_invalid(expr, match):
+    with pytest.raises(ValueError, match=match):
+        decompose_forcing(expr)
+
+
+# -- validation of Recurrence ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"a": n, "forcing": ()},  # n in a
+        {"a": 2 * r_**n, "forcing": ()},
+        {"a": r_, "forcing": ((n, 2),)},  # n in a coefficient
+        {"a": r_, "forcing": ((1, n),)},  # n in a base
+        {"a": r_, "forcing": (), "initial": n},
+    ],
+)
+def test_recurrence_rejects_n_in_its_data(kwargs):
+    with pytest.raises(ValueError, match="free of n"):
+        Recurrence(**kwargs)
+
+
+@pytest.mark.parametrize("start", [1.0, True, "1"])
+def test_recurrence_rejects_non_int_start(start):
+    with pytest.raises(ValueError, match="start"):
+        Recurrence(r_, (), 1, start)
+
+
+def test_from_next_builds_the_kickstarting_recurrence():
+    prev, alpha = sp.symbols("prev alpha", positive=True)
+    rec = Recurrence.from_next(C1_ * r_ ** (n - 1) + alpha * prev, prev, C1_, name="A")
+    assert rec.a == alpha
+    assert len(rec.forcing) == 1
+    c, lam = rec.forcing[0]
+    assert lam == r_
+    assert sp.simplify(c - C1_ / r_) == 0
+    assert rec.initial == C1_
+    assert rec.start == 1
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda p: p**2 + 1, "not linear"),
+        (lambda p: r_ * p + p**3, "not linear"),
+        (lambda p: 1 / p, "not linear"),
+        (lambda p: sp.sqrt(p), "not linear"),
+        (lambda p: n * p, "depends on n"),
+    ],
+)
+def test_from_next_rejects_nonlinear_or_varying_previous_term(make, match):
+    prev = sp.Symbol("prev", positive=True)
+    with pytest.raises(ValueError, match=match):
+        Recurrence.from_next(make(prev), prev, 1)
