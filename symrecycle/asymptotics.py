@@ -57,9 +57,10 @@ def decompose(expr, n=N) -> dict:
     Examples
     --------
     >>> import sympy as sp
+    >>> from symrecycle import n
     >>> a, r = sp.symbols("alpha r", positive=True)
     >>> decompose(r * (1 - (a / r)**n) / (r - a))
-    {1: -r/(alpha - r), alpha/r: r/(alpha - r)}
+    {1: r/(-alpha + r), alpha/r: r/(alpha - r)}
     """
     num, den = sp.fraction(sp.together(sp.powsimp(sp.sympify(expr))))
     den_terms = _sum_terms(den, n)

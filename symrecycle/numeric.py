@@ -14,7 +14,7 @@ rewrites derived from the expression itself:
 
 Points where the float value is not finite though the selected case is
 finite (overflow of ``r**n``), and points where a power grows over more than
-:data:`GROWTH_N` steps (its relative error grows like ``n * ulp``), also go to
+:data:`GROWTH` in ``e*log(b)`` (its relative error grows like that many ulps), also go to
 the precise path: mpmath at a precision raised until two evaluations agree.
 Branch selection there is exact (``g*r == 1`` is decided on the exact binary
 values), so the degenerate points themselves are right.
@@ -37,8 +37,9 @@ __all__ = ["evaluate", "compile_expr", "Compiled", "iterate", "cross_check", "Cr
 
 #: elements per block of the float path
 BLOCK = 1 << 16
-#: a growing power b**e with |e| above this goes to the precise path
-GROWTH_N = 400
+#: a growing power b**e with e*log(b) above this goes to the precise path
+#: (its relative error is about e*log(b) ulps)
+GROWTH = 64.0
 #: relative distance to a degenerate set below which a point of pole order k is precise
 DELTA = {1: 1e-2, 2: 0.06, 3: 0.2}
 #: float relative tolerance the precise path aims at before rounding to float
@@ -60,13 +61,30 @@ def _pole_order(generic, eq):
     return max(order, 1)
 
 
+_LOG1P = sp.Function("log1p")
+_EXP = sp.Function("exp")
+
+
 def _log1p_rewrite(expr):
-    def rw(arg):
+    """``log(x)`` as ``log1p(x - 1)``, and ``b**e(n)`` (b >= 0) as ``exp(e*log1p(b - 1))``.
+
+    ``x - 1`` is put over a common denominator, so ``alpha/r - 1`` is
+    computed as ``(alpha - r)/r``: exact subtraction near the degenerate set.
+    The power's relative error is then about ``|e log b|`` ulps times its
+    size, which is at most an ulp of ``1 - b**e`` that it enters; and exp
+    reaches underflow without libm pow's slow subnormal path.
+    """
+
+    def log_of(arg):
         if arg.is_number:
             return sp.log(arg)
-        return sp.Function("log1p")(sp.together(arg - 1))
+        return _LOG1P(sp.together(arg - 1))
 
-    return expr.replace(lambda e: isinstance(e, sp.log), lambda e: rw(e.args[0]))
+    def is_pow(e):
+        return isinstance(e, sp.Pow) and e.exp.has(N) and e.base.is_nonnegative and not e.base.is_number
+
+    expr = expr.replace(is_pow, lambda e: _EXP(e.exp * log_of(e.base)))
+    return expr.replace(lambda e: isinstance(e, sp.log), lambda e: log_of(e.args[0]))
 
 
 @dataclass
@@ -79,8 +97,8 @@ class Compiled:
     expr: sp.Basic
     args: tuple
     fast: object
-    near: list
-    growth: list
+    near: int
+    growth: int
     inf_case: object
     precise: object
 
@@ -95,7 +113,7 @@ class Compiled:
         arrays = [np.broadcast_to(x, shape) for x in arrays]
         out = np.empty(shape, dtype=float)
         if not shape:
-            out[()] = self._block(arrays, ())[()]
+            out[()] = self._block([a.reshape(1) for a in arrays], (1,))[0]
             return out
         rows = max(1, BLOCK // max(1, math.prod(shape[1:])))
         for i in range(0, shape[0], rows):
@@ -106,18 +124,17 @@ class Compiled:
 
     def _block(self, arrays, shape):
         with np.errstate(all="ignore"):
-            out = np.asarray(self.fast(*arrays), dtype=float)
+            value, *checks = self.fast(*arrays)
+            out = np.asarray(value, dtype=float)
             if out.shape != shape:
                 out = np.broadcast_to(out, shape).copy()
             flag = ~np.isfinite(out)
             if self.inf_case is not None and flag.any():
                 flag &= ~np.asarray(self.inf_case(*arrays), dtype=bool)
-            for gap, delta in self.near:
-                flag |= np.asarray(gap(*arrays)) < delta
-            for exponent, grows in self.growth:
-                big = np.abs(np.asarray(exponent(*arrays))) > GROWTH_N
-                if big.any():
-                    flag |= big & np.asarray(grows(*arrays), dtype=bool)
+            for grow in checks[: self.growth]:
+                flag |= np.asarray(grow) > GROWTH
+            for gap in checks[self.growth:]:
+                flag |= np.asarray(gap) < 0
         if flag.any():
             if not out.flags.writeable:
                 out = out.copy()
@@ -155,25 +172,21 @@ def compile_expr(expr, args) -> Compiled:
     fast_expr = expr.subs({e: sp.false for e in eqs}) if eqs else expr
     fast_expr = _log1p_rewrite(fast_expr)
     generic = cases[-1][0]
-    modules = [{"log1p": np.log1p}, "numpy"]
-    fast = sp.lambdify(args, fast_expr, modules=modules)
+    growth = sorted({e.args[0] for e in fast_expr.atoms(_EXP) if e.args[0].has(N)}, key=sp.default_sort_key)
+    growth += sorted(
+        {p.exp * sp.log(p.base) for p in fast_expr.atoms(sp.Pow) if p.exp.has(N)}, key=sp.default_sort_key
+    )
     near = []
     for eq in eqs:
         lhs, rhs = eq.lhs, eq.rhs
-        gap = sp.Abs(lhs - rhs) / (sp.Abs(lhs) + sp.Abs(rhs))
-        order = _pole_order(generic, eq)
-        near.append((sp.lambdify(args, gap, modules="numpy"), DELTA.get(order, 0.3)))
-    growth = []
-    for p in sorted(fast_expr.atoms(sp.Pow), key=sp.default_sort_key):
-        b, e = p.as_base_exp()
-        if e.has(N):
-            exponent = sp.lambdify(args, e, modules="numpy")
-            grows = sp.lambdify(args, sp.Gt(e * sp.log(b), 0), modules="numpy")
-            growth.append((exponent, grows))
+        gap = sp.Abs(lhs - rhs) - DELTA.get(_pole_order(generic, eq), 0.3) * (sp.Abs(lhs) + sp.Abs(rhs))
+        near.append(gap)
+    modules = [{"log1p": np.log1p, "exp": np.exp}, "numpy"]
+    fast = sp.lambdify(args, [fast_expr, *growth, *near], modules=modules, cse=True)
     inf_conds = [c for v, c in _sym.exclusive_pieces(fast_expr) if v.has(sp.oo, -sp.oo, sp.nan) and v.is_number]
     inf_case = sp.lambdify(args, sp.Or(*inf_conds), modules="numpy") if inf_conds else None
     precise = sp.lambdify(args, expr, modules="mpmath")
-    return Compiled(expr, args, fast, near, growth, inf_case, precise)
+    return Compiled(expr, args, fast, len(near), len(growth), inf_case, precise)
 
 
 # -- inputs ---------------------------------------------------------------------------

@@ -75,6 +75,7 @@ def decompose_forcing(expr, n=N):
     Examples
     --------
     >>> import sympy as sp
+    >>> from symrecycle import n
     >>> r, C1 = sp.symbols("r C1", positive=True)
     >>> decompose_forcing(C1 * r**(n - 1))
     ((C1/r, r),)
@@ -129,6 +130,7 @@ class Recurrence:
     Examples
     --------
     >>> import sympy as sp
+    >>> from symrecycle import n
     >>> a, r, C1 = sp.symbols("alpha r C1", positive=True)
     >>> rec = Recurrence(a, ((C1 / r, r),), C1, 1, "A")
     >>> rec.term(3, {a: 1, r: 2, C1: 1})
@@ -162,6 +164,7 @@ class Recurrence:
         Examples
         --------
         >>> import sympy as sp
+    >>> from symrecycle import n
         >>> a, r, C1, prev = sp.symbols("alpha r C1 prev", positive=True)
         >>> Recurrence.from_next(C1*r**(n-1) + a*prev, prev, C1, name="A").forcing
         ((C1/r, r),)
