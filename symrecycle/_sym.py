@@ -68,6 +68,7 @@ def substitute_condition(expr, cond):
     cond = sp.sympify(cond)
     while True:
         eqs = [e for e in equalities(cond) if e not in (sp.true, sp.false)]
+        eqs = [e for e in eqs if not is_zero(e.lhs - e.rhs)]  # identities impose nothing
         if not eqs:
             return expr
         sub = solve_equality(eqs[0])

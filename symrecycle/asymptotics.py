@@ -279,8 +279,11 @@ def iterations_to(expr, limit_cases, fraction, params, n=N):
             ratio = sp.factor(sp.simplify((1 - f) * _abs(L, params, region) / size_c))
             nstar = sp.log(ratio) / sp.log(mu)
             zero = _zero_condition(c, params, region)
-            out.append((nstar, sp.And(full, sp.Not(zero))))
+            l_zero = _zero_condition(L, params, region)
+            out.append((nstar, sp.And(full, sp.Not(zero), sp.Not(l_zero))))
             out.append((sp.Integer(1), sp.And(full, zero)))
+            # a limit of 0 is approached but never within a fraction of itself
+            out.append((sp.oo, sp.And(full, sp.Not(zero), l_zero)))
     return _merge([(v, c) for v, c in out if not _contradictory(c)])
 
 

@@ -180,10 +180,13 @@ def _in_domain(s, param):
 
 
 def _cleared(x, strict):
+    """``x > 0`` (or ``>= 0``) with its denominator cleared: polynomial conditions."""
     num, den = sp.fraction(sp.together(x))
+    if den.is_positive:
+        lhs = sp.expand(num)
+        return lhs > 0 if strict else lhs >= 0
     if den.is_negative:
-        num = -num
-    elif not den.is_positive:
-        num = x
-    num = sp.expand(num)
-    return num > 0 if strict else num >= 0
+        lhs = sp.expand(-num)
+        return lhs > 0 if strict else lhs >= 0
+    lhs = sp.expand(num * den)  # same sign as x where den != 0
+    return sp.And(lhs > 0 if strict else lhs >= 0, sp.Ne(den, 0))

@@ -305,9 +305,11 @@ class Model:
                 every.insert(0, sp.Eq(N, self.start))
             notes += [f"every value of {param} is a solution where {sp.sstr(c)}" for c in every]
             notes.append("nan: no solution on the domain " + par.domain_text)
-            lines = [f"{param} = {sp.sstr(s)} substituted back gives {level} exactly" for s, _ in points]
+            lines = ["every factor of the numerator of the quantity minus the level solved exactly; "
+                     "solutions off the domain or off their branch discarded"]
+            lines += [f"{param} = {sp.sstr(s)} substituted back gives {level} exactly" for s, _ in points]
             return self._result(
-                "breakeven", expr, f"{sp.latex(par.symbol)}^{{*}}", lines, bool(points) and base.verified,
+                "breakeven", expr, f"{sp.latex(par.symbol)}^{{*}}", lines, base.verified,
                 notes, metric=met.name, wrt=param, level=level, of=of,
             )
 
@@ -376,6 +378,8 @@ class Model:
     # -- exact iteration and checks --------------------------------------------------
     def iterate_exact(self, values: dict, count: int) -> dict:
         """``{name: [X_start, ..., X_{start+count-1}]}`` in exact arithmetic."""
+        for k, v in values.items():
+            self.parameter(k if isinstance(k, str) else k.name).validate(v)
         vals = {self.parameter(k).symbol if isinstance(k, str) else k: _exact(v) for k, v in values.items()}
         out = {s.name: [] for s in self.sequences}
         for k in range(self.start, self.start + count):
@@ -390,14 +394,14 @@ class Model:
                     idx = int(x.indices[0].subs(N, k)) - self.start
                     return out[x.base.label.name][idx]
 
-                out[s.name].append(sp.nsimplify(e.replace(lambda x: isinstance(x, sp.Indexed), ref)))
+                out[s.name].append(sp.sympify(e.replace(lambda x: isinstance(x, sp.Indexed), ref)))
         return out
 
     def _metric_exact(self, metric_expr, values, k):
         seqs = self.iterate_exact(values, k - self.start + 1)
         vals = {self.parameter(a).symbol if isinstance(a, str) else a: _exact(v) for a, v in values.items()}
         e = metric_expr.subs(vals).subs(N, k)
-        return sp.nsimplify(e.replace(
+        return sp.sympify(e.replace(
             lambda x: isinstance(x, sp.Indexed),
             lambda x: seqs[x.base.label.name][int(x.indices[0]) - self.start],
         ))
@@ -414,7 +418,7 @@ class Model:
         for pt in pts:
             for k in ks:
                 want = self._metric_exact(metric_expr, pt, k)
-                got = sp.nsimplify(expr.subs(pt).subs(N, k))
+                got = sp.sympify(expr.subs(pt).subs(N, k))
                 if sp.simplify(got - want) != 0:
                     return False, [f"exact iteration differs at {pt}, n={k}: {got} != {want}"]
         return bool(pts), [f"equals exact Rational iteration at n = {ks} on {len(pts)} points, one per branch or more"]

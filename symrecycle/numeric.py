@@ -40,6 +40,9 @@ BLOCK = 1 << 16
 #: a growing power b**e with e*log(b) above this goes to the precise path
 #: (its relative error is about e*log(b) ulps)
 GROWTH = 64.0
+#: a growing power over more steps than this goes to the precise path
+#: (the rounding of its base is multiplied by the exponent)
+GROWTH_STEPS = 200
 #: relative distance to a degenerate set below which a point of pole order k is precise
 DELTA = {1: 1e-2, 2: 0.06, 3: 0.2}
 #: float relative tolerance the precise path aims at before rounding to float
@@ -61,12 +64,18 @@ def _pole_order(generic, eq):
     return max(order, 1)
 
 
-_LOG1P = sp.Function("log1p")
+_LOGB = sp.Function("logb")
 _EXP = sp.Function("exp")
 
 
+def _logb(b, bm1):
+    """log(b), from ``log1p(b - 1)`` near 1 (b - 1 computed exactly there), else ``log(b)``."""
+    near = np.abs(bm1) < 0.5
+    return np.where(near, np.log1p(np.where(near, bm1, 0.0)), np.log(b))
+
+
 def _log1p_rewrite(expr):
-    """``log(x)`` as ``log1p(x - 1)``, and ``b**e(n)`` (b >= 0) as ``exp(e*log1p(b - 1))``.
+    """``log(x)`` as ``log1p(x - 1)`` near 1, and ``b**e(n)`` (b >= 0) as ``exp(e*log(b))``.
 
     ``x - 1`` is put over a common denominator, so ``alpha/r - 1`` is
     computed as ``(alpha - r)/r``: exact subtraction near the degenerate set.
@@ -78,7 +87,7 @@ def _log1p_rewrite(expr):
     def log_of(arg):
         if arg.is_number:
             return sp.log(arg)
-        return _LOG1P(sp.together(arg - 1))
+        return _LOGB(arg, sp.together(arg - 1))
 
     def is_pow(e):
         return isinstance(e, sp.Pow) and e.exp.has(N) and e.base.is_nonnegative and not e.base.is_number
@@ -98,7 +107,7 @@ class Compiled:
     args: tuple
     fast: object
     near: int
-    growth: int
+    growth: tuple
     inf_case: object
     precise: object
 
@@ -131,10 +140,19 @@ class Compiled:
             flag = ~np.isfinite(out)
             if self.inf_case is not None and flag.any():
                 flag &= ~np.asarray(self.inf_case(*arrays), dtype=bool)
-            for grow in checks[: self.growth]:
-                flag |= np.asarray(grow) > GROWTH
-            for gap in checks[self.growth:]:
+            ng, ne = self.growth
+            grows = np.zeros(shape, dtype=bool)
+            for grow in checks[:ng]:
+                grow = np.asarray(grow)
+                flag |= grow > GROWTH
+                grows |= grow > 0
+            for e in checks[ng: ng + ne]:
+                flag |= grows & (np.abs(np.asarray(e)) > GROWTH_STEPS)
+            for gap in checks[ng + ne:]:
                 flag |= np.asarray(gap) < 0
+            for x in arrays:  # subnormal or huge inputs lose digits in any formula
+                ax = np.abs(x)
+                flag |= ((ax < 1e-290) & (ax > 0)) | (ax > 1e290)
         if flag.any():
             if not out.flags.writeable:
                 out = out.copy()
@@ -181,12 +199,15 @@ def compile_expr(expr, args) -> Compiled:
         lhs, rhs = eq.lhs, eq.rhs
         gap = sp.Abs(lhs - rhs) - DELTA.get(_pole_order(generic, eq), 0.3) * (sp.Abs(lhs) + sp.Abs(rhs))
         near.append(gap)
-    modules = [{"log1p": np.log1p, "exp": np.exp}, "numpy"]
-    fast = sp.lambdify(args, [fast_expr, *growth, *near], modules=modules, cse=True)
+    exponents = sorted({e.args[0].as_independent(N)[1] for e in fast_expr.atoms(_EXP)}, key=sp.default_sort_key)
+    exponents = sorted({sp.Mul(*[f for f in sp.Mul.make_args(x) if f.has(N) and not f.has(_LOGB)])
+                        for x in growth}, key=sp.default_sort_key)
+    modules = [{"logb": _logb, "exp": np.exp}, "numpy"]
+    fast = sp.lambdify(args, [fast_expr, *growth, *exponents, *near], modules=modules, cse=True)
     inf_conds = [c for v, c in _sym.exclusive_pieces(fast_expr) if v.has(sp.oo, -sp.oo, sp.nan) and v.is_number]
     inf_case = sp.lambdify(args, sp.Or(*inf_conds), modules="numpy") if inf_conds else None
     precise = sp.lambdify(args, expr, modules="mpmath")
-    return Compiled(expr, args, fast, len(near), len(growth), inf_case, precise)
+    return Compiled(expr, args, fast, len(near), (len(growth), len(exponents)), inf_case, precise)
 
 
 # -- inputs ---------------------------------------------------------------------------

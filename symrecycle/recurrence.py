@@ -200,13 +200,13 @@ class Recurrence:
 
     def term(self, k: int, values: dict):
         """``x_k`` by exact iteration at parameter ``values`` ({symbol: number})."""
-        vals = {s: sp.nsimplify(v) if isinstance(v, float) else v for s, v in values.items()}
+        vals = {s: sp.Rational(Fraction(v)) if isinstance(v, float) else v for s, v in values.items()}
         a = self.a.subs(vals)
         forcing = [(c.subs(vals), lam.subs(vals)) for c, lam in self.forcing]
         x = self.initial.subs(vals)
         for j in range(self.start + 1, k + 1):
             x = a * x + sum(c * lam**j for c, lam in forcing)
-        return sp.nsimplify(x) if isinstance(x, float) else x
+        return x
 
     def solve(self) -> ClosedForm:
         """The closed form, as a Piecewise over the degenerate cases, certified."""

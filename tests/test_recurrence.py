@@ -93,7 +93,7 @@ def test_model_certificates_ok_on_every_branch(model, sequence, branches):
     assert len(cf.certificate) == branches
     pieces = cf.expr.args if isinstance(cf.expr, sp.Piecewise) else ((cf.expr, sp.true),)
     assert len(pieces) == branches
-    for cert, (_, cond) in zip(cf.certificate, pieces):
+    for cert, (_, cond) in zip(cf.certificate, pieces, strict=True):
         assert isinstance(cert, BranchCertificate)
         assert cert.condition == cond
         assert cert.residual == 0
@@ -118,9 +118,9 @@ def test_model_closed_forms_satisfy_recurrences_written_here():
     r, alpha, C1 = s["r"], s["alpha"], s["C1"]
     for x, cond in KICK.solve("A").expr.args:
         x = impose(x, cond)
-        ok_alpha = impose(alpha, cond)
+        alpha_here = impose(alpha, cond)  # alpha, or r on the branch alpha = r
         # A_n - alpha A_{n-1} - C_n with C_n = C1 r^(n-1)
-        res = x - ok_alpha * x.subs(n, n - 1) - C1 * r ** (n - 1)
+        res = x - alpha_here * x.subs(n, n - 1) - C1 * r ** (n - 1)
         assert sp.simplify(res) == 0
         assert sp.simplify(x.subs(n, 1) - C1) == 0
 
@@ -231,7 +231,8 @@ def test_kickstarting_exact_iteration_equals_closed_form(point):
 @settings(max_examples=40)
 @given(point=aug_points())
 @example(point={"r": Fraction(2), "g": Fraction(1, 2), "beta": Fraction(1, 3), "C1": Fraction(1)})  # g r = 1
-@example(point={"r": Fraction(1, 3), "g": Fraction(3), "beta": Fraction(0), "C1": Fraction(2)})  # g r = 1, beta 0
+# g r = 1 with beta = 0
+@example(point={"r": Fraction(1, 3), "g": Fraction(3), "beta": Fraction(0), "C1": Fraction(2)})
 @example(point={"r": Fraction(2), "g": Fraction(2), "beta": Fraction(0), "C1": Fraction(1)})  # beta = 0
 @example(point={"r": Fraction(1, 2), "g": Fraction(3, 2), "beta": Fraction(1), "C1": Fraction(7)})  # beta = 1
 @example(point={"r": Fraction(1), "g": Fraction(1), "beta": Fraction(1), "C1": Fraction(1)})  # all ones
@@ -309,7 +310,7 @@ r_, s_, C1_ = sp.symbols("r s C1", positive=True)
 )
 def test_decompose_forcing_valid(expr, expected):
     pairs = decompose_forcing(expr)
-    got = dict((lam, c) for c, lam in pairs)
+    got = {lam: c for c, lam in pairs}
     assert len(got) == len(pairs)  # one pair per distinct base
     assert set(got) == set(map(sp.sympify, expected))
     for lam, c in expected.items():
