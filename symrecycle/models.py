@@ -187,7 +187,8 @@ class Model:
             quantity=quantity,
             expr=expr,
             label=label,
-            conditions=tuple(p.condition for p in self.parameters) + (sp.Ge(N, self.start),),
+            conditions=tuple(p.condition for p in self.parameters)
+            + (sp.Contains(N, sp.Range(self.start, sp.oo), evaluate=False),),
             verified=verified,
             certificate=tuple(certificate),
             notes=tuple(notes),

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import mpmath
@@ -37,6 +39,26 @@ __all__ = ["evaluate", "compile_expr", "Compiled", "iterate", "cross_check", "Cr
 
 #: elements per block of the float path
 BLOCK = 1 << 16
+
+_POOL = None
+
+
+def _workers() -> int:
+    """Threads for the float path: the usable cores (``SYMRECYCLE_THREADS`` overrides)."""
+    env = os.environ.get("SYMRECYCLE_THREADS")
+    if env and env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def _pool():
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=_workers(), thread_name_prefix="symrecycle")
+    return _POOL
 #: a growing power b**e with e*log(b) above this goes to the precise path
 #: (its relative error is about e*log(b) ulps)
 GROWTH = 64.0
@@ -119,19 +141,33 @@ class Compiled:
         """
         arrays = [np.asarray(values[a], dtype=float) for a in self.args]
         shape = np.broadcast_shapes(*[x.shape for x in arrays])
+        # subnormal or huge inputs lose digits in any formula: precise path
+        extreme = [((np.abs(x) < 1e-290) & (x != 0)) | (np.abs(x) > 1e290) for x in arrays]
+        extreme = [e for e in extreme if e.any()]
         arrays = [np.broadcast_to(x, shape) for x in arrays]
+        if extreme:
+            arrays.append(np.logical_or.reduce([np.broadcast_to(e, shape) for e in extreme]))
         out = np.empty(shape, dtype=float)
         if not shape:
             out[()] = self._block([a.reshape(1) for a in arrays], (1,))[0]
             return out
         rows = max(1, BLOCK // max(1, math.prod(shape[1:])))
-        for i in range(0, shape[0], rows):
-            sl = slice(i, i + rows)
+        slices = [slice(i, i + rows) for i in range(0, shape[0], rows)]
+
+        def work(sl):
             block = [a[sl] for a in arrays]
             out[sl] = self._block(block, block[0].shape)
+
+        if len(slices) > 1 and _workers() > 1:  # numpy releases the GIL in its loops
+            list(_pool().map(work, slices))
+        else:
+            for sl in slices:
+                work(sl)
         return out
 
     def _block(self, arrays, shape):
+        forced = arrays[len(self.args)] if len(arrays) > len(self.args) else None
+        arrays = arrays[: len(self.args)]
         with np.errstate(all="ignore"):
             value, *checks = self.fast(*arrays)
             out = np.asarray(value, dtype=float)
@@ -150,9 +186,8 @@ class Compiled:
                 flag |= grows & (np.abs(np.asarray(e)) > GROWTH_STEPS)
             for gap in checks[ng + ne:]:
                 flag |= np.asarray(gap) < 0
-            for x in arrays:  # subnormal or huge inputs lose digits in any formula
-                ax = np.abs(x)
-                flag |= ((ax < 1e-290) & (ax > 0)) | (ax > 1e290)
+            if forced is not None:
+                flag |= forced
         if flag.any():
             if not out.flags.writeable:
                 out = out.copy()

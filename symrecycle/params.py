@@ -89,17 +89,20 @@ class Parameter:
         return f"{left}{lo}, {hi}{right}"
 
     @property
+    def interval(self) -> sp.Interval:
+        """The domain as a SymPy ``Interval``."""
+        lo = -sp.oo if self.lower is None else sp.Rational(self.lower)
+        hi = sp.oo if self.upper is None else sp.Rational(self.upper)
+        return sp.Interval(lo, hi, self.lower is None or self.lower_open, self.upper is None or self.upper_open)
+
+    @property
     def condition(self) -> sp.Basic:
-        """The domain as a SymPy boolean in the parameter's symbol."""
-        s = self.symbol
-        parts = []
-        if self.lower is not None:
-            lo = sp.Rational(self.lower)
-            parts.append(s > lo if self.lower_open else s >= lo)
-        if self.upper is not None:
-            hi = sp.Rational(self.upper)
-            parts.append(s < hi if self.upper_open else s <= hi)
-        return sp.And(*parts) if parts else sp.true
+        """The domain as an unevaluated ``Contains(symbol, interval)``.
+
+        (A relational such as ``r > 0`` would evaluate to ``True`` from the
+        symbol's own assumptions and hide the domain.)
+        """
+        return sp.Contains(self.symbol, self.interval, evaluate=False)
 
     def contains(self, value) -> bool:
         """Whether a real number lies in the domain (exactly, for floats)."""
