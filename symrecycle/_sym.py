@@ -71,8 +71,24 @@ def substitute_condition(expr, cond):
         eqs = [e for e in eqs if not is_zero(e.lhs - e.rhs)]  # identities impose nothing
         if not eqs:
             return expr
-        sub = solve_equality(eqs[0])
+        eq = eqs[0]
+        try:
+            sub = solve_equality(eq)
+        except ValueError:
+            if impossible(eq):
+                raise Contradiction(f"{eq} cannot hold") from None
+            raise
         expr, cond = expr.subs(sub), cond.subs(sub)
+
+
+class Contradiction(ValueError):
+    """A condition that cannot hold on the domain."""
+
+
+def impossible(eq) -> bool:
+    """Whether an equality provably fails: its sides differ by a nonzero-signed amount."""
+    num = sp.factor(sp.numer(sp.together(eq.lhs - eq.rhs)))
+    return bool(num.is_positive or num.is_negative or num.is_nonzero)
 
 
 def relational(mu, op: str):

@@ -163,21 +163,14 @@ def _poly_limit(p, diverges, params, region, n):
     return out
 
 
-def _add(a, b):
-    if a.is_infinite and b.is_infinite and a != b:
-        raise NotImplementedError("diverging terms of opposite sign; dominance not decided")
-    if a.is_infinite:
-        return a
-    if b.is_infinite:
-        return b
-    return a + b
-
-
 def limit_by_regime(expr, params, n=N):
     """``[(value, condition), ...]``: the limit n -> oo of ``expr`` by region.
 
     Every branch of a Piecewise ``expr`` is decomposed with :func:`decompose`;
-    its bases are compared with 1. Cases whose condition contradicts the
+    its bases are compared with 1. Terms with bases below 1 vanish, bases
+    equal to 1 leave their polynomial, and among bases above 1 the largest
+    wins: two growing bases are compared through their ratio (a further case
+    split), equal bases are merged. Cases whose condition contradicts the
     branch are dropped; equal values are merged.
     """
     results = []
@@ -190,21 +183,54 @@ def limit_by_regime(expr, params, n=N):
             full = sp.And(cond, *[_sym.relational(mu, op) for mu, op in region])
             if _contradictory(full):
                 continue
-            alternatives = [(sp.Integer(0), full)]
-            parts = [(terms.get(sp.Integer(1), 0), "=")] + [(terms[mu], op) for mu, op in region]
-            for coeff, op in parts:
-                if op == "<":
-                    continue
-                term = _poly_limit(coeff, op == ">", params, region, n)
-                alternatives = [
-                    (_add(v1, v2), sp.And(c1, c2))
-                    for v1, c1 in alternatives for v2, c2 in term
-                ]
+            flat = terms.get(sp.Integer(1), sp.Integer(0))
+            flat += sum((terms[mu] for mu, op in region if op == "="), sp.Integer(0))
+            growing = [(mu, terms[mu]) for mu, op in region if op == ">"]
+            flat_alts = _poly_limit(flat, False, params, region, n)
+            if growing:
+                alternatives = []
+                for v, c in _dominant(growing, params, region, full, n):
+                    if v == 0:  # every growing coefficient vanishes here
+                        alternatives += [(fv, sp.And(c, fc)) for fv, fc in flat_alts]
+                    else:
+                        alternatives.append((v, c))
+            else:
+                alternatives = [(v, sp.And(full, c)) for v, c in flat_alts]
             results.extend(
                 (_sym.substitute_condition(v, c), c)
                 for v, c in alternatives if not _contradictory(c)
             )
     return _merge(results)
+
+
+def _dominant(growing, params, region, cond, n):
+    """Alternatives for the limit of a sum of growing terms ``c(n) * mu**n`` (mu > 1).
+
+    The value 0 stands for "every coefficient vanishes" (the caller falls
+    back to the slower terms).
+    """
+    if len(growing) == 1:
+        (mu, c), = growing
+        return [(v, sp.And(cond, cc)) for v, cc in _poly_limit(c, True, params, region, n)]
+    (mu_a, c_a), (mu_b, c_b), *rest = growing
+    ratio = sp.powsimp(sp.cancel(mu_a / mu_b))
+    out = []
+    for op in "<=>":
+        sub = sp.And(cond, _sym.relational(ratio, op))
+        if _contradictory(sub):
+            continue
+        reg = [*region, (ratio, op)] if op != "=" else region
+        if op == "=":
+            merged = sp.expand(_sym.substitute_condition(c_a + c_b, _sym.relational(ratio, "=")))
+            out += _dominant([(mu_b, merged), *rest], params, reg, sub, n)
+            continue
+        weak, strong = ((mu_a, c_a), (mu_b, c_b)) if op == "<" else ((mu_b, c_b), (mu_a, c_a))
+        for v, c in _dominant([strong, *rest], params, reg, sub, n):
+            if v == 0:
+                out += _dominant([weak], params, reg, c, n)
+            else:
+                out.append((v, c))
+    return out
 
 
 def _contradictory(cond) -> bool:
@@ -213,14 +239,33 @@ def _contradictory(cond) -> bool:
         return True
     try:
         reduced = _sym.substitute_condition(cond, cond)
+    except _sym.Contradiction:
+        return True
     except ValueError:
         return False
     return sp.simplify(reduced) is sp.false
 
 
+def _tidy_condition(cond):
+    """``Eq(beta*r, 0)`` as ``Eq(beta, 0)``: factors of fixed sign dropped from equalities."""
+    def tidy(eq):
+        num = sp.factor(sp.numer(sp.together(eq.lhs - eq.rhs)))
+        keep = [f for f in sp.Mul.make_args(num) if not (f.is_number or f.is_positive or f.is_negative)]
+        if not keep:
+            return sp.false if num != 0 else sp.true
+        if len(keep) == 1:
+            return sp.Eq(keep[0].as_base_exp()[0], 0)
+        return sp.Or(*[sp.Eq(f.as_base_exp()[0], 0) for f in keep])
+
+    return cond.replace(lambda e: isinstance(e, sp.Eq), tidy)
+
+
 def _merge(results):
     merged: dict = {}
     for value, cond in results:
+        cond = _tidy_condition(cond)
+        if cond is sp.false:
+            continue
         merged.setdefault(value, []).append(cond)
     out = []
     for value, conds in merged.items():

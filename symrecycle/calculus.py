@@ -152,8 +152,17 @@ def breakeven(expr, param, level=1, n=N):
         if num == 0:
             out.append((sp.S.Reals, cond))
             continue
-        factors = [f.as_base_exp()[0] for f in sp.Mul.make_args(num) if not f.is_number]
+        factors = [f.as_base_exp()[0] for f in _split_powers(num) if not f.is_number]
+        on_p = [e for e in _sym.equalities(cond) if e.has(p)]
         for f in factors:
+            if not f.has(p) and on_p and f.free_symbols - {n}:
+                # the branch itself fixes p (e.g. g*r = 1 fixes r = 1/g)
+                for s in sp.solve(on_p[0], p):
+                    rest = sp.And(*[c for c in sp.And.make_args(cond) if c is not on_p[0]])
+                    full = sp.And(rest.subs(p, s), sp.Eq(f, 0), _in_domain(s, param))
+                    if full is not sp.false:
+                        out.append((_sym.simplify_branch(s), full))
+                continue
             if not f.has(p):
                 out.append((sp.S.Reals, sp.And(cond, sp.Eq(f, 0))))
                 continue
@@ -168,6 +177,29 @@ def breakeven(expr, param, level=1, n=N):
                     continue
                 out.append((s, full))
     return [(s, c) for s, c in out if not _sym.substitute_condition(c, c) is sp.false]
+
+
+def _split_powers(expr):
+    """Factors of ``expr``, with common powers of symbols (symbolic exponents too) split off.
+
+    ``alpha - alpha**n*r**(1-n)`` gives ``alpha`` and ``1 - alpha**(n-1)*r**(1-n)``.
+    """
+    out = []
+    for f in sp.Mul.make_args(sp.factor(expr)):
+        base, e = f.as_base_exp()
+        if not isinstance(base, sp.Add):
+            out.append(f)
+            continue
+        terms = sp.Add.make_args(sp.expand(base))
+        rest = list(terms)
+        for sym in sorted(base.free_symbols, key=lambda x: x.name):
+            exps = [t.as_coeff_exponent(sym)[1] for t in rest]
+            k = next((k for k in exps if all((x - k).is_nonnegative for x in exps)), None)
+            if k is not None and k != 0 and all(t.as_coeff_exponent(sym)[1] == x for t, x in zip(rest, exps)):
+                out.append(sym**k)
+                rest = [sp.powsimp(sp.expand(t / sym**k)) for t in rest]
+        out.append(sp.factor(sp.Add(*rest)) ** e)
+    return out
 
 
 def _in_domain(s, param):

@@ -10,6 +10,7 @@ form: :meth:`Model.closed_form` asks the solver of
 from __future__ import annotations
 
 import functools
+import itertools
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -229,7 +230,7 @@ class Model:
         def make():
             b = self.benefit(met.name)
             cases = asymptotics.limit_by_regime(b.expr, self.parameters)
-            expr = _piecewise(cases)
+            expr = _piecewise(cases, self.parameters)
             ok, lines = self._check_limit(b.expr, cases)
             lines.insert(0, "derived from the dominant base of each branch of the benefit")
             return self._result(
@@ -502,10 +503,35 @@ def _exact(v):
     return sp.sympify(v) if not isinstance(v, sp.Basic) else v
 
 
-def _piecewise(cases):
+def _piecewise(cases, params=None):
+    """A Piecewise of ``(value, condition)`` cases that cover the domain.
+
+    The last case becomes ``otherwise``; with ``params``, if it holds at no
+    sample point of the domain, the case that holds at most of them takes
+    its place.
+    """
     cases = list(cases)
     if len(cases) == 1:
         return cases[0][0]
+    if params is not None:
+        used = set().union(*[c.free_symbols for _, c in cases])
+        params = [p for p in params if p.symbol in used]
+        grid = [dict(zip([p.symbol for p in params], combo))
+                for combo in itertools.product(*[[sp.Rational(x) for x in p.interior_points()[::2]]
+                                                 for p in params])]
+
+        def coverage(case):
+            count = 0
+            for pt in grid:
+                try:
+                    count += case[1].subs(pt).subs(N, 3) is sp.true
+                except TypeError:
+                    pass
+            return count
+
+        if coverage(cases[-1]) == 0:  # never "otherwise" a case met at no sample point
+            last = max(range(len(cases)), key=lambda i: coverage(cases[i]))
+            cases = cases[:last] + cases[last + 1:] + [cases[last]]
     return sp.Piecewise(*cases[:-1], (cases[-1][0], sp.true))
 
 

@@ -141,9 +141,15 @@ class Parameter:
 
     def interior_points(self):
         """A few exact rational points of the domain, used for checks."""
-        lo = Fraction(self.lower) if self.lower is not None else Fraction(-5)
-        hi = Fraction(self.upper) if self.upper is not None else lo + 12
-        pts = [lo + (hi - lo) * Fraction(k, 7) for k in range(1, 7)]
+        if self.upper is None:  # unbounded: small and large values, around 1
+            lo = Fraction(self.lower) if self.lower is not None else Fraction(-5)
+            steps = [Fraction(1, 5), Fraction(1, 2), Fraction(4, 5), Fraction(1), Fraction(6, 5),
+                     Fraction(2), Fraction(5), Fraction(21, 2)]
+            pts = [lo + s for s in steps]
+        else:
+            lo = Fraction(self.lower) if self.lower is not None else Fraction(self.upper) - 12
+            hi = Fraction(self.upper)
+            pts = [lo + (hi - lo) * Fraction(k, 7) for k in range(1, 7)]
         return [p for p in pts if self.contains(p)]
 
 

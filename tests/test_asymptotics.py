@@ -130,7 +130,6 @@ def test_augmentation_limit_degenerate_gr_equal_one(aug):
     assert lim.subs({s["r"]: 1, s["g"]: 1, s["beta"]: 1}) == oo
 
 
-@pytest.mark.xfail(strict=True, reason="dominance between two diverging terms of opposite sign (A_n/C_n of augmentation) is not derived yet")
 def test_augmentation_real_metric_limit(aug):
     # A_n/C_n = r^(1-n) + beta sum_{k=2}^{n} g^(k-1) r^(k-n); by hand at each point:
     cases = [

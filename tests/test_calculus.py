@@ -264,7 +264,6 @@ def test_augmentation_breakeven_r_and_g_at_beta_one(aug):
     assert subs_named(aug.breakeven("g").expr, aug, r=2, beta=1) is NAN
 
 
-@pytest.mark.xfail(strict=True, reason="a breakeven on a degenerate branch whose condition fixes the parameter (g r = 1 at beta = 0) is reported as a note, not a solution, yet")
 def test_augmentation_breakeven_r_and_g_at_beta_zero(aug):
     # beta = 0: B_n = (g r)^(1-n) = 1 exactly at g r = 1, for every n
     for other in (R(1, 2), R(1), R(3)):
