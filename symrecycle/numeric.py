@@ -92,8 +92,11 @@ _EXP = sp.Function("exp")
 
 def _logb(b, bm1):
     """log(b), from ``log1p(b - 1)`` near 1 (b - 1 computed exactly there), else ``log(b)``."""
+    out = np.log(b)
     near = np.abs(bm1) < 0.5
-    return np.where(near, np.log1p(np.where(near, bm1, 0.0)), np.log(b))
+    if near.any():
+        np.log1p(bm1, out=out, where=near)
+    return out
 
 
 def _log1p_rewrite(expr):
@@ -129,7 +132,7 @@ class Compiled:
     args: tuple
     fast: object
     near: int
-    growth: tuple
+    growth: int
     inf_case: object
     precise: object
 
@@ -173,19 +176,18 @@ class Compiled:
             out = np.asarray(value, dtype=float)
             if out.shape != shape:
                 out = np.broadcast_to(out, shape).copy()
-            flag = ~np.isfinite(out)
+            flag = np.isfinite(out)
+            np.logical_not(flag, out=flag)
             if self.inf_case is not None and flag.any():
                 flag &= ~np.asarray(self.inf_case(*arrays), dtype=bool)
-            ng, ne = self.growth
-            grows = np.zeros(shape, dtype=bool)
-            for grow in checks[:ng]:
-                grow = np.asarray(grow)
-                flag |= grow > GROWTH
-                grows |= grow > 0
-            for e in checks[ng: ng + ne]:
-                flag |= grows & (np.abs(np.asarray(e)) > GROWTH_STEPS)
-            for gap in checks[ng + ne:]:
-                flag |= np.asarray(gap) < 0
+            for i in range(self.growth):
+                size, steps = np.asarray(checks[2 * i]), np.asarray(checks[2 * i + 1])
+                flag |= size > GROWTH
+                long = np.abs(steps) > GROWTH_STEPS
+                if long.any():
+                    flag |= (size > 0) & long
+            for near in checks[2 * self.growth:]:
+                flag |= near
             if forced is not None:
                 flag |= forced
         if flag.any():
@@ -216,6 +218,41 @@ class Compiled:
         return +last
 
 
+def _fast_function(args, expr, checks, modules):
+    """``f(*arrays) -> [value, *checks]``; a Piecewise evaluates only the cases that hold.
+
+    (numpy's ``select`` would compute every case on every point.)
+    """
+    if not isinstance(expr, sp.Piecewise):
+        return sp.lambdify(args, [expr, *checks], modules=modules, cse=True)
+    cases = [
+        (sp.lambdify(args, v, modules=modules), None if c is sp.true else sp.lambdify(args, c, modules=modules))
+        for v, c in expr.args
+    ]
+    check_fn = sp.lambdify(args, checks, modules=modules, cse=True) if checks else None
+
+    def run(*arrays):
+        shape = np.broadcast_shapes(*[np.shape(a) for a in arrays])
+        out, left = None, None
+        for value, cond in cases:
+            mask = np.ones(shape, dtype=bool) if cond is None else np.broadcast_to(cond(*arrays), shape)
+            if left is not None:
+                mask = mask & left
+            if left is None and mask.all():
+                out = np.broadcast_to(np.asarray(value(*arrays), dtype=float), shape)
+                break
+            if out is None:
+                out = np.full(shape, np.nan)
+            if mask.any():
+                out[mask] = np.broadcast_to(np.asarray(value(*arrays), dtype=float), shape)[mask]
+            left = ~mask if left is None else left & ~mask
+            if not left.any():
+                break
+        return [out, *(check_fn(*arrays) if check_fn else [])]
+
+    return run
+
+
 def compile_expr(expr, args) -> Compiled:
     """Compile ``expr`` (a Piecewise derived quantity) over the symbols ``args``."""
     expr = sp.sympify(expr)
@@ -229,20 +266,27 @@ def compile_expr(expr, args) -> Compiled:
     growth += sorted(
         {p.exp * sp.log(p.base) for p in fast_expr.atoms(sp.Pow) if p.exp.has(N)}, key=sp.default_sort_key
     )
+    # each growing power: its log-size e*log(b), and its exponent e
+    pairs = []
+    for g in growth:
+        e = sp.Mul(*[f for f in sp.Mul.make_args(g) if f.has(N) and not f.has(_LOGB, sp.log)])
+        pairs += [g, e]
     near = []
     for eq in eqs:
+        delta = DELTA.get(_pole_order(generic, eq), 0.3)
         lhs, rhs = eq.lhs, eq.rhs
-        gap = sp.Abs(lhs - rhs) - DELTA.get(_pole_order(generic, eq), 0.3) * (sp.Abs(lhs) + sp.Abs(rhs))
-        near.append(gap)
-    exponents = sorted({e.args[0].as_independent(N)[1] for e in fast_expr.atoms(_EXP)}, key=sp.default_sort_key)
-    exponents = sorted({sp.Mul(*[f for f in sp.Mul.make_args(x) if f.has(N) and not f.has(_LOGB)])
-                        for x in growth}, key=sp.default_sort_key)
+        if not (rhs.is_positive or rhs.is_negative) and (lhs.is_positive or lhs.is_negative):
+            lhs, rhs = rhs, lhs
+        if rhs.is_positive or rhs.is_negative:  # relative to a side of fixed sign: shares lhs/rhs - 1
+            near.append(sp.Lt(sp.Abs(sp.together(lhs / rhs - 1)), delta))
+        else:
+            near.append(sp.Lt(sp.Abs(lhs - rhs), delta * (sp.Abs(lhs) + sp.Abs(rhs))))
     modules = [{"logb": _logb, "exp": np.exp}, "numpy"]
-    fast = sp.lambdify(args, [fast_expr, *growth, *exponents, *near], modules=modules, cse=True)
+    fast = _fast_function(args, fast_expr, [*pairs, *near], modules)
     inf_conds = [c for v, c in _sym.exclusive_pieces(fast_expr) if v.has(sp.oo, -sp.oo, sp.nan) and v.is_number]
     inf_case = sp.lambdify(args, sp.Or(*inf_conds), modules="numpy") if inf_conds else None
     precise = sp.lambdify(args, expr, modules="mpmath")
-    return Compiled(expr, args, fast, len(near), (len(growth), len(exponents)), inf_case, precise)
+    return Compiled(expr, args, fast, len(near), len(growth), inf_case, precise)
 
 
 # -- inputs ---------------------------------------------------------------------------
