@@ -5,8 +5,8 @@ case), their limits taken by regime, their sensitivities and breakevens
 derived, and each result verified against exact iteration.
 """
 
-from .numeric import CrossCheck, cross_check
 from .models import QUANTITIES, Metric, Model, SequenceDef, get_model, models, register
+from .numeric import CrossCheck, cross_check
 from .params import STANDARD, Parameter, n
 from .recurrence import ClosedForm, Recurrence
 from .results import Result

@@ -210,7 +210,7 @@ def _dominant(growing, params, region, cond, n):
     back to the slower terms).
     """
     if len(growing) == 1:
-        (mu, c), = growing
+        (_mu, c), = growing
         return [(v, sp.And(cond, cc)) for v, cc in _poly_limit(c, True, params, region, n)]
     (mu_a, c_a), (mu_b, c_b), *rest = growing
     ratio = sp.powsimp(sp.cancel(mu_a / mu_b))

@@ -59,7 +59,8 @@ def derivative(expr, p):
             target = d_generic
             for eq in eqs[1:]:
                 target = target.subs(_sym.solve_equality(eq, prefer=[s for s in eq.free_symbols if s != p]))
-            target = _sym.substitute_condition(target, sp.And(*[e for e in _sym.equalities(cond) if not e.has(p)]))
+            others = sp.And(*[e for e in _sym.equalities(cond) if not e.has(p)])
+            target = _sym.substitute_condition(target, others)
             out.append((_limit_onto(target, eqs[0], p), cond))
     return _rebuild(out)
 
@@ -176,7 +177,7 @@ def breakeven(expr, param, level=1, n=N):
                 if full is sp.false or not _sym.is_zero(check):
                     continue
                 out.append((s, full))
-    return [(s, c) for s, c in out if not _sym.substitute_condition(c, c) is sp.false]
+    return [(s, c) for s, c in out if _sym.substitute_condition(c, c) is not sp.false]
 
 
 def _split_powers(expr):

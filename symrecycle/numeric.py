@@ -226,7 +226,10 @@ def _fast_function(args, expr, checks, modules):
     if not isinstance(expr, sp.Piecewise):
         return sp.lambdify(args, [expr, *checks], modules=modules, cse=True)
     cases = [
-        (sp.lambdify(args, v, modules=modules), None if c is sp.true else sp.lambdify(args, c, modules=modules))
+        (
+            sp.lambdify(args, v, modules=modules),
+            None if c is sp.true else sp.lambdify(args, c, modules=modules),
+        )
         for v, c in expr.args
     ]
     check_fn = sp.lambdify(args, checks, modules=modules, cse=True) if checks else None
@@ -259,7 +262,7 @@ def compile_expr(expr, args) -> Compiled:
     args = tuple(args)
     cases = _sym.pieces(expr)
     eqs = sorted({e for _, c in cases for e in c.atoms(sp.Eq)}, key=sp.default_sort_key)
-    fast_expr = expr.subs({e: sp.false for e in eqs}) if eqs else expr
+    fast_expr = expr.subs(dict.fromkeys(eqs, sp.false)) if eqs else expr
     fast_expr = _log1p_rewrite(fast_expr)
     generic = cases[-1][0]
     growth = sorted({e.args[0] for e in fast_expr.atoms(_EXP) if e.args[0].has(N)}, key=sp.default_sort_key)
@@ -283,7 +286,9 @@ def compile_expr(expr, args) -> Compiled:
             near.append(sp.Lt(sp.Abs(lhs - rhs), delta * (sp.Abs(lhs) + sp.Abs(rhs))))
     modules = [{"logb": _logb, "exp": np.exp}, "numpy"]
     fast = _fast_function(args, fast_expr, [*pairs, *near], modules)
-    inf_conds = [c for v, c in _sym.exclusive_pieces(fast_expr) if v.has(sp.oo, -sp.oo, sp.nan) and v.is_number]
+    inf_conds = [
+        c for v, c in _sym.exclusive_pieces(fast_expr) if v.has(sp.oo, -sp.oo, sp.nan) and v.is_number
+    ]
     inf_case = sp.lambdify(args, sp.Or(*inf_conds), modules="numpy") if inf_conds else None
     precise = sp.lambdify(args, expr, modules="mpmath")
     return Compiled(expr, args, fast, len(near), len(growth), inf_case, precise)
@@ -294,9 +299,8 @@ def _as_array(name, value, param=None, integer=False, allow_inf=False):
     """Validate one input; returns a float array (or scalar)."""
     if isinstance(value, (str, bytes)) or value is None:
         raise ValueError(f"parameter {name!r}: got {value!r}, expected a number or an array of numbers")
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        if abs(int(value)) > 2**53:
-            raise ValueError(f"parameter {name!r}: got {value!r}, too large to represent exactly")
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and abs(int(value)) > 2**53:
+        raise ValueError(f"parameter {name!r}: got {value!r}, too large to represent exactly")
     try:
         arr = np.asarray(value)
     except (TypeError, ValueError):
@@ -368,7 +372,7 @@ def _result_pair(model, quantity, wrt, fraction, level, metric):
 def _compiled(model, result):
     key = ("compiled", result.quantity, result.meta.get("metric"), result.meta.get("wrt"),
            result.meta.get("fraction"), result.meta.get("level"), result.meta.get("of"), result.label)
-    args = tuple(p.symbol for p in model.parameters) + (N,)
+    args = (*tuple(p.symbol for p in model.parameters), N)
     return model._cached(key, lambda: compile_expr(result.expr, args))
 
 
@@ -414,7 +418,9 @@ def evaluate(model, quantity, dps=None, wrt=None, fraction=0.99, level=1, metric
         else:
             nvals = _as_array("n", values["n"], integer=True, allow_inf=at_inf is not None)
     else:
-        nvals = np.asarray(np.inf) if "n" not in values else _as_array("n", values["n"], integer=True, allow_inf=True)
+        nvals = np.asarray(np.inf)
+        if "n" in values:
+            nvals = _as_array("n", values["n"], integer=True, allow_inf=True)
         if np.isfinite(nvals).any():
             raise ValueError(f"parameter 'n': {quantity} does not depend on n; omit n or give inf")
     if nvals.size and (nvals < model.start).any():
@@ -533,7 +539,6 @@ def iterate(model, n, dps=None, exact=False, sequence=None, metric=None, last=Fa
             if nm in values:
                 p.validate(values[nm])
         seqs = model.iterate_exact(vals, count)
-        module, convert = None, None
     elif dps is not None:
         for nm, p in names.items():
             if nm in values:
@@ -546,7 +551,7 @@ def iterate(model, n, dps=None, exact=False, sequence=None, metric=None, last=Fa
                 return _metric_values(model, seqs, mvals, count, metric, "mpmath", mpmath.mpf)
         return seqs[sequence or model.adjusted]
     else:
-        arrs = {k: _as_array(nm, vals[k], names[nm]) for nm, k in ((p.name, p.symbol) for p in model.parameters)}
+        arrs = {p.symbol: _as_array(p.name, vals[p.symbol], p) for p in model.parameters}
         with np.errstate(over="ignore", invalid="ignore"):
             seqs = _run(model, arrs, count, "numpy", float, last=last)
             if last:

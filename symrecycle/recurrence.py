@@ -139,7 +139,7 @@ class Recurrence:
 
     a: sp.Expr
     forcing: tuple = ()
-    initial: sp.Expr = sp.Integer(1)
+    initial: sp.Expr = 1
     start: int = 1
     name: str = "x"
     n: sp.Symbol = field(default=N, repr=False)
