@@ -62,6 +62,7 @@ def _pool():
 #: a growing power b**e with e*log(b) above this goes to the precise path
 #: (its relative error is about e*log(b) ulps)
 GROWTH = 64.0
+_GROWN = math.exp(GROWTH)
 #: a growing power over more steps than this goes to the precise path
 #: (the rounding of its base is multiplied by the exponent)
 GROWTH_STEPS = 200
@@ -100,13 +101,9 @@ def _logb(b, bm1):
 
 
 def _log1p_rewrite(expr):
-    """``log(x)`` as ``log1p(x - 1)`` near 1, and ``b**e(n)`` (b >= 0) as ``exp(e*log(b))``.
+    """``log(x)`` as ``log1p(x - 1)`` near 1, ``x - 1`` over a common denominator.
 
-    ``x - 1`` is put over a common denominator, so ``alpha/r - 1`` is
-    computed as ``(alpha - r)/r``: exact subtraction near the degenerate set.
-    The power's relative error is then about ``|e log b|`` ulps times its
-    size, which is at most an ulp of ``1 - b**e`` that it enters; and exp
-    reaches underflow without libm pow's slow subnormal path.
+    ``log(alpha/r)`` then uses ``(alpha - r)/r``: exact subtraction near ``alpha = r``.
     """
 
     def log_of(arg):
@@ -114,11 +111,22 @@ def _log1p_rewrite(expr):
             return sp.log(arg)
         return _LOGB(arg, sp.together(arg - 1))
 
+    return expr.replace(lambda e: isinstance(e, sp.log), lambda e: log_of(e.args[0]))
+
+
+def _n_powers(expr):
+    """The powers ``b**e`` whose exponent depends on n (b not a number)."""
+    return sorted(
+        (p for p in expr.atoms(sp.Pow) if p.exp.has(N) and not p.base.is_number), key=sp.default_sort_key
+    )
+
+
+def _exp_powers(expr):
+    """``b**e(n)`` (b >= 0) as ``exp(e*log(b))``: underflow without libm pow's slow subnormal path."""
     def is_pow(e):
         return isinstance(e, sp.Pow) and e.exp.has(N) and e.base.is_nonnegative and not e.base.is_number
 
-    expr = expr.replace(is_pow, lambda e: _EXP(e.exp * log_of(e.base)))
-    return expr.replace(lambda e: isinstance(e, sp.log), lambda e: log_of(e.args[0]))
+    return expr.replace(is_pow, lambda e: _EXP(e.exp * sp.Function("logn")(e.base)))
 
 
 @dataclass
@@ -130,7 +138,7 @@ class Compiled:
 
     expr: sp.Basic
     args: tuple
-    fast: object
+    fast: tuple
     near: int
     growth: int
     inf_case: object
@@ -147,7 +155,9 @@ class Compiled:
         # subnormal or huge inputs lose digits in any formula: precise path
         extreme = [((np.abs(x) < 1e-290) & (x != 0)) | (np.abs(x) > 1e290) for x in arrays]
         extreme = [e for e in extreme if e.any()]
-        arrays = [np.broadcast_to(x, shape) for x in arrays]
+        # keep each input in its own shape (leading axes padded): what depends on
+        # r alone is then computed once per r, not once per grid point
+        arrays = [x.reshape((1,) * (len(shape) - x.ndim) + x.shape) for x in arrays]
         if extreme:
             arrays.append(np.logical_or.reduce([np.broadcast_to(e, shape) for e in extreme]))
         out = np.empty(shape, dtype=float)
@@ -158,8 +168,8 @@ class Compiled:
         slices = [slice(i, i + rows) for i in range(0, shape[0], rows)]
 
         def work(sl):
-            block = [a[sl] for a in arrays]
-            out[sl] = self._block(block, block[0].shape)
+            block = [a if a.shape[0] == 1 else a[sl] for a in arrays]
+            out[sl] = self._block(block, out[sl].shape)
 
         if len(slices) > 1 and _workers() > 1:  # numpy releases the GIL in its loops
             list(_pool().map(work, slices))
@@ -172,7 +182,12 @@ class Compiled:
         forced = arrays[len(self.args)] if len(arrays) > len(self.args) else None
         arrays = arrays[: len(self.args)]
         with np.errstate(all="ignore"):
-            value, *checks = self.fast(*arrays)
+            fast, fast_long, exponents = self.fast
+            if exponents is not None and any(
+                (np.abs(np.asarray(e)) > GROWTH_STEPS).any() for e in exponents(*arrays)
+            ):
+                fast = fast_long
+            value, *checks = fast(*arrays)
             out = np.asarray(value, dtype=float)
             if out.shape != shape:
                 out = np.broadcast_to(out, shape).copy()
@@ -180,12 +195,12 @@ class Compiled:
             np.logical_not(flag, out=flag)
             if self.inf_case is not None and flag.any():
                 flag &= ~np.asarray(self.inf_case(*arrays), dtype=bool)
-            for i in range(self.growth):
-                size, steps = np.asarray(checks[2 * i]), np.asarray(checks[2 * i + 1])
-                flag |= size > GROWTH
+            for i in range(self.growth):  # a power grown past e**64, or over many steps
+                power, steps = np.asarray(checks[2 * i]), np.asarray(checks[2 * i + 1])
+                flag |= power > _GROWN
                 long = np.abs(steps) > GROWTH_STEPS
                 if long.any():
-                    flag |= (size > 0) & long
+                    flag |= (power > 1) & long
             for near in checks[2 * self.growth:]:
                 flag |= near
             if forced is not None:
@@ -257,7 +272,14 @@ def _fast_function(args, expr, checks, modules):
 
 
 def compile_expr(expr, args) -> Compiled:
-    """Compile ``expr`` (a Piecewise derived quantity) over the symbols ``args``."""
+    """Compile ``expr`` (a Piecewise derived quantity) over the symbols ``args``.
+
+    Two float variants are built: powers by ``pow`` (used while every
+    exponent in a block is at most :data:`GROWTH_STEPS`), and powers as
+    ``exp(e*log(b))`` for long exponents, where ``pow`` crawls through
+    subnormal results. Both return, beside the value, each power and its
+    exponent (for the growth checks) and the near-degenerate tests.
+    """
     expr = sp.sympify(expr)
     args = tuple(args)
     cases = _sym.pieces(expr)
@@ -265,15 +287,7 @@ def compile_expr(expr, args) -> Compiled:
     fast_expr = expr.subs(dict.fromkeys(eqs, sp.false)) if eqs else expr
     fast_expr = _log1p_rewrite(fast_expr)
     generic = cases[-1][0]
-    growth = sorted({e.args[0] for e in fast_expr.atoms(_EXP) if e.args[0].has(N)}, key=sp.default_sort_key)
-    growth += sorted(
-        {p.exp * sp.log(p.base) for p in fast_expr.atoms(sp.Pow) if p.exp.has(N)}, key=sp.default_sort_key
-    )
-    # each growing power: its log-size e*log(b), and its exponent e
-    pairs = []
-    for g in growth:
-        e = sp.Mul(*[f for f in sp.Mul.make_args(g) if f.has(N) and not f.has(_LOGB, sp.log)])
-        pairs += [g, e]
+    powers = _n_powers(fast_expr)
     near = []
     for eq in eqs:
         delta = DELTA.get(_pole_order(generic, eq), 0.3)
@@ -284,14 +298,19 @@ def compile_expr(expr, args) -> Compiled:
             near.append(sp.Lt(sp.Abs(sp.together(lhs / rhs - 1)), delta))
         else:
             near.append(sp.Lt(sp.Abs(lhs - rhs), delta * (sp.Abs(lhs) + sp.Abs(rhs))))
-    modules = [{"logb": _logb, "exp": np.exp}, "numpy"]
+    modules = [{"logb": _logb, "exp": np.exp, "logn": np.log}, "numpy"]
+    pairs = [x for p in powers for x in (p, p.exp)]
     fast = _fast_function(args, fast_expr, [*pairs, *near], modules)
+    exponents = sp.lambdify(args, [p.exp for p in powers], modules="numpy") if powers else None
+    long_expr = _exp_powers(fast_expr)
+    long_pairs = [x for p in powers for x in (_exp_powers(p), p.exp)]
+    fast_long = _fast_function(args, long_expr, [*long_pairs, *near], modules) if powers else fast
     inf_conds = [
         c for v, c in _sym.exclusive_pieces(fast_expr) if v.has(sp.oo, -sp.oo, sp.nan) and v.is_number
     ]
     inf_case = sp.lambdify(args, sp.Or(*inf_conds), modules="numpy") if inf_conds else None
     precise = sp.lambdify(args, expr, modules="mpmath")
-    return Compiled(expr, args, fast, len(near), len(growth), inf_case, precise)
+    return Compiled(expr, args, (fast, fast_long, exponents), len(near), len(powers), inf_case, precise)
 
 
 # -- inputs ---------------------------------------------------------------------------
@@ -608,36 +627,66 @@ def random_point(model, rng, degenerate=False):
             v = rng.uniform(float(p.lower), float(p.upper))
             if rng.random() < 0.1:
                 v = float(rng.choice([float(p.lower), float(p.upper)]))
-        else:
-            v = float(np.exp(rng.uniform(np.log(0.2), np.log(12.0))))
+        else:  # log-uniform over five decades around 1, sometimes far out
+            v = float(np.exp(rng.uniform(np.log(1e-2), np.log(1e2))))
+            if rng.random() < 0.05:
+                v = float(np.exp(rng.uniform(np.log(1e-6), np.log(1e6))))
         pt[p.name] = v
     return pt
 
 
 def cross_check(model, samples=1000, seed=0, quantity="benefit", n_max=300, dps=40, metric=None):
-    """Compare float evaluation with mpmath direct iteration on random points.
+    """Compare the toolkit's float evaluation with mpmath direct iteration.
 
-    A tenth of the points are put on a degenerate set of the closed form (e.g.
-    ``alpha = r``) and a tenth within 1e-15 relative of one.
+    Parameters are drawn from the model's domain (log-uniform over five
+    decades for unbounded ones, endpoints of bounded ones now and then); a
+    fifth of the points lie on a degenerate set of the closed form (e.g.
+    ``alpha = r``) and a fifth within 1e-15 relative of one. ``quantity`` is
+    ``"benefit"`` (the metric) or ``"closed-form"`` (the adjusted sequence).
+    The floats are evaluated in one vectorized call.
     """
-    if quantity != "benefit":
-        raise ValueError(f"quantity: got {quantity!r}; cross_check compares the benefit with iteration")
+    if quantity not in ("benefit", "closed-form"):
+        raise ValueError(f"quantity: got {quantity!r}, expected 'benefit' or 'closed-form'")
+    if not isinstance(samples, int) or samples < 1:
+        raise ValueError(f"samples: got {samples!r}, expected a positive integer")
     rng = np.random.default_rng(seed)
-    res = model.benefit(metric)
+    res = model.benefit(metric) if quantity == "benefit" else model.closed_form()
     eqs = sorted({e for _, c in _sym.pieces(res.expr) for e in c.atoms(sp.Eq)}, key=sp.default_sort_key)
-    worst, where = 0.0, {}
+    points = []
     for i in range(samples):
         pt = random_point(model, rng)
         if eqs and i % 5 in (1, 2):
             pt = _onto(model, eqs[i % len(eqs)], pt, nudge=(i % 5 == 2))
-        nval = int(rng.integers(model.start, n_max + 1))
-        got = model.evaluate("benefit", metric=metric, n=nval, **pt)
+        points.append((pt, int(rng.integers(model.start, n_max + 1))))
+    names = [p.name for p in model.parameters]
+    arrays = {nm: np.array([pt[nm] for pt, _ in points]) for nm in names}
+    got = model.evaluate(quantity, metric=metric, n=np.array([k for _, k in points]), **arrays)
+    worst, where = 0.0, {}
+    metric_name = metric or model.metrics[0].name
+    for (pt, k), g in zip(points, got):
         with mpmath.workdps(dps):
-            ref = iterate(model, nval, dps=dps, metric=metric or model.metrics[0].name, **pt)[-1]
-            err = float(abs(got - ref) / abs(ref)) if ref != 0 else abs(got)
+            if quantity == "benefit":
+                ref = iterate(model, k, dps=dps, metric=metric_name, **pt)[-1]
+            else:
+                ref = iterate(model, k, dps=dps, **pt)[-1]
+            err = _rel_error(float(g), ref)
         if not err <= worst:
-            worst, where = err, {**pt, "n": nval}
-    return CrossCheck(model.name, "benefit", samples, worst, where, f"mpmath iteration at {dps} digits")
+            worst, where = err, {**pt, "n": k}
+    return CrossCheck(model.name, quantity, samples, worst, where, f"mpmath iteration at {dps} digits")
+
+
+def _rel_error(got, ref):
+    """Relative error of a float against an mpmath reference, as floats can hold it.
+
+    Beyond the float range the right answer is ``inf`` of the right sign; in
+    the subnormal range, within one subnormal step of the rounded reference.
+    """
+    nearest = float(ref)  # rounds, and overflows to inf
+    if not math.isfinite(nearest):
+        return 0.0 if got == nearest else math.inf
+    if abs(nearest) < np.finfo(float).tiny:
+        return 0.0 if abs(got - nearest) <= 2 * math.ulp(0.0) else math.inf
+    return float(abs(got - ref) / abs(ref))
 
 
 def _onto(model, eq, pt, nudge=False):

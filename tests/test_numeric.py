@@ -1124,3 +1124,23 @@ def test_cross_check(model):
     assert cc.max_rel_error <= 1e-13, str(cc)
     assert set(cc.worst_point) >= {p.name for p in model.parameters} | {"n"}
     assert time.perf_counter() - t < 60
+
+
+@pytest.mark.parametrize("name", ["kickstarting", "augmentation"])
+def test_cross_check_closed_form_and_wide_sample(name):
+    """The closed form A_n itself, over five decades of r and g, against mpmath iteration."""
+    rep = sr.cross_check(sr.get_model(name), samples=150, seed=7, quantity="closed-form")
+    assert rep.quantity == "closed-form"
+    assert rep.max_rel_error <= 1e-13, str(rep)
+
+
+def test_cross_check_rejects_unknown_quantity():
+    with pytest.raises(ValueError, match="quantity"):
+        sr.cross_check(KICK, samples=3, quantity="limit")
+
+
+def test_evaluate_beyond_the_float_range_is_inf_and_below_it_zero():
+    # B_n ~ (alpha/r)^n: about 10^1500 here, beyond floats
+    assert KICK.evaluate("benefit", r=1e-5, alpha=1.0, n=300) == np.inf
+    # augmentation with g*r >> 1 and beta = 0: B_n = (g r)^(1-n), about 10^-848
+    assert AUG.evaluate("benefit", r=0.7127876151867897, g=8216.373273967012, beta=0.0, n=226) == 0.0
