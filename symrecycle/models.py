@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
+import os
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -342,7 +343,7 @@ class Model:
                 "iterations-to", expr, rf"n^{{*}}_{{{sp.latex(sp.Rational(f))}}}", lines,
                 ok and lim.verified,
                 ("|B_n - L| <= (1 - fraction)|L| for n >= n* when the approach is monotone; "
-                 "the first integer iteration is ceiling(n*)",),
+                 "the first integer iteration is ceiling(n*), or the first iteration when n* is below it",),
                 metric=met.name, fraction=float(f),
             )
 
@@ -604,9 +605,33 @@ def models() -> list:
     return sorted(_REGISTRY)
 
 
+def get_model(name) -> Model:
+    """The model called ``name``, or the model file at the path ``name``.
+
+    A name ending in ``.toml``, or naming an existing file, is read with
+    :func:`symrecycle.usermodels.load_model` (afresh each call, so an edited
+    file is re-read); a registered name gives its (cached) model, even if
+    a file of that name exists.
+    ``ValueError`` listing the known names otherwise.
+    """
+    if isinstance(name, os.PathLike) or (
+        isinstance(name, str) and name not in _REGISTRY
+        and (name.endswith(".toml") or os.path.isfile(name))
+    ):
+        from .usermodels import load_model
+
+        return load_model(name)
+    return _named_model(name)
+
+
 @functools.cache
-def get_model(name: str) -> Model:
-    """The model called ``name``; ``ValueError`` listing the known ones otherwise."""
+def _named_model(name) -> Model:
     if not isinstance(name, str) or name not in _REGISTRY:
-        raise ValueError(f"unknown model {name!r}; known models: {', '.join(models())}")
+        raise ValueError(
+            f"unknown model {name!r}; known models: {', '.join(models())} "
+            "(or the path of a .toml model file)"
+        )
     return _REGISTRY[name]()
+
+
+get_model.cache_clear = _named_model.cache_clear
