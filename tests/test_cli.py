@@ -1,13 +1,37 @@
-"""The command line, run as ``python -m symrecycle`` in a subprocess."""
+"""The command line, run as ``python -m symrecycle`` in a subprocess.
+
+Every command line of this module is started once, all of them concurrently,
+by the module fixture ``ran`` (a dict from the argument tuple to the
+completed process); the tests then read their result from it. Behaviour that
+needs a fake module or a fake terminal is tested in-process through
+``cli.main``.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import math
+import os
+import re
+import shlex
 import subprocess
 import sys
+import types
+from concurrent.futures import ThreadPoolExecutor
+from fractions import Fraction
+from pathlib import Path
 
+import mpmath
+import numpy as np
 import pytest
 import sympy as sp
+
+import symrecycle as sr
+from symrecycle import cli
+
+README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def run(*args, cwd=None):
@@ -17,14 +41,217 @@ def run(*args, cwd=None):
     )
 
 
+def readme_console_examples():
+    """``(args, expected stdout)`` of every ``$ symrecycle ...`` line in the README's console blocks."""
+    text = README.read_text(encoding="utf-8")
+    out = []
+    for block in re.findall(r"```console\n(.*?)```", text, flags=re.S):
+        for cmd in re.split(r"^\$ ", block, flags=re.M)[1:]:
+            line, _, expected = cmd.partition("\n")
+            words = shlex.split(line)
+            assert words[0] == "symrecycle", line
+            out.append((tuple(words[1:]), expected))
+    return out
+
+
+README_EXAMPLES = readme_console_examples()
+
+
+# -- the command lines this module runs in subprocesses ----------------------------------
+# one per subcommand and format; options and the variants of each mistake run in-process
+# the README's examples double as the subprocess runs of the grid (CSV) and JSON grid paths
+GRID = ("eval", "kickstarting", "limit", "--set", "r=1.3,3.3,4.2,10.5", "--set", "alpha=1")
+BENEFIT_JSON = ("eval", "kickstarting", "benefit", "--set", "r=4.2", "--set", "alpha=0.5", "--n", "1,2,inf",
+                "--format", "json")
+DPS = ("eval", "kickstarting", "closed-form", "--set", "r=4.2", "--set", "alpha=0.9", "--set", "C1=3",
+       "--n", "10", "--dps", "40")
+POINT_JSON = ("eval", "kickstarting", "closed-form", "--set", "r=2", "--set", "alpha=0.5", "--set", "C1=3",
+              "--n", "5", "--format", "json")
+DERIVE_OUT = ("derive", "augmentation", "breakeven", "--wrt", "beta", "--level", "3/2", "--format", "json",
+              "--out", "breakeven.json")
+MODELS_JSON = ("models", "--format", "json")
+MODELS_LATEX = ("models", "--format", "latex")
+PIPE = ("eval", "kickstarting", "closed-form", "--set", "r=1:2:400", "--set", "alpha=0:1:500",
+        "--set", "C1=1", "--n", "5")
+NO_MATPLOTLIB = ("-c", "import sys; from symrecycle.cli import main; rc = main(['eval', 'kickstarting', "
+                 "'limit', '--set', 'r=4.2', '--set', 'alpha=1']); "
+                 "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib')); sys.exit(rc)")
+
+SUCCESS = [
+    ("models",),
+    ("derive", "kickstarting", "limit", "--format", "json"),
+    ("derive", "kickstarting", "limit", "--format", "latex"),
+    ("derive", "kickstarting", "sensitivity", "--wrt", "alpha", "--at-n"),
+    ("summary", "--model", "kickstarting"),
+    GRID, BENEFIT_JSON, DPS, POINT_JSON, DERIVE_OUT, MODELS_JSON, MODELS_LATEX,
+]
+
+# Each kind of mistake: (command line, words its one-line message must contain). The first
+# command line of each kind also runs in a subprocess (exit status 2, no traceback there too).
+USER_ERRORS = {
+    "unknown model": [
+        (("derive", "nosuchmodel", "limit"), ["nosuchmodel", "kickstarting"]),
+        (("summary", "--model", "nosuchmodel"), ["nosuchmodel", "kickstarting"]),
+        (("derive", "nosuchmodel", "limit", "--format", "json"), ["nosuchmodel", "kickstarting"]),
+        (("eval", "nosuchmodel", "limit", "--set", "r=2"), ["nosuchmodel", "augmentation, kickstarting"]),
+    ],
+    "unknown quantity": [
+        (("eval", "kickstarting", "nosuchquantity", "--set", "r=2"),
+         ["nosuchquantity", "closed-form", "limit"]),
+        (("derive", "kickstarting", "nosuchquantity"), ["nosuchquantity"]),
+    ],
+    "unknown parameter": [
+        (("eval", "kickstarting", "limit", "--set", "beta=0.5", "--set", "r=2"), ["beta", "r, alpha, C1"]),
+        (("derive", "kickstarting", "sensitivity", "--wrt", "beta"), ["beta"]),
+        (("eval", "kickstarting", "limit", "--set", "r=2", "--set", "alpha=1", "--wrt", "gamma"),
+         ["gamma", "r, alpha, C1"]),
+        (("eval", "kickstarting", "limit", "--set", "r=2", "--set", "alpha=1", "--metric", "real"),
+         ["real", "benefit"]),
+    ],
+    "missing parameter": [
+        (("eval", "kickstarting", "closed-form", "--set", "r=2", "--set", "C1=1", "--n", "3"),
+         ["missing parameter 'alpha'", "[0, 1]", "--set"]),
+        (("eval", "kickstarting", "limit", "--set", "r=2"), ["missing parameter 'alpha'", "[0, 1]", "--set"]),
+        (("derive", "kickstarting", "sensitivity"), ["wrt"]),
+        (("eval", "kickstarting", "closed-form", "--set", "r=2", "--set", "alpha=1", "--set", "C1=1"),
+         ["missing parameter 'n'", "--n N"]),
+    ],
+    "value outside its domain": [
+        (("eval", "kickstarting", "limit", "--set", "r=2", "--set", "alpha=1.5"),
+         ["--set alpha=1.5", "alpha", "1.5", "[0, 1]"]),
+        (("eval", "kickstarting", "limit", "--set", "r=-1:2:4", "--set", "alpha=1"),
+         ["r", "-1.0", "(0, oo)"]),
+        (("eval", "kickstarting", "limit", "--set", "r=nan", "--set", "alpha=1"), ["r", "nan", "finite"]),
+        (("derive", "kickstarting", "iterations-to", "--fraction", "1.5"), ["--fraction", "1.5", "(0, 1)"]),
+    ],
+    "malformed --set": [
+        (("eval", "kickstarting", "limit", "--set", "alpha=abc"), ["'abc' is not a number", "NAME=VALUE"]),
+        (("eval", "kickstarting", "limit", "--set", "alpha"), ["--set alpha", "NAME=VALUE"]),
+        (("eval", "kickstarting", "limit", "--set", "r=1:2"), ["r=1:2", "START:STOP:NUM"]),
+        (("eval", "kickstarting", "limit", "--set", "r=1:2:x"), ["r=1:2:x", "NUM", "positive integer"]),
+        (("eval", "kickstarting", "limit", "--set", "r=1,2,__import__('os')"), ["is not a number"]),
+        (("eval", "kickstarting", "limit", "--set", "r=1", "--set", "r=2"), ["r", "twice"]),
+    ],
+    "bad iteration n": [
+        (("eval", "kickstarting", "benefit", "--set", "r=2", "--set", "alpha=1", "--n", "2.5"),
+         ["--n 2.5", "integer", "inf"]),
+        (("eval", "kickstarting", "benefit", "--set", "r=2", "--set", "alpha=1", "--n", "1:10:3"),
+         ["--n 1:10:3", "integer", "NUM"]),
+        (("eval", "kickstarting", "benefit", "--set", "r=2", "--set", "alpha=1", "--n", "0"), ["--n 0"]),
+        (("eval", "kickstarting", "limit", "--set", "r=2", "--set", "alpha=1", "--n", "5"),
+         ["does not depend on n"]),
+    ],
+    "bad option value": [
+        (("derive", "kickstarting", "limit", "--format", "pdf"), ["pdf", "text", "latex", "json"]),
+        (("derive", "kickstarting", "iterations-to", "--fraction", "x"), ["--fraction", "'x'", "0.99"]),
+        (("derive", "augmentation", "breakeven", "--wrt", "beta", "--level", "1/0"), ["--level", "1/0"]),
+        (("eval", "kickstarting", "limit", "--set", "r=2", "--set", "alpha=1", "--dps", "0"),
+         ["--dps", "'0'", "positive integer"]),
+        (("eval", "kickstarting", "limit", "--set", "r=1:2:3", "--set", "alpha=1", "--format", "text"),
+         ["grid", "csv"]),
+        (("nosuchcommand",), ["nosuchcommand", "derive", "eval"]),
+        (("derive", "kickstarting"), ["required", "quantity"]),
+    ],
+    "unreadable or malformed file": [
+        (("check", "bad.toml"), ["bad.toml", "not valid TOML", "line 2"]),
+        (("check", "missing.toml"), ["missing.toml", "cannot read", "TOML"]),
+        (("check", "binary.toml"), ["binary.toml", "UTF-8"]),
+        (("check", "adir"), ["adir", "cannot read"]),
+    ],
+    "output path not writable": [
+        (("derive", "kickstarting", "limit", "--out", "exists.tex"), ["exists.tex", "exists", "--force"]),
+        (("eval", "kickstarting", "limit", "--set", "r=2", "--set", "alpha=1", "--out", "nodir/x.csv"),
+         ["nodir/x.csv", "cannot write", "existing, writable directory"]),
+        (("eval", "kickstarting", "limit", "--set", "r=2", "--set", "alpha=1", "--out", "adir"),
+         ["adir", "is a directory", "file name"]),
+    ],
+}
+
+
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory):
     # run away from the checkout: the installed package must be what is found
-    return tmp_path_factory.mktemp("cli")
+    d = tmp_path_factory.mktemp("cli")
+    (d / "exists.tex").write_text("keep me\n")
+    (d / "forced.txt").write_text("old\n")
+    (d / "bad.toml").write_text('[[claim]]\nid = "x" = 2\n')
+    (d / "binary.toml").write_bytes(b"\xff\xfe\x00claim")
+    (d / "adir").mkdir()
+    return d
 
 
-def test_models(workdir):
-    out = run("models", cwd=workdir)
+@pytest.fixture(scope="module")
+def ran(workdir):
+    """Every command line of this module, run concurrently: ``{args: CompletedProcess}``."""
+    lines = list(SUCCESS) + [cases[0][0] for cases in USER_ERRORS.values()]
+    lines += [args for args, _ in README_EXAMPLES]
+    lines = list(dict.fromkeys(lines))
+
+    def one(args):
+        if args is NO_MATPLOTLIB:
+            return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300,
+                                  cwd=workdir, check=False)
+        return run(*args, cwd=workdir)
+
+    def closed_pipe():
+        # the reader goes away after one line (`symrecycle eval ... | head -1`)
+        p = subprocess.Popen([sys.executable, "-m", "symrecycle", *PIPE], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, cwd=workdir)
+        first = p.stdout.readline()
+        p.stdout.close()
+        err = p.stderr.read()
+        p.wait(timeout=300)
+        p.stderr.close()
+        return subprocess.CompletedProcess(PIPE, p.returncode, first.decode(), err.decode())
+
+    jobs = max(2, min(4, (os.cpu_count() or 2) + 1))
+    with ThreadPoolExecutor(jobs) as pool:
+        pipe = pool.submit(closed_pipe)
+        nompl = pool.submit(one, NO_MATPLOTLIB)
+        done = dict(zip(lines, pool.map(one, lines), strict=True))
+        done[PIPE] = pipe.result()
+        done[NO_MATPLOTLIB] = nompl.result()
+    return done
+
+
+@pytest.fixture(scope="module")
+def kick():
+    return sr.get_model("kickstarting")
+
+
+@pytest.fixture(scope="module")
+def aug():
+    return sr.get_model("augmentation")
+
+
+@pytest.fixture
+def call(capsys):
+    """``cli.main`` in-process: ``(status, stdout, stderr)``."""
+    def go(*args):
+        status = cli.main(list(args))
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    return go
+
+
+def ok(out):
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == ""
+    return out.stdout
+
+
+def strict_json(text):
+    """JSON as jq reads it: no NaN or Infinity tokens."""
+    def refuse(token):
+        raise AssertionError(f"non-standard JSON token {token}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+# -- models, derive, summary ----------------------------------------------------------------
+def test_models(ran):
+    out = ran[("models",)]
     assert out.returncode == 0, out.stderr
     assert out.stderr == ""
     assert "kickstarting:" in out.stdout
@@ -34,8 +261,25 @@ def test_models(workdir):
     assert "metric real = " in out.stdout
 
 
-def test_derive_limit_json(workdir):
-    out = run("derive", "kickstarting", "limit", "--format", "json", cwd=workdir)
+def test_models_json_and_latex(ran):
+    data = strict_json(ok(ran[MODELS_JSON]))
+    assert [d["name"] for d in data] == sr.models()
+    for d in data:
+        m = sr.get_model(d["name"])
+        assert [(p["name"], p["domain"]) for p in d["parameters"]] == [
+            (p.name, p.domain_text) for p in m.parameters
+        ]
+        assert [s["next"] for s in d["sequences"]] == [str(s.next) for s in m.sequences]
+        assert [k["name"] for k in d["metrics"]] == [k.name for k in m.metrics]
+        assert "$$" + d["latex"] + "$$" == m._repr_latex_()
+    latex = ok(ran[MODELS_LATEX])
+    for name in sr.models():
+        assert f"% {name}: " in latex
+        assert sr.get_model(name)._repr_latex_().strip("$") + "\n" in latex
+
+
+def test_derive_limit_json(ran):
+    out = ran[("derive", "kickstarting", "limit", "--format", "json")]
     assert out.returncode == 0, out.stderr
     d = json.loads(out.stdout)
     assert {"model", "quantity", "expression", "text", "latex", "conditions", "verified"} <= set(d)
@@ -52,8 +296,25 @@ def test_derive_limit_json(workdir):
     assert "alpha" in d["text"]
 
 
-def test_derive_latex(workdir):
-    out = run("derive", "kickstarting", "limit", "--format", "latex", cwd=workdir)
+def test_derive_json_is_the_api_result(ran, workdir, call, kick, aug):
+    # --out: nothing on stdout, the file holds the JSON of breakeven at level 3/2
+    assert ok(ran[DERIVE_OUT]) == ""
+    got = strict_json((workdir / "breakeven.json").read_text())
+    assert got == aug.breakeven("beta", level=sp.Rational(3, 2)).to_dict()
+    assert got["expression"] != aug.breakeven("beta").to_dict()["expression"]  # the level was used
+    # in-process: --fraction and --metric reach the API
+    status, out, err = call("derive", "kickstarting", "iterations-to", "--fraction", "0.9",
+                            "--format", "json")
+    assert (status, err) == (0, "")
+    assert strict_json(out) == kick.iterations_to(Fraction(9, 10)).to_dict()
+    assert "n^{*}_{\\frac{9}{10}}" in strict_json(out)["latex"]
+    status, out, err = call("derive", "augmentation", "benefit", "--metric", "real", "--format", "json")
+    assert (status, err) == (0, "")
+    assert strict_json(out) == aug.benefit("real").to_dict()
+
+
+def test_derive_latex(ran):
+    out = ran[("derive", "kickstarting", "limit", "--format", "latex")]
     assert out.returncode == 0, out.stderr
     lines = out.stdout.strip().splitlines()
     assert len(lines) == 1
@@ -62,16 +323,16 @@ def test_derive_latex(workdir):
     assert "\\infty" in lines[0]
 
 
-def test_derive_sensitivity_at_n_text(workdir):
-    out = run("derive", "kickstarting", "sensitivity", "--wrt", "alpha", "--at-n", cwd=workdir)
+def test_derive_sensitivity_at_n_text(ran):
+    out = ran[("derive", "kickstarting", "sensitivity", "--wrt", "alpha", "--at-n")]
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("kickstarting sensitivity: ")
     assert "n*(n - 1)/(2*r)" in out.stdout  # the degenerate branch alpha = r
     assert "verified: True" in out.stdout
 
 
-def test_summary_one_model(workdir):
-    out = run("summary", "--model", "kickstarting", cwd=workdir)
+def test_summary_one_model(ran):
+    out = ran[("summary", "--model", "kickstarting")]
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("== kickstarting ==")
     assert "augmentation" not in out.stdout
@@ -80,36 +341,344 @@ def test_summary_one_model(workdir):
     assert "r/(-alpha + r)" in out.stdout
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ("derive", "nosuchmodel", "limit"),
-        ("summary", "--model", "nosuchmodel"),
-        ("derive", "nosuchmodel", "limit", "--format", "json"),
-    ],
-)
-def test_unknown_model_is_a_user_error(workdir, args):
-    out = run(*args, cwd=workdir)
-    assert out.returncode == 2
-    assert out.stdout == ""
-    lines = out.stderr.strip().splitlines()
-    assert len(lines) == 1, out.stderr
-    assert "nosuchmodel" in lines[0]
-    assert "kickstarting" in lines[0]  # says what is known
-    assert "Traceback" not in out.stderr
+# -- eval ---------------------------------------------------------------------------------------
+def test_eval_grid_csv_matches_the_api(ran, kick):
+    rows = list(csv.reader(io.StringIO(ok(ran[GRID]))))
+    assert rows[0] == ["r", "alpha", "limit"]
+    r = np.array([1.3, 3.3, 4.2, 10.5])
+    want = kick.evaluate("limit", r=r, alpha=1.0)
+    assert rows[1:] == [[repr(x), "1.0", repr(y)] for x, y in zip(r.tolist(), want.tolist(), strict=True)]
+    assert [float(row[2]) for row in rows[1:]] == want.tolist()  # repr round-trips floats exactly
 
 
-@pytest.mark.parametrize(
-    ("args", "word"),
-    [
-        (("derive", "kickstarting", "nosuchquantity"), "nosuchquantity"),
-        (("derive", "kickstarting", "sensitivity"), "wrt"),
-        (("derive", "kickstarting", "sensitivity", "--wrt", "beta"), "beta"),
-        (("derive", "kickstarting", "limit", "--format", "pdf"), "pdf"),
-    ],
-)
-def test_other_user_errors(workdir, args, word):
-    out = run(*args, cwd=workdir)
-    assert out.returncode == 2
-    assert word in out.stderr
-    assert "Traceback" not in out.stderr
+def test_eval_grid_outer_product(call, kick):
+    status, out, err = call("eval", "kickstarting", "limit", "--set", "r=1.1:10:4",
+                            "--set", "alpha=0.5,0.9,1")
+    assert (status, err) == (0, "")
+    got = np.array([[float(x) for x in row] for row in list(csv.reader(io.StringIO(out)))[1:]])
+    r, alpha = np.linspace(1.1, 10, 4), np.array([0.5, 0.9, 1.0])
+    # the first --set varies slowest
+    np.testing.assert_array_equal(got[:, 0], np.repeat(r, 3))
+    np.testing.assert_array_equal(got[:, 1], np.tile(alpha, 4))
+    want = kick.evaluate("limit", r=r[:, None], alpha=alpha[None, :])
+    np.testing.assert_array_equal(got[:, 2], want.ravel())
+
+
+def test_eval_grid_json_with_n_and_inf(ran, call, kick, aug):
+    d = strict_json(ok(ran[BENEFIT_JSON]))
+    assert (d["model"], d["quantity"]) == ("kickstarting", "benefit")
+    assert [p["parameters"]["n"] for p in d["points"]] == [1, 2, "inf"]
+    want = kick.evaluate("benefit", r=4.2, alpha=0.5, n=np.array([1, 2, np.inf]))
+    assert [p["value"] for p in d["points"]] == want.tolist()
+    assert [p["text"] for p in d["points"]] == [repr(v) for v in want.tolist()]
+    assert d["points"][1]["parameters"] == {"r": 4.2, "alpha": 0.5, "n": 2}
+    # a second model
+    status, out, err = call("eval", "augmentation", "benefit", "--set", "r=2", "--set", "g=1.5",
+                            "--set", "beta=0.5", "--n", "1,5", "--format", "json")
+    assert (status, err) == (0, "")
+    want = aug.evaluate("benefit", r=2.0, g=1.5, beta=0.5, n=np.array([1, 5]))
+    assert [p["value"] for p in strict_json(out)["points"]] == want.tolist()
+
+
+def test_eval_one_point(ran, call, kick, aug):
+    d = strict_json(ok(ran[POINT_JSON]))
+    want = kick.evaluate("closed-form", r=2.0, alpha=0.5, C1=3.0, n=5)
+    assert d == {"model": "kickstarting", "quantity": "closed-form",
+                 "parameters": {"r": 2.0, "alpha": 0.5, "C1": 3.0, "n": 5}, "value": want, "text": repr(want)}
+    # an infinite value: null in JSON (jq reads it), "inf" as text
+    status, out, _ = call("eval", "kickstarting", "limit", "--set", "r=0.5", "--set", "alpha=1",
+                          "--format", "json")
+    d = strict_json(out)
+    assert (status, d["value"], d["text"]) == (0, None, "inf")
+    assert kick.evaluate("limit", r=0.5, alpha=1.0) == math.inf
+    # --wrt with a finite n: the sensitivity of the benefit at n
+    status, out, _ = call("eval", "kickstarting", "sensitivity", "--wrt", "alpha", "--set", "r=2",
+                          "--set", "alpha=0.5", "--n", "5")
+    assert out == repr(kick.evaluate("sensitivity", wrt="alpha", r=2.0, alpha=0.5, n=5)) + "\n"
+    # --format csv for one point; --fraction and --level reach the API
+    status, out, _ = call("eval", "kickstarting", "iterations-to", "--fraction", "0.9", "--set", "r=2",
+                          "--set", "alpha=0.5", "--format", "csv")
+    want = kick.evaluate("iterations-to", fraction=0.9, r=2.0, alpha=0.5)
+    assert list(csv.reader(io.StringIO(out))) == [["r", "alpha", "iterations-to"], ["2.0", "0.5", repr(want)]]
+    assert want == pytest.approx(math.log(10) / math.log(4), rel=1e-14)  # by hand: 10 = (r/alpha)**n*
+    for level, value in (("1", 1), ("3/2", sp.Rational(3, 2))):
+        status, out, _ = call("eval", "augmentation", "breakeven", "--wrt", "beta", "--level", level,
+                              "--set", "r=2", "--set", "g=1", "--n", "5")
+        assert out == repr(aug.evaluate("breakeven", wrt="beta", level=value, r=2.0, g=1.0, n=5)) + "\n"
+
+
+def test_eval_dps(ran, kick):
+    text = ok(ran[DPS]).strip()
+    want = kick.evaluate("closed-form", r=4.2, alpha=0.9, C1=3.0, n=10, dps=40)
+    assert text == mpmath.nstr(want, 40)
+    assert len(text.replace(".", "")) == 40
+    # the value at the binary floats given, to 40 digits (checked by exact iteration)
+    exact = kick.iterate(10, exact=True, r=Fraction(4.2), alpha=Fraction(0.9), C1=3)[-1]
+    with mpmath.workdps(60):
+        assert abs(mpmath.mpf(text) / mpmath.mpf(sp.N(exact, 60)) - 1) < mpmath.mpf(10) ** -38
+
+
+def test_eval_out_file_and_force(ran, workdir, tmp_path, call, kick):
+    out = tmp_path / "benefit.csv"
+    args = ("eval", "kickstarting", "benefit", "--set", "r=1.5", "--set", "alpha=1", "--set", "n=1:9:5",
+            "--out", str(out))
+    assert call(*args) == (0, "", "")
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert [row["n"] for row in rows] == ["1", "3", "5", "7", "9"]
+    want = kick.evaluate("benefit", r=1.5, alpha=1.0, n=np.array([1, 3, 5, 7, 9]))
+    assert [float(row["benefit"]) for row in rows] == want.tolist()
+    # a second time: refused without --force, the file untouched; replaced with --force
+    out.write_text("mine\n")
+    status, _, err = call(*args)
+    assert status == 2
+    assert "--force" in err
+    assert out.read_text() == "mine\n"
+    assert call(*args, "--force") == (0, "", "")
+    assert out.read_text().startswith("r,alpha,n,benefit\n")
+    assert oct(out.stat().st_mode & 0o777) != oct(0o600)  # not the private mode of a temporary file
+    # the subprocess refused to overwrite; no temporary file is left anywhere
+    assert (workdir / "exists.tex").read_text() == "keep me\n"
+    for d in (workdir, tmp_path):
+        assert not [p for p in d.iterdir() if p.name.startswith(".")]
+
+
+def test_closed_pipe_is_quiet(ran):
+    out = ran[PIPE]
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "r,alpha,C1,n,closed-form\n"
+    assert out.stderr == ""
+
+
+def test_eval_path_does_not_import_matplotlib(ran):
+    out = ran[NO_MATPLOTLIB]
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "1.3125\n[]\n"
+
+
+# -- the README ---------------------------------------------------------------------------------
+def test_readme_has_console_examples():
+    cmds = [args[0] for args, _ in README_EXAMPLES]
+    assert {"eval", "derive"} <= set(cmds)
+
+
+@pytest.mark.parametrize(("args", "expected"), README_EXAMPLES, ids=[" ".join(a) for a, _ in README_EXAMPLES])
+def test_readme_console_example(ran, args, expected):
+    assert ok(ran[args]) == expected
+
+
+# -- user errors: exit status 2, one line naming the problem, no traceback --------------------
+def check_user_error(status, out, err, words, args):
+    assert status == 2, (args, out, err)
+    assert out == "", args
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("symrecycle: error: "), lines[0]
+    for w in words:
+        assert w in lines[0], (w, lines[0])
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("kind", list(USER_ERRORS))
+def test_user_error(ran, workdir, call, monkeypatch, kind):
+    (args, words), *_ = USER_ERRORS[kind]
+    out = ran[args]
+    check_user_error(out.returncode, out.stdout, out.stderr, words, args)
+    monkeypatch.chdir(workdir)
+    for args, words in USER_ERRORS[kind]:
+        check_user_error(*call(*args), words, args)
+
+
+# -- in-process: help, internal errors, progress, check and reproduce -------------------------
+def test_help_of_every_command_has_examples(capsys):
+    assert cli.main(["--help"]) == 0
+    top = capsys.readouterr().out
+    for name in cli.COMMANDS:
+        assert name in top
+        assert cli.main([name, "--help"]) == 0
+        text = capsys.readouterr().out
+        assert "examples:" in text
+        assert f"symrecycle {name}" in text.split("examples:")[1]
+    assert cli.main(["--version"]) == 0
+    assert capsys.readouterr().out == f"symrecycle {sr.__version__}\n"
+
+
+def test_help_examples_parse():
+    parser = cli._parser()
+    for text in cli.EXAMPLES.values():
+        for line in text.splitlines():
+            args = parser.parse_args(shlex.split(line.strip())[1:])
+            assert args.command in cli.COMMANDS
+
+
+def test_internal_error_is_short_without_debug(monkeypatch, capsys):
+    def boom(args, out):
+        raise RuntimeError("something broke\ninside")
+
+    monkeypatch.setitem(cli.COMMANDS, "models", boom)
+    assert cli.main(["models"]) == 1
+    err = capsys.readouterr().err
+    assert err == ("symrecycle: internal error: RuntimeError: something broke inside "
+                   "(run with --debug for the traceback)\n")
+    assert cli.main(["models", "--debug"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" in err
+    assert err.splitlines()[-1] == "symrecycle: internal error: RuntimeError: something broke inside"
+
+
+class FakeTTY(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_only_on_a_terminal():
+    tty = FakeTTY()
+    bar = cli.Progress("grid", 4, stream=tty, delay=0)
+    for k in range(1, 5):
+        bar.last = None  # no redraw throttling in the test
+        bar.update(k)
+    bar.close()
+    text = tty.getvalue()
+    assert "grid [" in text
+    assert " 25% 1/4" in text
+    assert "100% 4/4" in text
+    assert text.endswith("\r")  # the line is cleared at the end
+    for stream, quiet in ((FakeTTY(), True), (io.StringIO(), False)):
+        bar = cli.Progress("grid", 4, quiet=quiet, stream=stream, delay=0)
+        bar.update(2)
+        bar.close()
+        assert stream.getvalue() == ""
+    # as a callback, in the forms a long job may call it
+    tty = FakeTTY()
+    bar = cli.Progress("reproduce", stream=tty, delay=0)
+    bar(1, 3, "table1")
+    bar.last = None
+    bar(done=2, total=3, label="figure1")
+    assert "table1 [" in tty.getvalue()
+    assert "figure1 [" in tty.getvalue()
+    assert "2/3" in tty.getvalue()
+
+
+def test_eval_grid_shows_progress_on_a_terminal(monkeypatch, capsys, kick):
+    monkeypatch.setattr(cli, "PROGRESS_DELAY", 0.0)
+    monkeypatch.setattr(cli, "CHUNK", 10)
+    args = ["eval", "kickstarting", "limit", "--set", "r=1.5:3:5", "--set", "alpha=0:1:6"]
+    tty = FakeTTY()
+    monkeypatch.setattr(sys, "stderr", tty)
+    assert cli.main(args) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert len(rows) == 31
+    want = kick.evaluate("limit", r=np.linspace(1.5, 3, 5)[:, None], alpha=np.linspace(0, 1, 6)[None, :])
+    assert [float(row[2]) for row in rows[1:]] == want.ravel().tolist()  # chunked like one call
+    assert "kickstarting limit [" in tty.getvalue()
+    assert "30/30" in tty.getvalue()
+    tty = FakeTTY()
+    monkeypatch.setattr(sys, "stderr", tty)
+    assert cli.main([*args, "--quiet"]) == 0
+    assert tty.getvalue() == ""
+
+
+def fake_module(name, **functions):
+    mod = types.ModuleType(name)
+    for k, f in functions.items():
+        setattr(mod, k, f)
+    return mod
+
+
+CLAIMS = '[[claim]]\nid = "t1"\nmodel = "kickstarting"\nquantity = "limit"\nstated = "1.3"\n'
+
+
+class Verdict:
+    def __init__(self, **kw):
+        self.kw = kw
+
+    def to_dict(self):
+        return dict(self.kw)
+
+
+def test_check_wiring(monkeypatch, capsys, tmp_path):
+    path = tmp_path / "claims.toml"
+    path.write_text(CLAIMS)
+    seen = []
+
+    def check_file(p):
+        seen.append(p)
+        return [
+            {"id": "t1", "stated": "1.3", "computed": 1.3125, "consistent": True, "explanations": []},
+            Verdict(id="t2", stated="4.1", computed=4.333, consistent=False,
+                    explanations=[{"parameter": "r", "range": [1.31, 1.32]}]),
+        ]
+
+    fake = fake_module("symrecycle.claims", check_file=check_file)
+    monkeypatch.setitem(sys.modules, "symrecycle.claims", fake)
+    assert cli.main(["check", str(path), "--format", "json"]) == 1  # one claim is inconsistent
+    data = strict_json(capsys.readouterr().out)
+    assert seen == [str(path)]
+    assert [(d["id"], d["consistent"]) for d in data] == [("t1", True), ("t2", False)]
+    assert data[1]["explanations"] == [{"parameter": "r", "range": [1.31, 1.32]}]
+    assert cli.main(["check", str(path)]) == 1
+    text = capsys.readouterr().out
+    assert "consistent   t1: stated 1.3, computed 1.3125" in text
+    assert "INCONSISTENT t2: stated 4.1, computed 4.333" in text
+    assert "reproduced by parameter r, range [1.31, 1.32]" in text
+    assert text.endswith("2 claims, 1 consistent, 1 inconsistent\n")
+
+    monkeypatch.setitem(sys.modules, "symrecycle.claims", fake_module(
+        "symrecycle.claims", check_file=lambda p: [{"id": "t1", "consistent": True}]))
+    assert cli.main(["check", str(path)]) == 0
+
+    def refuse(p):
+        raise ValueError("line 4: claim 't1' has no 'params'")
+
+    monkeypatch.setitem(sys.modules, "symrecycle.claims", fake_module("symrecycle.claims", check_file=refuse))
+    assert cli.main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"symrecycle: error: claims file {path}: line 4: claim 't1' has no 'params'\n"
+
+
+def test_check_and_reproduce_without_their_modules(monkeypatch, capsys, tmp_path):
+    path = tmp_path / "claims.toml"
+    path.write_text(CLAIMS)
+    monkeypatch.setitem(sys.modules, "symrecycle.claims", None)
+    monkeypatch.setitem(sys.modules, "symrecycle.reproduce", None)
+    assert cli.main(["check", str(path)]) == 1
+    assert capsys.readouterr().err == (
+        "symrecycle: 'symrecycle check' needs symrecycle.claims, which this installation does not have yet\n"
+    )
+    assert cli.main(["reproduce", "--out", str(tmp_path / "out")]) == 1
+    assert "needs symrecycle.reproduce" in capsys.readouterr().err
+
+
+def test_reproduce_wiring(monkeypatch, capsys, tmp_path):
+    calls = []
+
+    def reproduce(out_dir, force=False, progress=None):
+        calls.append((out_dir, force))
+        for k, step in enumerate(("table1", "figure1"), 1):
+            progress(k, 2, step)
+        return [Path(out_dir) / "table1.csv", Path(out_dir) / "report.md"]
+
+    monkeypatch.setitem(sys.modules, "symrecycle.reproduce", fake_module("symrecycle.reproduce",
+                                                                          reproduce=reproduce))
+    monkeypatch.setattr(cli, "PROGRESS_DELAY", 0.0)
+    tty = FakeTTY()
+    monkeypatch.setattr(sys, "stderr", tty)
+    out = tmp_path / "paper"
+    assert cli.main(["reproduce", "--out", str(out), "--force"]) == 0
+    assert calls == [(str(out), True)]
+    assert capsys.readouterr().out == f"{out / 'table1.csv'}\n{out / 'report.md'}\n"
+    assert "table1 [" in tty.getvalue()
+    assert "2/2" in tty.getvalue()
+    assert cli.main(["reproduce", "--out", str(out), "--quiet"]) == 0
+    assert calls[-1] == (str(out), False)
+
+    def refuse(out_dir, force=False, progress=None):
+        raise FileExistsError(f"{out_dir} is not empty and was not created by symrecycle; use --force")
+
+    monkeypatch.setitem(sys.modules, "symrecycle.reproduce", fake_module("symrecycle.reproduce",
+                                                                          reproduce=refuse))
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    assert cli.main(["reproduce", "--out", str(out)]) == 2
+    assert sys.stderr.getvalue() == (
+        f"symrecycle: error: reproduce --out {out}: {out} is not empty and was not created by "
+        "symrecycle; use --force\n"
+    )
