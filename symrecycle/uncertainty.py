@@ -3,14 +3,14 @@ r"""Uncertainty: parameter distributions, seeded Monte Carlo in chunks, and sens
 Any parameter of a model may be given as a :class:`Distribution` (or as the
 text of one, read by :func:`parse_spec`, never evaluated):
 
-=====================  ===========================================================
-``0.5``, ``fixed 0.5``  the value itself
-``uniform 2 to 6``      uniform on [2, 6] (also ``uniform(2, 6)``)
-``loguniform 2 to 6``   log-uniform on [2, 6]: ``log x`` uniform
-``normal(0.5, 0.1)``    normal with mean 0.5 and standard deviation 0.1
-``lognormal 2 to 6``    lognormal whose 5th and 95th percentiles are 2 and 6
-``triangular(2, 3, 6)`` triangular on [2, 6] with mode 3
-=====================  ===========================================================
+=======================  =========================================================
+``0.5``, ``fixed 0.5``   the value itself
+``uniform 2 to 6``       uniform on [2, 6] (also ``uniform(2, 6)``)
+``loguniform 2 to 6``    log-uniform on [2, 6]: ``log x`` uniform
+``normal(0.5, 0.1)``     normal with mean 0.5 and standard deviation 0.1
+``lognormal 2 to 6``     lognormal whose 5th and 95th percentiles are 2 and 6
+``triangular(2, 3, 6)``  triangular on [2, 6] with mode 3
+=======================  =========================================================
 
 **Domains.** A distribution whose support leaves the parameter's domain is
 refused when the specs are read (``ValueError`` saying how much probability
@@ -633,9 +633,10 @@ class _Copula:
                         f"correlations: {k!r} is fixed ({k} = {_num(fixed_names[k])}); only parameters "
                         "with a distribution can be correlated"
                     )
-        involved = {k for key in correlations if isinstance(key, tuple) for k in key}
-        names = [nm for nm in varied if nm in involved] + sorted(involved - set(varied), key=str)
-        rho = correlation_matrix(names, correlations)
+        rho = correlation_matrix(varied, correlations)  # checks every name against the varied ones
+        involved = {k for key in correlations for k in key}
+        keep = [i for i, nm in enumerate(varied) if nm in involved]
+        names, rho = [varied[i] for i in keep], rho[np.ix_(keep, keep)]
         pearson = 2 * np.sin(np.pi * rho / 6)
         np.fill_diagonal(pearson, 1.0)
         low = float(np.linalg.eigvalsh(pearson).min())
@@ -932,6 +933,25 @@ class MonteCarlo:
         if any(und):
             lines.append(f"  undefined (nan) values left out: {int(np.sum(und))}")
         return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        """The run without its samples, as plain Python values (floats may be inf or nan).
+
+        For JSON output; ``quantiles`` maps ``"5"``... to a float or a list over ``n``.
+        """
+        def plain(v):
+            return [float(x) for x in v] if isinstance(v, np.ndarray) else float(v)
+
+        return {
+            "model": self.model, "quantity": self.quantity, "label": self.label, "samples": self.size,
+            "seed": self.seed, "specs": dict(self.specs),
+            "correlations": [[a, b, rho] for (a, b), rho in self.correlations.items()],
+            "n": None if self.n is None else plain(self.n),
+            "quantiles": {str(p): plain(v) for p, v in self.quantiles.items()},
+            "mean": plain(self.mean),
+            "undefined": [int(x) for x in self.undefined] if isinstance(self.undefined, np.ndarray)
+            else int(self.undefined),
+        }
 
     # -- outputs --------------------------------------------------------------------------
     def to_csv(self, path, overwrite: bool = False) -> str:
@@ -1251,6 +1271,14 @@ class SensitivityTable:
     def as_records(self) -> list:
         """The rows as dictionaries (for JSON or CSV)."""
         return [dict(r.__dict__) for r in self.rows]
+
+    def to_dict(self) -> dict:
+        """The table as plain Python values (for JSON): the run's settings and ``rows``."""
+        return {
+            "model": self.model, "quantity": self.quantity, "n": None if self.n is None else float(self.n),
+            "samples": self.samples, "evaluations": self.evaluations, "seed": self.seed,
+            "conf_level": self.conf_level, "rows": self.as_records(),
+        }
 
     def __str__(self):
         pct = f"{self.conf_level * 100:g}%"

@@ -8,6 +8,7 @@ seeds are fixed, so the runs are reproducible anyway.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import subprocess
@@ -229,6 +230,11 @@ def test_rank_correlation_is_reached_and_marginals_kept(kick):
 def test_correlating_a_fixed_parameter_is_refused(kick):
     with pytest.raises(ValueError, match=r"'alpha' is fixed \(alpha = 1\)"):
         U.draw(kick, {"r": "uniform 2 to 3", "alpha": 1}, 10, seed=0, correlations={("r", "alpha"): 0.5})
+    with pytest.raises(ValueError, match="'C1' is not among the parameters with a distribution: r, alpha"):
+        U.draw(kick, {"r": "uniform 2 to 3", "alpha": "uniform 0 to 1"}, 10, seed=0,
+               correlations={("r", "C1"): 0.5})
+    with pytest.raises(ValueError, match="expected a pair of parameter names"):
+        U.draw(kick, {"r": "uniform 2 to 3", "alpha": "uniform 0 to 1"}, 10, seed=0, correlations={"r": 0.5})
 
 
 # -- Monte Carlo --------------------------------------------------------------------------------
@@ -342,6 +348,11 @@ def test_progress_and_model_by_name():
     assert np.isfinite(mc.samples).all()
     assert mc.model == "augmentation"
     assert "beta ~ uniform 0 to 1" in mc.summary()
+    d = mc.to_dict()
+    assert d["quantiles"]["50"] == mc.quantiles[50]
+    assert d["n"] == 10.0
+    assert d["specs"]["g"] == "lognormal 1.5 to 3"
+    assert json.loads(json.dumps(d)) == d
     assert "mean" in mc.summary()
 
 
@@ -447,6 +458,10 @@ def test_sobol_on_kickstarting_with_elasticities(kick):
     assert t.row("r").elasticity == pytest.approx(want, rel=1e-12)
     assert t.row("r").median == pytest.approx(r_med)
     assert t == U.sobol(kick, "benefit", specs, 2048, seed=1, n=6)  # reproducible, intervals included
+    d = t.to_dict()
+    assert d["rows"][-1]["name"] == "C1"
+    assert d["rows"][0]["ST"] == t.rows[0].ST
+    assert d["evaluations"] == 2048 * 5
     text = str(t)
     assert "elasticity at medians" in text
     assert text.index("\nalpha") < text.index("\nC1")
