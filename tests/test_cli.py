@@ -682,3 +682,35 @@ def test_reproduce_wiring(monkeypatch, capsys, tmp_path):
         f"symrecycle: error: reproduce --out {out}: {out} is not empty and was not created by "
         "symrecycle; use --force\n"
     )
+
+
+def test_common_options_before_or_after_the_command():
+    parser = cli._parser()
+    for argv in (["--quiet", "--debug", "models"], ["models", "--quiet", "--debug"],
+                 ["models", "-q", "--debug"]):
+        args = parser.parse_args(argv)
+        assert (args.quiet, args.debug) == (True, True), argv
+    args = parser.parse_args(["models"])
+    assert (args.quiet, args.debug) == (False, False)
+
+
+def test_a_model_file_path_is_loaded(monkeypatch, call, kick):
+    seen = []
+
+    def load_model(path):
+        seen.append(path)
+        if path != "my.toml":
+            raise ValueError(f"model file {path!r}: no such file")
+        return kick
+
+    monkeypatch.setattr(sr, "load_model", load_model, raising=False)
+    status, out, err = call("derive", "my.toml", "limit", "--format", "json")
+    assert (status, err) == (0, "")
+    assert strict_json(out) == kick.limit().to_dict()
+    status, out, err = call("eval", "models/other.toml", "limit", "--set", "r=2", "--set", "alpha=1")
+    assert (status, out) == (2, "")
+    assert err == "symrecycle: error: model file 'models/other.toml': no such file\n"
+    assert seen == ["my.toml", "models/other.toml"]
+    # a registered name is never read as a file
+    assert call("derive", "kickstarting", "limit", "--format", "latex")[1] == kick.limit().latex() + "\n"
+    assert seen == ["my.toml", "models/other.toml"]
