@@ -10,12 +10,15 @@ from .numeric import CrossCheck, cross_check
 from .params import STANDARD, Parameter, n
 from .recurrence import ClosedForm, Recurrence
 from .results import Result
+from .usermodels import load_model
 
 __version__ = "0.1.0"
 
 __all__ = [
     # models
     "models", "get_model", "register", "Model", "SequenceDef", "Metric", "QUANTITIES",
+    # user models
+    "load_model",
     # numbers
     "cross_check", "CrossCheck",
     # engine
