@@ -261,6 +261,8 @@ def loads_model(text: str, source: str = "<string>", default_name: str = "user-m
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{source}: not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib reads nested arrays and tables recursively
+        raise ValueError(f"{source}: not a model file: arrays or tables nested too deeply") from None
     return model_from_dict(data, source=source, default_name=default_name)
 
 

@@ -592,6 +592,9 @@ def test_files_that_are_not_model_files(tmp_path):
         load_model(3)
     with pytest.raises(ValueError, match=r"<string>: got bytes, expected TOML text"):
         loads_model(b"name = 1")
+    for deep in ("a = " + "[" * 5000 + "]" * 5000, "a = " + "{b = " * 5000 + "1" + "}" * 5000):
+        with pytest.raises(ValueError, match=r"deep\.toml: not a model file: .* nested too deeply"):
+            load_model(write(tmp_path, deep, "deep.toml"))
 
 
 def test_loading_runs_nothing_from_the_file(tmp_path):
