@@ -1,0 +1,414 @@
+r"""LaTeX exports: every derived result of the models as a document, booktabs tables.
+
+:func:`equations_document` writes each :class:`~symrecycle.results.Result`
+of each model in an ``align`` environment, one numbered and labelled row per
+case of its ``Piecewise`` (``if``, ``else if``, ``otherwise``, in the
+Piecewise's order), with the certificate as LaTeX comments. Nothing here
+derives anything: the expressions are the engine's, printed by
+``sympy.latex``.
+
+:func:`compile_pdf` runs ``pdflatex`` on a file (used by the tests and by
+:func:`symrecycle.reproduce.reproduce` where ``pdflatex`` is installed).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import sympy as sp
+
+__all__ = ["Derivation", "derivations", "derive_all", "render_document", "equations_document", "booktabs", "escape", "compile_pdf"]
+
+_SPECIAL = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+}
+
+
+def escape(text: str) -> str:
+    r"""Text with LaTeX's special characters escaped.
+
+    Examples
+    --------
+    >>> escape("50% of A_n & more")
+    '50\\% of A\\_n \\& more'
+    """
+    return "".join(_SPECIAL.get(ch, ch) for ch in str(text))
+
+
+def _comment(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """One entry of the equations document: a result, or why it could not be derived."""
+
+    model: str
+    key: str
+    title: str
+    result: object = None
+    error: str | None = None
+
+    @property
+    def label(self) -> str:
+        return "eq:" + self.model + ":" + self.key
+
+
+def _tasks(model) -> list:
+    """``(key, title, call)`` for every derived result; ``call`` is picklable: (method, args, kwargs)."""
+    out = []
+    for s in model.sequences:
+        out.append((f"closed-form:{s.name}", f"Closed form of {s.name}_n ({s.description})",
+                    ("closed_form", (s.name,), {})))
+    for met in model.metrics:
+        m = met.name
+        out += [
+            (f"{m}:benefit", f"The metric {m} ({met.description}) at iteration n", ("benefit", (m,), {})),
+            (f"{m}:limit", "Its limit as n grows without bound", ("limit", (m,), {})),
+            (f"{m}:iterations-to", "Iterations to 99% of the limit",
+             ("iterations_to", (0.99,), {"metric": m})),
+        ]
+        names = {x.name for x in model.benefit(m).expr.free_symbols}
+        for p in model.parameters:
+            if p.name not in names:
+                continue
+            w = p.name
+            out += [
+                (f"{m}:sensitivity:{w}:limit", f"Sensitivity of the limit to {w}",
+                 ("sensitivity", (w,), {"metric": m})),
+                (f"{m}:sensitivity:{w}:n", f"Sensitivity of the metric at n to {w}",
+                 ("sensitivity", (w,), {"metric": m, "n": "n"})),
+                (f"{m}:elasticity:{w}:limit", f"Elasticity of the limit with respect to {w}",
+                 ("elasticity", (w,), {"metric": m})),
+                (f"{m}:elasticity:{w}:n", f"Elasticity of the metric at n with respect to {w}",
+                 ("elasticity", (w,), {"metric": m, "n": "n"})),
+                (f"{m}:breakeven:{w}:n", f"Breakeven {w}: the metric at n equals 1",
+                 ("breakeven", (w,), {"level": 1, "of": "benefit", "metric": m})),
+                (f"{m}:breakeven:{w}:limit", f"Breakeven {w}: the limit equals 1",
+                 ("breakeven", (w,), {"level": 1, "of": "limit", "metric": m})),
+            ]
+    return out
+
+
+def _derive(model, key, title, call) -> Derivation:
+    import symrecycle as sr
+
+    method, args, kwargs = call
+    if kwargs.get("n") == "n":
+        kwargs = {**kwargs, "n": sr.n}
+    try:
+        return Derivation(model.name, key, title, getattr(model, method)(*args, **kwargs))
+    except Exception as exc:  # the engine's failure is reported in the document, not hidden
+        return Derivation(model.name, key, title, None, f"{type(exc).__name__}: {exc}")
+
+
+class _TimeLimit(BaseException):
+    """Raised by the alarm in a worker process (a BaseException: the engine's handlers let it pass)."""
+
+
+def _derive_by_name(model_name, key, title, call, time_limit=None):
+    """In a worker process: derive one result, given up after ``time_limit`` seconds (SIGALRM)."""
+    import signal
+
+    import symrecycle as sr
+
+    model = sr.get_model(model_name)
+    if not time_limit or not hasattr(signal, "setitimer"):
+        return _derive(model, key, title, call)
+
+    def alarm(_signum, _frame):
+        raise _TimeLimit
+
+    old = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, time_limit)
+    try:
+        return _derive(model, key, title, call)
+    except _TimeLimit:
+        return Derivation(model_name, key, title, None, f"not derived within the time limit of {time_limit:g} s")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def derivations(model, workers: int = 1, time_limit: float | None = None) -> list:
+    """Every derived result of ``model``, as :class:`Derivation` entries, in document order.
+
+    Closed forms of every sequence; then for each metric the metric at n, its
+    limit, the iterations to 99 % of the limit and, for every parameter the
+    metric depends on, the sensitivity and elasticity (of the limit and at n)
+    and the breakeven (of the metric at n and of its limit). A quantity the
+    engine cannot derive (it raises) is kept with the reason (``error``) and
+    shown as such in the document.
+
+    Parameters
+    ----------
+    workers : int
+        Processes to derive in (a registered model only); 1 derives here.
+    time_limit : float, optional
+        Seconds after which one result still being derived is given up and
+        reported as not derived in time (only with ``workers > 1``, in the
+        worker processes, where ``SIGALRM`` exists).
+    """
+    if workers > 1 and _registered(model):
+        return derive_all([model], workers, time_limit)[model.name]
+    return [_derive(model, *t) for t in _tasks(model)]
+
+
+def _registered(model) -> bool:
+    import symrecycle as sr
+
+    return model.name in sr.models() and sr.get_model(model.name) is model
+
+
+def derive_all(models, workers: int = 1, time_limit: float | None = None) -> dict:
+    """:func:`derivations` of several registered models at once, ``{name: [Derivation, ...]}``.
+
+    With ``workers > 1`` the results are derived in that many processes
+    (started with ``spawn``), the quick kinds first (the first metric before
+    later ones, limits before breakevens), each bounded by ``time_limit``.
+    """
+    import multiprocessing
+
+    import symrecycle as sr
+
+    models = [sr.get_model(m) if isinstance(m, str) else m for m in models]
+    tasks = [(m.name, *t) for m in models for t in _tasks(m)]
+    if workers <= 1 or not all(_registered(m) for m in models):
+        by_name = {m.name: m for m in models}
+        done = [_derive(by_name[t[0]], *t[1:]) for t in tasks]
+    else:
+        pos = {(m.name, met.name): i for m in models for i, met in enumerate(m.metrics)}
+        order = sorted(range(len(tasks)), key=lambda i: _weight(tasks[i], pos))  # quick ones first
+        ctx = multiprocessing.get_context("spawn")
+        pool = ctx.Pool(processes=workers)
+        try:
+            pending = {i: pool.apply_async(_derive_by_name, (*tasks[i], time_limit)) for i in order}
+            done = [None] * len(tasks)
+            for i in order:
+                done[i] = pending[i].get()
+        finally:
+            pool.terminate()
+            pool.join()
+    out = {m.name: [] for m in models}
+    for d in done:
+        out[d.model].append(d)
+    return out
+
+
+def _weight(task, pos):
+    """A rough cost order: later metrics (the first is the plain benefit), then the harder quantities."""
+    name, key, _title, (method, _args, kwargs) = task
+    metric = kwargs.get("metric", _args[0] if method in ("benefit", "limit") else None)
+    w = 10 * pos.get((name, metric), 0)
+    w += {"breakeven": 4, "iterations_to": 3, "elasticity": 2, "sensitivity": 2, "limit": 3}.get(method, 0)
+    w += 1 if kwargs.get("n") == "n" or kwargs.get("of") == "benefit" else 0
+    return w
+
+
+#: LaTeX longer than this (characters) leaves the align row for a paragraph below it, where
+#: inline math can break between the terms (an align row cannot break, and TeX fails on a
+#: row wider than its largest dimension)
+LONG_VALUE, LONG_CONDITION = 700, 300
+
+
+def _rows(d: Derivation):
+    """The align rows of a result (one per case) and the long parts set below them."""
+    res = d.result
+    expr = res.expr
+    pieces = list(expr.args) if isinstance(expr, sp.Piecewise) else [(expr, sp.true)]
+    rows, below = [], []
+    for i, (value, cond) in enumerate(pieces):
+        lhs = res.label if i == 0 else ""
+        val = sp.latex(value)
+        if len(val) > LONG_VALUE:
+            name = f"E_{{{i + 1}}}" if len(pieces) > 1 else "E"
+            below.append(f"\\noindent where ${name} = {val}$\\par")
+            val = name
+        if len(pieces) == 1:
+            when = ""
+        elif cond == sp.true:
+            when = " && \\text{otherwise}"
+        else:
+            word = "if" if i == 0 else "else if"
+            c = sp.latex(cond)
+            if len(c) > LONG_CONDITION:
+                below.append(f"\\noindent where condition $K_{{{i + 1}}}$ is ${c}$\\par")
+                c = f"K_{{{i + 1}}}"
+            when = f" && \\text{{{word} }} {c}"
+        label = d.label if len(pieces) == 1 else f"{d.label}:case{i + 1}"
+        rows.append(f"{lhs} &= {val}{when} \\label{{{label}}}")
+    return rows, below
+
+
+def _block(d: Derivation) -> list:
+    lines = [f"% --- {d.model}: {_comment(d.title)} ({d.label})"]
+    if d.result is None:
+        lines += [f"% not derived: {_comment(d.error)}",
+                  rf"\noindent\textbf{{Not derived.}} {escape(d.title)}: the engine reports "
+                  rf"\texttt{{{escape(d.error)}}}.", ""]
+        return lines
+    res = d.result
+    lines.append(f"% certificate: {'verified' if res.verified else 'NOT verified'}")
+    lines += [f"%   {_comment(c)}" for c in res.certificate]
+    lines += [f"% note: {_comment(x)}" for x in res.notes]
+    lines.append(rf"\noindent {escape(d.title)}" + ("" if res.verified else r" \textbf{(not verified)}") + ":")
+    rows, below = _rows(d)
+    lines.append(r"\begin{align}")
+    lines.append(" \\\\\n".join(rows))
+    lines.append(r"\end{align}")
+    lines += below
+    lines.append("")
+    return lines
+
+
+def equations_document(models=None, title="Derived results of the recycling models", workers: int = 1,
+                       time_limit: float | None = None) -> str:
+    r"""A complete LaTeX document with every derived result of the models.
+
+    Parameters
+    ----------
+    models : list of Model or names, optional
+        Default: every registered model.
+    workers, time_limit
+        See :func:`derive_all`.
+
+    Examples
+    --------
+    >>> import symrecycle as sr
+    >>> doc = equations_document([sr.get_model("kickstarting")])
+    >>> doc.startswith("% Generated by symrecycle")
+    True
+    >>> r"\label{eq:kickstarting:benefit:limit:case1}" in doc
+    True
+    """
+    import symrecycle as sr
+
+    models = [sr.get_model(m) if isinstance(m, str) else m for m in (models or sr.models())]
+    return render_document(models, derive_all(models, workers, time_limit), title)
+
+
+def render_document(models, derived: dict, title="Derived results of the recycling models") -> str:
+    """The LaTeX document of :func:`equations_document` from derivations already made.
+
+    ``derived`` maps each model's name to its :class:`Derivation` list.
+    """
+    import symrecycle as sr
+
+    out = [
+        f"% Generated by symrecycle {sr.__version__} (symrecycle.latex.equations_document); do not edit.",
+        "% Every expression is derived by the engine from the recurrences and printed by sympy.latex.",
+        r"\documentclass[10pt]{article}",
+        r"\usepackage[a4paper,margin=1.5cm]{geometry}",
+        r"\usepackage{amsmath,amssymb}",
+        r"\allowdisplaybreaks",
+        r"\sloppy\emergencystretch=3em",
+        r"\begin{document}",
+        rf"\section*{{{escape(title)}}}",
+        "",
+    ]
+    total = ok = failed = 0
+    for m in models:
+        out.append(rf"\subsection*{{{escape(m.name.capitalize())}: {escape(m.description)}}}")
+        params = ", ".join(rf"${sp.latex(p.symbol)} \in {_interval(p)}$" for p in m.parameters)
+        out.append(rf"\noindent Parameters: {params}; $n \ge {m.start}$. The recurrences and metrics:")
+        out.append(r"\[" + m._repr_latex_().strip("$") + r"\]")
+        out.append("")
+        for d in derived[m.name]:
+            total += 1
+            ok += d.result is not None and d.result.verified
+            failed += d.result is None
+            out += _block(d)
+    out.insert(2, f"% {total} results: {ok} verified, {total - ok - failed} not verified, {failed} not derived")
+    out.append(r"\end{document}")
+    return "\n".join(out) + "\n"
+
+
+def _interval(p) -> str:
+    lo = r"-\infty" if p.lower is None else str(p.lower)
+    hi = r"\infty" if p.upper is None else str(p.upper)
+    left = "(" if p.lower is None or p.lower_open else "["
+    right = ")" if p.upper is None or p.upper_open else "]"
+    return f"{left}{lo}, {hi}{right}"
+
+
+def booktabs(header, rows, caption="", label="", align=None) -> str:
+    r"""A ``table`` float with a booktabs ``tabular``; cells are escaped text.
+
+    Examples
+    --------
+    >>> print(booktabs(["a", "b"], [["1", "x_1"]], caption="T", label="tab:t"))
+    \begin{table}[ht]
+    \centering
+    \begin{tabular}{ll}
+    \toprule
+    a & b \\
+    \midrule
+    1 & x\_1 \\
+    \bottomrule
+    \end{tabular}
+    \caption{T}
+    \label{tab:t}
+    \end{table}
+    """
+    align = align or "l" * len(header)
+    lines = [r"\begin{table}[ht]", r"\centering", rf"\begin{{tabular}}{{{align}}}", r"\toprule",
+             " & ".join(escape(h) for h in header) + r" \\", r"\midrule"]
+    lines += [" & ".join(escape(c) for c in row) + r" \\" for row in rows]
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    if caption:
+        lines.append(rf"\caption{{{escape(caption)}}}")
+    if label:
+        lines.append(rf"\label{{{label}}}")
+    lines.append(r"\end{table}")
+    return "\n".join(lines)
+
+
+def compile_pdf(tex_path, timeout: float = 180) -> Path:
+    """Compile a LaTeX file with pdflatex; the PDF is written beside it, atomically.
+
+    Runs in a temporary directory (no aux or log files left behind), with
+    ``SOURCE_DATE_EPOCH`` (0 unless set) and ``FORCE_SOURCE_DATE=1`` so that
+    the same input gives the same bytes.
+
+    Raises
+    ------
+    FileNotFoundError
+        if ``pdflatex`` is not installed.
+    RuntimeError
+        if it fails, with the end of its log.
+    """
+    exe = shutil.which("pdflatex")
+    if exe is None:
+        raise FileNotFoundError("pdflatex not found on PATH (Debian: texlive-latex-base, texlive-latex-recommended)")
+    tex_path = Path(tex_path).resolve()
+    env = {**os.environ, "FORCE_SOURCE_DATE": "1"}
+    env.setdefault("SOURCE_DATE_EPOCH", "0")
+    with tempfile.TemporaryDirectory(prefix="symrecycle-tex-") as tmp:
+        src = Path(tmp) / "doc.tex"
+        shutil.copyfile(tex_path, src)
+        proc = subprocess.run(
+            [exe, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "doc.tex"],
+            cwd=tmp, env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, check=False,
+        )
+        pdf = Path(tmp) / "doc.pdf"
+        if proc.returncode != 0 or not pdf.exists():
+            log = Path(tmp) / "doc.log"
+            text = log.read_text("utf-8", "replace") if log.exists() else proc.stdout.decode("utf-8", "replace")
+            tail = "\n".join(text.splitlines()[-25:])
+            raise RuntimeError(f"pdflatex failed on {tex_path} (exit {proc.returncode}):\n{tail}")
+        target = tex_path.with_suffix(".pdf")
+        fd, tmp_target = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        os.close(fd)
+        try:
+            shutil.copyfile(pdf, tmp_target)
+            os.replace(tmp_target, target)
+        except BaseException:
+            Path(tmp_target).unlink(missing_ok=True)
+            raise
+    return target

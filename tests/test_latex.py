@@ -1,0 +1,140 @@
+"""LaTeX exports: the equations document (it compiles), booktabs tables, escaping."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+
+import pytest
+import sympy as sp
+
+import symrecycle as sr
+from symrecycle import latex
+from symrecycle.results import Result
+
+
+def needs_pdflatex():
+    if shutil.which("pdflatex") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("pdflatex is missing in CI: .ci/run installs texlive-latex-base and -recommended")
+        pytest.skip("pdflatex is not installed on this machine")
+
+
+@pytest.fixture(scope="module")
+def kick_derived():
+    m = sr.get_model("kickstarting")
+    return m, latex.derivations(m)
+
+
+def test_escape():
+    assert latex.escape("a_b & 50% {x} #1 $ ~ ^ \\") == (
+        r"a\_b \& 50\% \{x\} \#1 \$ \textasciitilde{} \textasciicircum{} \textbackslash{}"
+    )
+
+
+def test_booktabs():
+    tex = latex.booktabs(["x", "y_1"], [["1", "2%"]], caption="c & d", label="tab:t", align="lr")
+    lines = tex.splitlines()
+    assert lines[2] == r"\begin{tabular}{lr}"
+    assert lines.index(r"\toprule") < lines.index(r"\midrule") < lines.index(r"\bottomrule")
+    assert r"x & y\_1 \\" in lines
+    assert r"1 & 2\% \\" in lines
+    assert r"\caption{c \& d}" in lines
+
+
+def test_every_result_of_the_model_is_in_the_document(kick_derived):
+    m, derived = kick_derived
+    doc = latex.render_document([m], {m.name: derived})
+    # closed forms of C and A; per parameter (r, alpha): 2 sensitivities, 2 elasticities, 2 breakevens;
+    # benefit, limit, iterations-to
+    assert len(derived) == 2 + 3 + 2 * 6
+    for d in derived:
+        assert f"({d.label})" in doc, d.key
+        assert d.result is not None, d.error
+    labels = re.findall(r"\\label\{([^}]*)\}", doc)
+    assert len(labels) == len(set(labels))
+    assert "eq:kickstarting:benefit:limit:case1" in labels
+    assert doc.count(r"\begin{align}") == len(derived)
+    # the engine's expressions, printed by sympy
+    lim = m.limit()
+    assert sp.latex(lim.expr.args[0][0]) in doc
+    # certificate status as comments
+    assert doc.count("% certificate: verified") == sum(d.result.verified for d in derived)
+    assert f"% {len(derived)} results: {len(derived)} verified, 0 not verified, 0 not derived" in doc
+
+
+def test_cases_are_rows_with_if_and_otherwise(kick_derived):
+    m, derived = kick_derived
+    d = next(x for x in derived if x.key == "benefit:limit")
+    rows, below = latex._rows(d)
+    assert below == []
+    assert len(rows) == len(m.limit().expr.args) == 2
+    assert r"\text{if } \alpha < r" in rows[0]
+    assert rows[1].startswith(" &= \\infty && \\text{otherwise}")
+
+
+def test_long_parts_leave_the_align_row():
+    r, a = sp.symbols("r alpha", positive=True)
+    cond = sp.And(*[sp.Or(sp.Eq(r, k), r > k + sp.Rational(1, 2), a < k) for k in range(60)])
+    long_value = sum(a**k / (r + k) for k in range(80))
+    res = Result("kickstarting", "test", sp.Piecewise((long_value, cond), (1, True)), "X_{n}", verified=True)
+    d = latex.Derivation("kickstarting", "test:long", "A long one", res)
+    rows, below = latex._rows(d)
+    assert rows[0].startswith("X_{n} &= E_{1} && \\text{if } K_{1}")
+    assert len(below) == 2
+    assert all(len(row) < 300 for row in rows)
+
+
+def test_failures_are_shown_not_hidden():
+    d = latex.Derivation("kickstarting", "x", "Something hard", None, "NotImplementedError: a_b & c")
+    block = "\n".join(latex._block(d))
+    assert "% not derived: NotImplementedError: a_b & c" in block
+    assert r"\textbf{Not derived.}" in block
+    assert r"\texttt{NotImplementedError: a\_b \& c}" in block
+
+
+def test_the_document_compiles(tmp_path, kick_derived):
+    needs_pdflatex()
+    m, derived = kick_derived
+    r, a = sp.symbols("r alpha", positive=True)
+    cond = sp.And(*[sp.Or(sp.Eq(r, k), r > k + sp.Rational(1, 2), a < k) for k in range(80)])
+    long_res = Result("kickstarting", "test", sp.Piecewise((sum(a**k / (r + k) for k in range(60)), cond),
+                                                           (1, True)), "X_{n}", verified=False)
+    extra = [latex.Derivation("kickstarting", "test:long", "A long one", long_res),
+             latex.Derivation("kickstarting", "test:fail", "A failed one", None, "RecursionError: deep_1 %")]
+    doc = latex.render_document([m], {m.name: derived + extra})
+    tex = tmp_path / "eq.tex"
+    tex.write_text(doc, encoding="utf-8")
+    pdf = latex.compile_pdf(tex)
+    assert pdf == tmp_path / "eq.pdf"
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["eq.pdf", "eq.tex"]  # no aux or temp files
+    assert latex.compile_pdf(tex).read_bytes() == data  # same input, same bytes
+
+
+def test_compile_errors_carry_the_log(tmp_path):
+    needs_pdflatex()
+    tex = tmp_path / "bad.tex"
+    tex.write_text("\\documentclass{article}\\begin{document}$\\frac{1}$\\end{document}\n", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="pdflatex failed") as info:
+        latex.compile_pdf(tex)
+    assert "!" in str(info.value)
+    assert not (tmp_path / "bad.pdf").exists()
+
+
+def test_worker_processes_give_the_same_document(kick_derived):
+    m, derived = kick_derived
+    serial = latex.render_document([m], {m.name: derived})
+    parallel = latex.equations_document([m], workers=2, time_limit=120)
+    assert parallel == serial
+
+
+def test_a_time_limit_reports_instead_of_waiting():
+    # 1 ms per result: the harder results of the augmentation model cannot finish
+    out = latex.derive_all(["augmentation"], workers=2, time_limit=0.001)["augmentation"]
+    timed_out = [d for d in out if d.error and "time limit of 0.001 s" in d.error]
+    assert timed_out
+    assert all(d.result is not None or d.error for d in out)
+    assert [d.key for d in out] == [t[0] for t in latex._tasks(sr.get_model("augmentation"))]
