@@ -45,6 +45,8 @@ PROGRESS_DELAY = 1.0
 #: points evaluated per call on a grid (float path / mpmath path)
 CHUNK = 1 << 16
 CHUNK_MP = 64
+#: points per grid axis at most (an axis is held in memory; the grid itself is streamed)
+MAX_AXIS = 10**7
 SET_FORM = "NAME=VALUE, NAME=START:STOP:NUM or NAME=V1,V2,..."
 
 
@@ -458,9 +460,9 @@ def _parse_value(name, text, where):
             num = int(parts[2])
         except ValueError:
             num = 0
-        if num < 1:
-            raise UserError(f"{where}: NUM must be a positive integer (the number of points), "
-                            f"got {parts[2]!r}")
+        if not 1 <= num <= MAX_AXIS:
+            raise UserError(f"{where}: NUM must be a positive integer up to {MAX_AXIS} (the number of "
+                            f"points), got {parts[2]!r}")
         import numpy as np
 
         return np.linspace(start, stop, num), True

@@ -129,6 +129,7 @@ USER_ERRORS = {
         (("eval", "kickstarting", "limit", "--set", "alpha"), ["--set alpha", "NAME=VALUE"]),
         (("eval", "kickstarting", "limit", "--set", "r=1:2"), ["r=1:2", "START:STOP:NUM"]),
         (("eval", "kickstarting", "limit", "--set", "r=1:2:x"), ["r=1:2:x", "NUM", "positive integer"]),
+        (("eval", "kickstarting", "limit", "--set", "r=1:2:1e12"), ["NUM", "10000000"]),
         (("eval", "kickstarting", "limit", "--set", "r=1,2,__import__('os')"), ["is not a number"]),
         (("eval", "kickstarting", "limit", "--set", "r=1", "--set", "r=2"), ["r", "twice"]),
     ],
