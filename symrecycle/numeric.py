@@ -336,7 +336,7 @@ def _as_array(name, value, param=None, integer=False, allow_inf=False):
         raise ValueError(f"parameter {name!r}: got {value!r}, expected real numbers")
     if np.issubdtype(arr.dtype, np.integer) and arr.size and np.abs(arr).max() > 2**53:
         raise ValueError(f"parameter {name!r}: got {value!r}, too large to represent exactly")
-    arr = arr.astype(float)
+    arr = arr.astype(float, copy=False)
     if np.isnan(arr).any():
         raise ValueError(f"parameter {name!r}: got nan, expected a number")
     bad_inf = np.isinf(arr) if not allow_inf else np.isneginf(arr)
