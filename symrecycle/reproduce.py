@@ -1,0 +1,407 @@
+r"""Reproduce the report: Table 1, Figures 1-4, the equations, the audit of its claims.
+
+:func:`reproduce` writes everything into one directory with a Markdown report
+(``report.md``) linking every file; the ``write_*`` functions each write one
+part (the scripts in ``derivations/`` call them). Every number comes from the
+models: Table 1 from the growth rates of :func:`symrecycle.params.growth_rates`
+and the kickstarting model's limit, the figures from :mod:`symrecycle.plots`,
+the equations from :mod:`symrecycle.latex`, the audit from
+:mod:`symrecycle.claims`.
+
+Output directories: :func:`prepare_out_dir` creates the directory with a
+marker file; a non-empty directory without the marker (one that
+``reproduce`` did not create) is refused unless ``force``. Every file is
+written to a temporary name in the same directory and renamed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "MARKER", "Table", "table1", "prepare_out_dir", "write_text", "write_table1", "write_figure",
+    "write_equations", "write_claims", "reproduce", "STEPS",
+]
+
+#: the file that marks a directory as written by symrecycle
+MARKER = ".symrecycle-output"
+#: processes for the derivations of the equations, and the seconds each result may take
+WORKERS = 2
+TIME_LIMIT = 30.0
+
+
+# -- files -------------------------------------------------------------------------------------------
+def write_text(path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same directory."""
+    return _write_bytes(Path(path), text.encode("utf-8"))
+
+
+def _write_bytes(path: Path, data: bytes) -> Path:
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def prepare_out_dir(out_dir, force: bool = False) -> Path:
+    """Create ``out_dir`` (or accept it) for symrecycle's outputs; returns it as a Path.
+
+    Accepted: a missing or empty directory, or one that symrecycle wrote
+    before (it holds :data:`MARKER`). A non-empty directory without the
+    marker is refused with ``FileExistsError`` unless ``force``; a path that
+    is a file, with ``NotADirectoryError``. Files in it that symrecycle does
+    not write are left alone.
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"output directory {str(out)!r} is a file, expected a directory")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists() and not force:
+        raise FileExistsError(
+            f"output directory {str(out)!r} is not empty and was not created by symrecycle; "
+            "choose a new or empty directory, or force writing into it (--force)"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    if not (out / MARKER).exists():
+        write_text(out / MARKER, "This directory is written by symrecycle (reproduce / derivations).\n")
+    return out
+
+
+# -- Table 1 -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Table:
+    """A table with its caption: rows of text cells plus the exact numbers behind them."""
+
+    name: str
+    header: tuple
+    rows: tuple
+    caption: str
+    data: tuple = ()
+    data_header: tuple = ()
+
+    def text(self) -> str:
+        widths = [max(len(str(c)) for c in col) for col in zip(self.header, *self.rows)]
+        line = "  ".join("-" * w for w in widths)
+        out = ["  ".join(str(c).ljust(w) for c, w in zip(self.header, widths)).rstrip(), line]
+        out += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in self.rows]
+        return "\n".join(out) + "\n\n" + self.caption + "\n"
+
+    def csv(self) -> str:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(self.data_header)
+        w.writerows(self.data)
+        return buf.getvalue()
+
+    def markdown(self) -> str:
+        out = ["| " + " | ".join(self.header) + " |", "|" + "|".join("---" for _ in self.header) + "|"]
+        out += ["| " + " | ".join(str(c).replace("|", "\\|") for c in r) + " |" for r in self.rows]
+        return "\n".join(out) + "\n\n" + self.caption + "\n"
+
+    def latex(self) -> str:
+        from .latex import booktabs
+
+        return booktabs(self.header, self.rows, caption=self.caption, label=f"tab:{self.name}",
+                        align="l" + "r" * (len(self.header) - 2) + "l") + "\n"
+
+
+def table1() -> Table:
+    """Table 1: the maximum compute multiplier for each growth scenario of the report.
+
+    The growth factor of each scenario is the product of its rates' factors
+    (:func:`symrecycle.params.growth_scenarios`, with their citations); the
+    multiplier is the kickstarting model's limit at alpha = 1 (the largest
+    alpha gives the largest limit). The printed column is the report's own
+    figure, from the shipped claims file.
+
+    Examples
+    --------
+    >>> t = table1()
+    >>> [r[2] for r in t.rows]
+    ['4.2', '1.3', '10.5', '3.25']
+    >>> [r[3] for r in t.rows]
+    ['1.312', '4.333', '1.105', '1.444']
+    """
+    import symrecycle as sr
+
+    from . import claims
+    from .params import growth_scenarios
+
+    m = sr.get_model("kickstarting")
+    printed = {c.id: c.stated for c in claims.load_claims(claims.report_claims_path())}
+    rows, data = [], []
+    for s in growth_scenarios():
+        if not s.table1:
+            continue
+        factor = float(s.factor)
+        limit = float(m.evaluate("limit", r=factor, alpha=1.0))
+        sources = " x ".join(f"{rate.value}{' %/yr' if rate.unit == 'percent_per_year' else 'x/yr'} "
+                             f"({rate.cite})" for rate in s.rates)
+        rep = printed.get(f"table1-{s.id}", "")
+        rows.append((s.name, sources, f"{factor:g}", f"{limit:.3f}", f"{rep}x" if rep else "-"))
+        data.append((s.id, s.name, repr(factor), repr(limit), rep,
+                     "; ".join(f"{r.id}={r.value} {r.unit} ({r.cite})" for r in s.rates)))
+    caption = (
+        "Table 1 (regenerated). Maximum compute multiplier: the limit of the kickstarting benefit A_n/C_n "
+        "as n grows, at re-use efficiency alpha = 1, for each growth rate r of the effective compute "
+        "budget. Growth rates are products of the report's sourced rates. The last column is the "
+        "figure the report prints."
+    )
+    return Table(
+        "table1",
+        ("Considered growth rate", "Sources", "Growth (x/yr)", "Recycling advantage", "Report prints"),
+        tuple(rows), caption, tuple(data),
+        ("scenario", "name", "growth_per_year", "recycling_advantage", "report_prints", "rates"),
+    )
+
+
+def write_table1(out_dir) -> list:
+    """Write Table 1 as text, CSV, Markdown and LaTeX (booktabs); the paths."""
+    out = Path(out_dir)
+    t = table1()
+    return [write_text(out / "table1.txt", t.text()), write_text(out / "table1.csv", t.csv()),
+            write_text(out / "table1.md", t.markdown()), write_text(out / "table1.tex", t.latex())]
+
+
+# -- figures, equations, claims ------------------------------------------------------------------------
+def write_figure(name: str, out_dir):
+    """Draw one figure (``"figure1"`` ... ``"figure4"``) and write PDF, PNG, CSV; (data, paths)."""
+    from . import plots
+
+    if name not in plots.FIGURES:
+        raise ValueError(f"figure: got {name!r}, expected one of {', '.join(plots.FIGURES)}")
+    data = plots.FIGURES[name]()
+    paths = plots.save_figure(data, out_dir)
+    return data, paths
+
+
+def write_equations(out_dir, workers: int = WORKERS, time_limit: float | None = TIME_LIMIT,
+                    compile_pdf: bool | None = None, models=None) -> dict:
+    """Write ``equations.tex`` (every derived result) and, where pdflatex exists, ``equations.pdf``.
+
+    ``models``: names (default: every registered model); ``workers`` and
+    ``time_limit``: see :func:`symrecycle.latex.derive_all`.
+    ``compile_pdf=None`` compiles when ``pdflatex`` is on PATH. Returns
+    ``{"tex": path, "pdf": path or None, "pdf_error": message or None,
+    "summary": first comment line}``.
+    """
+    from . import latex
+
+    out = Path(out_dir)
+    doc = latex.equations_document(models, workers=workers, time_limit=time_limit)
+    tex = write_text(out / "equations.tex", doc)
+    res = {"tex": tex, "pdf": None, "pdf_error": None,
+           "summary": next(ln for ln in doc.splitlines() if " results: " in ln).lstrip("% ")}
+    if compile_pdf or (compile_pdf is None and shutil.which("pdflatex")):
+        try:
+            res["pdf"] = latex.compile_pdf(tex)
+        except (RuntimeError, FileNotFoundError, OSError) as exc:
+            res["pdf_error"] = str(exc).splitlines()[0]
+    return res
+
+
+def write_claims(out_dir, claims_path=None):
+    """Audit a claims file (default: the report's) and write the copy, ``audit.txt``, ``audit.json``.
+
+    Returns ``(results, paths)``.
+    """
+    from . import claims
+
+    out = Path(out_dir)
+    src = claims.report_claims_path() if claims_path is None else Path(claims_path)
+    results = claims.check_file(src)
+    text = Path(src).read_text("utf-8") if claims_path is not None else src.read_text("utf-8")
+    paths = [
+        write_text(out / "claims.toml", text),
+        write_text(out / "audit.txt", claims.format_text(results)),
+        write_text(out / "audit.json", json.dumps([r.to_dict() for r in results], indent=2) + "\n"),
+    ]
+    return results, paths
+
+
+# -- the whole report ----------------------------------------------------------------------------------
+STEPS = ("table1", "figure1", "figure2", "figure3", "figure4", "claims", "equations", "report")
+
+
+def reproduce(out_dir, force: bool = False, progress=None) -> Path:
+    """Regenerate every table, figure and equation of the report and audit its claims.
+
+    Parameters
+    ----------
+    out_dir : path
+        Created if missing. A non-empty directory that symrecycle did not
+        create is refused (``FileExistsError``) unless ``force``.
+    force : bool
+        Write into a non-empty directory anyway (only symrecycle's own file
+        names are written).
+    progress : callable, optional
+        Called as ``progress(step_name, i, total)`` before each step
+        (``i`` from 1; the names are :data:`STEPS`).
+
+    Returns
+    -------
+    Path
+        The generated Markdown report, ``out_dir/report.md``.
+    """
+    out = prepare_out_dir(out_dir, force)
+    total = len(STEPS)
+
+    def step(i, name):
+        if progress is not None:
+            progress(name, i, total)
+
+    # the equations take the longest: derive them in worker processes meanwhile
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="symrecycle-equations") as ex:
+        eq_future = ex.submit(write_equations, out)
+        step(1, "table1")
+        tab_paths = write_table1(out)
+        figs = {}
+        for i, name in enumerate(("figure1", "figure2", "figure3", "figure4"), start=2):
+            step(i, name)
+            figs[name] = write_figure(name, out)
+        step(6, "claims")
+        audit, claim_paths = write_claims(out)
+        step(7, "equations")
+        eq = eq_future.result()
+    step(8, "report")
+    text = report_markdown(out, tab_paths, figs, eq, audit, claim_paths)
+    return write_text(out / "report.md", text)
+
+
+def _link(out: Path, path) -> str:
+    rel = Path(path).relative_to(out).as_posix()
+    return f"[{rel}]({rel})"
+
+
+def report_markdown(out: Path, tab_paths, figs, eq, audit, claim_paths) -> str:
+    """The generated report (Markdown) linking every file written."""
+    import symrecycle as sr
+
+    from .claims import format_text
+    from .params import growth_rates, growth_scenarios
+
+    out = Path(out)
+    t1 = table1()
+    rates = growth_rates()
+    lines = [
+        "# Recycling foundation models: the report, reproduced",
+        "",
+        f"Generated by symrecycle {sr.__version__} (`symrecycle reproduce`). Every number below is derived by "
+        "the toolkit from the report's two recurrences (kickstarting and model augmentation): closed forms, "
+        "limits and breakevens by the symbolic engine, numbers by its numeric backend. Nothing is typed in.",
+        "",
+        "## How the report's growth rates are read",
+        "",
+        "| Rate | As printed | Factor per year | Source | Printed in |",
+        "|---|---|---|---|---|",
+    ]
+    for r in rates.values():
+        unit = {"x_per_year": "x/year", "percent_per_year": "% per year",
+                "doubling_time_months": "months doubling time"}[r.unit]
+        lines.append(f"| {r.name} | {r.value} {unit} | {float(r.factor):g} | {r.citation} | {r.printed_in} |")
+    lines += ["", "Percentages are read as increases (p% per year is a factor 1 + p/100), "
+              "as the text's own arithmetic requires. Scenarios multiply their rates:", ""]
+    for sc in growth_scenarios():
+        if len(sc.rates) < 2:
+            continue
+        prod = " x ".join(f"{float(r.factor):g}" for r in sc.rates)
+        pct = float((sc.factor - 1) * 100)
+        checked = [v for v in audit if v.claim is not None and v.claim.quantity == "growth"
+                   and tuple(v.claim.rates) == tuple(r.id for r in sc.rates)]
+        check = "; ".join(f"the report prints {v.stated}{'%' if v.claim.unit == 'percent_per_year' else 'x'}: "
+                          f"{v.verdict}" for v in checked)
+        lines.append(f"- {sc.name} ({sc.printed_in}): {prod} = {float(sc.factor):g} per year "
+                     f"(an increase of {pct:g}%)" + (f"; {check}" if check else "") + ".")
+    fig3 = rates.get("figure3")
+    if fig3 is not None:
+        from fractions import Fraction
+
+        from .plots import figure3_rates
+
+        r_inc, r_mult = figure3_rates()
+        prods = {}
+        ids = [k for k in rates if k != "figure3"]
+        for mask in range(1, 1 << len(ids)):
+            chosen = [ids[i] for i in range(len(ids)) if mask >> i & 1]
+            f = Fraction(1)
+            for k in chosen:
+                f *= Fraction(rates[k].factor)
+            prods[" x ".join(chosen)] = float(f)
+        near = [k for k, v in prods.items() if round(v, 1) in (round(r_inc, 1), round(r_mult, 1))]
+        lines += [
+            "",
+            f"Figure 3's '{fig3.value}%' is read the same way, as a factor {r_inc:g} per year; the figure "
+            f"also shows the other reading, a factor {r_mult:g}. The report gives no source for it: "
+            + (f"no product of its other rates ({len(prods)} combinations) rounds to either reading."
+               if not near else f"products of its other rates that round to a reading: {', '.join(near)}."),
+        ]
+    lines += [
+        "",
+        "## Table 1",
+        "",
+        t1.markdown().rstrip(),
+        "",
+        "Files: " + ", ".join(_link(out, p) for p in tab_paths),
+        "",
+    ]
+    for name, (data, paths) in figs.items():
+        lines += [
+            f"## Figure {name.removeprefix('figure')}",
+            "",
+            f"![{name}]({paths['png'].name})",
+            "",
+            data.caption,
+            "",
+            "Files: " + ", ".join(_link(out, paths[k]) for k in ("pdf", "png", "csv")),
+            "",
+        ]
+    lines += [
+        "## Equations",
+        "",
+        f"Every derived result of both models in LaTeX (`align`, labelled, certificate status as comments): "
+        f"{_link(out, eq['tex'])}" + (f", compiled: {_link(out, eq['pdf'])}" if eq["pdf"] else "") + ".",
+        f"Summary: {eq['summary']}.",
+    ]
+    if eq["pdf_error"]:
+        lines.append(f"pdflatex failed: {eq['pdf_error']}")
+    elif not eq["pdf"]:
+        lines.append("pdflatex is not installed here, so no PDF was made.")
+    lines += ["", "## Audit of the report's numeric claims", ""]
+    bad = [r for r in audit if not r.consistent]
+    lines.append(
+        f"{len(audit)} claims checked at their printed precision: {len(audit) - len(bad)} consistent, "
+        f"{len(bad)} not. Files: " + ", ".join(_link(out, p) for p in claim_paths) + "."
+    )
+    lines += ["", "| Claim | Where | Stated | Computed | Verdict |", "|---|---|---|---|---|"]
+    for r in audit:
+        c = r.claim
+        comp = "-" if r.computed is None else f"{r.computed:.6g}"
+        lines.append(f"| {r.id} | {c.source.replace('|', '/')} | {c.relation} {r.stated} | {comp} | "
+                     f"{r.verdict} |")
+    lines.append("")
+    for r in bad:
+        lines.append(f"**{r.id}** ({r.claim.source}): stated {r.stated}, computed {r.computed:.6g}.")
+        for e in r.explanations:
+            extra = ""
+            if e.get("within_printed_precision"):
+                extra = " This lies within the rounding of the printed parameter value."
+            elif e.get("within_printed_precision") is False:
+                extra = " This lies outside the rounding of the printed parameter value."
+            lines.append(f"- the figure is reproduced with {e['parameter']} in [{e['low']:.6g}, {e['high']:.6g}] "
+                         f"(other parameters as stated).{extra}")
+        lines.append("")
+    lines += ["The full audit:", "", "```", format_text(audit).rstrip(), "```", ""]
+    return "\n".join(lines)
