@@ -93,6 +93,23 @@ class Model:
                         f"model {self.name!r}: sequence {s.name} uses unknown names "
                         f"{sorted(map(str, extra))}"
                     )
+        # the iteration reads X[n] and X[n-1] in next terms, X[start] in initial
+        # values and X[n] in metrics: refuse anything else rather than misread it
+        allowed = {
+            "next": {N, N - 1}, "initial": {sp.Integer(self.start)}, "metric": {N},
+        }
+        parts = [(f"sequence {s.name} ({k})", k, e) for s in self.sequences
+                 for k, e in (("initial", s.initial), ("next", s.next))]
+        parts += [(f"metric {m.name}", "metric", m.expr) for m in self.metrics]
+        for where, kind, e in parts:
+            for ref in e.atoms(sp.Indexed):
+                if ref.base.label.name not in names:
+                    raise ValueError(f"model {self.name!r}: {where} refers to unknown sequence {ref}")
+                if len(ref.indices) != 1 or sp.expand(ref.indices[0]) not in allowed[kind]:
+                    forms = ", ".join(sorted(f"{ref.base.label.name}[{i}]" for i in map(str, allowed[kind])))
+                    raise ValueError(
+                        f"model {self.name!r}: {where} uses {ref}; expected one of {forms}"
+                    )
 
     # -- names --------------------------------------------------------------------
     @property
@@ -528,9 +545,12 @@ def _piecewise(cases, params=None):
     if params is not None:
         used = set().union(*[c.free_symbols for _, c in cases])
         params = [p for p in params if p.symbol in used]
-        grid = [dict(zip([p.symbol for p in params], combo))
-                for combo in itertools.product(*[[sp.Rational(x) for x in p.interior_points()[::2]]
-                                                 for p in params])]
+        combos = list(itertools.islice(
+            itertools.product(*[[sp.Rational(x) for x in p.interior_points()[::2]] for p in params]), 4096
+        ))
+        if len(combos) > 256:  # a fixed, spread subset: the order must not depend on chance
+            combos = combos[:: len(combos) // 256]
+        grid = [dict(zip([p.symbol for p in params], combo)) for combo in combos]
 
         def coverage(case):
             count = 0
