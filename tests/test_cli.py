@@ -69,6 +69,8 @@ POINT_JSON = ("eval", "kickstarting", "closed-form", "--set", "r=2", "--set", "a
               "--n", "5", "--format", "json")
 DERIVE_OUT = ("derive", "augmentation", "breakeven", "--wrt", "beta", "--level", "3/2", "--format", "json",
               "--out", "breakeven.json")
+CHECK_JSON = ("check", "claims.toml", "--format", "json")
+CHECK_TEXT = ("check", "claims.toml")
 MODELS_JSON = ("models", "--format", "json")
 MODELS_LATEX = ("models", "--format", "latex")
 PIPE = ("eval", "kickstarting", "closed-form", "--set", "r=1:2:400", "--set", "alpha=0:1:500",
@@ -83,7 +85,7 @@ SUCCESS = [
     ("derive", "kickstarting", "limit", "--format", "latex"),
     ("derive", "kickstarting", "sensitivity", "--wrt", "alpha", "--at-n"),
     ("summary", "--model", "kickstarting"),
-    GRID, BENEFIT_JSON, DPS, POINT_JSON, DERIVE_OUT, MODELS_JSON, MODELS_LATEX,
+    GRID, BENEFIT_JSON, DPS, POINT_JSON, DERIVE_OUT, MODELS_JSON, MODELS_LATEX, CHECK_JSON, CHECK_TEXT,
 ]
 
 # Each kind of mistake: (command line, words its one-line message must contain). The first
@@ -169,6 +171,26 @@ USER_ERRORS = {
 }
 
 
+# the format of issue 4: a number as printed, the model quantity and the parameter values
+CLAIMS_FILE = """
+[[claim]]
+id = "rounded"
+model = "kickstarting"
+quantity = "limit"
+params = { r = 4.2, alpha = 1 }
+stated = "1.3"
+source = "Table 1, row 1"
+
+[[claim]]
+id = "off"
+model = "kickstarting"
+quantity = "limit"
+params = { r = 1.3, alpha = 1 }
+stated = "4.1"
+source = "Table 1, row 2"
+"""
+
+
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory):
     # run away from the checkout: the installed package must be what is found
@@ -176,6 +198,7 @@ def workdir(tmp_path_factory):
     (d / "exists.tex").write_text("keep me\n")
     (d / "forced.txt").write_text("old\n")
     (d / "bad.toml").write_text('[[claim]]\nid = "x" = 2\n')
+    (d / "claims.toml").write_text(CLAIMS_FILE)
     (d / "binary.toml").write_bytes(b"\xff\xfe\x00claim")
     (d / "adir").mkdir()
     return d
@@ -454,6 +477,28 @@ def test_eval_path_does_not_import_matplotlib(ran):
     out = ran[NO_MATPLOTLIB]
     assert out.returncode == 0, out.stderr
     assert out.stdout == "1.3125\n[]\n"
+
+
+def test_check_real_claims_file(ran, kick):
+    out = ran[CHECK_JSON]
+    assert out.returncode == 1, out.stderr  # one claim is inconsistent
+    assert out.stderr == ""
+    data = strict_json(out.stdout)
+    assert [d["id"] for d in data] == ["rounded", "off"]
+    for d in data:
+        assert {"id", "stated", "computed", "consistent", "explanations"} <= set(d)
+    assert [d["stated"] for d in data] == ["1.3", "4.1"]
+    assert [d["computed"] for d in data] == [pytest.approx(kick.evaluate("limit", r=r, alpha=1.0), rel=1e-15)
+                                             for r in (4.2, 1.3)]
+    # 1.3125 prints as 1.3; 13/3 = 4.33 does not print as 4.1
+    assert [d["consistent"] for d in data] == [True, False]
+    assert data[0]["explanations"] == []
+    assert "r" in [e["parameter"] for e in data[1]["explanations"]]
+    text = ran[CHECK_TEXT]
+    assert text.returncode == 1, text.stderr
+    assert "rounded" in text.stdout
+    assert "off" in text.stdout
+    assert text.stdout.count("\n") > 2
 
 
 # -- the README ---------------------------------------------------------------------------------
