@@ -305,13 +305,15 @@ def _parse_claim(d, i, lines):
     def fail(key, msg):
         raise ClaimFileError(msg, lines.key(i, key) if key else where)
 
+    label = f"claim #{i + 1}"
+
     def text(key, required=True):
         v = d.get(key)
         if v is None and not required:
             return None
         if not isinstance(v, str) or not v.strip():
             what = "missing" if v is None else f"{v!r}"
-            fail(key, f"claim #{i + 1}: field {key!r} is {what}, expected a non-empty string")
+            fail(key, f"{label}: field {key!r} is {what}, expected a non-empty string")
         return v
 
     cid = text("id")

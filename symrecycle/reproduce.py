@@ -282,7 +282,7 @@ def reproduce(out_dir, force: bool = False, progress=None) -> Path:
 
 
 def _link(out: Path, path) -> str:
-    rel = Path(path).relative_to(out).as_posix()
+    rel = Path(os.path.relpath(Path(path).resolve(), Path(out).resolve())).as_posix()
     return f"[{rel}]({rel})"
 
 

@@ -188,7 +188,8 @@ def test_reproduce_writes_a_report_linking_every_file(tmp_path, monkeypatch):
     monkeypatch.setattr(reproduce, "write_equations",
                         functools.partial(reproduce.write_equations, models=["kickstarting"], workers=1))
     calls = []
-    out = tmp_path / "new" / "dir"
+    monkeypatch.chdir(tmp_path)
+    out = Path("new") / "dir"  # relative, as a user types it
     path = reproduce.reproduce(out, progress=lambda *a: calls.append(a))
     assert path == out / "report.md"
     assert calls == [(name, i, len(reproduce.STEPS)) for i, name in enumerate(reproduce.STEPS, start=1)]
