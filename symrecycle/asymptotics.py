@@ -113,13 +113,13 @@ def sign_on(expr, params, region=()):
     region_subs = {}
     for mu, op in region:
         s = sp.Dummy("s", positive=True)
-        target = 1 / (1 + s) if op == "<" else 1 + s
-        cands = [
-            sym for sym in sorted(mu.free_symbols, key=lambda x: x.name)
-            if sym not in region_subs
-        ]
+        target = {"<": 1 / (1 + s), ">": 1 + s, "=": sp.Integer(1)}[op]
+        moved = mu.subs(region_subs)
+        # a parameter, else a variable of an earlier region (solving for it keeps the
+        # proof sound: it then ranges over a superset)
+        cands = sorted(moved.free_symbols, key=lambda x: (isinstance(x, sp.Dummy), x.name))
         for sym in cands:
-            sol = sp.solve(sp.Eq(mu.subs(region_subs), target), sym)
+            sol = sp.solve(sp.Eq(moved, target), sym)
             if len(sol) == 1:
                 region_subs = {k: v.subs(sym, sol[0]) for k, v in region_subs.items()}
                 region_subs[sym] = sol[0]
@@ -150,7 +150,7 @@ def _poly_limit(p, diverges, params, region, n):
         return [(poly.as_expr(), sp.true)]
     lc = poly.LC()
     rest = poly.as_expr() - lc * n ** poly.degree()
-    sign = sign_on(lc, params, [(mu, op) for mu, op in region if op != "="])
+    sign = sign_on(lc, params, region)
     if sign in (1, -1):
         return [(sign * sp.oo, sp.true)]
     out = []
@@ -243,6 +243,11 @@ def _contradictory(cond) -> bool:
         return True
     except ValueError:
         return False
+    if reduced is sp.false:
+        return True
+    # boolean simplification is costly: only for small conditions
+    if len(reduced.atoms(sp.core.relational.Relational)) > 4:
+        return False
     return sp.simplify(reduced) is sp.false
 
 
@@ -271,6 +276,8 @@ def _merge(results):
     for value, conds in merged.items():
         cond = sp.Or(*conds)
         try:
+            if len(cond.atoms(sp.core.relational.Relational)) > 6:
+                raise ValueError("too large to simplify")
             simpler = sp.simplify(cond)
             if sp.count_ops(simpler) <= sp.count_ops(cond):
                 cond = simpler
