@@ -299,7 +299,9 @@ class _Sink:
 class Progress:
     """A one-line progress bar on stderr, drawn only on a terminal, after :data:`PROGRESS_DELAY`.
 
-    Also a callback: ``progress(done, total)`` or ``progress(done, total, label)``.
+    Also a callback, as :func:`symrecycle.reproduce.reproduce` calls it:
+    ``progress(step_name, i, total)`` before step ``i`` (from 1) starts; or
+    ``progress(done, total)``, ``progress(done, total, label)`` after work is done.
     """
 
     def __init__(self, label="", total=None, quiet=False, stream=None, delay=None):
@@ -311,25 +313,30 @@ class Progress:
         self.last, self.width = None, 0
 
     def __call__(self, *args, **kwargs):
-        nums = [a for a in args if isinstance(a, (int, float)) and not isinstance(a, bool)]
-        texts = [a for a in args if isinstance(a, str)]
-        label = kwargs.get("label", texts[0] if texts else None)
-        done = kwargs.get("done", nums[0] if nums else None)
-        total = kwargs.get("total", nums[1] if len(nums) > 1 else None)
-        self.update(done, total, label)
+        if args and isinstance(args[0], str):  # (step name, step number from 1, steps): starting it
+            label, step, total = (*args, None, None)[:3]
+            done = None if step is None else step - 1
+        else:
+            nums = [a for a in args if isinstance(a, (int, float)) and not isinstance(a, bool)]
+            texts = [a for a in args if isinstance(a, str)]
+            label = texts[0] if texts else None
+            done = nums[0] if nums else None
+            total = nums[1] if len(nums) > 1 else None
+        self.update(kwargs.get("done", done), kwargs.get("total", total), kwargs.get("label", label))
 
     def update(self, done, total=None, label=None):
         if not self.enabled:
             return
         if total is not None:
             self.total = total
+        new_label = label is not None and label != self.label
         if label is not None:
             self.label = label
         now = time.monotonic()
         if now - self.start < self.delay:
             return
         finished = done is not None and self.total and done >= self.total
-        if self.last is not None and now - self.last < 0.1 and not finished:
+        if self.last is not None and now - self.last < 0.1 and not (finished or new_label):
             return
         if done is not None and self.total:
             frac = min(1.0, done / self.total)

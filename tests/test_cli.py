@@ -69,6 +69,7 @@ POINT_JSON = ("eval", "kickstarting", "closed-form", "--set", "r=2", "--set", "a
               "--n", "5", "--format", "json")
 DERIVE_OUT = ("derive", "augmentation", "breakeven", "--wrt", "beta", "--level", "3/2", "--format", "json",
               "--out", "breakeven.json")
+REPRODUCE_REFUSED = ("reproduce", "--out", "nonempty")
 CHECK_JSON = ("check", "claims.toml", "--format", "json")
 CHECK_TEXT = ("check", "claims.toml")
 MODELS_JSON = ("models", "--format", "json")
@@ -86,6 +87,7 @@ SUCCESS = [
     ("derive", "kickstarting", "sensitivity", "--wrt", "alpha", "--at-n"),
     ("summary", "--model", "kickstarting"),
     GRID, BENEFIT_JSON, DPS, POINT_JSON, DERIVE_OUT, MODELS_JSON, MODELS_LATEX, CHECK_JSON, CHECK_TEXT,
+    REPRODUCE_REFUSED,
 ]
 
 # Each kind of mistake: (command line, words its one-line message must contain). The first
@@ -199,6 +201,8 @@ def workdir(tmp_path_factory):
     (d / "forced.txt").write_text("old\n")
     (d / "bad.toml").write_text('[[claim]]\nid = "x" = 2\n')
     (d / "claims.toml").write_text(CLAIMS_FILE)
+    (d / "nonempty").mkdir()
+    (d / "nonempty" / "mine.txt").write_text("mine\n")
     (d / "binary.toml").write_bytes(b"\xff\xfe\x00claim")
     (d / "adir").mkdir()
     return d
@@ -501,6 +505,15 @@ def test_check_real_claims_file(ran, kick):
     assert text.stdout.count("\n") > 2
 
 
+def test_reproduce_refuses_a_directory_it_did_not_create(ran, workdir):
+    # the whole reproduction takes about a minute: tests/test_derivations.py runs it; here the
+    # command line's handling of its refusal
+    out = ran[REPRODUCE_REFUSED]
+    check_user_error(out.returncode, out.stdout, out.stderr, ["nonempty", "not empty", "--force"],
+                     REPRODUCE_REFUSED)
+    assert [p.name for p in (workdir / "nonempty").iterdir()] == ["mine.txt"]
+
+
 # -- the README ---------------------------------------------------------------------------------
 def test_readme_has_console_examples():
     cmds = [args[0] for args, _ in README_EXAMPLES]
@@ -596,12 +609,16 @@ def test_progress_bar_only_on_a_terminal():
     # as a callback, in the forms a long job may call it
     tty = FakeTTY()
     bar = cli.Progress("reproduce", stream=tty, delay=0)
-    bar(1, 3, "table1")
-    bar.last = None
-    bar(done=2, total=3, label="figure1")
+    bar("table1", 1, 3)  # reproduce(): before step 1 of 3
     assert "table1 [" in tty.getvalue()
+    assert "  0% 0/3" in tty.getvalue()
+    bar.last = None
+    bar(2, 3, "figure1")  # done 2 of 3
     assert "figure1 [" in tty.getvalue()
-    assert "2/3" in tty.getvalue()
+    assert " 67% 2/3" in tty.getvalue()
+    bar.last = None
+    bar(done=3, total=3, label="report")
+    assert "100% 3/3" in tty.getvalue()
 
 
 def test_eval_grid_shows_progress_on_a_terminal(monkeypatch, capsys, kick):
@@ -700,7 +717,7 @@ def test_reproduce_wiring(monkeypatch, capsys, tmp_path):
     def reproduce(out_dir, force=False, progress=None):
         calls.append((out_dir, force))
         for k, step in enumerate(("table1", "figure1"), 1):
-            progress(k, 2, step)
+            progress(step, k, 2)
         return [Path(out_dir) / "table1.csv", Path(out_dir) / "report.md"]
 
     monkeypatch.setitem(sys.modules, "symrecycle.reproduce", fake_module("symrecycle.reproduce",
@@ -713,7 +730,8 @@ def test_reproduce_wiring(monkeypatch, capsys, tmp_path):
     assert calls == [(str(out), True)]
     assert capsys.readouterr().out == f"{out / 'table1.csv'}\n{out / 'report.md'}\n"
     assert "table1 [" in tty.getvalue()
-    assert "2/2" in tty.getvalue()
+    assert "figure1 [" in tty.getvalue()
+    assert "1/2" in tty.getvalue()
     assert cli.main(["reproduce", "--out", str(out), "--quiet"]) == 0
     assert calls[-1] == (str(out), False)
 
