@@ -1,4 +1,4 @@
-"""Figure 1: the kickstarting benefit after infinitely many iterations over the (r, alpha) plane. PDF, PNG and CSV.
+"""Figure 1: the kickstarting benefit after infinitely many iterations over (r, alpha): PDF, PNG, CSV.
 
 Usage: python derivations/figure1.py --out DIR [--force]
 

@@ -1,4 +1,4 @@
-"""Figure 3: the contribution of each earlier year's compute to adjusted compute (kickstarting). PDF, PNG and CSV.
+"""Figure 3: each earlier year's compute in adjusted compute (kickstarting): PDF, PNG, CSV.
 
 Usage: python derivations/figure3.py --out DIR [--force]
 

@@ -294,7 +294,8 @@ def load_claims(path) -> list:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ClaimFileError(
-            f"not UTF-8 text: byte {raw[exc.start]:#04x} at offset {exc.start}", raw[: exc.start].count(b"\n") + 1
+            f"not UTF-8 text: byte {raw[exc.start]:#04x} at offset {exc.start}",
+            raw[: exc.start].count(b"\n") + 1,
         ) from None
     return parse_claims(text)
 
@@ -321,7 +322,8 @@ def _parse_claim(d, i, lines):
     quantity = text("quantity")
     stated = d.get("stated")
     if not isinstance(stated, str) or not _DECIMAL.fullmatch(stated.strip()):
-        fail("stated", f"{label}: field 'stated' is {'missing' if stated is None else repr(stated)}, expected "
+        got = "missing" if stated is None else repr(stated)
+        fail("stated", f"{label}: field 'stated' is {got}, expected "
                        "the number as printed, in quotes (e.g. \"1.3\"): its digits set the precision")
     stated = stated.strip()
     source = text("source")
@@ -355,6 +357,7 @@ def _parse_claim(d, i, lines):
     if extra:
         fail(extra[0], f"{label}: unknown field {extra[0]!r}; expected {', '.join(sorted(_MODEL_KEYS))}")
     import symrecycle as sr
+
     from .models import QUANTITIES
 
     model_name = text("model")

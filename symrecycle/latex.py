@@ -22,7 +22,10 @@ from pathlib import Path
 
 import sympy as sp
 
-__all__ = ["Derivation", "derivations", "derive_all", "render_document", "equations_document", "booktabs", "escape", "compile_pdf"]
+__all__ = [
+    "Derivation", "derivations", "derive_all", "render_document", "equations_document", "booktabs", "escape",
+    "compile_pdf",
+]
 
 _SPECIAL = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
@@ -130,7 +133,8 @@ def _derive_by_name(model_name, key, title, call, time_limit=None):
     try:
         return _derive(model, key, title, call)
     except _TimeLimit:
-        return Derivation(model_name, key, title, None, f"not derived within the time limit of {time_limit:g} s")
+        return Derivation(model_name, key, title, None,
+                          f"not derived within the time limit of {time_limit:g} s")
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
@@ -203,7 +207,7 @@ def derive_all(models, workers: int = 1, time_limit: float | None = None) -> dic
 
 def _weight(task, pos):
     """A rough cost order: later metrics (the first is the plain benefit), then the harder quantities."""
-    name, key, _title, (method, _args, kwargs) = task
+    name, _key, _title, (method, _args, kwargs) = task
     metric = kwargs.get("metric", _args[0] if method in ("benefit", "limit") else None)
     w = 10 * pos.get((name, metric), 0)
     w += {"breakeven": 4, "iterations_to": 3, "elasticity": 2, "sensitivity": 2, "limit": 3}.get(method, 0)
@@ -257,7 +261,8 @@ def _block(d: Derivation) -> list:
     lines.append(f"% certificate: {'verified' if res.verified else 'NOT verified'}")
     lines += [f"%   {_comment(c)}" for c in res.certificate]
     lines += [f"% note: {_comment(x)}" for x in res.notes]
-    lines.append(rf"\noindent {escape(d.title)}" + ("" if res.verified else r" \textbf{(not verified)}") + ":")
+    flag = "" if res.verified else r" \textbf{(not verified)}"
+    lines.append(rf"\noindent {escape(d.title)}{flag}:")
     rows, below = _rows(d)
     lines.append(r"\begin{align}")
     lines.append(" \\\\\n".join(rows))
@@ -324,7 +329,8 @@ def render_document(models, derived: dict, title="Derived results of the recycli
             ok += d.result is not None and d.result.verified
             failed += d.result is None
             out += _block(d)
-    out.insert(2, f"% {total} results: {ok} verified, {total - ok - failed} not verified, {failed} not derived")
+    summary = f"{total} results: {ok} verified, {total - ok - failed} not verified, {failed} not derived"
+    out.insert(2, f"% {summary}")
     out.append(r"\end{document}")
     return "\n".join(out) + "\n"
 
@@ -385,7 +391,9 @@ def compile_pdf(tex_path, timeout: float = 180) -> Path:
     """
     exe = shutil.which("pdflatex")
     if exe is None:
-        raise FileNotFoundError("pdflatex not found on PATH (Debian: texlive-latex-base, texlive-latex-recommended)")
+        raise FileNotFoundError(
+            "pdflatex not found on PATH (Debian: texlive-latex-base, texlive-latex-recommended)"
+        )
     tex_path = Path(tex_path).resolve()
     env = {**os.environ, "FORCE_SOURCE_DATE": "1"}
     env.setdefault("SOURCE_DATE_EPOCH", "0")
@@ -399,7 +407,10 @@ def compile_pdf(tex_path, timeout: float = 180) -> Path:
         pdf = Path(tmp) / "doc.pdf"
         if proc.returncode != 0 or not pdf.exists():
             log = Path(tmp) / "doc.log"
-            text = log.read_text("utf-8", "replace") if log.exists() else proc.stdout.decode("utf-8", "replace")
+            if log.exists():
+                text = log.read_text("utf-8", "replace")
+            else:
+                text = proc.stdout.decode("utf-8", "replace")
             tail = "\n".join(text.splitlines()[-25:])
             raise RuntimeError(f"pdflatex failed on {tex_path} (exit {proc.returncode}):\n{tail}")
         target = tex_path.with_suffix(".pdf")

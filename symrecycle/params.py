@@ -264,7 +264,9 @@ def _rate_factor(where, rid, value, unit):
             raise ValueError(f"{where}: rate {rid!r}: doubling time {value!r} must be positive")
         factor = 2.0 ** (12 / float(x))
     else:
-        raise ValueError(f"{where}: rate {rid!r}: field 'unit' is {unit!r}, expected one of {', '.join(_UNITS)}")
+        raise ValueError(
+            f"{where}: rate {rid!r}: field 'unit' is {unit!r}, expected one of {', '.join(_UNITS)}"
+        )
     if factor <= 0:
         raise ValueError(f"{where}: rate {rid!r}: value {value!r} {unit} gives a factor {factor} <= 0")
     return factor
@@ -337,7 +339,9 @@ def growth_scenarios(path=None) -> list:
         sid = _text(where, f"scenario #{i + 1}", d, "id")
         ids = d.get("rates")
         if not isinstance(ids, list) or not ids or not all(isinstance(x, str) for x in ids):
-            raise ValueError(f"{where}: scenario {sid!r}: field 'rates' is {ids!r}, expected a list of rate ids")
+            raise ValueError(
+                f"{where}: scenario {sid!r}: field 'rates' is {ids!r}, expected a list of rate ids"
+            )
         missing = [x for x in ids if x not in rates]
         if missing:
             raise ValueError(
@@ -345,7 +349,9 @@ def growth_scenarios(path=None) -> list:
             )
         table1 = d.get("table1", True)
         if not isinstance(table1, bool):
-            raise ValueError(f"{where}: scenario {sid!r}: field 'table1' is {table1!r}, expected true or false")
+            raise ValueError(
+                f"{where}: scenario {sid!r}: field 'table1' is {table1!r}, expected true or false"
+            )
         out.append(GrowthScenario(
             id=sid,
             name=_text(where, f"scenario {sid!r}", d, "name"),

@@ -170,7 +170,8 @@ def figure1(r=None, alpha=None) -> FigureData:
         for j, idx in enumerate(order):
             x, v = s_r[idx], s_lim[idx]
             ax.annotate(f"r={x:g}: {v:.2f}", (x, 1.0), xytext=(0, -13 - 11 * (j % 2)),
-                        textcoords="offset points", ha="center" if x < 8 else "right", fontsize=7, color="white")
+                        textcoords="offset points", ha="center" if x < 8 else "right", fontsize=7,
+                        color="white")
         ax.set_xscale("log")
         ticks = [1.1, 1.5, 2, 3, 4, 5, 7, 10, 12]
         ax.xaxis.set_major_locator(FixedLocator(ticks))
@@ -234,8 +235,10 @@ def figure2(alphas=(0.5, 0.9, 1.0), rs=None, n_max=30) -> FigureData:
         f"r in {{{', '.join(f'{r:g}' for r in rs)}}} (lines); dotted lines are the limits as n grows. "
         "Iterations to reach 99% of the limit (the engine's iterations-to, at alpha = "
         f"{alphas[-1]:g}): "
-        + ", ".join(f"r = {r:g}: {float(m.evaluate('iterations-to', r=r, alpha=alphas[-1], fraction=0.99)):.3g}"
-                    for r in rs)
+        + ", ".join(
+            f"r = {r:g}: {float(m.evaluate('iterations-to', r=r, alpha=alphas[-1], fraction=0.99)):.3g}"
+            for r in rs
+        )
         + "."
     )
     return FigureData("figure2", fig, ("alpha", "r", "n", "benefit"), rows, caption,
@@ -353,7 +356,8 @@ def figure3(alpha=0.9, rates=None, n_max=10) -> FigureData:
                 bottom = bottom + h
             b = np.asarray(m.evaluate("benefit", r=r, alpha=alpha, n=ns), dtype=float)
             lim = float(m.evaluate("limit", r=r, alpha=alpha))
-            ax.plot(ns, b, linestyle="none", marker="o", color="black", markersize=3, label="B_n (closed form)")
+            ax.plot(ns, b, linestyle="none", marker="o", color="black", markersize=3,
+                    label="B_n (closed form)")
             ax.axhline(lim, color="#D55E00", linestyle="--", linewidth=1.2, label=f"limit {lim:.4g}")
             pct = (r - 1) * 100
             ax.set_title(f"({'ab'[panel] if panel < 2 else panel + 1}) r = {r:g} per year "
@@ -412,7 +416,8 @@ def figure4(settings=((4.2, 2.5), (1.3, 2.5)), betas=(0.5, 0.8, 0.9, 0.95, 1.0),
                         markevery=2, label=f"beta = {beta:g}", gid=f"beta={beta:g}")
                 rows += [("abcd"[panel], "benefit", r, g, beta, int(k), float(v)) for k, v in zip(ns, b)]
             ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--", gid="scratch")
-            ax.set_title(f"({'ab'[panel]}) r = {r:g}, g = {g:g} (g r = {r * g:g}); breakeven beta* = {bstar:.4g}")
+            ax.set_title(f"({'ab'[panel]}) r = {r:g}, g = {g:g} (g r = {r * g:g}); "
+                         f"breakeven beta* = {bstar:.4g}")
             ax.set_xlabel("iteration n")
             ax.set_ylabel("benefit B_n = A_n / (P_n C_n)")
             ax.legend(loc="best", ncols=2)
@@ -461,14 +466,16 @@ def figure4(settings=((4.2, 2.5), (1.3, 2.5)), betas=(0.5, 0.8, 0.9, 0.95, 1.0),
         "Figure 4. Model augmentation, benefit B_n = A_n/(P_n C_n) (adjusted compute over what "
         "training from scratch with the current algorithms gets; 1 = no benefit, dashed). "
         + " ".join(
-            f"({'ab'[i]}) r = {r:g}, g = {g:g}, beta in {{{', '.join(f'{b:g}' for b in betas)}}}, n = 1..{n_max}; breakeven "
+            f"({'ab'[i]}) r = {r:g}, g = {g:g}, beta in {{{', '.join(f'{b:g}' for b in betas)}}}, "
+            f"n = 1..{n_max}; breakeven "
             f"beta* = {breakevens[(r, g)]:.4f}."
             for i, (r, g) in enumerate(settings)
         )
         + f" (c) B_n against beta at r = {settings[0][0]:g}, g = {settings[0][1]:g} for n in "
         f"{{{', '.join('inf' if x == float('inf') else str(int(x)) for x in n_values)}}}: all cross 1 at "
         f"beta* = {breakevens[settings[0]]:.4f}"
-        + (" (the engine finds that the breakeven does not depend on n; at n = 1 every beta gives 1)" if indep else "")
+        + (" (the engine finds that the breakeven does not depend on n; at n = 1 every beta gives 1)"
+           if indep else "")
         + f". (d) The breakeven beta* of the limit against r for g in {{{', '.join(f'{x:g}' for x in gs)}}}; "
         "below it augmentation loses to training from scratch; no breakeven (no curve) where g r <= 1."
     )
@@ -514,7 +521,8 @@ def save_figure(data: FigureData, out_dir) -> dict:
     with style():
         for fmt, meta in (("pdf", pdf_meta), ("png", {})):
             path = out / f"{data.name}.{fmt}"
-            _atomic_write(path, lambda fh, fmt=fmt, meta=meta: data.figure.savefig(fh, format=fmt, metadata=meta))
+            _atomic_write(path, lambda fh, fmt=fmt, meta=meta: data.figure.savefig(fh, format=fmt,
+                                                                                  metadata=meta))
             paths[fmt] = path
     path = out / f"{data.name}.csv"
     _atomic_write(path, lambda fh: fh.write(data.csv_text().encode("utf-8")))

@@ -130,7 +130,8 @@ def test_relations():
 def test_benefit_claim_with_n_and_its_explanation():
     # B_n at r = 2, alpha = 1 is 2 - 2**(1-n): B_3 = 1.75, B_4 = 1.875, B_5 = 1.9375
     ok = check(one(claim(quantity="benefit", stated="1.75", extra="n = 3")))
-    assert ok.consistent and ok.computed == pytest.approx(1.75)
+    assert ok.consistent
+    assert ok.computed == pytest.approx(1.75)
     bad = check(one(claim(quantity="benefit", stated="1.9", extra="n = 3")))
     assert not bad.consistent
     ns = [e for e in bad.explanations if e["parameter"] == "n"]
@@ -141,7 +142,8 @@ def test_other_quantities():
     # sensitivity of the limit to alpha: r/(r - alpha)^2 = 2/2.25 at r = 2, alpha = 0.5
     res = check(one(claim(quantity="sensitivity", params="{ r = 2, alpha = 0.5 }", stated="0.889",
                           extra='wrt = "alpha"')))
-    assert res.consistent and res.computed == pytest.approx(2 / 2.25)
+    assert res.consistent
+    assert res.computed == pytest.approx(2 / 2.25)
     # iterations to 99 %: log(0.01)/log(alpha/r)
     res = check(one(claim(quantity="iterations-to", params="{ r = 2, alpha = 1 }", stated="6.64")))
     assert res.computed == pytest.approx(math.log(0.01) / math.log(0.5))
@@ -154,7 +156,8 @@ def test_engine_failure_is_an_error_verdict(monkeypatch):
 
     monkeypatch.setattr(claims, "_eval", boom)
     res = check(one(claim()))
-    assert res.verdict == "error" and res.consistent is False
+    assert res.verdict == "error"
+    assert res.consistent is False
     assert "not this one" in res.error
     assert res.to_dict()["error"] == res.error
 
@@ -227,5 +230,6 @@ def test_check_file_reads_a_user_file(tmp_path):
     path = tmp_path / "mine.toml"
     path.write_text(claim(id="mine", stated="2"), encoding="utf-8")
     (res,) = check_file(path)
-    assert res.id == "mine" and res.consistent
+    assert res.id == "mine"
+    assert res.consistent
     assert res.claim.line == 2

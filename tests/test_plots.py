@@ -30,8 +30,10 @@ def test_figure1_is_the_limit_over_the_plane(figs):
     a = np.array([float(x["alpha"]) for x in rows])
     lim = np.array([float(x["limit"]) for x in rows])
     assert len(rows) == len(d.values["r"]) * len(d.values["alpha"])
-    assert r.min() == pytest.approx(1.1) and r.max() == pytest.approx(12.0)
-    assert a.min() == 0 and a.max() == 1
+    assert r.min() == pytest.approx(1.1)
+    assert r.max() == pytest.approx(12.0)
+    assert a.min() == 0
+    assert a.max() == 1
     np.testing.assert_allclose(lim, r / (r - a), rtol=1e-12)  # by hand: r/(r - alpha) for alpha < r
     mesh = ax.collections[0]
     np.testing.assert_allclose(np.asarray(mesh.get_array()).ravel(), np.minimum(lim, 10.0), rtol=1e-12)
@@ -40,7 +42,8 @@ def test_figure1_is_the_limit_over_the_plane(figs):
     xy = ax.lines[0].get_xydata()
     assert sorted(xy[:, 0]) == pytest.approx([1.3, 3.25, 4.2, 10.5])
     assert set(xy[:, 1]) == {1.0}
-    assert "4.2x/yr: 1.312" in d.caption and "1.3x/yr: 4.333" in d.caption
+    assert "4.2x/yr: 1.312" in d.caption
+    assert "1.3x/yr: 4.333" in d.caption
 
 
 def test_figure2_benefit_and_limit_lines(figs):
@@ -119,7 +122,7 @@ def test_figure3_stacks_add_up_to_the_benefit(figs):
 
 def test_figure4_breakevens_and_panels(figs):
     d = figs["figure4"]
-    ax_a, ax_b, ax_c, ax_d = d.figure.axes[:4]
+    ax_a, _ax_b, ax_c, ax_d = d.figure.axes[:4]
     for (r, g), bstar in d.values["breakeven"].items():
         assert bstar == pytest.approx(1 - 1 / (g * r), rel=1e-12)  # by hand
         assert f"beta* = {bstar:.4f}" in d.caption
@@ -139,7 +142,8 @@ def test_figure4_breakevens_and_panels(figs):
     for line in ax_c.lines[: len(d.values["n_values"])]:
         x, y = line.get_xydata().T
         below, above = y[x < bstar - 0.01], y[x > bstar + 0.01]
-        assert (below < 1).all() and (above > 1).all()
+        assert (below < 1).all()
+        assert (above > 1).all()
     assert ax_c.lines[-1].get_xdata()[0] == pytest.approx(bstar)
     # (d): the breakeven of the limit against r, nan where g r <= 1
     for line, gv in zip(ax_d.lines, d.values["g"]):
@@ -158,7 +162,8 @@ def test_save_is_complete_and_deterministic(tmp_path, figs, monkeypatch):
     two = plots.save_figure(plots.figure2(), tmp_path / "two")
     for fmt in ("pdf", "png", "csv"):
         assert one[fmt].read_bytes() == two[fmt].read_bytes(), fmt
-    assert sorted(p.name for p in (tmp_path / "one").iterdir()) == ["figure2.csv", "figure2.pdf", "figure2.png"]
+    names = sorted(p.name for p in (tmp_path / "one").iterdir())
+    assert names == ["figure2.csv", "figure2.pdf", "figure2.png"]
     assert b"CreationDate" not in one["pdf"].read_bytes()
     assert one["png"].read_bytes().startswith(b"\x89PNG")
     assert one["csv"].read_text().splitlines()[0] == "alpha,r,n,benefit"
