@@ -233,3 +233,50 @@ def test_check_file_reads_a_user_file(tmp_path):
     assert res.id == "mine"
     assert res.consistent
     assert res.claim.line == 2
+
+
+# -- the growth-rate data -----------------------------------------------------------------------------------
+def test_growth_rates_as_printed_with_citations():
+    from symrecycle.params import growth_rates, growth_scenarios
+
+    rates = growth_rates()
+    assert rates["compute"].factor == Fraction(42, 10)
+    assert rates["compute-largest-runs"].factor == Fraction(23, 10)  # 130 %/yr, an increase
+    assert rates["figure3"].factor == Fraction(48, 10)
+    for r in rates.values():
+        assert r.citation
+        assert r.printed_in
+    assert "Sevilla" in rates["compute-largest-runs"].citation
+    assert "2212.05153" in rates["software"].citation
+    table = [s for s in growth_scenarios() if s.table1]
+    assert [float(s.factor) for s in table] == [4.2, 1.3, 10.5, 3.25]
+
+
+@pytest.mark.parametrize(("body", "words"), [
+    ('value = "4.2"\nunit = "x_per_decade"', ["'unit'", "'x_per_decade'", "percent_per_year"]),
+    ('value = 4.2\nunit = "x_per_year"', ["'value'", "4.2", "in quotes"]),
+    ('value = "-150"\nunit = "percent_per_year"', ["factor -1/2 <= 0"]),
+])
+def test_growth_rate_file_errors(tmp_path, body, words):
+    from symrecycle.params import growth_rates
+
+    path = tmp_path / "rates.toml"
+    path.write_text(f'[[rate]]\nid = "x"\nname = "X"\ncitation = "c"\n{body}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="rate 'x'") as info:
+        growth_rates(path)
+    for w in words:
+        assert w in str(info.value)
+    assert str(path) in str(info.value)
+
+
+def test_growth_rate_doubling_time_and_scenarios(tmp_path):
+    from symrecycle.params import growth_rates, growth_scenarios
+
+    path = tmp_path / "rates.toml"
+    path.write_text('[[rate]]\nid = "d"\nname = "D"\ncitation = "c"\nvalue = "6"\n'
+                    'unit = "doubling_time_months"\n[[scenario]]\nid = "s"\nname = "S"\nrates = ["d", "d"]\n', encoding="utf-8")
+    assert growth_rates(path)["d"].factor == pytest.approx(4.0)
+    assert growth_scenarios(path)[0].factor == pytest.approx(16.0)
+    path.write_text(path.read_text().replace('["d", "d"]', '["d", "e"]'), encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown rate 'e'"):
+        growth_scenarios(path)
