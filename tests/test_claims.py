@@ -274,7 +274,8 @@ def test_growth_rate_doubling_time_and_scenarios(tmp_path):
 
     path = tmp_path / "rates.toml"
     path.write_text('[[rate]]\nid = "d"\nname = "D"\ncitation = "c"\nvalue = "6"\n'
-                    'unit = "doubling_time_months"\n[[scenario]]\nid = "s"\nname = "S"\nrates = ["d", "d"]\n', encoding="utf-8")
+                    'unit = "doubling_time_months"\n[[scenario]]\nid = "s"\nname = "S"\n'
+                    'rates = ["d", "d"]\n', encoding="utf-8")
     assert growth_rates(path)["d"].factor == pytest.approx(4.0)
     assert growth_scenarios(path)[0].factor == pytest.approx(16.0)
     path.write_text(path.read_text().replace('["d", "d"]', '["d", "e"]'), encoding="utf-8")
