@@ -196,15 +196,20 @@ def write_equations(out_dir, workers: int = WORKERS, time_limit: float | None = 
     ``time_limit``: see :func:`symrecycle.latex.derive_all`.
     ``compile_pdf=None`` compiles when ``pdflatex`` is on PATH. Returns
     ``{"tex": path, "pdf": path or None, "pdf_error": message or None,
-    "summary": first comment line}``.
+    "summary": the count line, "not_derived": [(label, reason), ...]}``.
     """
+    import symrecycle as sr
+
     from . import latex
 
     out = Path(out_dir)
-    doc = latex.equations_document(models, workers=workers, time_limit=time_limit)
+    models = [sr.get_model(m) for m in (models or sr.models())]
+    derived = latex.derive_all(models, workers, time_limit)
+    doc = latex.render_document(models, derived)
     tex = write_text(out / "equations.tex", doc)
     res = {"tex": tex, "pdf": None, "pdf_error": None,
-           "summary": next(ln for ln in doc.splitlines() if " results: " in ln).lstrip("% ")}
+           "summary": next(ln for ln in doc.splitlines() if " results: " in ln).lstrip("% "),
+           "not_derived": [(d.label, d.error) for ds in derived.values() for d in ds if d.result is None]}
     if compile_pdf or (compile_pdf is None and shutil.which("pdflatex")):
         try:
             res["pdf"] = latex.compile_pdf(tex)
@@ -378,6 +383,10 @@ def report_markdown(out: Path, tab_paths, figs, eq, audit, claim_paths) -> str:
         f"{_link(out, eq['tex'])}" + (f", compiled: {_link(out, eq['pdf'])}" if eq["pdf"] else "") + ".",
         f"Summary: {eq['summary']}.",
     ]
+    if eq.get("not_derived"):
+        lines += ["", "Not derived (the engine's own report, kept in the document):", ""]
+        lines += [f"- `{label}`: {' '.join(str(err).split())[:300]}" for label, err in eq["not_derived"]]
+        lines.append("")
     if eq["pdf_error"]:
         lines.append(f"pdflatex failed: {eq['pdf_error']}")
     elif not eq["pdf"]:

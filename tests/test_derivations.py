@@ -190,8 +190,15 @@ def test_reproduce_refuses_and_forces(tmp_path):
 
 def test_reproduce_writes_a_report_linking_every_file(tmp_path, monkeypatch):
     # the equations of one model in this process keep the test short; the rest is the real run
-    monkeypatch.setattr(reproduce, "write_equations",
-                        functools.partial(reproduce.write_equations, models=["kickstarting"], workers=1))
+    write = functools.partial(reproduce.write_equations, models=["kickstarting"], workers=1)
+
+    def equations(out):
+        res = write(out)
+        assert res["not_derived"] == []
+        res["not_derived"] = [("eq:x:y", "RecursionError: too\ndeep")]  # as the engine may report
+        return res
+
+    monkeypatch.setattr(reproduce, "write_equations", equations)
     calls = []
     monkeypatch.chdir(tmp_path)
     out = Path("new") / "dir"  # relative, as a user types it
@@ -206,6 +213,7 @@ def test_reproduce_writes_a_report_linking_every_file(tmp_path, monkeypatch):
     assert "4.333" in report
     assert "inconsistent" in report
     assert "r in [1.31746, 1.32787]" in report
+    assert "- `eq:x:y`: RecursionError: too deep" in report
     assert "380%" in report
     assert "4.8" in report
     # running again into its own directory is allowed and gives the same bytes
