@@ -363,29 +363,49 @@ def _as_array(name, value, param=None, integer=False, allow_inf=False):
 
 
 def _result_pair(model, quantity, wrt, fraction, level, metric):
-    """(result at finite n or None, result as n -> oo or for n-free quantities)."""
+    """Thunks for (the result at finite n, the result as n -> oo or n-free); None where absent.
+
+    Thunks, so that only what the requested n need is derived.
+    """
     q = quantity.replace("_", "-")
-    if q == "closed-form":
-        return model.closed_form(), None
-    if q == "benefit":
-        return model.benefit(metric), model.limit(metric)
-    if q == "limit":
-        return None, model.limit(metric)
-    if q in ("sensitivity", "elasticity"):
+    if q in ("sensitivity", "elasticity", "breakeven"):
         if wrt is None:
             raise ValueError(f"quantity {quantity!r} needs wrt=PARAMETER")
+        model.parameter(wrt)
+    model.metric(metric)
+    if q == "closed-form":
+        return model.closed_form, None
+    if q == "benefit":
+        return (lambda: model.benefit(metric)), (lambda: model.limit(metric))
+    if q == "limit":
+        return None, (lambda: model.limit(metric))
+    if q in ("sensitivity", "elasticity"):
         f = model.sensitivity if q == "sensitivity" else model.elasticity
-        return f(wrt, n=N, metric=metric), f(wrt, metric=metric)
+        return (lambda: f(wrt, n=N, metric=metric)), (lambda: f(wrt, metric=metric))
     if q == "breakeven":
-        if wrt is None:
-            raise ValueError("quantity 'breakeven' needs wrt=PARAMETER")
-        return (model.breakeven(wrt, level, of="benefit", metric=metric),
-                model.breakeven(wrt, level, of="limit", metric=metric))
+        return (lambda: model.breakeven(wrt, level, of="benefit", metric=metric),
+                lambda: model.breakeven(wrt, level, of="limit", metric=metric))
     if q == "iterations-to":
-        return None, model.iterations_to(fraction, metric=metric)
+        return None, (lambda: model.iterations_to(fraction, metric=metric))
     from .models import QUANTITIES
 
     raise ValueError(f"unknown quantity {quantity!r}; known: {', '.join(QUANTITIES)}")
+
+
+def _mp_input(value):
+    """An exact scalar input (int, Fraction, SymPy rational, mpf, Decimal) for the mpmath path."""
+    from decimal import Decimal
+    from fractions import Fraction
+
+    if isinstance(value, mpmath.mpf):
+        return value
+    if isinstance(value, (Fraction, sp.Rational)) or (isinstance(value, numbers.Integral)
+                                                      and not isinstance(value, bool)):
+        f = Fraction(int(value.p), int(value.q)) if isinstance(value, sp.Rational) else Fraction(value)
+        return mpmath.mpf(f.numerator) / f.denominator
+    if isinstance(value, Decimal):
+        return mpmath.mpf(str(value))
+    return None
 
 
 def _compiled(model, result):
@@ -400,7 +420,8 @@ def evaluate(model, quantity, dps=None, wrt=None, fraction=0.99, level=1, metric
 
     ``n`` may be an integer, an integer array or ``inf`` (the limit).
     Returns a float or an ndarray; with ``dps``, mpmath numbers correct to
-    about that many digits.
+    about that many digits (scalar ints, Fractions, SymPy rationals, Decimals
+    and mpf inputs are then taken exactly, not through the nearest float).
 
     Examples
     --------
@@ -417,18 +438,6 @@ def evaluate(model, quantity, dps=None, wrt=None, fraction=0.99, level=1, metric
             f"unknown parameter {sorted(unknown)[0]!r} for model {model.name!r}; "
             f"its parameters: {', '.join(names)}, n"
         )
-    needed = set()
-    for res in (at_n, at_inf):
-        if res is not None:
-            needed |= {s.name for s in res.expr.free_symbols}
-    arrays = {}
-    for name, p in names.items():
-        if name in values:
-            arrays[p.symbol] = _as_array(name, values[name], p)
-        elif name in needed:
-            raise ValueError(f"missing parameter {name!r} (domain {p.domain_text}) for {quantity}")
-        else:
-            arrays[p.symbol] = np.asarray(1.0)
     if at_n is not None:
         if "n" not in values:
             if at_inf is None:
@@ -444,6 +453,20 @@ def evaluate(model, quantity, dps=None, wrt=None, fraction=0.99, level=1, metric
             raise ValueError(f"parameter 'n': {quantity} does not depend on n; omit n or give inf")
     if nvals.size and (nvals < model.start).any():
         raise ValueError(f"parameter 'n': got {nvals.min()}, expected n >= {model.start}")
+    at_n = at_n() if at_n is not None and np.isfinite(nvals).any() else None
+    at_inf = at_inf() if at_inf is not None and not np.isfinite(nvals).all() else None
+    needed = set()
+    for res in (at_n, at_inf):
+        if res is not None:
+            needed |= {s.name for s in res.expr.free_symbols}
+    arrays = {}
+    for name, p in names.items():
+        if name in values:
+            arrays[p.symbol] = _as_array(name, values[name], p)
+        elif name in needed:
+            raise ValueError(f"missing parameter {name!r} (domain {p.domain_text}) for {quantity}")
+        else:
+            arrays[p.symbol] = np.asarray(1.0)
     arrays[N] = nvals
     scalar = all(np.ndim(a) == 0 for a in arrays.values())
     shape = np.broadcast_shapes(*[np.shape(a) for a in arrays.values()])
@@ -475,8 +498,9 @@ def evaluate(model, quantity, dps=None, wrt=None, fraction=0.99, level=1, metric
         if res is None or not mask.any():
             continue
         comp = _compiled(model, res)
+        exact = {p.symbol: _mp_input(values[p.name]) for p in model.parameters if p.name in values}
         for idx in zip(*np.nonzero(mask)) if shape else [()]:
-            pt = [full[a][idx] for a in comp.args]
+            pt = [exact.get(a) if exact.get(a) is not None else full[a][idx] for a in comp.args]
             if res is at_inf:
                 pt[-1] = 1.0
             out[idx] = comp.mp_point(*pt, dps=dps)
