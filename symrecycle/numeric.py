@@ -26,6 +26,7 @@ import math
 import numbers
 import os
 from concurrent.futures import ThreadPoolExecutor
+from fractions import Fraction
 from dataclasses import dataclass
 
 import mpmath
@@ -217,13 +218,20 @@ class Compiled:
         """One point in mpmath; precision raised until two evaluations agree."""
         target = _AGREE if dps is None else mpmath.mpf(10) ** -(dps + 3)
         prec = 40 if dps is None else dps + 20
-        args = [mpmath.mpf(float(x)) if not isinstance(x, mpmath.mpf) else x for x in point]
+        def args():  # exact inputs (Fraction) rounded at the working precision
+            return [
+                x if isinstance(x, mpmath.mpf)
+                else mpmath.mpf(x.numerator) / x.denominator if isinstance(x, Fraction)
+                else mpmath.mpf(float(x))
+                for x in point
+            ]
+
         with mpmath.workdps(prec):
-            last = self.precise(*args)
+            last = self.precise(*args())
         for _ in range(6):
             prec *= 2
             with mpmath.workdps(prec):
-                val = self.precise(*args)
+                val = self.precise(*args())
                 if not mpmath.isfinite(val) or not mpmath.isfinite(last):
                     if val == last or (mpmath.isnan(val) and mpmath.isnan(last)):
                         return +val
@@ -393,18 +401,15 @@ def _result_pair(model, quantity, wrt, fraction, level, metric):
 
 
 def _mp_input(value):
-    """An exact scalar input (int, Fraction, SymPy rational, mpf, Decimal) for the mpmath path."""
+    """An exact scalar input (int, Fraction, SymPy rational, Decimal) as a Fraction, else None."""
     from decimal import Decimal
-    from fractions import Fraction
 
-    if isinstance(value, mpmath.mpf):
-        return value
-    if isinstance(value, (Fraction, sp.Rational)) or (isinstance(value, numbers.Integral)
-                                                      and not isinstance(value, bool)):
-        f = Fraction(int(value.p), int(value.q)) if isinstance(value, sp.Rational) else Fraction(value)
-        return mpmath.mpf(f.numerator) / f.denominator
-    if isinstance(value, Decimal):
-        return mpmath.mpf(str(value))
+    if isinstance(value, sp.Rational):
+        return Fraction(int(value.p), int(value.q))
+    if isinstance(value, (Fraction, Decimal)) or (
+        isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    ):
+        return Fraction(value)
     return None
 
 
@@ -420,8 +425,8 @@ def evaluate(model, quantity, dps=None, wrt=None, fraction=0.99, level=1, metric
 
     ``n`` may be an integer, an integer array or ``inf`` (the limit).
     Returns a float or an ndarray; with ``dps``, mpmath numbers correct to
-    about that many digits (scalar ints, Fractions, SymPy rationals, Decimals
-    and mpf inputs are then taken exactly, not through the nearest float).
+    about that many digits (scalar ints, Fractions, SymPy rationals and Decimals
+    are then taken exactly, not through the nearest float).
 
     Examples
     --------

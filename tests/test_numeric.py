@@ -1144,3 +1144,17 @@ def test_evaluate_beyond_the_float_range_is_inf_and_below_it_zero():
     assert KICK.evaluate("benefit", r=1e-5, alpha=1.0, n=300) == np.inf
     # augmentation with g*r >> 1 and beta = 0: B_n = (g r)^(1-n), about 10^-848
     assert AUG.evaluate("benefit", r=0.7127876151867897, g=8216.373273967012, beta=0.0, n=226) == 0.0
+
+
+def test_dps_takes_exact_inputs_exactly():
+    """A Fraction input is not rounded to the nearest float on the mpmath path."""
+    from fractions import Fraction
+
+    exact = KICK.iterate(10, r=Fraction(42, 10), alpha=1, exact=True, metric="benefit")[-1]
+    got = KICK.evaluate("benefit", r=Fraction(42, 10), alpha=1, n=10, dps=40)
+    with mpmath.workdps(50):
+        want = mpmath.mpf(int(exact.p)) / int(exact.q)
+        assert abs(got - want) <= mpmath.mpf(10) ** -38 * want
+    # the float 4.2 is another number: the two differ from the 17th digit on
+    floaty = KICK.evaluate("benefit", r=4.2, alpha=1, n=10, dps=40)
+    assert abs(floaty - got) > mpmath.mpf(10) ** -20
