@@ -26,8 +26,8 @@ import math
 import numbers
 import os
 from concurrent.futures import ThreadPoolExecutor
-from fractions import Fraction
 from dataclasses import dataclass
+from fractions import Fraction
 
 import mpmath
 import numpy as np
