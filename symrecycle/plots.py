@@ -277,10 +277,13 @@ def contributions(model, n: int, source: str | None = None, **values):
         raise ValueError(f"source: got {source!r}, expected one of the sequences "
                          f"{', '.join(x for x in names if x != model.adjusted)}")
     n = int(n)
+    for k, v in values.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float, Fraction, np.integer, np.floating)):
+            raise ValueError(f"parameter {k!r}: got {v!r}, expected a real number")
     if "C1" in {p.name for p in model.parameters} and "C1" not in values:
         values = {**values, "C1": 1}  # the scale of compute, as in Model.evaluate
     exact = model.iterate_exact(values, n - model.start + 1)
-    vals = {model.parameter(k).symbol: sp.Rational(Fraction(v)) if isinstance(v, float) else sp.sympify(v)
+    vals = {model.parameter(k).symbol: sp.Rational(Fraction(float(v) if isinstance(v, np.floating) else v))
             for k, v in values.items()}
     adj = next(s for s in model.sequences if s.name == model.adjusted)
     cs = sp.symbols(f"c1:{n + 1}")

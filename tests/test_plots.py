@@ -96,6 +96,8 @@ def test_contributions_refuse_bad_input():
         plots.contributions(m, 3, source="A", r=2.0, alpha=0.5)
     with pytest.raises(ValueError, match="alpha"):
         plots.contributions(m, 3, r=2.0, alpha=1.5)
+    with pytest.raises(ValueError, match="parameter 'r': got '2', expected a real number"):
+        plots.contributions(m, 3, r="2", alpha=0.5)
 
 
 def test_figure3_stacks_add_up_to_the_benefit(figs):
