@@ -437,12 +437,6 @@ def evaluate(model, quantity, dps=None, wrt=None, fraction=0.99, level=1, metric
     """
     at_n, at_inf = _result_pair(model, quantity, wrt, fraction, level, metric)
     names = {p.name: p for p in model.parameters}
-    unknown = set(values) - set(names) - {"n"}
-    if unknown:
-        raise ValueError(
-            f"unknown parameter {sorted(unknown)[0]!r} for model {model.name!r}; "
-            f"its parameters: {', '.join(names)}, n"
-        )
     if at_n is not None:
         if "n" not in values:
             if at_inf is None:
@@ -460,6 +454,12 @@ def evaluate(model, quantity, dps=None, wrt=None, fraction=0.99, level=1, metric
         raise ValueError(f"parameter 'n': got {nvals.min()}, expected n >= {model.start}")
     at_n = at_n() if at_n is not None and np.isfinite(nvals).any() else None
     at_inf = at_inf() if at_inf is not None and not np.isfinite(nvals).all() else None
+    unknown = set(values) - set(names) - {"n"}
+    if unknown:
+        raise ValueError(
+            f"unknown parameter {sorted(unknown)[0]!r} for model {model.name!r}; "
+            f"its parameters: {', '.join(names)}, n"
+        )
     needed = set()
     for res in (at_n, at_inf):
         if res is not None:
