@@ -115,13 +115,27 @@ class _TimeLimit(BaseException):
     """Raised by the alarm in a worker process (a BaseException: the engine's handlers let it pass)."""
 
 
-def _derive_by_name(model_name, key, title, call, time_limit=None):
-    """In a worker process: derive one result, given up after ``time_limit`` seconds (SIGALRM)."""
+def _fingerprint(model) -> str:
+    """What a model is made of, to tell whether a worker process has the same model under its name."""
+    return repr((model.parameters, model.sequences, model.metrics, model.adjusted, model.start))
+
+
+def _derive_by_name(model_name, key, title, call, time_limit=None, fingerprint=None):
+    """In a worker process: derive one result, given up after ``time_limit`` seconds (SIGALRM).
+
+    Returns None where this process has no model of that name, or a different
+    one (a model registered at run time in the parent): the parent derives it.
+    """
     import signal
 
     import symrecycle as sr
 
-    model = sr.get_model(model_name)
+    try:
+        model = sr.get_model(model_name)
+    except ValueError:
+        return None
+    if fingerprint is not None and _fingerprint(model) != fingerprint:
+        return None
     if not time_limit or not hasattr(signal, "setitimer"):
         return _derive(model, key, title, call)
 
@@ -159,23 +173,17 @@ def derivations(model, workers: int = 1, time_limit: float | None = None) -> lis
         reported as not derived in time (only with ``workers > 1``, in the
         worker processes, where ``SIGALRM`` exists).
     """
-    if workers > 1 and _registered(model):
-        return derive_all([model], workers, time_limit)[model.name]
-    return [_derive(model, *t) for t in _tasks(model)]
-
-
-def _registered(model) -> bool:
-    import symrecycle as sr
-
-    return model.name in sr.models() and sr.get_model(model.name) is model
+    return derive_all([model], workers, time_limit)[model.name]
 
 
 def derive_all(models, workers: int = 1, time_limit: float | None = None) -> dict:
-    """:func:`derivations` of several registered models at once, ``{name: [Derivation, ...]}``.
+    """:func:`derivations` of several models at once, ``{name: [Derivation, ...]}``.
 
     With ``workers > 1`` the results are derived in that many processes
     (started with ``spawn``), the quick kinds first (the first metric before
     later ones, limits before breakevens), each bounded by ``time_limit``.
+    A model that a fresh process does not know by its name (one registered at
+    run time) is derived in this process.
     """
     import multiprocessing
 
@@ -183,8 +191,8 @@ def derive_all(models, workers: int = 1, time_limit: float | None = None) -> dic
 
     models = [sr.get_model(m) if isinstance(m, str) else m for m in models]
     tasks = [(m.name, *t) for m in models for t in _tasks(m)]
-    if workers <= 1 or not all(_registered(m) for m in models):
-        by_name = {m.name: m for m in models}
+    by_name = {m.name: m for m in models}
+    if workers <= 1:
         done = [_derive(by_name[t[0]], *t[1:]) for t in tasks]
     else:
         pos = {(m.name, met.name): i for m in models for i, met in enumerate(m.metrics)}
@@ -192,13 +200,17 @@ def derive_all(models, workers: int = 1, time_limit: float | None = None) -> dic
         ctx = multiprocessing.get_context("spawn")
         pool = ctx.Pool(processes=workers)
         try:
-            pending = {i: pool.apply_async(_derive_by_name, (*tasks[i], time_limit)) for i in order}
+            prints = {m.name: _fingerprint(m) for m in models}
+            pending = {i: pool.apply_async(_derive_by_name, (*tasks[i], time_limit, prints[tasks[i][0]]))
+                       for i in order}
             done = [None] * len(tasks)
             for i in order:
                 done[i] = pending[i].get()
         finally:
             pool.terminate()
             pool.join()
+        # models the worker processes do not have (registered here at run time): derived here
+        done = [d if d is not None else _derive(by_name[t[0]], *t[1:]) for d, t in zip(done, tasks)]
     out = {m.name: [] for m in models}
     for d in done:
         out[d.model].append(d)

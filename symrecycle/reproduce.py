@@ -33,6 +33,8 @@ __all__ = [
 
 #: the file that marks a directory as written by symrecycle
 MARKER = ".symrecycle-output"
+#: the report's models
+MODELS = ("kickstarting", "augmentation")
 #: processes for the derivations of the equations, and the seconds each result may take
 WORKERS = 2
 TIME_LIMIT = 30.0
@@ -192,7 +194,7 @@ def write_equations(out_dir, workers: int = WORKERS, time_limit: float | None = 
                     compile_pdf: bool | None = None, models=None) -> dict:
     """Write ``equations.tex`` (every derived result) and, where pdflatex exists, ``equations.pdf``.
 
-    ``models``: names (default: every registered model); ``workers`` and
+    ``models``: names (default: the report's, :data:`MODELS`); ``workers`` and
     ``time_limit``: see :func:`symrecycle.latex.derive_all`.
     ``compile_pdf=None`` compiles when ``pdflatex`` is on PATH. Returns
     ``{"tex": path, "pdf": path or None, "pdf_error": message or None,
@@ -203,7 +205,7 @@ def write_equations(out_dir, workers: int = WORKERS, time_limit: float | None = 
     from . import latex
 
     out = Path(out_dir)
-    models = [sr.get_model(m) for m in (models or sr.models())]
+    models = [sr.get_model(m) for m in (models or MODELS)]
     derived = latex.derive_all(models, workers, time_limit)
     doc = latex.render_document(models, derived)
     tex = write_text(out / "equations.tex", doc)

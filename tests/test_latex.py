@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -127,8 +128,13 @@ def test_compile_errors_carry_the_log(tmp_path):
 def test_worker_processes_give_the_same_document(kick_derived):
     m, derived = kick_derived
     serial = latex.render_document([m], {m.name: derived})
-    parallel = latex.equations_document([m], workers=2, time_limit=120)
-    assert parallel == serial
+    # a model made at run time is unknown to a fresh worker process: it is derived here instead
+    copy = dataclasses.replace(m, name="kick-copy")
+    both = latex.derive_all([m, copy], workers=2, time_limit=120)
+    assert latex.render_document([m], {m.name: both[m.name]}) == serial
+    assert [d.key for d in both["kick-copy"]] == [d.key for d in derived]
+    assert all(d.result is not None and d.result.verified for d in both["kick-copy"])
+    assert [d.result.expr for d in both["kick-copy"]] == [d.result.expr for d in derived]
 
 
 def test_a_time_limit_reports_instead_of_waiting():
