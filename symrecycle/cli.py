@@ -7,14 +7,20 @@ problem and the expected form; internal failures exit 1 with a short message
 temporary name in the same directory, then renamed).
 
 Only the standard library is imported at start-up: the package (SymPy, numpy,
-mpmath) is imported by the commands that need it, and matplotlib by none of
-them.
+mpmath) is imported by the commands that need it, and matplotlib only for the
+figures of ``mc --fan`` and ``mc --hist``.
+
+A model without closed forms (a model file whose recurrence the engine does
+not solve) is a limitation, not a failure: the symbolic commands exit with
+status 2 naming the reason and pointing to ``symrecycle iterate``, which
+iterates every model numerically.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -36,6 +42,30 @@ EXAMPLES = {
         "  symrecycle eval kickstarting limit --set r=1.1:10:50 --set alpha=0.5,0.9,1 --out grid.csv\n"
         "  symrecycle eval augmentation benefit --set r=4.2 --set g=2.5 --set beta=0.5 --n 1:20:20"
     ),
+    "mc": (
+        "symrecycle mc kickstarting limit --set 'r=lognormal 2 to 6' --set 'alpha=uniform 0.5 to 1'\n"
+        "  symrecycle mc kickstarting limit --set 'r=lognormal 2 to 6' --set 'alpha=uniform 0.5 to 1' "
+        "--corr r,alpha=-0.3 --format json\n"
+        "  symrecycle mc kickstarting benefit --set 'r=lognormal 2 to 6' --set alpha=0.9 --n 1:30:30 "
+        "--fan fan.pdf --csv draws.csv\n"
+        "  symrecycle mc kickstarting limit --set 'r=loguniform 1.1 to 10' --set alpha=1 "
+        "--hist limit.png --log"
+    ),
+    "sensitivity": (
+        "symrecycle sensitivity kickstarting limit --set 'r=lognormal 2 to 6' "
+        "--set 'alpha=uniform 0.5 to 1'\n"
+        "  symrecycle sensitivity kickstarting benefit --set 'r=lognormal 2 to 6' "
+        "--set 'alpha=uniform 0.5 to 1' --n 10 --format csv --out sobol.csv\n"
+        "  symrecycle sensitivity augmentation limit --set 'r=lognormal 2 to 6' --set 'g=uniform 1 to 3' "
+        "--set 'beta=uniform 0.2 to 0.8' --samples 8192 --format json"
+    ),
+    "iterate": (
+        "symrecycle iterate reuse-decay --set r=4.2 --set alpha=0.9 --set rho=0.95 --n 10\n"
+        "  symrecycle iterate reuse-decay --set r=4.2 --set alpha=0.9 --set rho=0.95 --n 1000 --last\n"
+        "  symrecycle iterate kickstarting --set r=4.2 --set alpha=0.9 --n 30 --sequence A --format csv\n"
+        "  symrecycle iterate endogenous-progress --set r=4.2 --set g=2 --set alpha=0.9 --set theta=0.5 "
+        "--n 20 --metric gain --format json"
+    ),
     "check": "symrecycle check claims.toml\n  symrecycle check claims.toml --format json",
     "reproduce": "symrecycle reproduce\n  symrecycle reproduce --out paper --force",
 }
@@ -48,6 +78,10 @@ CHUNK_MP = 64
 #: points per grid axis at most (an axis is held in memory; the grid itself is streamed)
 MAX_AXIS = 10**7
 SET_FORM = "NAME=VALUE, NAME=START:STOP:NUM or NAME=V1,V2,..."
+N_FORM = "N, START:STOP:NUM or N1,N2,... (integers, or inf)"
+#: the distributions --set reads (symrecycle.uncertainty.SPEC_FORMS, without importing numpy at start-up)
+DIST_FORM = ("a number, 'uniform 2 to 6', 'loguniform 2 to 6', 'normal(0.9, 0.1)', 'lognormal 2 to 6' "
+             "(5th to 95th percentile) or 'triangular(2, 3, 6)', optionally followed by 'truncated'")
 
 
 class UserError(Exception):
@@ -108,6 +142,43 @@ def _dps(text):
     return d
 
 
+def _integer(low, high=None, what="an integer"):
+    """An argparse type: an integer in [low, high]."""
+    def parse(text):
+        try:
+            k = int(text)
+        except ValueError:
+            k = None
+        if k is None or k < low or (high is not None and k > high):
+            upto = "" if high is None else f" up to {high}"
+            raise argparse.ArgumentTypeError(f"got {text!r}, expected {what} >= {low}{upto}")
+        return k
+
+    return parse
+
+
+def _power_of_two(text):
+    """The base sample count of a Sobol' analysis: a power of 2 from 8 to 2**24."""
+    k = _integer(8, 2**24, "a power of 2")(text)
+    if k & (k - 1):
+        below = 1 << (k.bit_length() - 1)
+        raise argparse.ArgumentTypeError(
+            f"got {text!r}, expected a power of 2 (Sobol' sequences need one), e.g. {below} or {2 * below}"
+        )
+    return k
+
+
+def _probability(text):
+    """A confidence level in (0, 1)."""
+    try:
+        x = float(text)
+    except ValueError:
+        x = math.nan
+    if not 0 < x < 1:
+        raise argparse.ArgumentTypeError(f"got {text!r}, expected a number in (0, 1) such as 0.95")
+    return x
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
@@ -140,16 +211,28 @@ def _parser() -> argparse.ArgumentParser:
                        help="write to FILE (complete or not at all) instead of stdout")
         p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
 
+    def add_quantity_options(p):
+        p.add_argument("--wrt", metavar="PARAM",
+                       help="the parameter, for sensitivity, elasticity and breakeven")
+        p.add_argument("--metric", help="the metric (default: the model's benefit)")
+        p.add_argument("--fraction", type=_fraction01, default=Fraction(99, 100), metavar="F",
+                       help="for iterations-to (default 0.99)")
+        p.add_argument("--level", type=_fraction, default=1, metavar="L", help="for breakeven (default 1)")
+
+    model_help = "a model name, a shipped model file's name, or a model file's path (see 'symrecycle models')"
+
     p = add("summary", "print every derived result of the models")
     p.add_argument("--model", action="append", help="only this model (repeatable)")
 
-    p = add("models", "list the models with their recurrences, parameters, domains and metrics")
+    p = add("models", "list the models with their recurrences, parameters, domains and metrics",
+            "List the registered models and the model files shipped with symrecycle (a MODEL argument "
+            "may name either), with their recurrences, parameters, domains and metrics.")
     p.add_argument("--format", choices=["text", "latex", "json"], default="text")
 
     quantities = "closed-form, benefit, limit, sensitivity, elasticity, breakeven, iterations-to"
     p = add("derive", "derive one quantity of a model",
             "Derive one quantity of a model symbolically, with its conditions and verification.")
-    p.add_argument("model", help="a model name (see 'symrecycle models')")
+    p.add_argument("model", help=model_help)
     p.add_argument("quantity", help=quantities)
     p.add_argument("--wrt", metavar="PARAM", help="the parameter, for sensitivity, elasticity and breakeven")
     p.add_argument("--at-n", action="store_true",
@@ -167,7 +250,7 @@ def _parser() -> argparse.ArgumentParser:
             "(any --set NAME=START:STOP:NUM or NAME=V1,V2,...) is written as CSV with a header, "
             "one row per point of the outer product, the first --set varying slowest. Values are "
             "read as binary64 floats (as in Python), also with --dps.")
-    p.add_argument("model", help="a model name (see 'symrecycle models')")
+    p.add_argument("model", help=model_help)
     p.add_argument("quantity", help=quantities)
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="values",
                    help=f"a parameter value (repeatable): {SET_FORM}")
@@ -181,6 +264,73 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--dps", type=_dps, metavar="DIGITS", help="evaluate in mpmath to this many digits")
     p.add_argument("--format", choices=["text", "json", "csv"],
                    help="text (one value; the default), csv (the default for a grid) or json")
+    add_out(p)
+
+    p = add("mc", "Monte Carlo of a quantity over parameter distributions",
+            "Draw the parameters from distributions (seeded; the same seed and sample count give the "
+            "same numbers) and summarize a derived quantity: its 5, 25, 50, 75 and 95 % quantiles and "
+            "mean, at one iteration or at several (one row each). Optionally write the draws as CSV, a "
+            "fan chart over the iterations, or a histogram.")
+    p.add_argument("model", help=model_help)
+    p.add_argument("quantity", help=quantities)
+    p.add_argument("--set", action="append", default=[], metavar="NAME=DIST", dest="specs",
+                   help=f"a parameter's distribution (repeatable): {DIST_FORM}")
+    p.add_argument("--corr", action="append", default=[], metavar="A,B=RHO", dest="correlations",
+                   help="a Spearman rank correlation in [-1, 1] between two parameters with a "
+                   "distribution (repeatable)")
+    p.add_argument("--samples", type=_integer(1, 2**40), default=100_000, metavar="N",
+                   help="number of draws (default 100000)")
+    p.add_argument("--seed", type=_integer(0), default=0, metavar="S", help="the random seed (default 0)")
+    p.add_argument("--chunk", type=_integer(1), metavar="K", help="draws evaluated at a time (memory)")
+    p.add_argument("--n", metavar="N", help=f"the iteration(s): {N_FORM}; default: the quantity's own "
+                   "(the limit for benefit)")
+    add_quantity_options(p)
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    add_out(p)
+    p.add_argument("--csv", metavar="FILE", help="also write every draw (inputs and outputs) as CSV")
+    p.add_argument("--fan", metavar="FILE", help="also draw a fan chart over the iterations (needs "
+                   "several n; the format from the extension: .pdf, .png, .svg, ...)")
+    p.add_argument("--hist", metavar="FILE", help="also draw a histogram (at the last n, or --hist-n)")
+    p.add_argument("--hist-n", metavar="N", help="the iteration of the histogram (one of --n)")
+    p.add_argument("--bins", type=_integer(1, 10**6), metavar="B", help="histogram bins (default 50)")
+    p.add_argument("--log", action="store_true", help="histogram on a log scale")
+    p._option_string_actions["--force"].help = "overwrite the files of --out, --csv, --fan and --hist"
+
+    p = add("sensitivity", "global (Sobol) and local sensitivity of a quantity to its parameters",
+            "Sobol' first-order and total indices of a derived quantity over independent parameter "
+            "distributions (Saltelli sampling, bootstrap confidence intervals), beside the elasticity "
+            "at the distributions' medians; most important parameter first.")
+    p.add_argument("model", help=model_help)
+    p.add_argument("quantity", help=quantities)
+    p.add_argument("--set", action="append", default=[], metavar="NAME=DIST", dest="specs",
+                   help=f"a parameter's distribution (repeatable): {DIST_FORM}")
+    p.add_argument("--samples", type=_power_of_two, default=4096, metavar="N",
+                   help="base samples, a power of 2 (default 4096); N * (D + 2) evaluations for D "
+                   "uncertain parameters")
+    p.add_argument("--seed", type=_integer(0), default=0, metavar="S", help="the random seed (default 0)")
+    p.add_argument("--n", metavar="N", help="the iteration: an integer, or inf (the default: the limit)")
+    add_quantity_options(p)
+    p.add_argument("--conf", type=_probability, default=0.95, metavar="LEVEL",
+                   help="confidence level of the intervals (default 0.95)")
+    p.add_argument("--resamples", type=_integer(2, 10**5), default=100, metavar="R",
+                   help="bootstrap resamples (default 100)")
+    p.add_argument("--format", choices=["text", "json", "csv"], default="text")
+    add_out(p)
+
+    p = add("iterate", "iterate a model's recurrence directly (every model, closed form or not)",
+            "Iterate the recurrences numerically from the first iteration to N and print a metric (the "
+            "benefit by default) or a sequence at each iteration. Works for every model, also those "
+            "without a closed form. Values are read as binary64 floats (as in Python), also with --dps.")
+    p.add_argument("model", help=model_help)
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="values",
+                   help="a parameter value (repeatable; C1 defaults to 1)")
+    p.add_argument("--n", required=True, metavar="N", help="the last iteration (an integer)")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--metric", help="the metric (default: the model's benefit)")
+    what.add_argument("--sequence", metavar="NAME", help="a sequence instead of a metric (e.g. A)")
+    p.add_argument("--last", action="store_true", help="only the value at N")
+    p.add_argument("--dps", type=_dps, metavar="DIGITS", help="iterate in mpmath to this many digits")
+    p.add_argument("--format", choices=["text", "json", "csv"], default="text")
     add_out(p)
 
     p = add("check", "audit the numeric claims of a claims file (TOML)",
@@ -211,14 +361,38 @@ def _api(call, *args, **kwargs):
         raise UserError(_one_line(exc)) from None
 
 
+def _is_path(name):
+    return name.endswith(".toml") or os.sep in name or (os.altsep is not None and os.altsep in name)
+
+
+def _shipped():
+    """``{name: path}`` of the model files shipped with symrecycle (empty where there are none)."""
+    try:
+        from symrecycle import usermodels
+    except ImportError:  # pragma: no cover - an installation without model files
+        return {}
+    variants = getattr(usermodels, "variants", None)
+    return dict(sorted(variants().items())) if callable(variants) else {}
+
+
 def _model(name):
-    """A registered model, or a model file (a path: ``my.toml``, ``models/x.toml``)."""
+    """A registered model, a model file (a path: ``my.toml``, ``models/x.toml``), or a shipped
+    model file by its name (``reuse-decay``); a registered name wins."""
     import symrecycle as sr
 
+    registered = sr.models()
     load = getattr(sr, "load_model", None)
-    if name not in sr.models() and load is not None and (name.endswith(".toml") or os.sep in name):
+    if name in registered or load is None:
+        return _api(sr.get_model, name)
+    if _is_path(name):
         return _api(load, name)
-    return _api(sr.get_model, name)
+    shipped = _shipped()
+    if name in shipped:
+        return _api(load, shipped[name])
+    files = [k for k in shipped if k not in registered]
+    also = f"; shipped model files: {', '.join(files)}" if files else ""
+    raise UserError(f"unknown model {name!r}; expected a registered model: {', '.join(registered)}{also}; "
+                    "or the path of a .toml model file (see 'symrecycle models')")
 
 
 def _quantity(text, model, wrt, metric):
@@ -382,20 +556,51 @@ def _model_dict(m):
     }
 
 
-def cmd_models(args, out):
+def _listed_models():
+    """``[(model, file entry or None)]``: the registered models, then the shipped model files.
+
+    A file entry is ``{"path", "model"}``, ``model`` being what to give as MODEL: the file's
+    name, or its path where a registered model has that name.
+    """
     import symrecycle as sr
 
-    ms = [sr.get_model(name) for name in sr.models()]
+    registered = sr.models()
+    out = [(sr.get_model(name), None) for name in registered]
+    load = getattr(sr, "load_model", None)
+    for stem, path in _shipped().items() if load is not None else ():
+        use = str(path) if stem in registered else stem
+        out.append((load(path), {"path": str(path), "model": use}))
+    return out
+
+
+def _file_head(m, f):
+    """How ``models`` names a shipped model file: what to give as MODEL, and its path."""
+    stem = os.path.splitext(os.path.basename(f["path"]))[0]
+    if f["model"] == f["path"]:
+        return f"{f['path']} (model file; give its path: {stem!r} names the registered model)"
+    named = "" if m.name == f["model"] else f", its model named {m.name!r}"
+    return f"{f['model']} (model file {f['path']}{named})"
+
+
+def cmd_models(args, out):
+    listed = _listed_models()
     if args.format == "json":
-        json.dump([_model_dict(m) for m in ms], out, indent=2)
+        records = []
+        for m, f in listed:
+            rec = {"kind": "file" if f else "registered", **_model_dict(m)}
+            if f:
+                rec.update(f)
+            records.append(rec)
+        json.dump(records, out, indent=2)
         print(file=out)
         return
-    for m in ms:
+    for m, f in listed:
+        head = m.name if f is None else _file_head(m, f)
         if args.format == "latex":
-            print(f"% {m.name}: {m.description}", file=out)
+            print(f"% {head}: {m.description}", file=out)
             print(m._repr_latex_().strip("$"), file=out)
             continue
-        print(f"{m.name}: {m.description}", file=out)
+        print(f"{head}: {m.description}", file=out)
         for s in m.sequences:
             print(f"  {s.name}[{m.start}] = {s.initial};  {s.name}[n] = {s.next}   ({s.description})",
                   file=out)
@@ -436,6 +641,11 @@ def cmd_summary(args, out):
 
     names = args.model or sr.models()
     models = [_model(name) for name in names]
+    for name, m in zip(names, models):  # a model without closed forms is refused before any output
+        problem = getattr(m, "closed_form_problem", None)
+        text = problem() if callable(problem) else None
+        if text:
+            raise UserError(_no_closed_form(text, name))
     for m in models:
         print(f"== {m.name} ==", file=out)
         for res in (m.closed_form(), m.benefit(), m.limit(), m.iterations_to(0.99)):
@@ -617,6 +827,290 @@ def _eval_points(m, q, axes, opts, meta, fmt, sink, grid, quiet):
         sink.write("\n]}\n")
 
 
+# -- mc, sensitivity ---------------------------------------------------------------------
+def _plain_json(v):
+    """Plain Python values for JSON, non-finite floats as null (``jq`` reads no NaN or Infinity)."""
+    if isinstance(v, dict):
+        return {str(k): _plain_json(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_plain_json(x) for x in v]
+    if v is None or isinstance(v, (bool, str, int)):
+        return v
+    return _json_value(v)
+
+
+def _n_json(n):
+    """An iteration (or several) for JSON, as ``eval`` writes them: an integer, ``"inf"``, or null."""
+    if n is None:
+        return None
+    if hasattr(n, "tolist"):
+        n = n.tolist()
+    if isinstance(n, list):
+        return [_param_json("n", x) for x in n]
+    return _param_json("n", n)
+
+
+def _with_hint(call, *args, option="--set NAME=VALUE", **kwargs):
+    """``_api``, adding where a missing parameter is given on the command line."""
+    try:
+        return call(*args, **kwargs)
+    except ValueError as exc:
+        msg = _one_line(exc)
+        if msg.startswith("missing parameter"):
+            msg += " (give it with " + ("--n N" if "'n'" in msg.split("(")[0] else option) + ")"
+        raise UserError(msg) from None
+    except MemoryError:
+        raise UserError("not enough memory for this many samples; expected a smaller --samples "
+                        "(or fewer iterations in --n)") from None
+
+
+def _specs(model, items, command):
+    """``{name: Distribution}`` from the ``--set NAME=DIST`` options."""
+    from symrecycle import uncertainty
+
+    if not items:
+        params = ", ".join(p.name for p in model.parameters)
+        raise UserError(f"{command} needs parameter distributions: give --set NAME=DIST for the "
+                        f"parameters of {model.name} ({params}), DIST being {DIST_FORM}")
+    for item in items:
+        name = item.partition("=")[0].strip()
+        if name == "n":
+            raise UserError(f"--set {item}: the iteration is given with --n, not --set")
+        try:
+            uncertainty.parse_specs([item])
+        except ValueError as exc:
+            raise UserError(f"--set {item}: {_one_line(exc)}") from None
+    return _api(uncertainty.parse_specs, items)
+
+
+def _iterations(model, text, option, several=True):
+    """``(n, is_grid)`` from ``--n`` text (eval's forms); n is None when not given."""
+    if text is None:
+        return None, False
+    where = f"{option} {text}"
+    values, grid = _parse_value("n", text, where)
+    _check_values(model, "n", values, where)
+    if grid and not several:
+        raise UserError(f"{where}: expected one iteration, an integer >= {model.start} or inf")
+    if grid:
+        import numpy as np
+
+        return np.asarray(values, dtype=float), True
+    return values[0], False
+
+
+def _check_outputs(args, options):
+    """Refuse, before any work, output files that would be refused afterwards."""
+    seen = {}
+    for option in options:
+        path = getattr(args, option.lstrip("-").replace("-", "_"), None)
+        if path is None:
+            continue
+        where = f"{option} {path}"
+        if os.path.isdir(path):
+            raise UserError(f"{where}: is a directory; expected a file name")
+        if os.path.lexists(path) and not args.force:
+            raise UserError(f"{where}: the file exists; pass --force to overwrite it")
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder) or not os.access(folder, os.W_OK | os.X_OK):
+            raise UserError(f"{where}: cannot write there; expected a file in an existing, writable "
+                            "directory")
+        real = os.path.realpath(path)
+        if real in seen:
+            raise UserError(f"{where}: {seen[real]} writes the same file; expected different files")
+        seen[real] = option
+        if option in ("--fan", "--hist"):
+            from matplotlib.backends.backend_agg import FigureCanvasAgg  # only for a figure
+
+            ext = os.path.splitext(path)[1].lstrip(".").lower()
+            kinds = FigureCanvasAgg.get_supported_filetypes()
+            if ext not in kinds:
+                raise UserError(f"{where}: unknown figure format {ext!r}; expected a file name ending in "
+                                f"one of .{', .'.join(sorted(kinds))}")
+
+
+def _write_file(option, path, write):
+    """Write an output file through the API; its refusal becomes a user error naming the option."""
+    try:
+        write()
+    except ValueError as exc:
+        raise UserError(f"{option} {path}: {_one_line(exc)}") from None
+    except OSError as exc:
+        raise UserError(f"{option} {path}: cannot write it ({exc.strerror}); expected a file in an "
+                        "existing, writable directory") from None
+
+
+def cmd_mc(args, out):
+    m = _model(args.model)
+    q = _quantity(args.quantity, m, args.wrt, args.metric)
+    specs = _specs(m, args.specs, "mc")
+    from symrecycle import uncertainty
+
+    corr = {}
+    for item in args.correlations:
+        corr.update(_api(uncertainty.parse_correlations, [item]))
+    n, grid = _iterations(m, args.n, "--n")
+    if args.fan is not None and not (grid and len(n) > 1 and math.inf not in n.tolist()):
+        raise UserError(f"--fan {args.fan}: a fan chart needs the quantity at several finite iterations; "
+                        "expected --n START:STOP:NUM or N1,N2,... without inf (e.g. --n 1:30:30)")
+    for option, value in (("--hist-n", args.hist_n), ("--bins", args.bins), ("--log", args.log or None)):
+        if value is not None and args.hist is None:
+            raise UserError(f"{option} is an option of the histogram; expected it with --hist FILE")
+    hist_n = None
+    if args.hist_n is not None:
+        hist_n, _ = _iterations(m, args.hist_n, "--hist-n", several=False)
+        known = n.tolist() if grid else [n]
+        if hist_n not in known:
+            shown = ", ".join(_n_text(x) for x in known if x is not None) or "none (the default)"
+            raise UserError(f"--hist-n {args.hist_n}: not one of the iterations of --n: {shown}")
+        if not grid:
+            hist_n = None  # the samples are of that one iteration
+    _check_outputs(args, ("--out", "--csv", "--fan", "--hist"))
+    bar = Progress(f"{m.name} mc {q}", args.samples, args.quiet)
+    try:
+        mc = _with_hint(uncertainty.monte_carlo, m, q, specs, args.samples, args.seed, n=n, wrt=args.wrt,
+                        chunk=args.chunk, correlations=corr or None, metric=args.metric,
+                        fraction=args.fraction, level=args.level, keep_inputs=args.csv is not None,
+                        progress=bar, option="--set NAME=DIST")
+    finally:
+        bar.close()
+    with _Sink(args.out, args.force) as sink:
+        if args.csv is not None:
+            _write_file("--csv", args.csv, lambda: mc.to_csv(args.csv, overwrite=args.force))
+        if args.fan is not None:
+            _write_file("--fan", args.fan,
+                        lambda: uncertainty.save_figure(mc.fan_chart(), args.fan, overwrite=args.force))
+        if args.hist is not None:
+            _write_file("--hist", args.hist, lambda: uncertainty.save_figure(
+                mc.histogram(bins=args.bins or 50, n=hist_n, log=args.log), args.hist, overwrite=args.force))
+        if args.format == "json":
+            d = mc.to_dict()
+            d["n"] = _n_json(mc.n)
+            json.dump(_plain_json(d), sink, indent=2)
+            sink.write("\n")
+        else:
+            text = mc.summary()
+            if n is not None and not grid:
+                head, _, rest = text.partition("\n")
+                text = f"{head}; n = {_n_text(n)}\n{rest}" if " n = " not in head else text
+            sink.write(text + "\n")
+
+
+def cmd_sensitivity(args, out):
+    m = _model(args.model)
+    q = _quantity(args.quantity, m, args.wrt, args.metric)
+    specs = _specs(m, args.specs, "sensitivity")
+    n, _ = _iterations(m, args.n, "--n", several=False)
+    from symrecycle import uncertainty
+
+    with _Sink(args.out, args.force) as sink:
+        table = _with_hint(uncertainty.sobol, m, q, specs, args.samples, args.seed, n=n, wrt=args.wrt,
+                           metric=args.metric, fraction=args.fraction, level=args.level,
+                           conf_level=args.conf, resamples=args.resamples, option="--set NAME=DIST")
+        if args.format == "json":
+            d = table.to_dict()
+            d["n"] = _n_json(table.n)
+            json.dump(_plain_json(d), sink, indent=2)
+            sink.write("\n")
+        elif args.format == "csv":
+            import csv
+
+            records = table.as_records()
+            writer = csv.writer(sink, lineterminator="\n")
+            writer.writerow(list(records[0]))
+            writer.writerows([_csv_cell(v) for v in r.values()] for r in records)
+        else:
+            sink.write(str(table) + "\n")
+
+
+def _csv_cell(v):
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return repr(v)
+    return str(v)
+
+
+# -- iterate -----------------------------------------------------------------------------------
+#: digits of the mpmath iteration that replaces a float iteration which overflowed
+FALLBACK_DPS = 20
+
+
+def cmd_iterate(args, out):
+    m = _model(args.model)
+    values = {}
+    for spec in args.values:
+        where = f"--set {spec}"
+        name, sep, text = spec.partition("=")
+        name = name.strip()
+        if not sep or not name or not text.strip():
+            raise UserError(f"{where}: expected NAME=VALUE, one number")
+        if name == "n":
+            raise UserError(f"{where}: the last iteration is given with --n N")
+        if ":" in text or "," in text:
+            raise UserError(f"{where}: iterate takes one value per parameter; expected NAME=VALUE")
+        if name in values:
+            raise UserError(f"{where}: {name} is given twice")
+        v = _number(text.strip(), where)
+        _check_values(m, name, [v], where)
+        values[name] = v
+    where = f"--n {args.n}"
+    try:
+        n = int(args.n)
+    except ValueError:
+        n = None
+    if n is None or n < m.start:
+        raise UserError(f"{where}: expected an integer >= {m.start} (the last iteration)")
+    if args.sequence is not None:
+        names = [s.name for s in m.sequences]
+        if args.sequence not in names:
+            raise UserError(f"--sequence {args.sequence}: model {m.name!r} has no sequence "
+                            f"{args.sequence!r}; its sequences: {', '.join(names)}")
+        label, what = args.sequence, {"sequence": args.sequence}
+    else:
+        label = _api(m.metric, args.metric).name
+        what = {"metric": label}
+    dps = args.dps
+    with _Sink(args.out, args.force) as sink:
+        got = _with_hint(m.iterate, n, dps=dps, last=args.last and dps is None, **what, **values)
+        if dps is None:
+            import numpy as np
+
+            got = np.atleast_1d(np.asarray(got, dtype=float))
+            if not np.isfinite(got).all():
+                # float iteration overflows (r**n) where the metric itself is finite: iterate again in
+                # mpmath, whose exponents do not overflow, and round to floats (values that are not
+                # finite there either stay as they are)
+                try:
+                    precise = m.iterate(n, dps=FALLBACK_DPS, **what, **values)
+                except (ArithmeticError, ValueError):
+                    precise = None
+                if precise is not None:
+                    got = np.array([float(x) for x in (precise[-1:] if args.last else precise)])
+        got = list(got)
+        if args.last:
+            got = got[-1:]
+        ns = [n] if args.last else list(range(m.start, n + 1))
+        texts = [_fmt(v, dps) for v in got]
+        if args.format == "json":
+            head = {"model": m.name, **what, "parameters": values}
+            if dps:
+                head["dps"] = dps
+            sink.write(json.dumps(head)[:-1] + ', "points": [\n')
+            sink.write(",\n".join(json.dumps({"n": k, "value": _json_value(v), "text": t})
+                                  for k, v, t in zip(ns, got, texts)))
+            sink.write("\n]}\n")
+        elif args.format == "csv":
+            sink.write(f"n,{label}\n")
+            sink.write("".join(f"{k},{t}\n" for k, t in zip(ns, texts)))
+        elif args.last:
+            sink.write(texts[0] + "\n")
+        else:
+            width = max(len("n"), len(str(ns[-1])))
+            sink.write(f"{'n':>{width}}  {label}\n")
+            sink.write("".join(f"{k:>{width}}  {t}\n" for k, t in zip(ns, texts)))
+
+
 # -- check, reproduce ------------------------------------------------------------------
 def _as_record(res):
     if isinstance(res, dict):
@@ -714,6 +1208,7 @@ def cmd_reproduce(args, out):
 
 COMMANDS = {
     "models": cmd_models, "derive": cmd_derive, "summary": cmd_summary, "eval": cmd_eval,
+    "mc": cmd_mc, "sensitivity": cmd_sensitivity, "iterate": cmd_iterate,
     "check": cmd_check, "reproduce": cmd_reproduce,
 }
 
@@ -747,15 +1242,45 @@ def main(argv=None) -> int:
     except BrokenPipeError:  # the reader went away (e.g. `| head`): not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except NotImplementedError as exc:
+        if not _is_no_closed_form(exc):
+            return _internal_error(exc, debug)
+        model = args.model if isinstance(getattr(args, "model", None), str) else "MODEL"
+        print(f"symrecycle: error: {_no_closed_form(exc, model)}", file=sys.stderr)
+        return 2
     except Exception as exc:
-        if debug:
-            import traceback
-
-            traceback.print_exc()
-        print(f"symrecycle: internal error: {type(exc).__name__}: {_one_line(exc)}"
-              + ("" if debug else " (run with --debug for the traceback)"), file=sys.stderr)
-        return 1
+        return _internal_error(exc, debug)
     return status or 0
+
+
+def _is_no_closed_form(exc):
+    usermodels = sys.modules.get("symrecycle.usermodels")
+    no_closed_form = getattr(usermodels, "NoClosedForm", None)
+    return no_closed_form is not None and isinstance(exc, no_closed_form)
+
+
+def _no_closed_form(exc, model):
+    """A model without closed forms: a limitation the user can work around, pointed to ``iterate``."""
+    import shlex
+
+    msg = _one_line(exc)
+    cut = msg.find(" Numeric iteration is available")
+    if cut > 0:
+        msg = msg[:cut]
+
+    return (f"{msg} Numeric iteration is available: symrecycle iterate {shlex.quote(model)} "
+            "--set NAME=VALUE ... --n N [--metric M]")
+
+
+def _internal_error(exc, debug):
+    """Exit status 1 with a short message (and the traceback with --debug)."""
+    if debug:
+        import traceback
+
+        traceback.print_exception(exc)
+    print(f"symrecycle: internal error: {type(exc).__name__}: {_one_line(exc)}"
+          + ("" if debug else " (run with --debug for the traceback)"), file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -30,6 +30,8 @@ import sympy as sp
 
 import symrecycle as sr
 from symrecycle import cli
+from symrecycle import uncertainty as unc
+from symrecycle.usermodels import variant_path, variants
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -88,9 +90,32 @@ MODELS_JSON = ("models", "--format", "json")
 MODELS_LATEX = ("models", "--format", "latex")
 PIPE = ("eval", "kickstarting", "closed-form", "--set", "r=1:2:400", "--set", "alpha=0:1:500",
         "--set", "C1=1", "--n", "5")
-NO_MATPLOTLIB = ("-c", "import sys; from symrecycle.cli import main; rc = main(['eval', 'kickstarting', "
-                 "'limit', '--set', 'r=4.2', '--set', 'alpha=1']); "
-                 "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib')); sys.exit(rc)")
+R_DIST, ALPHA_DIST = "r=lognormal 2 to 6", "alpha=uniform 0.5 to 1"
+# mc: its text is the README's example; JSON with every output file, a correlation and several n
+MC_TEXT = ("mc", "kickstarting", "limit", "--set", R_DIST, "--set", "alpha=1", "--samples", "10000",
+           "--seed", "1")
+MC_JSON = ("mc", "kickstarting", "benefit", "--set", R_DIST, "--set", ALPHA_DIST, "--corr", "r,alpha=-0.5",
+           "--samples", "2000", "--seed", "3", "--n", "1:10:10", "--format", "json", "--csv", "draws.csv",
+           "--fan", "fan.pdf", "--hist", "hist.png", "--hist-n", "5")
+SENSITIVITY = ("sensitivity", "kickstarting", "limit", "--set", R_DIST, "--set", ALPHA_DIST, "--set", "C1=1",
+               "--samples", "256", "--seed", "5")
+SENS_JSON = (*SENSITIVITY, "--format", "json")
+SENS_CSV = (*SENSITIVITY, "--format", "csv", "--out", "sobol.csv")
+# iterate: a shipped model file without closed forms, by its name (the README's example)
+ITERATE = ("iterate", "reuse-decay", "--set", "r=4.2", "--set", "alpha=0.9", "--set", "rho=0.95", "--n", "5")
+ITERATE_JSON = (*ITERATE[:-1], "12", "--format", "json")
+ITERATE_CSV = (*ITERATE[:-1], "12", "--sequence", "a", "--format", "csv")
+# eval, mc and sensitivity without figures import no matplotlib
+QUIET_CALLS = [
+    ["eval", "kickstarting", "limit", "--set", "r=4.2", "--set", "alpha=1"],
+    ["mc", "kickstarting", "limit", "--set", R_DIST, "--set", "alpha=1", "--samples", "100"],
+    ["sensitivity", *SENSITIVITY[1:]],
+]
+NO_MATPLOTLIB = ("-c", "import contextlib, io, sys; from symrecycle.cli import main\n"
+                 "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+                 f"    rcs = [main(a) for a in {QUIET_CALLS!r}]\n"
+                 "print(out.getvalue().splitlines()[0], rcs)\n"
+                 "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))")
 
 SUCCESS = [
     ("models",),
@@ -99,14 +124,18 @@ SUCCESS = [
     ("derive", "kickstarting", "sensitivity", "--wrt", "alpha", "--at-n"),
     ("summary", "--model", "kickstarting"),
     GRID, BENEFIT_JSON, DPS, POINT_JSON, DERIVE_OUT, MODELS_JSON, MODELS_LATEX, CHECK_JSON, CHECK_TEXT,
-    REPRODUCE_REFUSED,
+    REPRODUCE_REFUSED, MC_TEXT, MC_JSON, SENSITIVITY, SENS_JSON, SENS_CSV, ITERATE, ITERATE_JSON, ITERATE_CSV,
 ]
 
 # Each kind of mistake: (command line, words its one-line message must contain). The first
 # command line of each kind also runs in a subprocess (exit status 2, no traceback there too).
 USER_ERRORS = {
     "unknown model": [
-        (("derive", "nosuchmodel", "limit"), ["nosuchmodel", "kickstarting"]),
+        (("derive", "nosuchmodel", "limit"), ["nosuchmodel", "augmentation, kickstarting", "reuse-decay",
+                                              ".toml"]),
+        (("mc", "nosuchmodel", "limit", "--set", "r=2"), ["nosuchmodel", "augmentation, kickstarting"]),
+        (("iterate", "nosuchmodel", "--set", "r=2", "--n", "3"), ["nosuchmodel", "endogenous-progress"]),
+        (("iterate", "nodir/my.toml", "--set", "r=2", "--n", "3"), ["nodir/my.toml", "no such file"]),
         (("summary", "--model", "nosuchmodel"), ["nosuchmodel", "kickstarting"]),
         (("derive", "nosuchmodel", "limit", "--format", "json"), ["nosuchmodel", "kickstarting"]),
         (("eval", "nosuchmodel", "limit", "--set", "r=2"), ["nosuchmodel", "augmentation, kickstarting"]),
@@ -119,6 +148,10 @@ USER_ERRORS = {
     "unknown parameter": [
         (("eval", "kickstarting", "limit", "--set", "beta=0.5", "--set", "r=2"), ["beta", "r, alpha, C1"]),
         (("derive", "kickstarting", "sensitivity", "--wrt", "beta"), ["beta"]),
+        (("mc", "kickstarting", "limit", "--set", "beta=uniform 0 to 1"), ["beta", "r, alpha, C1"]),
+        (("iterate", "reuse-decay", "--set", "beta=0.5", "--n", "3"), ["beta", "r, alpha, rho, C1"]),
+        (("iterate", "reuse-decay", "--set", "r=2", "--n", "3", "--metric", "real"), ["real", "efficiency"]),
+        (("iterate", "reuse-decay", "--set", "r=2", "--n", "3", "--sequence", "P"), ["P", "C, a, A"]),
         (("eval", "kickstarting", "limit", "--set", "r=2", "--set", "alpha=1", "--wrt", "gamma"),
          ["gamma", "r, alpha, C1"]),
         (("eval", "kickstarting", "limit", "--set", "r=2", "--set", "alpha=1", "--metric", "real"),
@@ -131,6 +164,13 @@ USER_ERRORS = {
         (("derive", "kickstarting", "sensitivity"), ["wrt"]),
         (("eval", "kickstarting", "closed-form", "--set", "r=2", "--set", "alpha=1", "--set", "C1=1"),
          ["missing parameter 'n'", "--n N"]),
+        (("mc", "kickstarting", "limit", "--set", R_DIST), ["missing parameter 'alpha'", "--set NAME=DIST"]),
+        (("mc", "kickstarting", "limit"), ["--set NAME=DIST", "r, alpha, C1", "lognormal 2 to 6"]),
+        (("sensitivity", "kickstarting", "closed-form", "--set", R_DIST, "--set", "alpha=1", "--set", "C1=1"),
+         ["missing parameter 'n'", "--n N"]),
+        (("iterate", "reuse-decay", "--set", "r=2", "--set", "rho=1", "--n", "3"),
+         ["missing parameter 'alpha'", "--set NAME=VALUE"]),
+        (("iterate", "reuse-decay", "--set", "r=2"), ["required", "--n"]),
     ],
     "value outside its domain": [
         (("eval", "kickstarting", "limit", "--set", "r=2", "--set", "alpha=1.5"),
@@ -139,6 +179,10 @@ USER_ERRORS = {
          ["r", "-1.0", "(0, oo)"]),
         (("eval", "kickstarting", "limit", "--set", "r=nan", "--set", "alpha=1"), ["r", "nan", "finite"]),
         (("derive", "kickstarting", "iterations-to", "--fraction", "1.5"), ["--fraction", "1.5", "(0, 1)"]),
+        (("mc", "kickstarting", "limit", "--set", R_DIST, "--set", "alpha=uniform 0.5 to 1.5"),
+         ["alpha", "uniform 0.5 to 1.5", "[0, 1]", "truncated"]),
+        (("mc", "kickstarting", "limit", "--set", R_DIST, "--set", "alpha=1.5"), ["alpha", "1.5", "[0, 1]"]),
+        (("iterate", "reuse-decay", "--set", "alpha=2", "--n", "3"), ["--set alpha=2", "[0, 1]"]),
     ],
     "malformed --set": [
         (("eval", "kickstarting", "limit", "--set", "alpha=abc"), ["'abc' is not a number", "NAME=VALUE"]),
@@ -148,6 +192,24 @@ USER_ERRORS = {
         (("eval", "kickstarting", "limit", "--set", "r=1:2:1e12"), ["NUM", "10000000"]),
         (("eval", "kickstarting", "limit", "--set", "r=1,2,__import__('os')"), ["is not a number"]),
         (("eval", "kickstarting", "limit", "--set", "r=1", "--set", "r=2"), ["r", "twice"]),
+        (("mc", "kickstarting", "limit", "--set", "r=lognormal(2, 6)", "--set", "alpha=1"),
+         ["--set r=lognormal(2, 6)", "90% interval", "lognormal 2 to 6"]),
+        (("mc", "kickstarting", "limit", "--set", "r=2:3:4", "--set", "alpha=1"),
+         ["--set r=2:3:4", "uniform 2 to 6"]),
+        (("mc", "kickstarting", "limit", "--set", R_DIST, "--set", "r=2", "--set", "alpha=1"),
+         ["r", "twice"]),
+        (("mc", "kickstarting", "benefit", "--set", R_DIST, "--set", "n=3"), ["--set n=3", "--n"]),
+        (("mc", "kickstarting", "limit", "--set", R_DIST, "--set", ALPHA_DIST, "--corr", "r,alpha"),
+         ["r,alpha", "A,B=RHO"]),
+        (("mc", "kickstarting", "limit", "--set", R_DIST, "--set", "alpha=1", "--corr", "r,alpha=0.5"),
+         ["alpha", "fixed"]),
+        (("mc", "kickstarting", "limit", "--set", R_DIST, "--set", ALPHA_DIST, "--corr", "r,alpha=1.5"),
+         ["1.5", "[-1, 1]"]),
+        (("sensitivity", "kickstarting", "limit", "--set", "r=2", "--set", "alpha=1"), ["every", "fixed"]),
+        (("iterate", "reuse-decay", "--set", "r=1,2", "--n", "3"),
+         ["--set r=1,2", "one value", "NAME=VALUE"]),
+        (("iterate", "reuse-decay", "--set", "r=x", "--n", "3"), ["'x' is not a number"]),
+        (("iterate", "reuse-decay", "--set", "n=3", "--n", "3"), ["--set n=3", "--n N"]),
     ],
     "bad iteration n": [
         (("eval", "kickstarting", "benefit", "--set", "r=2", "--set", "alpha=1", "--n", "2.5"),
@@ -157,6 +219,12 @@ USER_ERRORS = {
         (("eval", "kickstarting", "benefit", "--set", "r=2", "--set", "alpha=1", "--n", "0"), ["--n 0"]),
         (("eval", "kickstarting", "limit", "--set", "r=2", "--set", "alpha=1", "--n", "5"),
          ["does not depend on n"]),
+        (("mc", "kickstarting", "benefit", "--set", R_DIST, "--set", "alpha=1", "--n", "1:10:3"),
+         ["--n 1:10:3", "integer", "NUM"]),
+        (("sensitivity", "kickstarting", "benefit", "--set", R_DIST, "--set", "alpha=1", "--n", "1,2"),
+         ["--n 1,2", "one iteration"]),
+        (("iterate", "reuse-decay", "--set", "r=2", "--n", "inf"), ["--n inf", "integer >= 1"]),
+        (("iterate", "reuse-decay", "--set", "r=2", "--n", "0"), ["--n 0", "integer >= 1"]),
     ],
     "bad option value": [
         (("derive", "kickstarting", "limit", "--format", "pdf"), ["pdf", "text", "latex", "json"]),
@@ -166,8 +234,43 @@ USER_ERRORS = {
          ["--dps", "'0'", "positive integer"]),
         (("eval", "kickstarting", "limit", "--set", "r=1:2:3", "--set", "alpha=1", "--format", "text"),
          ["grid", "csv"]),
-        (("nosuchcommand",), ["nosuchcommand", "derive", "eval"]),
+        (("nosuchcommand",), ["nosuchcommand", "derive", "eval", "mc", "sensitivity", "iterate"]),
         (("derive", "kickstarting"), ["required", "quantity"]),
+        (("sensitivity", "kickstarting", "limit", "--set", R_DIST, "--samples", "1000"),
+         ["--samples", "'1000'", "power of 2", "512 or 1024"]),
+        (("sensitivity", "kickstarting", "limit", "--set", R_DIST, "--conf", "95"), ["--conf", "(0, 1)"]),
+        (("sensitivity", "kickstarting", "limit", "--set", "r=uniform 0.5 to 2", "--set", "alpha=1",
+          "--samples", "8"), ["limit is inf", "finite"]),
+        (("mc", "kickstarting", "limit", "--set", R_DIST, "--samples", "0"), ["--samples", "'0'", "integer"]),
+        (("mc", "kickstarting", "limit", "--set", R_DIST, "--seed", "-1"), ["--seed", "'-1'", ">= 0"]),
+        (("mc", "kickstarting", "benefit", "--set", R_DIST, "--set", "alpha=1", "--fan", "f.pdf"),
+         ["--fan f.pdf", "several finite iterations", "--n"]),
+        (("mc", "kickstarting", "benefit", "--set", R_DIST, "--set", "alpha=1", "--n", "1,2,inf",
+          "--fan", "f.pdf"), ["--fan f.pdf", "without inf"]),
+        (("mc", "kickstarting", "benefit", "--set", R_DIST, "--set", "alpha=1", "--n", "1:3:3",
+          "--fan", "f.xyz"), ["--fan f.xyz", "'xyz'", ".pdf", ".png"]),
+        (("mc", "kickstarting", "benefit", "--set", R_DIST, "--set", "alpha=1", "--n", "1:3:3",
+          "--hist-n", "2"), ["--hist-n", "--hist FILE"]),
+        (("mc", "kickstarting", "benefit", "--set", R_DIST, "--set", "alpha=1", "--n", "1:3:3",
+          "--hist", "h.png", "--hist-n", "7"), ["--hist-n 7", "1, 2, 3"]),
+        (("mc", "kickstarting", "sensitivity", "--wrt", "r", "--set", "r=uniform 2 to 3", "--set", "alpha=1",
+          "--samples", "100", "--hist", "h.png", "--log"), ["--hist h.png", "log", "positive"]),
+        (("iterate", "reuse-decay", "--set", "r=2", "--n", "3", "--metric", "benefit", "--sequence", "A"),
+         ["--metric", "--sequence"]),
+        (("iterate", "reuse-decay", "--set", "r=2", "--n", "3", "--format", "latex"), ["latex", "csv"]),
+    ],
+    "no closed form": [
+        (("derive", "reuse-decay", "limit"),
+         ["model 'reuse-decay'", "no closed form", "depends on n",
+          "Numeric iteration is available: symrecycle iterate reuse-decay --set NAME=VALUE ... --n N"]),
+        (("eval", "reuse-decay", "benefit", "--set", "r=2", "--set", "alpha=1", "--set", "rho=0.5",
+          "--n", "3"), ["no closed form", "symrecycle iterate reuse-decay"]),
+        (("summary", "--model", "kickstarting", "--model", "endogenous-progress"),
+         ["model 'endogenous-progress'", "no closed form", "symrecycle iterate endogenous-progress"]),
+        (("mc", "reuse-decay", "benefit", "--set", R_DIST, "--set", "alpha=1", "--set", "rho=0.9", "--n", "3",
+          "--samples", "10"), ["no closed form", "symrecycle iterate reuse-decay"]),
+        (("sensitivity", "reuse-decay", "limit", "--set", R_DIST, "--set", "alpha=1", "--set", "rho=0.9"),
+         ["no closed form", "symrecycle iterate reuse-decay"]),
     ],
     "unreadable or malformed file": [
         (("check", "bad.toml"), ["bad.toml", "not valid TOML", "line 2"]),
@@ -181,6 +284,15 @@ USER_ERRORS = {
          ["nodir/x.csv", "cannot write", "existing, writable directory"]),
         (("eval", "kickstarting", "limit", "--set", "r=2", "--set", "alpha=1", "--out", "adir"),
          ["adir", "is a directory", "file name"]),
+        (("mc", "kickstarting", "limit", "--set", R_DIST, "--set", "alpha=1", "--csv", "exists.tex"),
+         ["--csv exists.tex", "exists", "--force"]),
+        (("mc", "kickstarting", "benefit", "--set", R_DIST, "--set", "alpha=1", "--n", "1:3:3",
+          "--fan", "nodir/fan.pdf"), ["--fan nodir/fan.pdf", "existing, writable directory"]),
+        (("mc", "kickstarting", "limit", "--set", R_DIST, "--set", "alpha=1", "--out", "same.txt", "--csv",
+          "same.txt"), ["--csv same.txt", "--out", "same file"]),
+        (("sensitivity", "kickstarting", "limit", "--set", R_DIST, "--out", "exists.tex"),
+         ["exists.tex", "--force"]),
+        (("iterate", "reuse-decay", "--set", "r=2", "--n", "3", "--out", "adir"), ["adir", "is a directory"]),
     ],
 }
 
@@ -275,22 +387,42 @@ def strict_json(text):
 
 
 # -- models, derive, summary ----------------------------------------------------------------
+def shipped_files():
+    """``[(what to give as MODEL, path)]`` of the shipped model files, as ``models`` lists them."""
+    return [(str(path) if stem in sr.models() else stem, str(path))
+            for stem, path in sorted(variants().items())]
+
+
 def test_models(ran):
     out = ran[("models",)]
     assert out.returncode == 0, out.stderr
     assert out.stderr == ""
-    assert "kickstarting:" in out.stdout
-    assert "augmentation:" in out.stdout
+    assert out.stdout.startswith("augmentation: ")
+    assert "\nkickstarting: " in out.stdout
     assert "parameter alpha in [0, 1]" in out.stdout
     assert "parameter beta in [0, 1]" in out.stdout
     assert "metric real = " in out.stdout
+    # then the shipped model files, with their paths; a file named as a registered model by its path
+    assert f"\nreuse-decay (model file {variant_path('reuse-decay')}): kickstarting with re-use" in out.stdout
+    assert "parameter rho in (0, 1]" in out.stdout
+    assert (f"\n{variant_path('kickstarting')} (model file; give its path: 'kickstarting' names the "
+            "registered model): ") in out.stdout
+    heads = [line.split(" (model file")[0] for line in out.stdout.splitlines() if " (model file" in line]
+    assert heads == [use for use, _ in shipped_files()]
+    assert len(shipped_files()) >= 7
+    assert sr.models() == ["augmentation", "kickstarting"]  # the registry is unchanged
 
 
 def test_models_json_and_latex(ran):
     data = strict_json(ok(ran[MODELS_JSON]))
-    assert [d["name"] for d in data] == sr.models()
+    registered = [d for d in data if d["kind"] == "registered"]
+    files = [d for d in data if d["kind"] == "file"]
+    assert registered + files == data
+    assert [d["name"] for d in registered] == sr.models()
+    assert [(d["model"], d["path"]) for d in files] == shipped_files()
     for d in data:
-        m = sr.get_model(d["name"])
+        m = sr.get_model(d["name"]) if d["kind"] == "registered" else sr.load_model(d["path"])
+        assert d["name"] == m.name
         assert [(p["name"], p["domain"]) for p in d["parameters"]] == [
             (p.name, p.domain_text) for p in m.parameters
         ]
@@ -301,6 +433,9 @@ def test_models_json_and_latex(ran):
     for name in sr.models():
         assert f"% {name}: " in latex
         assert sr.get_model(name)._repr_latex_().strip("$") + "\n" in latex
+    rd = sr.load_model(variant_path("reuse-decay"))
+    assert f"% reuse-decay (model file {variant_path('reuse-decay')}): " in latex
+    assert "\n" + rd._repr_latex_().strip("$") + "\n" in latex
 
 
 def test_derive_limit_json(ran):
@@ -474,10 +609,227 @@ def test_closed_pipe_is_quiet(ran):
     assert out.stderr == ""
 
 
-def test_eval_path_does_not_import_matplotlib(ran):
+def test_eval_mc_and_sensitivity_do_not_import_matplotlib(ran):
     out = ran[NO_MATPLOTLIB]
     assert out.returncode == 0, out.stderr
-    assert out.stdout == "1.3125\n[]\n"
+    assert out.stdout == "1.3125 [0, 0, 0]\n[]\n"
+
+
+# -- mc, sensitivity ----------------------------------------------------------------------------
+def specs(*items):
+    return unc.parse_specs(list(items))
+
+
+def test_mc_text_is_the_api_summary(ran, call, kick):
+    mc = unc.monte_carlo(kick, "limit", specs(R_DIST, "alpha=1"), 10000, 1)
+    text = ok(ran[MC_TEXT])
+    assert text == mc.summary() + "\n"
+    assert text.splitlines()[0] == "kickstarting: limit, 10000 samples, seed 1"
+    assert mc.mean == math.inf  # some draws have r <= alpha = 1: the README says so
+    # the seed and the sample count reach the API: another seed, other numbers
+    status, out, err = call(*MC_TEXT[:-1], "2")
+    assert (status, err) == (0, "")
+    assert out == unc.monte_carlo(kick, "limit", specs(R_DIST, "alpha=1"), 10000, 2).summary() + "\n"
+    assert out.splitlines()[4] != text.splitlines()[4]
+
+
+def test_mc_json_and_files(ran, workdir, kick):
+    d = strict_json(ok(ran[MC_JSON]))
+    mc = unc.monte_carlo(kick, "benefit", specs(R_DIST, ALPHA_DIST), 2000, 3, n=np.arange(1, 11),
+                         correlations={("r", "alpha"): -0.5})
+    want = mc.to_dict()
+    want["n"] = list(range(1, 11))
+    assert d == want
+    assert d["correlations"] == [["r", "alpha", -0.5]]
+    assert len(d["quantiles"]["50"]) == 10
+    assert [d["quantiles"][q][0] for q in ("5", "95")] == pytest.approx([1, 1], rel=1e-15)  # B_1 = 1
+    # --csv: every draw, read back exactly
+    got = unc.read_csv(workdir / "draws.csv")
+    assert list(got) == ["r", "alpha", *mc.columns]
+    np.testing.assert_array_equal(got["r"], mc.inputs["r"])
+    np.testing.assert_array_equal(got["alpha"], mc.inputs["alpha"])
+    np.testing.assert_array_equal(got["benefit[n=5]"], mc.samples[:, 4])
+    ranks = [np.argsort(np.argsort(got[k])) for k in ("r", "alpha")]
+    assert np.corrcoef(*ranks)[0, 1] == pytest.approx(-0.5, abs=0.06)  # --corr reached the draws
+    assert (workdir / "fan.pdf").read_bytes()[:5] == b"%PDF-"
+    assert (workdir / "hist.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not [p for p in workdir.iterdir() if p.name.startswith(".")]  # no temporary file left
+
+
+def test_mc_options_reach_the_api(call, monkeypatch, tmp_path, kick):
+    monkeypatch.chdir(tmp_path)
+    figures = []
+
+    def save_figure(fig, path, overwrite=False):
+        figures.append((fig, path, overwrite))
+        return real(fig, path, overwrite=overwrite)
+
+    real = unc.save_figure
+    monkeypatch.setattr(unc, "save_figure", save_figure)
+    base = ("mc", "kickstarting", "benefit", "--set", R_DIST, "--set", "alpha=0.9", "--samples", "500")
+    args = (*base, "--n", "1,5,10", "--hist", "h.svg", "--hist-n", "5", "--bins", "7", "--log")
+    assert call(*args)[0] == 0
+    (fig, path, overwrite), = figures
+    ax = fig.axes[0]
+    assert (path, overwrite) == ("h.svg", False)
+    assert ax.get_xlabel() == "benefit[n=5]"
+    assert ax.get_xscale() == "log"
+    assert len(ax.patches) == 7
+    assert (tmp_path / "h.svg").read_text().lstrip().startswith("<?xml")
+    # refused without --force (before drawing), replaced with it
+    status, out, err = call(*args)
+    assert (status, out) == (2, "")
+    assert "--hist h.svg: the file exists; pass --force" in err
+    assert call(*args, "--force")[0] == 0
+    assert figures[-1][2] is True
+    # --fan: the median line over the iterations
+    figures.clear()
+    assert call(*base, "--n", "1:4:4", "--fan", "f.png")[0] == 0
+    mc = unc.monte_carlo(kick, "benefit", specs(R_DIST, "alpha=0.9"), 500, 0, n=[1, 2, 3, 4])
+    line = figures[0][0].axes[0].lines[0]
+    assert line.get_xdata().tolist() == [1, 2, 3, 4]
+    assert line.get_ydata().tolist() == mc.quantiles[50].tolist()
+    # one iteration: the text names it; JSON writes inf as "inf" and an infinite value as null
+    status, out, _ = call(*base, "--n", "inf")
+    assert out.splitlines()[0] == "kickstarting: benefit, 500 samples, seed 0; n = inf"
+    assert out.splitlines()[1:] == unc.monte_carlo(kick, "benefit", specs(R_DIST, "alpha=0.9"), 500, 0,
+                                                   n=math.inf).summary().splitlines()[1:]
+    status, out, _ = call("mc", "kickstarting", "limit", "--set", "r=loguniform 0.5 to 2", "--set", "alpha=1",
+                          "--samples", "400", "--format", "json", "--out", "inf.json")
+    assert (status, out) == (0, "")
+    d = strict_json((tmp_path / "inf.json").read_text())
+    assert d["n"] is None
+    assert d["mean"] is None
+    assert d["quantiles"]["95"] is None
+    r95 = 0.5 * 4**0.95  # the 95th percentile of r: the 5th of r/(r - 1)
+    assert d["quantiles"]["5"] == pytest.approx(r95 / (r95 - 1), rel=0.06)
+    # --wrt, --metric, --fraction and --level reach the API
+    for extra, kw in ((("sensitivity", "--wrt", "alpha"), {"wrt": "alpha"}),
+                      (("iterations-to", "--fraction", "0.9"), {"fraction": Fraction(9, 10)})):
+        status, out, err = call("mc", "kickstarting", extra[0], *extra[1:], "--set", "r=uniform 2 to 3",
+                                "--set", "alpha=0.5", "--samples", "300", "--format", "json")
+        assert (status, err) == (0, "")
+        want = unc.monte_carlo(kick, extra[0], specs("r=uniform 2 to 3", "alpha=0.5"), 300, 0, **kw)
+        assert strict_json(out)["quantiles"] == want.to_dict()["quantiles"]
+    status, out, err = call("mc", "augmentation", "breakeven", "--wrt", "beta", "--level", "3/2",
+                            "--metric", "real", "--set", "r=uniform 2 to 3", "--set", "g=1.5", "--n", "4",
+                            "--samples", "300", "--format", "json")
+    assert (status, err) == (0, "")
+    want = unc.monte_carlo("augmentation", "breakeven", specs("r=uniform 2 to 3", "g=1.5"), 300, 0, n=4,
+                           wrt="beta", level=Fraction(3, 2), metric="real")
+    assert strict_json(out)["quantiles"] == _plain(want.to_dict()["quantiles"])
+    assert strict_json(out)["label"] == "breakeven[beta](real)"
+
+
+def _plain(d):
+    return {k: None if not math.isfinite(v) else v for k, v in d.items()}
+
+
+def test_mc_chunks_and_progress(monkeypatch, capsys, kick):
+    monkeypatch.setattr(cli, "PROGRESS_DELAY", 0.0)
+    tty = FakeTTY()
+    monkeypatch.setattr(sys, "stderr", tty)
+    args = ["mc", "kickstarting", "limit", "--set", R_DIST, "--set", ALPHA_DIST, "--samples", "1000"]
+    assert cli.main([*args, "--chunk", "300"]) == 0
+    # the same numbers as one chunk
+    assert capsys.readouterr().out == unc.monte_carlo(kick, "limit", specs(R_DIST, ALPHA_DIST), 1000,
+                                                      0).summary() + "\n"
+    assert "kickstarting mc limit [" in tty.getvalue()
+    assert "1000/1000" in tty.getvalue()
+    tty = FakeTTY()
+    monkeypatch.setattr(sys, "stderr", tty)
+    assert cli.main([*args, "--quiet"]) == 0
+    assert tty.getvalue() == ""
+
+
+def test_sensitivity_is_the_api_table(ran, workdir, call, kick):
+    table = unc.sobol(kick, "limit", specs(R_DIST, ALPHA_DIST, "C1=1"), 256, 5)
+    assert ok(ran[SENSITIVITY]) == str(table) + "\n"
+    d = strict_json(ok(ran[SENS_JSON]))
+    assert d == table.to_dict()
+    assert [r["name"] for r in d["rows"]] == ["r", "alpha", "C1"]  # most important first, fixed last
+    assert d["rows"][0]["elasticity"] == pytest.approx(-d["rows"][1]["elasticity"])  # r/(r - alpha)
+    assert ok(ran[SENS_CSV]) == ""
+    rows = list(csv.DictReader(io.StringIO((workdir / "sobol.csv").read_text())))
+    assert list(rows[0]) == list(table.as_records()[0])
+    for got, want in zip(rows, table.rows, strict=True):
+        assert (got["name"], got["distribution"], got["fixed"]) == (want.name, want.distribution,
+                                                                     str(want.fixed))
+        assert [float(got[k]) for k in ("median", "S1", "S1_conf", "ST", "ST_conf", "elasticity")] == [
+            want.median, want.S1, want.S1_conf, want.ST, want.ST_conf, want.elasticity]
+    # --n, --conf and --resamples reach the API; n is written as eval writes it
+    status, out, err = call("sensitivity", "kickstarting", "benefit", "--set", R_DIST, "--set", ALPHA_DIST,
+                            "--samples", "64", "--n", "5", "--conf", "0.9", "--resamples", "20",
+                            "--format", "json")
+    assert (status, err) == (0, "")
+    got = strict_json(out)
+    want = unc.sobol(kick, "benefit", specs(R_DIST, ALPHA_DIST), 64, 0, n=5, conf_level=0.9,
+                     resamples=20).to_dict()
+    assert got["n"] == 5
+    assert {**got, "n": 5.0} == want
+    assert got["conf_level"] == 0.9
+
+
+# -- iterate ----------------------------------------------------------------------------------
+def reuse_decay_by_hand(n, r=4.2, alpha=0.9, rho=0.95):
+    """The benefit B_n = A_n / C_n of reuse-decay.toml, iterated here as B_n = 1 + a_n B_{n-1} / r
+    (A_n = C_n + a_n A_{n-1} over C_n = r C_{n-1}: no r**n to overflow)."""
+    out, a = [1.0], alpha
+    for _ in range(2, n + 1):
+        a *= rho
+        out.append(1 + a * out[-1] / r)
+    return out
+
+
+def test_iterate_a_model_without_closed_form(ran):
+    rd = sr.load_model(variant_path("reuse-decay"))
+    want = rd.iterate(12, metric="benefit", r=4.2, alpha=0.9, rho=0.95).tolist()
+    assert want == pytest.approx(reuse_decay_by_hand(12), rel=1e-14)
+    lines = ok(ran[ITERATE]).splitlines()
+    assert lines[0] == "n  benefit"
+    assert [line.split() for line in lines[1:]] == [[str(k), repr(v)] for k, v in enumerate(want[:5], 1)]
+    d = strict_json(ok(ran[ITERATE_JSON]))
+    assert {k: d[k] for k in ("model", "metric", "parameters")} == {
+        "model": "reuse-decay", "metric": "benefit", "parameters": {"r": 4.2, "alpha": 0.9, "rho": 0.95}}
+    assert [p["n"] for p in d["points"]] == list(range(1, 13))
+    assert [p["value"] for p in d["points"]] == want
+    assert [p["text"] for p in d["points"]] == [repr(v) for v in want]
+    rows = list(csv.reader(io.StringIO(ok(ran[ITERATE_CSV]))))
+    assert rows[0] == ["n", "a"]
+    assert [int(n) for n, _ in rows[1:]] == list(range(1, 13))
+    assert [float(v) for _, v in rows[1:]] == pytest.approx([0.9 * 0.95 ** k for k in range(12)], rel=1e-14)
+
+
+def test_iterate_options(call, kick):
+    rd = sr.load_model(variant_path("reuse-decay"))
+    vals = {"r": 4.2, "alpha": 0.9, "rho": 0.95}
+    base = ("iterate", "reuse-decay", "--set", "r=4.2", "--set", "alpha=0.9", "--set", "rho=0.95")
+    # --last: one value; past the float range of r**n (n = 600) the values are still right
+    status, out, err = call(*base, "--n", "600", "--last")
+    assert (status, err) == (0, "")
+    exact = rd.iterate(600, metric="benefit", dps=40, **vals)[-1]
+    assert float(out) == pytest.approx(float(exact), rel=1e-15)
+    assert float(out) == pytest.approx(reuse_decay_by_hand(600)[-1], rel=1e-15)
+    status, out, _ = call(*base, "--n", "600", "--format", "csv")
+    rows = list(csv.reader(io.StringIO(out)))
+    assert len(rows) == 601
+    assert all(math.isfinite(float(v)) for _, v in rows[1:])
+    # --dps: every digit of the mpmath iteration
+    status, out, _ = call(*base, "--n", "7", "--last", "--dps", "30", "--metric", "efficiency")
+    assert out == mpmath.nstr(rd.iterate(7, metric="efficiency", dps=30, **vals)[-1], 30) + "\n"
+    assert mpmath.mpf(out) == pytest.approx(0.9 * 0.95**6, rel=1e-15)
+    status, out, _ = call(*base, "--n", "3", "--dps", "25", "--format", "json")
+    assert strict_json(out)["dps"] == 25
+    # a registered model iterates to its closed form; C1 defaults to 1
+    status, out, err = call("iterate", "kickstarting", "--set", "r=4.2", "--set", "alpha=0.5", "--n", "30",
+                            "--format", "csv")
+    assert (status, err) == (0, "")
+    got = [float(v) for _, v in list(csv.reader(io.StringIO(out)))[1:]]
+    want = kick.evaluate("benefit", r=4.2, alpha=0.5, n=np.arange(1, 31)).tolist()
+    assert got == pytest.approx(want, rel=1e-14)
+    status, out, _ = call("iterate", "kickstarting", "--set", "r=2", "--set", "alpha=0.5", "--set", "C1=3",
+                          "--n", "3", "--sequence", "A", "--last")
+    assert out == "15.75\n"  # A = 3, 6 + 3/2, 12 + 7.5/2
 
 
 def test_check_real_claims_file(ran, kick):
@@ -771,7 +1123,7 @@ def test_a_model_file_path_is_loaded(monkeypatch, call, kick):
 
     def load_model(path):
         seen.append(path)
-        if path != "my.toml":
+        if path not in ("my.toml", variant_path("reuse-decay")):
             raise ValueError(f"model file {path!r}: no such file")
         return kick
 
@@ -786,3 +1138,19 @@ def test_a_model_file_path_is_loaded(monkeypatch, call, kick):
     # a registered name is never read as a file
     assert call("derive", "kickstarting", "limit", "--format", "latex")[1] == kick.limit().latex() + "\n"
     assert seen == ["my.toml", "models/other.toml"]
+    # a shipped model file by its name
+    status, out, err = call("derive", "reuse-decay", "limit", "--format", "latex")
+    assert (status, err) == (0, "")
+    assert seen == ["my.toml", "models/other.toml", variant_path("reuse-decay")]
+
+
+def test_a_shipped_model_file_by_name(call):
+    path = variant_path("kickstarting-effective")
+    status, out, err = call("iterate", "kickstarting-effective", "--set", "r=2", "--set", "g=1.5",
+                            "--set", "alpha=0.5", "--n", "4", "--format", "json")
+    assert (status, err) == (0, "")
+    d = strict_json(out)
+    assert d["model"] == "kickstarting-effective" == sr.load_model(path).name
+    # effective compute grows by r*g = 3: B = 1, 1 + 1/6, 1 + 1/6 + 1/36, ...
+    assert [p["value"] for p in d["points"]] == pytest.approx([sum(6.0**-k for k in range(j)) for j in
+                                                               range(1, 5)], rel=1e-15)
