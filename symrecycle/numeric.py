@@ -559,14 +559,40 @@ def _run(model, values, count, module, convert, last=False):
     return out
 
 
-def iterate(model, n, dps=None, exact=False, sequence=None, metric=None, last=False, **values):
+def iterate(model, n, dps=None, exact=False, sequence=None, metric=None, last=False, naive=False,
+            **values):
     """The sequence (default: adjusted compute) for iterations start..n by direct iteration.
 
     Floats (numpy, vectorized over parameter arrays: the iteration axis is
     last), mpmath at ``dps`` digits, or exact rationals (``exact=True``).
     With ``metric=`` the metric (e.g. ``"benefit"``) instead of a sequence;
     with ``last=True`` (floats) only the term at n, in bounded memory.
+
+    Float iteration overflows where the sequences outgrow floats (``r**n``)
+    although a metric stays finite; parameter points that come out not
+    finite are iterated again in mpmath (30 digits) and rounded, unless
+    ``naive=True`` (the plain float iteration, e.g. as a baseline).
     """
+    if naive or exact or dps is not None:
+        return _iterate(model, n, dps, exact, sequence, metric, last, **values)
+    out = _iterate(model, n, None, False, sequence, metric, last, **values)
+    bad = ~np.isfinite(out)
+    if not bad.any():
+        return out
+    out = out.copy()
+    params = {k: np.asarray(v, dtype=float) for k, v in values.items()}
+    pshape = np.broadcast_shapes(*[v.shape for v in params.values()]) if params else ()
+    point_bad = bad if last else bad.any(axis=-1)
+    for idx in zip(*np.nonzero(np.broadcast_to(point_bad, pshape))) if pshape else [()]:
+        point = {k: float(np.broadcast_to(v, pshape)[idx]) for k, v in params.items()}
+        with mpmath.workdps(30):
+            seq = _iterate(model, n, 30, False, sequence, metric, False, **point)
+            vals = [float(x) for x in (seq[-1:] if last else seq)]
+        out[idx] = vals[0] if last else vals
+    return out
+
+
+def _iterate(model, n, dps, exact, sequence, metric, last, **values):
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < model.start:
         raise ValueError(f"parameter 'n': got {n!r}, expected an integer >= {model.start}")
     count = int(n) - model.start + 1

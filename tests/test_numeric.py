@@ -1158,3 +1158,15 @@ def test_dps_takes_exact_inputs_exactly():
     # the float 4.2 is another number: the two differ from the 17th digit on
     floaty = KICK.evaluate("benefit", r=4.2, alpha=1, n=10, dps=40)
     assert abs(floaty - got) > mpmath.mpf(10) ** -20
+
+
+def test_float_iteration_recovers_from_overflow():
+    """r**n overflows floats by n = 600 at r = 4.2; the benefit stays 1.3125 (= 4.2/3.2)."""
+    naive = KICK.iterate(600, r=4.2, alpha=1.0, metric="benefit", naive=True)
+    assert np.isnan(naive[-1])
+    seq = KICK.iterate(600, r=np.array([4.2, 1.5]), alpha=1.0, metric="benefit")
+    assert seq.shape == (2, 600)
+    assert np.all(np.isfinite(seq))
+    np.testing.assert_allclose(seq[:, -1], [4.2 / 3.2, 3.0], rtol=1e-14)
+    last = KICK.iterate(600, r=np.array([4.2, 1.5]), alpha=1.0, metric="benefit", last=True)
+    np.testing.assert_allclose(last, seq[:, -1], rtol=0)
