@@ -35,9 +35,11 @@ __all__ = [
 MARKER = ".symrecycle-output"
 #: the report's models
 MODELS = ("kickstarting", "augmentation")
-#: processes for the derivations of the equations, and the seconds each result may take
+#: processes for the derivations of the equations
 WORKERS = 2
-TIME_LIMIT = 30.0
+#: seconds one derivation may take: a safety net against a derivation that never ends, set far
+#: above what any takes (a limit that is reached makes the document depend on the machine's speed)
+TIME_LIMIT = 180.0
 
 
 # -- files -------------------------------------------------------------------------------------------
