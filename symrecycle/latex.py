@@ -108,7 +108,9 @@ def _derive(model, key, title, call) -> Derivation:
     try:
         return Derivation(model.name, key, title, getattr(model, method)(*args, **kwargs))
     except Exception as exc:  # the engine's failure is reported in the document, not hidden
-        return Derivation(model.name, key, title, None, f"{type(exc).__name__}: {exc}")
+        # Python words a RecursionError by where the stack ran out: keep the document stable
+        msg = "maximum recursion depth exceeded" if isinstance(exc, RecursionError) else str(exc)
+        return Derivation(model.name, key, title, None, f"{type(exc).__name__}: {msg}")
 
 
 class _TimeLimit(BaseException):

@@ -87,6 +87,18 @@ def test_long_parts_leave_the_align_row():
     assert all(len(row) < 300 for row in rows)
 
 
+def test_engine_exceptions_become_stable_reasons(monkeypatch):
+    m = sr.get_model("kickstarting")
+
+    def deep(*a, **k):
+        return deep(*a, **k)
+
+    monkeypatch.setattr(type(m), "limit", lambda self, *a, **k: deep())
+    d = latex._derive(m, "benefit:limit", "Its limit", ("limit", ("benefit",), {}))
+    assert d.result is None
+    assert d.error == "RecursionError: maximum recursion depth exceeded"
+
+
 def test_failures_are_shown_not_hidden():
     d = latex.Derivation("kickstarting", "x", "Something hard", None, "NotImplementedError: a_b & c")
     block = "\n".join(latex._block(d))
