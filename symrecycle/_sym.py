@@ -52,13 +52,17 @@ def solve_equality(eq: sp.Eq, prefer=()):
     Solves for the first free symbol (those in ``prefer`` first) that gives a
     unique solution.
     """
+    diff = eq.lhs - eq.rhs
     free = sorted(eq.free_symbols, key=lambda s: (s != N, s not in prefer, s.name))
+    # n is an integer index: solve for it only where it enters polynomially
+    # (a transcendental equation in n gives LambertW terms, never an index)
+    free = [s for s in free if s != N or diff.is_polynomial(N)]
     for s in free:
         try:
             sol = sp.solve(eq, s, dict=False)
-        except NotImplementedError:
+        except (NotImplementedError, RecursionError):
             continue
-        if len(sol) == 1:
+        if len(sol) == 1 and not sol[0].has(sp.LambertW):
             return {s: sol[0]}
     raise ValueError(f"cannot solve the condition {eq} for one parameter")
 

@@ -107,7 +107,10 @@ def _solve_factor(f, p, n=N):
                 c.subs(p, back[0]) * (u if b == mu else b) ** n for b, c in terms.items()
             ])
             if not fu.has(p):
-                return [back[0].subs(u, s) for s in _roots_in_base(fu, u)]
+                try:
+                    return [back[0].subs(u, s) for s in _roots_in_base(fu, u)]
+                except NotImplementedError as exc:
+                    raise NotImplementedError(f"cannot solve {f} = 0 for {p}") from exc
     try:
         return sp.solve(f, p)
     except NotImplementedError as exc:
