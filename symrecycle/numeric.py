@@ -476,15 +476,17 @@ def evaluate(model, quantity, dps=None, wrt=None, fraction=0.99, level=1, metric
     scalar = all(np.ndim(a) == 0 for a in arrays.values())
     shape = np.broadcast_shapes(*[np.shape(a) for a in arrays.values()])
     full = {k: np.broadcast_to(v, shape) for k, v in arrays.items()}
-    finite = np.isfinite(full[N])
-    parts = [(at_n, finite), (at_inf, ~finite)]
+    finite_n = np.isfinite(nvals)  # in n's own shape: small
+    parts = [(at_n, finite_n), (at_inf, ~finite_n)]
     if dps is None:
         out = np.empty(shape, dtype=float)
         for res, mask in parts:
             if res is None or not mask.any():
                 continue
             comp = _compiled(model, res)
-            if mask.all():  # no copies: the inputs broadcast inside
+            every = bool(mask.all())  # on n's own shape
+            mask = np.broadcast_to(mask, shape)
+            if every:  # no copies: the inputs broadcast inside
                 vals = dict(arrays)
                 if res is at_inf:
                     vals[N] = np.asarray(1.0)
@@ -502,6 +504,7 @@ def evaluate(model, quantity, dps=None, wrt=None, fraction=0.99, level=1, metric
     for res, mask in parts:
         if res is None or not mask.any():
             continue
+        mask = np.broadcast_to(mask, shape)
         comp = _compiled(model, res)
         exact = {p.symbol: _mp_input(values[p.name]) for p in model.parameters if p.name in values}
         for idx in zip(*np.nonzero(mask)) if shape else [()]:
