@@ -531,3 +531,22 @@ def save_figure(data: FigureData, out_dir) -> dict:
     _atomic_write(path, lambda fh: fh.write(data.csv_text().encode("utf-8")))
     paths["csv"] = path
     return paths
+
+
+# -- helpers for figures drawn outside this module (derivations/variants.py) -------------------
+def new_figure(width: float, height: float) -> Figure:
+    """An empty figure on the Agg canvas, never through ``pyplot`` (constrained layout).
+
+    Draw on it inside :class:`style` and save it with :func:`save_figure`
+    (wrapped in a :class:`FigureData`), as this module's figures are.
+
+    Examples
+    --------
+    >>> fig = new_figure(4, 3)
+    >>> fig.get_size_inches().tolist(), type(fig.canvas).__name__
+    ([4.0, 3.0], 'FigureCanvasAgg')
+    """
+    return _new_figure(width, height)
+
+
+__all__ += ["new_figure"]

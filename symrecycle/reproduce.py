@@ -6,7 +6,9 @@ part (the scripts in ``derivations/`` call them). Every number comes from the
 models: Table 1 from the growth rates of :func:`symrecycle.params.growth_rates`
 and the kickstarting model's limit, the figures from :mod:`symrecycle.plots`,
 the equations from :mod:`symrecycle.latex`, the audit from
-:mod:`symrecycle.claims`.
+:mod:`symrecycle.claims`. Where the source checkout is at hand,
+:func:`write_variants` adds the report's model variants
+(``derivations/variants.py``, from the shipped model files).
 
 Output directories: :func:`prepare_out_dir` creates the directory with a
 marker file; a non-empty directory without the marker (one that
@@ -28,7 +30,7 @@ from pathlib import Path
 
 __all__ = [
     "MARKER", "Table", "table1", "prepare_out_dir", "write_text", "write_table1", "write_figure",
-    "write_equations", "write_claims", "reproduce", "STEPS",
+    "write_equations", "write_claims", "write_variants", "VARIANTS_SCRIPT", "reproduce", "STEPS",
 ]
 
 #: the file that marks a directory as written by symrecycle
@@ -40,6 +42,8 @@ WORKERS = 2
 #: seconds one derivation may take: a safety net against a derivation that never ends, set far
 #: above what any takes (a limit that is reached makes the document depend on the machine's speed)
 TIME_LIMIT = 180.0
+#: the derivation of the model variants (issue 6): a script of the source checkout, beside the package
+VARIANTS_SCRIPT = Path(__file__).resolve().parent.parent / "derivations" / "variants.py"
 
 
 # -- files -------------------------------------------------------------------------------------------
@@ -241,8 +245,34 @@ def write_claims(out_dir, claims_path=None):
     return results, paths
 
 
+def write_variants(out_dir, script=None):
+    """Run the derivation of the model variants (``derivations/variants.py``) into ``out_dir``.
+
+    The script is loaded from ``script`` (default :data:`VARIANTS_SCRIPT`) and
+    its ``write_variants(out_dir)`` called. Returns its result
+    (``{"paths": [...], "markdown": path, "statements": {...}, ...}``), or
+    ``None`` where the script is absent (an installed package without the
+    source checkout).
+    """
+    import importlib.util
+    import sys
+
+    path = Path(VARIANTS_SCRIPT if script is None else script)
+    if not path.is_file():
+        return None
+    name = "symrecycle_derivations_variants"
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod  # a module's dataclasses look themselves up there while it runs
+    try:
+        spec.loader.exec_module(mod)
+    finally:
+        sys.modules.pop(name, None)
+    return mod.write_variants(Path(out_dir))
+
+
 # -- the whole report ----------------------------------------------------------------------------------
-STEPS = ("table1", "figure1", "figure2", "figure3", "figure4", "claims", "equations", "report")
+STEPS = ("table1", "figure1", "figure2", "figure3", "figure4", "claims", "variants", "equations", "report")
 
 
 def reproduce(out_dir, force: bool = False, progress=None) -> Path:
@@ -283,10 +313,12 @@ def reproduce(out_dir, force: bool = False, progress=None) -> Path:
             figs[name] = write_figure(name, out)
         step(6, "claims")
         audit, claim_paths = write_claims(out)
-        step(7, "equations")
+        step(7, "variants")
+        variants = write_variants(out)
+        step(8, "equations")
         eq = eq_future.result()
-    step(8, "report")
-    text = report_markdown(out, tab_paths, figs, eq, audit, claim_paths)
+    step(9, "report")
+    text = report_markdown(out, tab_paths, figs, eq, audit, claim_paths, variants)
     return write_text(out / "report.md", text)
 
 
@@ -295,8 +327,44 @@ def _link(out: Path, path) -> str:
     return f"[{rel}]({rel})"
 
 
-def report_markdown(out: Path, tab_paths, figs, eq, audit, claim_paths) -> str:
-    """The generated report (Markdown) linking every file written."""
+def _variants_markdown(out: Path, variants) -> list:
+    """The report's section on the model variants (issue 6), from what ``write_variants`` returned."""
+    lines = ["## Model variants (beyond the report)", ""]
+    if variants is None:
+        return [*lines, "`derivations/variants.py` is not part of this installation (it comes with the "
+                "source checkout), so the model variants were not derived.", ""]
+    st = variants["statements"]
+    rd, comb = st["readings"], st["combined"]
+    same = rd["benefit_coincide"] and rd["limit_coincide"]
+    lines += [
+        "The report's variants, from the model files shipped with symrecycle (`symrecycle/model_files/`); "
+        f"the summary with every result: {_link(out, variants['markdown'])}.",
+        "",
+        f"- Kickstarting with algorithmic progress, the two readings ({' and '.join(rd['models'])}): "
+        + ("the engine's benefits and limits coincide." if same else "the engine's results differ.")
+        + f" Limit: `{rd['results'][rd['models'][-1]]['limit']['text']}`.",
+        f"- Kickstarting and augmentation combined ({comb['model']}): limit "
+        f"`{comb['results']['limit']['text']}`; breakeven beta of the limit "
+        f"`{comb['results']['breakeven_limit']['text']}`.",
+    ]
+    for name, flags in st["numeric_only"].items():
+        bound = st["bounds"][name]
+        lines.append(
+            f"- {name}: "
+            + ("closed form derived" if flags["has_closed_form"] else
+               "numeric only (the toolkit derives no closed form)")
+            + f"; the model file's bound ({bound['statement']}) "
+            + ("holds" if bound["holds"] else "FAILS") + f" on the {bound['points']} plotted points."
+        )
+    lines += ["", "Files: " + ", ".join(_link(out, p) for p in variants["paths"]), ""]
+    return lines
+
+
+def report_markdown(out: Path, tab_paths, figs, eq, audit, claim_paths, variants=None) -> str:
+    """The generated report (Markdown) linking every file written.
+
+    ``variants``: what :func:`write_variants` returned (``None``: not derived).
+    """
     import symrecycle as sr
 
     from .claims import format_text
@@ -380,6 +448,7 @@ def report_markdown(out: Path, tab_paths, figs, eq, audit, claim_paths) -> str:
             "Files: " + ", ".join(_link(out, paths[k]) for k in ("pdf", "png", "csv")),
             "",
         ]
+    lines += _variants_markdown(out, variants)
     lines += [
         "## Equations",
         "",
