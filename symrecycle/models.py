@@ -142,8 +142,11 @@ class Model:
     def _repr_latex_(self):
         lines = []
         for s in self.sequences:
-            x = sp.Symbol(f"{s.name}_n")
-            lines.append(f"{sp.latex(x)} &= {sp.latex(_pretty(s.next))}")
+            x, x0 = sp.Symbol(f"{s.name}_n"), sp.Symbol(f"{s.name}_{self.start}")
+            lines.append(
+                f"{sp.latex(x0)} &= {sp.latex(_pretty(s.initial))}, \\quad "
+                f"{sp.latex(x)} = {sp.latex(_pretty(s.next))}"
+            )
         lines += [f"{m.latex or m.name} &= {sp.latex(_pretty(m.expr))}" for m in self.metrics]
         return "$$\\begin{aligned}" + r"\\".join(lines) + r"\end{aligned}$$"
 
