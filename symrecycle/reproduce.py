@@ -8,7 +8,7 @@ and the kickstarting model's limit, the figures from :mod:`symrecycle.plots`,
 the equations from :mod:`symrecycle.latex`, the audit from
 :mod:`symrecycle.claims`. Where the source checkout is at hand,
 :func:`write_variants` adds the report's model variants
-(``derivations/variants.py``, from the shipped model files).
+(:mod:`symrecycle.variants`, from the shipped model files).
 
 Output directories: :func:`prepare_out_dir` creates the directory with a
 marker file; a non-empty directory without the marker (one that
@@ -30,7 +30,7 @@ from pathlib import Path
 
 __all__ = [
     "MARKER", "Table", "table1", "prepare_out_dir", "write_text", "write_table1", "write_figure",
-    "write_equations", "write_claims", "write_variants", "VARIANTS_SCRIPT", "reproduce", "STEPS",
+    "write_equations", "write_claims", "write_variants", "reproduce", "STEPS",
 ]
 
 #: the file that marks a directory as written by symrecycle
@@ -42,8 +42,6 @@ WORKERS = 2
 #: seconds one derivation may take: a safety net against a derivation that never ends, set far
 #: above what any takes (a limit that is reached makes the document depend on the machine's speed)
 TIME_LIMIT = 180.0
-#: the derivation of the model variants (issue 6): a script of the source checkout, beside the package
-VARIANTS_SCRIPT = Path(__file__).resolve().parent.parent / "derivations" / "variants.py"
 
 
 # -- files -------------------------------------------------------------------------------------------
@@ -245,30 +243,14 @@ def write_claims(out_dir, claims_path=None):
     return results, paths
 
 
-def write_variants(out_dir, script=None):
-    """Run the derivation of the model variants (``derivations/variants.py``) into ``out_dir``.
+def write_variants(out_dir):
+    """The derivation of the model variants (:mod:`symrecycle.variants`) into ``out_dir``.
 
-    The script is loaded from ``script`` (default :data:`VARIANTS_SCRIPT`) and
-    its ``write_variants(out_dir)`` called. Returns its result
-    (``{"paths": [...], "markdown": path, "statements": {...}, ...}``), or
-    ``None`` where the script is absent (an installed package without the
-    source checkout).
+    Returns ``{"paths": [...], "markdown": path, "statements": {...}, ...}``.
     """
-    import importlib.util
-    import sys
+    from . import variants
 
-    path = Path(VARIANTS_SCRIPT if script is None else script)
-    if not path.is_file():
-        return None
-    name = "symrecycle_derivations_variants"
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod  # a module's dataclasses look themselves up there while it runs
-    try:
-        spec.loader.exec_module(mod)
-    finally:
-        sys.modules.pop(name, None)
-    return mod.write_variants(Path(out_dir))
+    return variants.write_variants(Path(out_dir))
 
 
 # -- the whole report ----------------------------------------------------------------------------------
@@ -330,9 +312,6 @@ def _link(out: Path, path) -> str:
 def _variants_markdown(out: Path, variants) -> list:
     """The report's section on the model variants (issue 6), from what ``write_variants`` returned."""
     lines = ["## Model variants (beyond the report)", ""]
-    if variants is None:
-        return [*lines, "`derivations/variants.py` is not part of this installation (it comes with the "
-                "source checkout), so the model variants were not derived.", ""]
     st = variants["statements"]
     rd, comb = st["readings"], st["combined"]
     same = rd["benefit_coincide"] and rd["limit_coincide"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import csv
 import functools
-import importlib.util
 import io
 import json
 import re
@@ -42,12 +41,9 @@ RTOL = 1e-12
 
 
 def _load_script():
-    name = "variants_under_test"
-    spec = importlib.util.spec_from_file_location(name, SCRIPT)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    from symrecycle import variants
+
+    return variants
 
 
 @pytest.fixture(scope="module")
@@ -120,9 +116,9 @@ def test_refuses_a_foreign_directory(tmp_path):
 
 
 def test_the_script_holds_no_formula_of_the_models():
-    """No arithmetic in the script touches a model parameter: they go to the API as keywords only."""
+    """No arithmetic in the variants module touches a model parameter: they go to the API as keywords only."""
     names = {"r", "g", "alpha", "beta", "rho", "theta", "C1", "ALPHA", "BETAS", "RHOS", "THETAS"}
-    tree = ast.parse(SCRIPT.read_text())
+    tree = ast.parse(Path(_load_script().__file__).read_text())
     found = []
     for node in ast.walk(tree):
         if isinstance(node, (ast.BinOp, ast.UnaryOp)) and not any(
@@ -350,7 +346,8 @@ def test_latex_document(run, tmp_path):
 
 
 # -- reproduce ------------------------------------------------------------------------------------------
-def test_reproduce_without_the_script(tmp_path):
-    assert reproduce.write_variants(tmp_path, script=tmp_path / "missing.py") is None
-    lines = reproduce._variants_markdown(tmp_path, None)
-    assert any("not part of this installation" in x for x in lines)
+def test_the_script_is_a_thin_wrapper():
+    """derivations/variants.py only calls the package (which reproduce uses too)."""
+    tree = ast.parse(SCRIPT.read_text())
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
+    assert [ast.unparse(c.func) for c in calls] == ["sys.exit", "variants.main"]
