@@ -5,23 +5,18 @@ Usage: python derivations/claims.py --out DIR [--force] [--claims FILE]
 Calls the public API of symrecycle only; all mathematics is the toolkit's.
 """
 
-import argparse
 import sys
 
 from symrecycle import reproduce
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", required=True, help="output directory (created if missing)")
-    parser.add_argument("--force", action="store_true",
-                        help="write into a non-empty directory that symrecycle did not create")
+def options(parser):
     parser.add_argument("--claims", help="a claims file (TOML); default: the report's own claims")
-    args = parser.parse_args(argv)
-    try:
-        out = reproduce.prepare_out_dir(args.out, force=args.force)
-    except (FileExistsError, NotADirectoryError) as exc:
-        print(f"claims.py: error: {exc}", file=sys.stderr)
+
+
+def main(argv=None):
+    args, out = reproduce.script_output(__doc__, "claims.py", argv, options)
+    if out is None:
         return 2
     from symrecycle.claims import ClaimFileError
 

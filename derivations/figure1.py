@@ -5,22 +5,14 @@ Usage: python derivations/figure1.py --out DIR [--force]
 Calls the public API of symrecycle only; all mathematics is the toolkit's.
 """
 
-import argparse
 import sys
 
 from symrecycle import reproduce
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", required=True, help="output directory (created if missing)")
-    parser.add_argument("--force", action="store_true",
-                        help="write into a non-empty directory that symrecycle did not create")
-    args = parser.parse_args(argv)
-    try:
-        out = reproduce.prepare_out_dir(args.out, force=args.force)
-    except (FileExistsError, NotADirectoryError) as exc:
-        print(f"figure1.py: error: {exc}", file=sys.stderr)
+    _args, out = reproduce.script_output(__doc__, "figure1.py", argv)
+    if out is None:
         return 2
     data, paths = reproduce.write_figure("figure1", out)
     for path in paths.values():

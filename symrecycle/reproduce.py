@@ -30,7 +30,7 @@ from pathlib import Path
 
 __all__ = [
     "MARKER", "Table", "table1", "prepare_out_dir", "write_text", "write_table1", "write_figure",
-    "write_equations", "write_claims", "write_variants", "reproduce", "STEPS",
+    "write_equations", "write_claims", "write_variants", "reproduce", "STEPS", "script_output",
 ]
 
 #: the file that marks a directory as written by symrecycle
@@ -61,6 +61,29 @@ def _write_bytes(path: Path, data: bytes) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def script_output(doc: str, script: str, argv=None, add_arguments=None):
+    """A derivation script's command line: ``--out DIR [--force]`` plus its own options.
+
+    Returns ``(args, out_dir)``; ``out_dir`` is None (after one line on
+    stderr) where the directory cannot be used, and the script exits 2.
+    """
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--out", required=True, help="output directory (created if missing)")
+    parser.add_argument("--force", action="store_true",
+                        help="write into a non-empty directory that symrecycle did not create")
+    if add_arguments is not None:
+        add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        return args, prepare_out_dir(args.out, force=args.force)
+    except (FileExistsError, NotADirectoryError) as exc:
+        print(f"{script}: error: {exc}", file=sys.stderr)
+        return args, None
 
 
 def prepare_out_dir(out_dir, force: bool = False) -> Path:

@@ -24,9 +24,7 @@ breakeven is the engine's, every number its numeric backend's.
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -641,15 +639,8 @@ def write_variants(out_dir) -> dict:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", required=True, help="output directory (created if missing)")
-    parser.add_argument("--force", action="store_true",
-                        help="write into a non-empty directory that symrecycle did not create")
-    args = parser.parse_args(argv)
-    try:
-        out = reproduce.prepare_out_dir(args.out, force=args.force)
-    except (FileExistsError, NotADirectoryError) as exc:
-        print(f"variants.py: error: {exc}", file=sys.stderr)
+    _args, out = reproduce.script_output(__doc__, "variants.py", argv)
+    if out is None:
         return 2
     res = write_variants(out)
     for path in res["paths"]:
