@@ -634,7 +634,8 @@ def get_model(name) -> Model:
     A name ending in ``.toml``, or naming an existing file, is read with
     :func:`symrecycle.usermodels.load_model` (afresh each call, so an edited
     file is re-read); a registered name gives its (cached) model, even if
-    a file of that name exists.
+    a file of that name exists; otherwise the name of a model file shipped
+    with symrecycle (``"reuse-decay"``).
     ``ValueError`` listing the known names otherwise.
     """
     if isinstance(name, os.PathLike) or (
@@ -644,6 +645,12 @@ def get_model(name) -> Model:
         from .usermodels import load_model
 
         return load_model(name)
+    if isinstance(name, str) and name not in _REGISTRY:
+        from .usermodels import load_model, variants
+
+        shipped = variants()
+        if name in shipped:  # a model file shipped with symrecycle, by its name
+            return load_model(shipped[name])
     return _named_model(name)
 
 
@@ -652,7 +659,7 @@ def _named_model(name) -> Model:
     if not isinstance(name, str) or name not in _REGISTRY:
         raise ValueError(
             f"unknown model {name!r}; known models: {', '.join(models())} "
-            "(or the path of a .toml model file)"
+            "(or a shipped model file's name, or the path of a .toml model file)"
         )
     return _REGISTRY[name]()
 

@@ -649,3 +649,11 @@ def test_shipped_files_are_package_data():
     assert {k: v.resolve() for k, v in variants().items()} == on_disk
     pyproject = root.parent.parent / "pyproject.toml"  # the editable source checkout
     assert '"model_files/*.toml"' in pyproject.read_text()
+
+
+def test_get_model_takes_a_shipped_file_by_name():
+    m = sr.get_model("kickstarting-effective")
+    assert m.name == "kickstarting-effective"
+    assert sr.get_model("kickstarting").name == "kickstarting"  # the registry comes first
+    with pytest.raises(ValueError, match="shipped model file"):
+        sr.get_model("no-such-model")
