@@ -340,12 +340,17 @@ def iterations_to(expr, limit_cases, fraction, params, n=N):
 
 
 def _abs(expr, params, region):
+    """``|expr|``, factor by factor: factors of proved sign lose their ``Abs``."""
     sign = sign_on(expr, params, region)
     if sign in (1, "nonneg"):
         return expr
     if sign in (-1, "nonpos"):
         return -expr
-    return sp.Abs(expr)
+    out = sp.Integer(1)
+    for f in sp.Mul.make_args(sp.factor(sp.together(expr))):
+        s = sign_on(f, params, region)
+        out *= f if s in (1, "nonneg") else -f if s in (-1, "nonpos") else sp.Abs(f)
+    return out
 
 
 def _zero_condition(expr, params, region):
