@@ -173,3 +173,57 @@ def _frac(val):
     from fractions import Fraction
 
     return Fraction(int(val.p), int(val.q))
+
+
+_FLIP = {sp.Lt: sp.Gt, sp.Gt: sp.Lt, sp.Le: sp.Ge, sp.Ge: sp.Le, sp.Eq: sp.Eq, sp.Ne: sp.Ne}
+
+
+def tidy_relational(rel):
+    """A relation with factors of known sign cleared: ``g*(beta - 1) < 0`` reads ``beta < 1``.
+
+    The relation is brought to ``expr op 0`` over a common denominator. For
+    ``=`` and ``!=`` only the numerator's factors matter; for inequalities
+    the sign of numerator times denominator does. Factors SymPy knows to be
+    positive or negative are dropped (a negative one flips an inequality),
+    and a difference of two terms is written ``a op b``. The result is kept
+    only if it is not longer than the relation given.
+    """
+    op = type(rel)
+    if op not in _FLIP:
+        return rel
+    num, den = sp.fraction(sp.factor(sp.together(rel.lhs - rel.rhs)))
+    factors = [*sp.Mul.make_args(num)]
+    if op not in (sp.Eq, sp.Ne):
+        factors += [*sp.Mul.make_args(den)]
+    keep, flip = [], False
+    for f in factors:
+        if f.is_positive:
+            continue
+        if f.is_negative:
+            flip = not flip
+            continue
+        keep.append(f)
+    if not keep:
+        return rel
+    lhs = sp.Mul(*keep)
+    out_op = _FLIP[op] if flip else op
+    base, e = lhs.as_base_exp()
+    if e.is_Integer and e > 0 and int(e) % 2 == 0 and base.is_real:  # an even power: x**2 op 0
+        return {sp.Lt: sp.false, sp.Ge: sp.true, sp.Gt: sp.Ne(base, 0), sp.Le: sp.Eq(base, 0),
+                sp.Eq: sp.Eq(base, 0), sp.Ne: sp.Ne(base, 0)}[out_op]
+    new = out_op(lhs, 0)
+    if isinstance(lhs, sp.Add) and len(lhs.args) == 2:
+        a, b = lhs.args
+        if b.could_extract_minus_sign():
+            new = out_op(a, -b)
+        elif a.could_extract_minus_sign():
+            new = out_op(b, -a)
+    return new if sp.count_ops(new) <= sp.count_ops(rel) else rel
+
+
+def tidy_condition(cond):
+    """:func:`tidy_relational` applied to every relation of a boolean condition."""
+    cond = sp.sympify(cond)
+    if cond in (sp.true, sp.false):
+        return cond
+    return cond.replace(lambda e: isinstance(e, tuple(_FLIP)), tidy_relational)

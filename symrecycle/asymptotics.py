@@ -268,7 +268,7 @@ def _tidy_condition(cond):
 def _merge(results):
     merged: dict = {}
     for value, cond in results:
-        cond = _tidy_condition(cond)
+        cond = _sym.tidy_condition(_tidy_condition(cond))
         if cond is sp.false:
             continue
         merged.setdefault(value, []).append(cond)
@@ -283,6 +283,7 @@ def _merge(results):
                 cond = simpler
         except (TypeError, ValueError, NotImplementedError):  # pragma: no cover
             pass
+        cond = _sym.tidy_condition(cond)
         if cond is sp.false:
             continue
         out.append((_sym.simplify_branch(value) if value.is_finite else value, cond))

@@ -180,7 +180,9 @@ def breakeven(expr, param, level=1, n=N):
                 if full is sp.false or not _sym.is_zero(check):
                     continue
                 out.append((s, full))
-    return [(s, c) for s, c in out if _sym.substitute_condition(c, c) is not sp.false]
+    return [
+        (s, _sym.tidy_condition(c)) for s, c in out if _sym.substitute_condition(c, c) is not sp.false
+    ]
 
 
 def _split_powers(expr):

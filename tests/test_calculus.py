@@ -284,3 +284,16 @@ def test_calculus_rejects_unknown_names(kick):
         kick.breakeven("alpha", of="median")
     with pytest.raises(ValueError, match="nosuch"):
         kick.elasticity("alpha", metric="nosuch")
+
+
+def test_conditions_are_tidied():
+    """Factors of known sign leave the conditions: beta*g - g < 0 reads beta < 1."""
+    import symrecycle._sym as S
+
+    b, g, r = (sr.get_model("augmentation").symbols[k] for k in ("beta", "g", "r"))
+    assert S.tidy_relational(b * g - g < 0) == (b < 1)
+    assert S.tidy_relational(sp.Ne(1 / (b - 1), -1)) == sp.Ne(b, 0)
+    assert S.tidy_relational(sp.Eq(b * r, 0)) == sp.Eq(b, 0)
+    assert S.tidy_relational((1 - g * r) * (g * r - 1) > 0) is sp.false
+    br = sr.get_model("augmentation").breakeven("r").expr
+    assert (1 / g, sp.Eq(b, 0)) in br.args
