@@ -7,9 +7,26 @@ import sympy as sp
 from .params import n as N
 
 
+def as_sympy(x):
+    """A SymPy object from a SymPy object or a number; text is refused, never evaluated.
+
+    (``sympify`` on a string would run it through ``eval``; ``strict=True``
+    converts only numbers and SymPy objects.)
+    """
+    if isinstance(x, (str, bytes)):
+        raise ValueError(
+            f"got the text {x!r}; expected a number or a SymPy expression "
+            "(text is read only from model files, by symrecycle's own parser)"
+        )
+    try:
+        return sp.sympify(x, strict=True)
+    except sp.SympifyError:
+        raise ValueError(f"got {x!r}; expected a number or a SymPy expression") from None
+
+
 def is_zero(expr) -> bool:
     """Whether ``expr`` simplifies to exactly 0 (a proof, not a float test)."""
-    expr = sp.sympify(expr)
+    expr = as_sympy(expr)
     if expr == 0:
         return True
     for step in (
@@ -42,7 +59,7 @@ def exclusive_pieces(expr):
 
 def equalities(cond):
     """The equalities that ``cond`` asserts (its ``Eq`` conjuncts)."""
-    cond = sp.sympify(cond)
+    cond = as_sympy(cond)
     return [a for a in sp.And.make_args(cond) if isinstance(a, sp.Eq)]
 
 
@@ -69,7 +86,7 @@ def solve_equality(eq: sp.Eq, prefer=()):
 
 def substitute_condition(expr, cond):
     """``expr`` with the equalities of ``cond`` imposed, one after another."""
-    cond = sp.sympify(cond)
+    cond = as_sympy(cond)
     while True:
         eqs = [e for e in equalities(cond) if e not in (sp.true, sp.false)]
         eqs = [e for e in eqs if not is_zero(e.lhs - e.rhs)]  # identities impose nothing
@@ -124,7 +141,7 @@ def sample_points(cond, params, count=3):
     """
     import itertools as _it
 
-    cond = sp.sympify(cond)
+    cond = as_sympy(cond)
     subs = {}
     c = cond
     while True:
@@ -223,7 +240,7 @@ def tidy_relational(rel):
 
 def tidy_condition(cond):
     """:func:`tidy_relational` applied to every relation of a boolean condition."""
-    cond = sp.sympify(cond)
+    cond = as_sympy(cond)
     if cond in (sp.true, sp.false):
         return cond
     return cond.replace(lambda e: isinstance(e, tuple(_FLIP)), tidy_relational)

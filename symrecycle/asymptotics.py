@@ -62,7 +62,7 @@ def decompose(expr, n=N) -> dict:
     >>> decompose(r * (1 - (a / r)**n) / (r - a))
     {1: r/(-alpha + r), alpha/r: r/(alpha - r)}
     """
-    num, den = sp.fraction(sp.together(sp.powsimp(sp.sympify(expr))))
+    num, den = sp.fraction(sp.together(sp.powsimp(_sym.as_sympy(expr))))
     den_terms = _sum_terms(den, n)
     if len(den_terms) != 1:
         raise ValueError(f"{expr} is not an exponential polynomial in n (denominator {den})")
@@ -127,7 +127,7 @@ def sign_on(expr, params, region=()):
         else:
             return None
     subs, checks = _reparametrize(params, region_subs)
-    base = sp.sympify(expr).subs(region_subs)
+    base = _sym.as_sympy(expr).subs(region_subs)
     cases = [base.subs(subs)] + [base.subs(c).subs(subs) for c in checks]
     for attr, answer in (
         ("is_positive", 1), ("is_negative", -1),
@@ -234,7 +234,7 @@ def _dominant(growing, params, region, cond, n):
 
 
 def _contradictory(cond) -> bool:
-    cond = sp.sympify(cond)
+    cond = _sym.as_sympy(cond)
     if cond is sp.false:
         return True
     try:
@@ -305,7 +305,7 @@ def iterations_to(expr, limit_cases, fraction, params, n=N):
     its limit from the start (``n* = start``); where the limit is infinite
     there is no such n (``oo``).
     """
-    f = sp.nsimplify(fraction) if isinstance(fraction, float) else sp.sympify(fraction)
+    f = sp.nsimplify(fraction) if isinstance(fraction, float) else _sym.as_sympy(fraction)
     out = []
     for L, cond in limit_cases:
         if L.has(sp.oo, -sp.oo):

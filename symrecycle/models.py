@@ -420,14 +420,14 @@ class Model:
                     idx = int(x.indices[0].subs(N, k)) - self.start
                     return out[x.base.label.name][idx]
 
-                out[s.name].append(sp.sympify(e.replace(lambda x: isinstance(x, sp.Indexed), ref)))
+                out[s.name].append(_sym.as_sympy(e.replace(lambda x: isinstance(x, sp.Indexed), ref)))
         return out
 
     def _metric_exact(self, metric_expr, values, k):
         seqs = self.iterate_exact(values, k - self.start + 1)
         vals = {self.parameter(a).symbol if isinstance(a, str) else a: _exact(v) for a, v in values.items()}
         e = metric_expr.subs(vals).subs(N, k)
-        return sp.sympify(e.replace(
+        return _sym.as_sympy(e.replace(
             lambda x: isinstance(x, sp.Indexed),
             lambda x: seqs[x.base.label.name][int(x.indices[0]) - self.start],
         ))
@@ -444,7 +444,7 @@ class Model:
         for pt in pts:
             for k in ks:
                 want = self._metric_exact(metric_expr, pt, k)
-                got = sp.sympify(expr.subs(pt).subs(N, k))
+                got = _sym.as_sympy(expr.subs(pt).subs(N, k))
                 if sp.simplify(got - want) != 0:
                     return False, [f"exact iteration differs at {pt}, n={k}: {got} != {want}"]
         return bool(pts), [
@@ -532,7 +532,7 @@ class Model:
 def _exact(v):
     if isinstance(v, float):
         return sp.Rational(Fraction(v))
-    return sp.sympify(v) if not isinstance(v, sp.Basic) else v
+    return _sym.as_sympy(v) if not isinstance(v, sp.Basic) else v
 
 
 def _piecewise(cases, params=None):

@@ -288,7 +288,7 @@ def compile_expr(expr, args) -> Compiled:
     subnormal results. Both return, beside the value, each power and its
     exponent (for the growth checks) and the near-degenerate tests.
     """
-    expr = sp.sympify(expr)
+    expr = _sym.as_sympy(expr)
     args = tuple(args)
     cases = _sym.pieces(expr)
     eqs = sorted({e for _, c in cases for e in c.atoms(sp.Eq)}, key=sp.default_sort_key)

@@ -93,7 +93,8 @@ class Parameter:
         """The domain as a SymPy ``Interval``."""
         lo = -sp.oo if self.lower is None else sp.Rational(self.lower)
         hi = sp.oo if self.upper is None else sp.Rational(self.upper)
-        return sp.Interval(lo, hi, self.lower is None or self.lower_open, self.upper is None or self.upper_open)
+        left_open = self.lower is None or self.lower_open
+        return sp.Interval(lo, hi, left_open, self.upper is None or self.upper_open)
 
     @property
     def condition(self) -> sp.Basic:
@@ -107,13 +108,9 @@ class Parameter:
     def contains(self, value) -> bool:
         """Whether a real number lies in the domain (exactly, for floats)."""
         x = Fraction(value)
-        if self.lower is not None:
-            if x < self.lower or (self.lower_open and x == self.lower):
-                return False
-        if self.upper is not None:
-            if x > self.upper or (self.upper_open and x == self.upper):
-                return False
-        return True
+        below = self.lower is not None and (x < self.lower or (self.lower_open and x == self.lower))
+        above = self.upper is not None and (x > self.upper or (self.upper_open and x == self.upper))
+        return not (below or above)
 
     def validate(self, value):
         """Return ``value`` if it is a real number in the domain, else raise.
@@ -168,7 +165,8 @@ STANDARD = {
     for p in (
         Parameter("alpha", 0, 1, description="re-use efficiency of the previous model"),
         Parameter("r", 0, None, lower_open=True, description="growth of real compute per iteration"),
-        Parameter("g", 0, None, lower_open=True, description="growth of algorithmic efficiency per iteration"),
+        Parameter("g", 0, None, lower_open=True,
+                  description="growth of algorithmic efficiency per iteration"),
         Parameter("beta", 0, 1, description="fraction of new algorithmic progress that augmentation uses"),
         Parameter("C1", 0, None, lower_open=True, description="real compute of the first training run"),
     )

@@ -80,7 +80,7 @@ def decompose_forcing(expr, n=N):
     >>> decompose_forcing(C1 * r**(n - 1))
     ((C1/r, r),)
     """
-    expr = sp.expand(sp.powsimp(sp.expand(sp.sympify(expr))))
+    expr = sp.expand(sp.powsimp(sp.expand(_sym.as_sympy(expr))))
     groups: dict = {}
     for term in sp.Add.make_args(expr):
         coeff, base = sp.Integer(1), sp.Integer(1)
@@ -145,9 +145,9 @@ class Recurrence:
     n: sp.Symbol = field(default=N, repr=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "a", sp.sympify(self.a))
-        object.__setattr__(self, "initial", sp.sympify(self.initial))
-        forcing = tuple((sp.sympify(c), sp.sympify(lam)) for c, lam in self.forcing)
+        object.__setattr__(self, "a", _sym.as_sympy(self.a))
+        object.__setattr__(self, "initial", _sym.as_sympy(self.initial))
+        forcing = tuple((_sym.as_sympy(c), _sym.as_sympy(lam)) for c, lam in self.forcing)
         object.__setattr__(self, "forcing", forcing)
         if not isinstance(self.start, int) or isinstance(self.start, bool):
             raise ValueError(f"start: got {self.start!r}, expected an int")
@@ -169,7 +169,7 @@ class Recurrence:
         >>> Recurrence.from_next(C1*r**(n-1) + a*prev, prev, C1, name="A").forcing
         ((C1/r, r),)
         """
-        next_expr = sp.expand(sp.sympify(next_expr))
+        next_expr = sp.expand(_sym.as_sympy(next_expr))
         if not next_expr.is_polynomial(previous) or sp.degree(next_expr, previous) > 1:
             raise ValueError(
                 f"recurrence for {name}: {next_expr} is not linear in the previous term"

@@ -388,3 +388,11 @@ def test_from_next_rejects_nonlinear_or_varying_previous_term(make, match):
     prev = sp.Symbol("prev", positive=True)
     with pytest.raises(ValueError, match=match):
         Recurrence.from_next(make(prev), prev, 1)
+
+
+def test_text_is_never_evaluated():
+    """Recurrence takes SymPy objects and numbers; a string is refused, not run through eval."""
+    with pytest.raises(ValueError, match="text"):
+        sr.Recurrence("__import__('os').getcwd()", (), 1)
+    with pytest.raises(ValueError, match="text"):
+        sr.Recurrence(sp.Integer(2), (), "1")
