@@ -10,6 +10,7 @@ from .numeric import CrossCheck, cross_check
 from .params import STANDARD, Parameter, n
 from .recurrence import ClosedForm, Recurrence
 from .results import Result
+from .uncertainty import Distribution, MonteCarlo, SensitivityTable, monte_carlo, parse_spec, sobol
 from .usermodels import load_model
 
 __version__ = "0.1.0"
@@ -21,6 +22,8 @@ __all__ = [
     "load_model",
     # numbers
     "cross_check", "CrossCheck",
+    # uncertainty
+    "monte_carlo", "sobol", "parse_spec", "Distribution", "MonteCarlo", "SensitivityTable",
     # engine
     "Recurrence", "ClosedForm", "Result",
     # parameters
