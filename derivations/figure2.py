@@ -11,14 +11,7 @@ from symrecycle import reproduce
 
 
 def main(argv=None):
-    _args, out = reproduce.script_output(__doc__, "figure2.py", argv)
-    if out is None:
-        return 2
-    data, paths = reproduce.write_figure("figure2", out)
-    for path in paths.values():
-        print(path)
-    print(data.caption)
-    return 0
+    return reproduce.figure_script("figure2", __doc__, argv)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,8 @@ from pathlib import Path
 
 __all__ = [
     "MARKER", "Table", "table1", "prepare_out_dir", "write_text", "write_table1", "write_figure",
-    "write_equations", "write_claims", "write_variants", "reproduce", "STEPS", "script_output",
+    "write_equations", "write_claims", "write_variants", "reproduce", "STEPS",
+    "script_output", "figure_script",
 ]
 
 #: the file that marks a directory as written by symrecycle
@@ -84,6 +85,18 @@ def script_output(doc: str, script: str, argv=None, add_arguments=None):
     except (FileExistsError, NotADirectoryError) as exc:
         print(f"{script}: error: {exc}", file=sys.stderr)
         return args, None
+
+
+def figure_script(name: str, doc: str, argv=None) -> int:
+    """The whole of ``derivations/<name>.py`` for a figure: write it, print its files and caption."""
+    _args, out = script_output(doc, f"{name}.py", argv)
+    if out is None:
+        return 2
+    data, paths = write_figure(name, out)
+    for path in paths.values():
+        print(path)
+    print(data.caption)
+    return 0
 
 
 def prepare_out_dir(out_dir, force: bool = False) -> Path:
