@@ -9,7 +9,7 @@ from .models import QUANTITIES, Metric, Model, SequenceDef, get_model, models, r
 from .numeric import CrossCheck, cross_check
 from .params import STANDARD, Parameter, n
 from .recurrence import ClosedForm, Recurrence
-from .results import Result
+from .results import NotDerived, Result
 from .uncertainty import Distribution, MonteCarlo, SensitivityTable, monte_carlo, parse_spec, sobol
 from .usermodels import load_model
 
@@ -25,7 +25,7 @@ __all__ = [
     # uncertainty
     "monte_carlo", "sobol", "parse_spec", "Distribution", "MonteCarlo", "SensitivityTable",
     # engine
-    "Recurrence", "ClosedForm", "Result",
+    "Recurrence", "ClosedForm", "Result", "NotDerived",
     # parameters
     "Parameter", "STANDARD", "n",
 ]

@@ -133,6 +133,81 @@ def simplify_branch(expr):
     return s if sp.count_ops(s) <= sp.count_ops(expr) else expr
 
 
+def sum_inside(expr):
+    """Factors free of the summation index moved inside the ``Sum`` they multiply.
+
+    ``rho**(n*(n-1)/2) * Sum(t_k, (k, 1, n)) / r**n`` reads ``Sum(rho**(n*(n-1)/2) t_k / r**n, ...)``,
+    so no factor that over- or underflows on its own is left outside.
+    """
+    if not expr.has(sp.Sum):
+        return expr
+    if isinstance(expr, (sp.Add, sp.Piecewise)) or expr.is_Relational:
+        return expr.func(*[sum_inside(a) for a in expr.args])
+    if isinstance(expr, sp.Mul):
+        sums = [f for f in expr.args if isinstance(f, sp.Sum)]
+        if len(sums) == 1 and len(sums[0].limits) == 1:
+            (total,) = sums
+            rest = sp.Mul(*[f for f in expr.args if f is not total])
+            k = total.limits[0][0]
+            if not rest.has(k) and not rest.has(sp.Sum):
+                return sp.Sum(sp.powsimp(sp.expand_power_base(rest * total.function)), *total.limits)
+    return expr
+
+
+def tidy_sums(expr):
+    """Every ``Sum`` with its terms' powers combined and vanishing end terms dropped.
+
+    ``Sum((n-k) alpha**(n-k)/alpha, (k, 1, n))`` reads
+    ``Sum((n-k) alpha**(n-k-1), (k, 1, n-1))``: the k = n term is 0, and
+    without it no term divides by alpha (finite at alpha = 0).
+    """
+    def tidy(total):
+        if len(total.limits) != 1:
+            return total
+        (k, lo, hi), f = total.limits[0], sp.powsimp(sp.expand_power_base(total.function))
+        for _ in range(3):
+            if not is_zero(f.subs(k, hi)):
+                break
+            hi -= 1
+        for _ in range(3):
+            if not is_zero(f.subs(k, lo)):
+                break
+            lo += 1
+        return sp.Sum(f, (k, lo, hi))
+
+    if not expr.has(sp.Sum):
+        return expr
+    return sum_inside(expr.replace(lambda e: isinstance(e, sp.Sum), tidy))
+
+
+def within_domain(cond, params):
+    """``cond`` with each relation on a single parameter decided by that parameter's domain.
+
+    ``rho > 1`` is false for ``rho`` in ``(0, 1]``; ``rho <= 1`` is true there.
+    """
+    domains = {p.symbol: p.interval for p in params}
+
+    def decide(rel):
+        syms = rel.free_symbols
+        if len(syms) != 1 or next(iter(syms)) not in domains:
+            return rel
+        (sym,) = syms
+        try:
+            holds = rel.as_set().intersect(domains[sym])
+        except (NotImplementedError, TypeError, ValueError):  # pragma: no cover
+            return rel
+        if holds is sp.S.EmptySet:
+            return sp.false
+        if holds == domains[sym]:
+            return sp.true
+        return rel
+
+    cond = as_sympy(cond)
+    if cond in (sp.true, sp.false):
+        return cond
+    return cond.replace(lambda e: e.is_Relational, decide)
+
+
 def sample_points(cond, params, count=3):
     """Up to ``count`` exact rational points of the domain where ``cond`` holds.
 

@@ -24,6 +24,7 @@ import sympy as sp
 
 from . import _sym
 from .params import n as N
+from .results import NotDerived
 
 __all__ = ["decompose", "limit_by_regime", "iterations_to", "sign_on"]
 
@@ -321,12 +322,12 @@ def iterations_to(expr, limit_cases, fraction, params, n=N):
                 out.append((sp.Integer(1), full))
                 continue
             if len(terms) != 1:
-                raise NotImplementedError(
+                raise NotDerived(
                     f"{diff} has several terms; no closed form for the iterations"
                 )
             (mu, c), = terms.items()
             if c.has(n):
-                raise NotImplementedError(f"coefficient {c} depends on n")
+                raise NotDerived(f"coefficient {c} depends on n")
             region = [(mu, "<")]
             size_c = _abs(c, params, region)
             ratio = sp.factor(sp.simplify((1 - f) * _abs(L, params, region) / size_c))
@@ -362,3 +363,107 @@ def _zero_condition(expr, params, region):
     if not keep:
         return sp.false
     return sp.Or(*[sp.Eq(f, 0) for f in keep])
+
+
+def limit_of_linear(q, h, start_value, params, n=N):
+    r"""The limit of ``M_n = q_n M_{n-1} + h_n`` (n > n_0) by region, from the limits of q_n and h_n.
+
+    For sequences without an exponential-polynomial closed form (an unrolled
+    ``Sum``), the metric's own first-order recurrence decides the limit.
+    With ``q_n -> q`` and ``h_n -> h`` (each by :func:`limit_by_regime`):
+
+    - ``|q| < 1`` and h finite: ``M_n -> h / (1 - q)`` (a contraction:
+      ``M_n - L = q_n (M_{n-1} - L) + o(1)``);
+    - ``q_n, h_n >= 0`` for every n and ``M_{n_0} >= 0`` (proved on the
+      domain), ``h > 0`` and either ``q > 1``, ``q = oo``, or ``q_n = 1`` for
+      every n in the region: ``M_n >= M_{n-1} + h_n`` from some n on, so
+      ``M_n -> oo``; likewise ``h = oo`` with ``0 <= q < 1``.
+
+    Returns ``[(value, condition), ...]``. :class:`~symrecycle.results.NotDerived` names a
+    region where none of these applies (e.g. ``q_n -> 1`` from below).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrecycle.params import STANDARD, Parameter
+    >>> r, alpha = STANDARD["r"], STANDARD["alpha"]
+    >>> rho = Parameter("rho", 0, 1, lower_open=True)
+    >>> q = alpha.symbol * rho.symbol**(N - 1) / r.symbol
+    >>> for value, cond in limit_of_linear(q, sp.Integer(1), sp.Integer(1), [r, alpha, rho]):
+    ...     print(value, "if", cond)
+    1 if rho < 1
+    r/(-alpha + r) if Eq(rho, 1) & (alpha < r)
+    oo if Eq(rho, 1) & (Eq(alpha, r) | (alpha > r))
+    """
+    nonneg = all(sign_on(e, params) in (1, "nonneg") for e in (q, h, start_value))
+    out = []
+    for qv, qc in _limit_cases(q, params, n):
+        for hv, hc in _limit_cases(h, params, n):
+            cond = _sym.within_domain(sp.And(qc, hc), params)
+            if _contradictory(cond):
+                continue
+            out += [(sp.factor(sp.cancel(v)), _sym.within_domain(c, params))
+                    for v, c in _linear_cases(q, qv, hv, cond, nonneg, params, n)]
+    return _merge([(v, c) for v, c in out if not _contradictory(c)])
+
+
+def _limit_cases(expr, params, n):
+    """:func:`limit_by_regime`, else SymPy's ``limit`` where ``expr`` is no exponential polynomial.
+
+    (``1/(n + 1)``: one value for every parameter; the caller's numeric check
+    at large n catches a limit SymPy takes wrongly for some parameter values.)
+    """
+    try:
+        return limit_by_regime(expr, params, n)
+    except ValueError as exc:
+        try:
+            value = sp.limit(expr, n, sp.oo)
+        except (NotImplementedError, ValueError, TypeError):  # pragma: no cover
+            value = sp.nan
+        if value.has(sp.Limit, sp.AccumBounds, sp.nan, sp.zoo, n) or (
+            value not in (sp.oo, -sp.oo) and value.has(sp.oo, -sp.oo)
+        ):
+            raise NotDerived(f"no limit of {sp.sstr(expr)} as n -> oo: {exc}") from exc
+        return [(value, sp.true)]
+
+
+def _linear_cases(q, qv, hv, cond, nonneg, params, n):
+    def unproved(why):
+        return NotDerived(f"no limit derived where {sp.sstr(cond)}: {why}")
+
+    def diverges(sub):
+        if not nonneg:
+            raise unproved("q_n, h_n and the first term are not proved nonnegative")
+        if hv is sp.oo or sign_on(hv, params) == 1:
+            return [(sp.oo, sub)]
+        raise unproved(f"the limit {hv} of h_n is not proved positive")
+
+    if qv is sp.oo:
+        return diverges(cond)
+    if qv is -sp.oo:
+        raise unproved("q_n -> -oo")
+    sign = sign_on(qv, params)
+    inside = sp.And(cond, _sym.relational(qv, "<"))
+    if sign not in (1, "nonneg"):
+        inside = sp.And(inside, _sym.relational(-qv, "<"))
+    out = []
+    if not _contradictory(inside):
+        if hv.is_finite:
+            out.append((hv / (1 - qv), inside))
+        elif hv is sp.oo and sign in (1, "nonneg") and nonneg:
+            out.append((sp.oo, inside))
+        else:
+            raise unproved(f"h_n -> {hv}")
+    above = sp.And(cond, _sym.relational(qv, ">"))
+    if not _contradictory(above):
+        out += diverges(above)
+    at_one = sp.And(cond, _sym.relational(qv, "="))
+    if not _contradictory(at_one):
+        if not _sym.is_zero(_sym.substitute_condition(q, at_one) - 1):
+            raise unproved("q_n -> 1 without q_n = 1 for every n")
+        out += diverges(at_one)
+    if sign not in (1, "nonneg"):
+        below = sp.And(cond, _sym.relational(-qv, ">") | _sym.relational(-qv, "="))
+        if not _contradictory(below):
+            raise unproved("q_n -> q <= -1")
+    return out

@@ -23,6 +23,7 @@ import sympy as sp
 
 from . import _sym, asymptotics
 from .params import n as N
+from .results import NotDerived
 
 __all__ = ["derivative", "elasticity", "breakeven"]
 
@@ -31,12 +32,12 @@ def _limit_onto(expr, eq, p):
     """``expr`` on the set ``eq`` approached along the parameter ``p``."""
     sol = sp.solve(eq, p)
     if len(sol) != 1:
-        raise NotImplementedError(f"cannot approach {eq} along {p}")
+        raise NotDerived(f"cannot approach {eq} along {p}")
     eps = sp.Dummy("epsilon")
     moved = sp.simplify(expr.subs(p, sol[0] + eps))
     value = sp.limit(moved, eps, 0)
     if value.has(sp.Limit) or value in (sp.nan, sp.zoo):
-        raise NotImplementedError(f"no limit of {expr} onto {eq}")
+        raise NotDerived(f"no limit of {expr} onto {eq}")
     return _sym.simplify_branch(value)
 
 
@@ -61,13 +62,26 @@ def derivative(expr, p):
                 target = target.subs(_sym.solve_equality(eq, prefer=[s for s in eq.free_symbols if s != p]))
             others = sp.And(*[e for e in _sym.equalities(cond) if not e.has(p)])
             target = _sym.substitute_condition(target, others)
-            out.append((_limit_onto(target, eqs[0], p), cond))
+            d = _limit_onto(target, eqs[0], p)
+            # the limit of the generic derivative is the derivative only where the quantity
+            # is continuous across the set (a limit that jumps there has none)
+            source = generic
+            for eq in eqs[1:]:
+                source = source.subs(_sym.solve_equality(eq, prefer=[s for s in eq.free_symbols if s != p]))
+            jump = sp.factor(_sym.substitute_condition(_limit_onto(source, eqs[0], p) - value, cond))
+            if _sym.is_zero(jump):
+                out.append((d, cond))
+            else:
+                smooth = _sym.tidy_condition(sp.Eq(sp.numer(sp.together(jump)), 0))
+                if smooth is not sp.false:
+                    out.append((d, sp.And(cond, smooth)))
+                out.append((sp.nan, cond))
     return _rebuild(out)
 
 
 def _tidy(expr):
     """``(x/r)**n / x`` as ``x**(n-1) / r**n``: finite where x = 0."""
-    return _sym.simplify_branch(sp.powsimp(sp.expand_power_base(expr)))
+    return _sym.tidy_sums(_sym.simplify_branch(sp.powsimp(sp.expand_power_base(expr))))
 
 
 def elasticity(expr, p):
@@ -83,7 +97,18 @@ def elasticity(expr, p):
 def _rebuild(pairs):
     if len(pairs) == 1 and pairs[0][1] is sp.true:
         return pairs[0][0]
-    return sp.Piecewise(*pairs)
+    pw = sp.Piecewise(*pairs)  # merges neighbouring cases of equal value, in conjunctive form
+    if not isinstance(pw, sp.Piecewise):
+        return pw
+    return sp.Piecewise(*[(v, _simpler(c)) for v, c in pw.args])
+
+
+def _simpler(cond):
+    """``cond`` simplified where that is cheap (few relations) and shorter."""
+    if cond in (sp.true, sp.false) or len(cond.atoms(sp.core.relational.Relational)) > 6:
+        return cond
+    s = sp.simplify(cond)
+    return s if sp.count_ops(s) <= sp.count_ops(cond) else cond
 
 
 def _solve_factor(f, p, n=N):
@@ -110,11 +135,11 @@ def _solve_factor(f, p, n=N):
                 try:
                     return [back[0].subs(u, s) for s in _roots_in_base(fu, u)]
                 except NotImplementedError as exc:
-                    raise NotImplementedError(f"cannot solve {f} = 0 for {p}") from exc
+                    raise NotDerived(f"cannot solve {f} = 0 for {p}") from exc
     try:
         return sp.solve(f, p)
     except NotImplementedError as exc:
-        raise NotImplementedError(f"cannot solve {f} = 0 for {p}") from exc
+        raise NotDerived(f"cannot solve {f} = 0 for {p}") from exc
 
 
 def _roots_in_base(expr, u):

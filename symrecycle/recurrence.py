@@ -31,7 +31,9 @@ import sympy as sp
 from . import _sym
 from .params import n as N
 
-__all__ = ["Recurrence", "ClosedForm", "BranchCertificate", "decompose_forcing"]
+__all__ = [
+    "Recurrence", "VariableRecurrence", "ClosedForm", "BranchCertificate", "decompose_forcing", "linear",
+]
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class BranchCertificate:
     condition: sp.Basic
     residual: sp.Expr
     initial_residual: sp.Expr
+    method: str = ""
 
     @property
     def ok(self) -> bool:
@@ -48,8 +51,9 @@ class BranchCertificate:
 
     def __str__(self):
         status = "ok" if self.ok else "FAILED"
+        how = f" ({self.method})" if self.method else ""
         return (
-            f"branch [{self.condition}]: recurrence residual = {self.residual}, "
+            f"branch [{self.condition}]{how}: recurrence residual = {self.residual}, "
             f"initial residual = {self.initial_residual} ({status})"
         )
 
@@ -247,9 +251,174 @@ class Recurrence:
         )
 
 
-def exact_iterate(rec: Recurrence, count: int, values: dict):
+def _index_symbols(taken, count=2):
+    """Integer summation indices named k, j (or k_1, ...) that clash with nothing in ``taken``."""
+    names = {s.name for s in taken}
+    out = []
+    for base in ("k", "j", "i", "m"):
+        name = base
+        while name in names:
+            name += "_1"
+        names.add(name)
+        out.append(sp.Symbol(name, integer=True))
+        if len(out) == count:
+            return out
+    return out  # pragma: no cover
+
+
+def _rationals(values):
+    return {s: sp.Rational(Fraction(v)) if isinstance(v, float) else v for s, v in values.items()}
+
+
+@dataclass(frozen=True)
+class VariableRecurrence:
+    r"""``x_n = a(n) x_{n-1} + f(n)`` for ``n > start``, ``x_start = initial``.
+
+    The coefficient and the forcing may depend on n in any way. :meth:`solve`
+    writes the unrolled solution
+
+    .. math::
+
+        x_n = x_{n_0} \prod_{j=n_0+1}^{n} a(j)
+              + \sum_{k=n_0+1}^{n} f(k) \prod_{j=k+1}^{n} a(j),
+
+    with SymPy evaluating the product and the sum where it can; a sum that
+    has no closed form (a partial theta series, for instance) stays a
+    ``Sum``. The form holds for every parameter value, so it has one branch.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrecycle import n
+    >>> alpha, rho, r, C1 = sp.symbols("alpha rho r C1", positive=True)
+    >>> rec = VariableRecurrence(alpha * rho**(n - 1), C1 * r**(n - 1), C1, 1, "A")
+    >>> rec.solve().expr
+    Sum(C1*alpha**(-k + n)*r**(k - 1)*rho**(-k**2/2 + k/2 + n**2/2 - n/2), (k, 1, n))
+    >>> rec.term(3, {alpha: 1, rho: sp.Rational(1, 2), r: 2, C1: 1})
+    37/8
+    """
+
+    a: sp.Expr
+    forcing: sp.Expr = 0
+    initial: sp.Expr = 1
+    start: int = 1
+    name: str = "x"
+    n: sp.Symbol = field(default=N, repr=False)
+
+    def __post_init__(self):
+        for attr in ("a", "forcing", "initial"):
+            object.__setattr__(self, attr, _sym.as_sympy(getattr(self, attr)))
+        if not isinstance(self.start, int) or isinstance(self.start, bool):
+            raise ValueError(f"start: got {self.start!r}, expected an int")
+        if self.initial.has(self.n):
+            raise ValueError(f"initial: got {self.initial}, expected an expression free of n")
+
+    @property
+    def forcing_expr(self):
+        return self.forcing
+
+    @property
+    def free_symbols(self):
+        return (self.a.free_symbols | self.forcing.free_symbols | self.initial.free_symbols) - {self.n}
+
+    def residual(self, x):
+        """``x(n) - a(n)*x(n-1) - f(n)`` for a candidate closed form ``x``."""
+        return x - self.a * x.subs(self.n, self.n - 1) - self.forcing
+
+    def term(self, k: int, values: dict):
+        """``x_k`` by exact iteration at parameter ``values`` ({symbol: number})."""
+        return exact_iterate(self, k - self.start + 1, values)[-1]
+
+    def products(self):
+        """``(k, P)``: the index and ``P = prod_{j=k+1}^{n} a(j)``, evaluated where SymPy can."""
+        k, j = _index_symbols(self.free_symbols | {self.n})
+        prod = sp.product(self.a.subs(self.n, j), (j, k + 1, self.n))
+        return k, sp.powsimp(prod)
+
+    def solve(self) -> ClosedForm:
+        """The unrolled closed form (a ``Sum`` where SymPy finds none), certified."""
+        n, n0 = self.n, self.start
+        k, prod = self.products()
+        head, lo = self.initial * prod.subs(k, n0), n0 + 1
+        if _sym.is_zero(self.forcing.subs(n, n0) - self.initial):  # x_{n0} is the k = n0 term
+            head, lo = sp.Integer(0), n0
+        total = sp.Sum(sp.powsimp(self.forcing.subs(n, k) * prod), (k, lo, n))
+        evaluated = total.doit()
+        expr = head + evaluated
+        if evaluated.has(sp.Sum):
+            return ClosedForm(self, expr, (self._certify_unrolled(expr, k, prod),))
+        expr = sp.piecewise_fold(expr)
+        branches = [(_sym.simplify_branch(_sym.substitute_condition(e, c)), c) for e, c in _sym.pieces(expr)]
+        expr = branches[0][0] if len(branches) == 1 else sp.Piecewise(*branches)
+        return ClosedForm(self, expr, tuple(self._certify(e, c) for e, c in _sym.pieces(expr)))
+
+    def _certify_unrolled(self, x, k, prod) -> BranchCertificate:
+        """The unrolling identity, for every n: ``P(n, k) = a(n) P(n-1, k)`` and ``P(n, n) = 1``."""
+        n = self.n
+        step = prod - self.a * prod.subs(n, n - 1)
+        last = prod.subs(k, n) - 1
+        bad = [e for e in (step, last) if not _sym.is_zero(e)]
+        init = x.subs(n, self.start).doit() - self.initial
+        return BranchCertificate(
+            sp.true,
+            sp.Integer(0) if not bad else sp.Tuple(*bad),
+            sp.Integer(0) if _sym.is_zero(init) else sp.simplify(init),
+            f"unrolled sum: P(n,k) = prod(a(j), j = k+1..n) = {sp.sstr(prod)} satisfies "
+            "P(n,k) = a(n) P(n-1,k) and P(n,n) = 1",
+        )
+
+    def _certify(self, x, cond) -> BranchCertificate:
+        res = self.residual(x)
+        init = x.subs(self.n, self.start) - self.initial
+        res, init = (_sym.substitute_condition(e, cond) for e in (res, init))
+        return BranchCertificate(
+            cond,
+            sp.Integer(0) if _sym.is_zero(res) else sp.simplify(res),
+            sp.Integer(0) if _sym.is_zero(init) else sp.simplify(init),
+            "sum evaluated by SymPy; residual simplified",
+        )
+
+
+def linear(next_expr, previous, initial, start=1, name="x", n=N):
+    """The recurrence whose next term is ``next_expr``, linear in the symbol ``previous``.
+
+    A :class:`Recurrence` (constant coefficient, exponential forcing: every
+    degenerate case its own branch) where it applies, else a
+    :class:`VariableRecurrence`. ``ValueError`` if ``next_expr`` is not
+    linear in ``previous``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrecycle import n
+    >>> a, rho, prev = sp.symbols("alpha rho prev", positive=True)
+    >>> type(linear(1 + a * prev, prev, 1)).__name__
+    'Recurrence'
+    >>> type(linear(1 + a * rho**n * prev, prev, 1)).__name__
+    'VariableRecurrence'
+    """
+    next_expr = sp.expand(_sym.as_sympy(next_expr))
+    if not next_expr.is_polynomial(previous) or sp.degree(next_expr, previous) > 1:
+        raise ValueError(f"recurrence for {name}: {next_expr} is not linear in the previous term")
+    a, rest = next_expr.coeff(previous, 1), next_expr.coeff(previous, 0)
+    if not a.has(n):
+        try:
+            return Recurrence(a, decompose_forcing(rest, n), initial, start, name, n)
+        except ValueError:
+            pass
+    return VariableRecurrence(sp.factor(a), rest, initial, start, name, n)
+
+
+def exact_iterate(rec, count: int, values: dict):
     """``[x_start, ..., x_{start+count-1}]`` in exact rational arithmetic."""
-    vals = {s: sp.Rational(Fraction(v)) if isinstance(v, float) else v for s, v in values.items()}
+    vals = _rationals(values)
+    if isinstance(rec, VariableRecurrence):
+        a, f, x = rec.a.subs(vals), rec.forcing.subs(vals), rec.initial.subs(vals)
+        out = [x]
+        for j in range(rec.start + 1, rec.start + count):
+            x = a.subs(rec.n, j) * x + f.subs(rec.n, j)
+            out.append(x)
+        return out
     a = rec.a.subs(vals)
     forcing = [(c.subs(vals), lam.subs(vals)) for c, lam in rec.forcing]
     x = rec.initial.subs(vals)

@@ -8,7 +8,15 @@ import sympy as sp
 
 from . import _sym
 
-__all__ = ["Result"]
+__all__ = ["Result", "NotDerived"]
+
+
+class NotDerived(NotImplementedError):
+    """The engine derives no symbolic result for this quantity (the message says why).
+
+    A limitation, not a fault: numeric evaluation of what is derived, and
+    direct iteration (:meth:`~symrecycle.models.Model.iterate`), still work.
+    """
 
 
 @dataclass(frozen=True)
