@@ -36,7 +36,7 @@ import sympy as sp
 from . import _sym
 from .params import n as N
 
-__all__ = ["evaluate", "compile_expr", "Compiled", "iterate", "cross_check", "CrossCheck"]
+__all__ = ["evaluate", "compile_expr", "Compiled", "CompiledSums", "iterate", "cross_check", "CrossCheck"]
 
 #: elements per block of the float path
 BLOCK = 1 << 16
@@ -290,6 +290,8 @@ def compile_expr(expr, args) -> Compiled:
     """
     expr = _sym.as_sympy(expr)
     args = tuple(args)
+    if expr.has(sp.Sum):
+        return CompiledSums(expr, args)
     cases = _sym.pieces(expr)
     eqs = sorted({e for _, c in cases for e in c.atoms(sp.Eq)}, key=sp.default_sort_key)
     fast_expr = expr.subs(dict.fromkeys(eqs, sp.false)) if eqs else expr
@@ -319,6 +321,103 @@ def compile_expr(expr, args) -> Compiled:
     inf_case = sp.lambdify(args, sp.Or(*inf_conds), modules="numpy") if inf_conds else None
     precise = sp.lambdify(args, expr, modules="mpmath")
     return Compiled(expr, args, (fast, fast_long, exponents), len(near), len(powers), inf_case, precise)
+
+
+# -- sums (closed forms of coefficients that depend on n) ---------------------------------------
+#: most terms a float or mpmath sum is evaluated with; beyond, iterate the model
+MAX_SUM_TERMS = 1_000_000
+#: a float sum whose terms' magnitudes exceed its value by this factor (cancellation) is recomputed in mpmath
+CANCELLATION = 1e3
+
+
+@dataclass
+class _Sum:
+    index: sp.Symbol
+    term: object  # f(k, *args) -> term (numpy)
+    term_mp: object  # the same in mpmath
+    bounds: object  # f(*args) -> (lo, hi) (numpy)
+
+
+class CompiledSums(Compiled):
+    """A derived expression with unevaluated ``Sum`` s (no closed form as a finite formula).
+
+    Floats: every sum term by term, vectorized over the parameters (a loop
+    over the index, ``n`` finite and integer); a point whose value is not
+    finite, or whose terms cancel (``sum |t_k| > CANCELLATION * |sum t_k|``),
+    goes to mpmath (:meth:`~Compiled.mp_point`, the same sums with ``fsum``).
+    """
+
+    def __init__(self, expr, args):
+        sums = sorted(expr.atoms(sp.Sum), key=sp.default_sort_key)
+        if any(len(t.limits) != 1 or t.function.has(sp.Sum) for t in sums):
+            raise NotImplementedError(f"sums over one index are evaluated; got {expr}")
+        self.slots = [sp.Dummy(f"S{i}") for i in range(len(sums))]
+        outer = expr.xreplace(dict(zip(sums, self.slots)))
+        self.sums = []
+        for total in sums:
+            (k, lo, hi), f = total.limits[0], total.function
+            # rising factorials and the like through the gamma function (scipy.special in floats)
+            ff = f.rewrite(sp.gamma) if f.has(sp.RisingFactorial, sp.FallingFactorial, sp.factorial,
+                                               sp.binomial) else f
+            self.sums.append(_Sum(
+                k,
+                sp.lambdify([k, *args], ff, modules=["scipy", "numpy"]),
+                sp.lambdify([k, *args], f, modules="mpmath"),
+                sp.lambdify(args, [lo, hi], modules="numpy"),
+            ))
+        self.outer = sp.lambdify([*args, *self.slots], outer, modules="numpy")
+        self.outer_mp = sp.lambdify([*args, *self.slots], outer, modules="mpmath")
+        super().__init__(expr, tuple(args), (None, None, None), 0, 0, None, self._precise)
+
+    def _ranges(self, total, arrays):
+        lo, hi = (np.asarray(x, dtype=float) for x in total.bounds(*arrays))
+        if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
+            raise ValueError("parameter 'n': a sum without a closed form needs a finite n "
+                             "(for n = inf, evaluate the limit)")
+        k0, k1 = int(lo.min()), int(hi.max())
+        if k1 - k0 + 1 > MAX_SUM_TERMS:
+            raise ValueError(
+                f"parameter 'n': a sum of {k1 - k0 + 1} terms, expected at most {MAX_SUM_TERMS} "
+                "(this quantity has no closed form as a finite formula; model.iterate(n, last=True) "
+                "iterates in bounded memory)"
+            )
+        return lo, hi, k0, k1
+
+    def floats(self, values: dict):
+        arrays = [np.asarray(values[a], dtype=float) for a in self.args]
+        shape = np.broadcast_shapes(*[x.shape for x in arrays])
+        flag = np.zeros(shape, dtype=bool)
+        totals = []
+        with np.errstate(all="ignore"):
+            for total in self.sums:
+                lo, hi, k0, k1 = self._ranges(total, arrays)
+                acc, mag = np.zeros(shape), np.zeros(shape)
+                for k in range(k0, k1 + 1):
+                    t = np.broadcast_to(np.asarray(total.term(float(k), *arrays), dtype=float), shape)
+                    t = np.where((lo <= k) & (k <= hi), t, 0.0)
+                    acc += t
+                    mag += np.abs(t)
+                flag |= ~np.isfinite(mag) | (mag > CANCELLATION * np.abs(acc))
+                totals.append(acc)
+            out = np.array(np.broadcast_to(np.asarray(self.outer(*arrays, *totals), dtype=float), shape))
+            flag |= ~np.isfinite(out)
+        if not shape:
+            return out if not flag else np.asarray(float(self.mp_point(*[float(a) for a in arrays])))
+        if flag.any():
+            idx = np.nonzero(flag)
+            cols = [np.broadcast_to(a, shape)[idx] for a in arrays]
+            out[idx] = [float(self.mp_point(*pt)) for pt in zip(*cols)]
+        return out
+
+    def _precise(self, *args):
+        totals = []
+        for total in self.sums:
+            lo, hi = (int(x) for x in total.bounds(*[float(a) for a in args]))
+            if hi - lo + 1 > MAX_SUM_TERMS:
+                raise ValueError(
+                    f"parameter 'n': a sum of {hi - lo + 1} terms, expected at most {MAX_SUM_TERMS}")
+            totals.append(mpmath.fsum(total.term_mp(mpmath.mpf(k), *args) for k in range(lo, hi + 1)))
+        return self.outer_mp(*args, *totals)
 
 
 # -- inputs ---------------------------------------------------------------------------
@@ -411,6 +510,16 @@ def _mp_input(value):
     ):
         return Fraction(value)
     return None
+
+
+def _mpf(value, dps):
+    """``value`` at the working precision: exact inputs rounded once, floats as they are."""
+    exact = _mp_input(value)
+    if exact is not None:
+        return mpmath.mpf(exact.numerator) / exact.denominator
+    if isinstance(value, sp.Basic):
+        return mpmath.mpf(str(sp.N(value, dps + 5)))
+    return mpmath.mpf(value)
 
 
 def _compiled(model, result):
@@ -539,19 +648,29 @@ def _step_functions(model, module):
     return names, steps, inits
 
 
-def _run(model, values, count, module, convert, last=False):
+def _run(model, values, count, module, convert, last=False, lost=None):
+    """Iterate every sequence; with ``lost`` (an empty list, floats), it ends holding the mask
+    of the points where a sequence passed through the subnormal range (digits lost, though finite)."""
     names, steps, inits = _step_functions(model, module)
     pvals = [values[p.symbol] for p in model.parameters]
     zero = convert(0)
     prev = dict.fromkeys(names, zero)
     cur = dict.fromkeys(names, zero)
     out = {nm: [] for nm in names}
+    tiny = np.finfo(float).tiny
     for k in range(model.start, model.start + count):
         fs = inits if k == model.start else steps
         new = {}
         for nm, f in zip(names, fs):
             args = [*pvals, convert(k), *prev.values(), *{**cur, **new}.values()]
             new[nm] = f(*args)
+            if lost is not None:  # one mask, or-ed in place: bounded memory
+                x = np.abs(np.asarray(new[nm], dtype=float))
+                sub = (x < tiny) & (x > 0)
+                if not lost:
+                    lost.append(sub)
+                elif sub.any():
+                    lost[0] = lost[0] | sub
         cur = dict.fromkeys(names, zero)
         for nm in names:
             if last:
@@ -578,14 +697,17 @@ def iterate(model, n, dps=None, exact=False, sequence=None, metric=None, last=Fa
     """
     if naive or exact or dps is not None:
         return _iterate(model, n, dps, exact, sequence, metric, last, **values)
-    out = _iterate(model, n, None, False, sequence, metric, last, **values)
+    lost = []
+    out = _iterate(model, n, None, False, sequence, metric, last, lost=lost, **values)
     bad = ~np.isfinite(out)
-    if not bad.any():
-        return out
-    out = out.copy()
     params = {k: np.asarray(v, dtype=float) for k, v in values.items()}
     pshape = np.broadcast_shapes(*[v.shape for v in params.values()]) if params else ()
     point_bad = bad if last else bad.any(axis=-1)
+    for mask in lost:  # a sequence passed through subnormal floats: digits lost on the way
+        point_bad = point_bad | np.broadcast_to(mask, pshape)
+    if not point_bad.any():
+        return out
+    out = out.copy()
     for idx in zip(*np.nonzero(np.broadcast_to(point_bad, pshape))) if pshape else [()]:
         point = {k: float(np.broadcast_to(v, pshape)[idx]) for k, v in params.items()}
         with mpmath.workdps(30):
@@ -595,7 +717,7 @@ def iterate(model, n, dps=None, exact=False, sequence=None, metric=None, last=Fa
     return out
 
 
-def _iterate(model, n, dps, exact, sequence, metric, last, **values):
+def _iterate(model, n, dps, exact, sequence, metric, last, lost=None, **values):
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < model.start:
         raise ValueError(f"parameter 'n': got {n!r}, expected an integer >= {model.start}")
     count = int(n) - model.start + 1
@@ -621,8 +743,7 @@ def _iterate(model, n, dps, exact, sequence, metric, last, **values):
             if nm in values:
                 p.validate(values[nm])
         with mpmath.workdps(dps):
-            mvals = {k: mpmath.mpf(v) if not isinstance(v, sp.Basic) else mpmath.mpf(str(sp.N(v, dps + 5)))
-                     for k, v in vals.items()}
+            mvals = {k: _mpf(v, dps) for k, v in vals.items()}
             seqs = _run(model, mvals, count, "mpmath", mpmath.mpf)
             if metric is not None:
                 return _metric_values(model, seqs, mvals, count, metric, "mpmath", mpmath.mpf)
@@ -630,7 +751,7 @@ def _iterate(model, n, dps, exact, sequence, metric, last, **values):
     else:
         arrs = {p.symbol: _as_array(p.name, vals[p.symbol], p) for p in model.parameters}
         with np.errstate(over="ignore", invalid="ignore"):
-            seqs = _run(model, arrs, count, "numpy", float, last=last)
+            seqs = _run(model, arrs, count, "numpy", float, last=last, lost=lost)
             if last:
                 if metric is not None:
                     met = _metric_values(model, seqs, arrs, 1, metric, "numpy", float, offset=count - 1)
@@ -683,8 +804,12 @@ def random_point(model, rng, degenerate=False):
     for p in model.parameters:
         if p.lower is not None and p.upper is not None:
             v = rng.uniform(float(p.lower), float(p.upper))
-            if rng.random() < 0.1:
-                v = float(rng.choice([float(p.lower), float(p.upper)]))
+            closed = [float(b) for b, is_open in ((p.lower, p.lower_open), (p.upper, p.upper_open))
+                      if not is_open]
+            if closed and rng.random() < 0.1:
+                v = float(rng.choice(closed))
+            while not p.contains(v):  # an open end drawn by chance
+                v = rng.uniform(float(p.lower), float(p.upper))
         else:  # log-uniform over five decades around 1, sometimes far out
             v = float(np.exp(rng.uniform(np.log(1e-2), np.log(1e2))))
             if rng.random() < 0.05:
