@@ -1243,14 +1243,25 @@ def main(argv=None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except NotImplementedError as exc:
-        if not _is_no_closed_form(exc):
-            return _internal_error(exc, debug)
         model = args.model if isinstance(getattr(args, "model", None), str) else "MODEL"
-        print(f"symrecycle: error: {_no_closed_form(exc, model)}", file=sys.stderr)
+        if _is_no_closed_form(exc):
+            print(f"symrecycle: error: {_no_closed_form(exc, model)}", file=sys.stderr)
+            return 2
+        if not _is_not_derived(exc):
+            return _internal_error(exc, debug)
+        import shlex
+
+        print(f"symrecycle: error: {_one_line(exc)}. Numbers by direct iteration: symrecycle iterate "
+              f"{shlex.quote(model)} --set NAME=VALUE ... --n N [--metric M]", file=sys.stderr)
         return 2
     except Exception as exc:
         return _internal_error(exc, debug)
     return status or 0
+
+
+def _is_not_derived(exc):
+    results = sys.modules.get("symrecycle.results")
+    return results is not None and isinstance(exc, results.NotDerived)
 
 
 def _is_no_closed_form(exc):

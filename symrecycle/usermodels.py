@@ -67,13 +67,20 @@ The first metric is the benefit (name it ``benefit``).
 
 What is solved
 --------------
-The engine derives closed forms of ``x_n = a x_{n-1} + sum_i c_i lambda_i^n``
-with ``a`` constant. A file may state more than that (a coefficient that
-depends on n, a next term not linear in the previous one, a sequence driven
-by a later one). Such a model loads and iterates numerically
-(:meth:`~symrecycle.models.Model.iterate`); its symbolic methods raise
-:class:`NoClosedForm` (a ``NotImplementedError``) saying why, and
-:meth:`UserModel.closed_form_problem` tells beforehand.
+The engine derives closed forms of every first-order linear recurrence
+``x_n = a_n x_{n-1} + f_n``: with ``a`` constant and ``f`` exponential, as
+a Piecewise over every degenerate case; otherwise (a coefficient that
+depends on n, such as a re-use efficiency ``alpha rho^(n-1)``) by unrolling,
+``x_n = sum_k f_k prod_{j>k} a_j``, with SymPy evaluating the product and the
+sum where it can and an unevaluated ``Sum`` where it cannot. Limits of such
+sums come from the metric's own recurrence (see
+:func:`symrecycle.asymptotics.limit_of_linear`).
+
+A file may state more than that (a next term not linear in the previous
+one, a sequence driven by a later one). Such a model loads and iterates
+numerically (:meth:`~symrecycle.models.Model.iterate`); its symbolic methods
+raise :class:`NoClosedForm` (a :class:`~symrecycle.results.NotDerived`)
+saying why, and :meth:`UserModel.closed_form_problem` tells beforehand.
 
 Examples
 --------
@@ -113,6 +120,7 @@ from .models import Metric, Model, SequenceDef
 from .params import Parameter
 from .params import n as N
 from .parser import check_name, parse_expression
+from .results import NotDerived
 
 if sys.version_info >= (3, 11):  # pragma: no cover - one branch per Python
     import tomllib
@@ -139,7 +147,7 @@ _RATIO = re.compile(r"[+-]?\d{1,40}/\d{1,40}\Z")
 _DECIMAL = re.compile(r"[+-]?(\d{1,40}(\.\d{0,40})?|\.\d{1,40})([eE][+-]?\d{1,2})?\Z")
 
 
-class NoClosedForm(NotImplementedError):
+class NoClosedForm(NotDerived):
     """The engine derives no closed form for this model; numeric iteration still works."""
 
 
@@ -195,8 +203,8 @@ class UserModel(Model):
         --------
         >>> load_model(variant_path("kickstarting")).closed_form_problem() is None
         True
-        >>> print(load_model(variant_path("reuse-decay")).closed_form_problem())  # doctest: +ELLIPSIS
-        model 'reuse-decay': no closed form is derived for this model: ... depends on n; ...
+        >>> print(load_model(variant_path("endogenous-progress")).closed_form_problem())  # doctest: +ELLIPSIS
+        model 'endogenous-progress': no closed form is derived for this model: ... a later sequence ...
         """
         try:
             for s in self.sequences:

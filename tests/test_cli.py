@@ -105,6 +105,10 @@ SENS_CSV = (*SENSITIVITY, "--format", "csv", "--out", "sobol.csv")
 ITERATE = ("iterate", "reuse-decay", "--set", "r=4.2", "--set", "alpha=0.9", "--set", "rho=0.95", "--n", "5")
 ITERATE_JSON = (*ITERATE[:-1], "12", "--format", "json")
 ITERATE_CSV = (*ITERATE[:-1], "12", "--sequence", "a", "--format", "csv")
+# a coefficient that depends on n: closed form as a sum, limit from the metric's recurrence
+REUSE_LIMIT = ("derive", "reuse-decay", "limit", "--format", "json")
+REUSE_EVAL = ("eval", "reuse-decay", "benefit", "--set", "r=4.2", "--set", "alpha=0.9", "--set", "rho=0.95",
+              "--n", "1,2,12,600", "--format", "json")
 # eval, mc and sensitivity without figures import no matplotlib
 QUIET_CALLS = [
     ["eval", "kickstarting", "limit", "--set", "r=4.2", "--set", "alpha=1"],
@@ -125,6 +129,7 @@ SUCCESS = [
     ("summary", "--model", "kickstarting"),
     GRID, BENEFIT_JSON, DPS, POINT_JSON, DERIVE_OUT, MODELS_JSON, MODELS_LATEX, CHECK_JSON, CHECK_TEXT,
     REPRODUCE_REFUSED, MC_TEXT, MC_JSON, SENSITIVITY, SENS_JSON, SENS_CSV, ITERATE, ITERATE_JSON, ITERATE_CSV,
+    REUSE_LIMIT, REUSE_EVAL,
 ]
 
 # Each kind of mistake: (command line, words its one-line message must contain). The first
@@ -260,17 +265,27 @@ USER_ERRORS = {
         (("iterate", "reuse-decay", "--set", "r=2", "--n", "3", "--format", "latex"), ["latex", "csv"]),
     ],
     "no closed form": [
-        (("derive", "reuse-decay", "limit"),
-         ["model 'reuse-decay'", "no closed form", "depends on n",
-          "Numeric iteration is available: symrecycle iterate reuse-decay --set NAME=VALUE ... --n N"]),
-        (("eval", "reuse-decay", "benefit", "--set", "r=2", "--set", "alpha=1", "--set", "rho=0.5",
-          "--n", "3"), ["no closed form", "symrecycle iterate reuse-decay"]),
+        (("derive", "endogenous-progress", "limit"),
+         ["model 'endogenous-progress'", "no closed form", "a later sequence",
+          "Numeric iteration is available: symrecycle iterate endogenous-progress --set NAME=VALUE ... "
+          "--n N"]),
+        (("eval", "endogenous-progress", "benefit", "--set", "r=2", "--set", "alpha=1", "--set", "g=1.5",
+          "--set", "theta=0.5", "--n", "3"), ["no closed form", "symrecycle iterate endogenous-progress"]),
         (("summary", "--model", "kickstarting", "--model", "endogenous-progress"),
          ["model 'endogenous-progress'", "no closed form", "symrecycle iterate endogenous-progress"]),
-        (("mc", "reuse-decay", "benefit", "--set", R_DIST, "--set", "alpha=1", "--set", "rho=0.9", "--n", "3",
-          "--samples", "10"), ["no closed form", "symrecycle iterate reuse-decay"]),
-        (("sensitivity", "reuse-decay", "limit", "--set", R_DIST, "--set", "alpha=1", "--set", "rho=0.9"),
-         ["no closed form", "symrecycle iterate reuse-decay"]),
+        (("mc", "endogenous-progress", "benefit", "--set", R_DIST, "--set", "alpha=1", "--set", "g=1.5",
+          "--set", "theta=0.5", "--n", "3", "--samples", "10"),
+         ["no closed form", "symrecycle iterate endogenous-progress"]),
+        (("sensitivity", "endogenous-progress", "limit", "--set", R_DIST, "--set", "alpha=1",
+          "--set", "g=1.5", "--set", "theta=0.5"),
+         ["no closed form", "symrecycle iterate endogenous-progress"]),
+    ],
+    "not derived": [
+        (("derive", "reuse-decay", "breakeven", "--wrt", "alpha"),
+         ["model 'reuse-decay'", "breakeven not derived", "sum without a closed form", "of='limit'",
+          "symrecycle iterate reuse-decay"]),
+        (("derive", "augmentation", "iterations-to", "--metric", "real"),
+         ["model 'augmentation'", "iterations-to not derived", "symrecycle iterate augmentation"]),
     ],
     "unreadable or malformed file": [
         (("check", "bad.toml"), ["bad.toml", "not valid TOML", "line 2"]),
@@ -779,6 +794,16 @@ def reuse_decay_by_hand(n, r=4.2, alpha=0.9, rho=0.95):
         a *= rho
         out.append(1 + a * out[-1] / r)
     return out
+
+
+def test_a_closed_form_as_a_sum_on_the_command_line(ran):
+    d = strict_json(ok(ran[REUSE_LIMIT]))
+    assert d["verified"] is True
+    assert "\\rho" in d["latex"]
+    e = strict_json(ok(ran[REUSE_EVAL]))
+    got = [p["value"] for p in e["points"]]
+    by_hand = reuse_decay_by_hand(600)
+    assert got == pytest.approx([by_hand[k - 1] for k in (1, 2, 12, 600)], rel=1e-14)
 
 
 def test_iterate_a_model_without_closed_form(ran):

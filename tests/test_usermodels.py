@@ -47,7 +47,7 @@ SHIPPED = {
     "kickstarting", "augmentation", "kickstarting-effective", "kickstarting-lower-alpha",
     "kickstarting-augmentation", "reuse-decay", "endogenous-progress",
 }
-NUMERIC_ONLY = {"reuse-decay", "endogenous-progress"}
+NUMERIC_ONLY = {"endogenous-progress"}
 
 
 def same(a, b):
@@ -340,7 +340,7 @@ QUANTITY_CALLS = [
 
 @pytest.mark.parametrize("name", sorted(NUMERIC_ONLY))
 @pytest.mark.parametrize(("what", "call"), QUANTITY_CALLS)
-def test_time_varying_models_refuse_symbolic_methods_clearly(shipped, name, what, call):
+def test_coupled_models_refuse_symbolic_methods_clearly(shipped, name, what, call):
     m = shipped[name]
     start = time.perf_counter()
     with pytest.raises(NotImplementedError) as info:
@@ -350,7 +350,7 @@ def test_time_varying_models_refuse_symbolic_methods_clearly(shipped, name, what
     message = str(info.value)
     assert f"model {name!r}: no closed form is derived for this model" in message
     assert "Numeric iteration is available" in message
-    assert ("depends on n" in message) if name == "reuse-decay" else ("a later sequence" in message)
+    assert "a later sequence" in message
     assert m.closed_form_problem() == message
 
 
@@ -371,6 +371,82 @@ def test_reuse_decay_iterates_and_reduces_to_kickstarting(shipped, kick):
     mp = m.iterate(12, dps=30, metric="benefit", **vals)
     np.testing.assert_allclose(floats, [float(x) for x in exact], rtol=1e-13)  # a few roundings per step
     assert all(abs(float(a) - float(b)) < 1e-25 for a, b in zip(mp, exact))
+
+
+def test_reuse_decay_closed_form_is_a_certified_sum(shipped):
+    m = shipped["reuse-decay"]
+    syms = m.symbols
+    r, alpha, rho, C1 = (syms[k] for k in ("r", "alpha", "rho", "C1"))
+    cf = m.closed_form()
+    assert cf.verified
+    assert isinstance(cf.expr, sp.Sum)
+    k = cf.expr.limits[0][0]
+    assert cf.expr.limits[0][1:] == (1, n)
+    # the unrolled sum: sum_k C1 r^(k-1) prod_{j=k+1}^{n} alpha rho^(j-1)
+    want = C1 * r ** (k - 1) * alpha ** (n - k) * rho ** ((n * (n - 1) - k * (k - 1)) / 2)
+    assert sp.simplify(cf.expr.function - want) == 0
+    assert any("P(n,k) = a(n) P(n-1,k)" in line and "(ok)" in line for line in cf.certificate)
+    vals = {"r": R(3, 2), "alpha": R(9, 10), "rho": R(4, 5), "C1": 2}
+    exact = m.iterate_exact(vals, 7)["A"]
+    at = {syms[a]: v for a, v in vals.items()}
+    assert [cf.expr.subs(at).subs(n, j).doit() for j in range(1, 8)] == exact
+    b = m.benefit()
+    assert b.verified
+    assert not b.expr.has(C1)
+    # floats from the sum against the iteration, at n up to 600
+    grid = {"r": np.array([[0.3], [1.3], [4.2]]), "alpha": np.array([0.0, 0.5, 1.0]), "rho": 0.97}
+    got = m.evaluate("benefit", n=600, **grid)
+    np.testing.assert_allclose(got, m.iterate(600, metric="benefit", last=True, **grid), rtol=1e-13)
+
+
+def test_reuse_decay_limit_from_the_metric_recurrence(shipped, kick):
+    m = shipped["reuse-decay"]
+    r, alpha, rho = (m.symbols[k] for k in ("r", "alpha", "rho"))
+    lim = m.limit()
+    assert lim.verified
+    assert any("q_n = alpha*rho**(n - 1)/r, h_n = 1" in line for line in lim.certificate)
+    cases = dict(lim.expr.args)
+    assert set(cases) == {1, r / (r - alpha), sp.oo}
+    at = {r: R(3), alpha: R(1, 2)}
+    assert lim.expr.subs({**at, rho: R(9, 10)}) == 1  # any decay: the benefit fades
+    assert lim.expr.subs({**at, rho: 1}) == kick.limit().expr.subs(at) == R(6, 5)
+    assert lim.expr.subs({r: R(1, 2), alpha: 1, rho: 1}) == sp.oo
+    assert m.evaluate("limit", r=3.0, alpha=0.5, rho=np.array([0.5, 1.0])) == pytest.approx([1, 1.2])
+    # derivatives: none across the jump at rho = 1 (unless alpha = 0), the kickstarting one at alpha
+    d = m.sensitivity("rho").expr
+    assert d.subs({**at, rho: 1}) is sp.nan
+    assert d.subs({r: 3, alpha: 0, rho: 1}) == 0
+    assert d.subs({**at, rho: R(1, 2)}) == 0
+    da = m.sensitivity("alpha").expr.subs({**at, rho: 1})
+    assert da == kick.sensitivity("alpha").expr.subs(at)
+    # at finite n: the sum differentiated term by term, finite at alpha = 0
+    dn = m.evaluate("sensitivity", wrt="alpha", n=[1, 2, 10], r=2.0, alpha=0.0, rho=0.5)
+    np.testing.assert_allclose(dn, [0, 0.5 / 2, 0.5**9 / 2], rtol=1e-15)
+    for call in (lambda: m.breakeven("alpha"), lambda: m.iterations_to(0.9)):
+        with pytest.raises(sr.NotDerived, match=r"model 'reuse-decay': .* sum without a closed form"):
+            call()
+    assert m.breakeven("alpha", of="limit").verified
+
+
+def test_variable_coefficients_in_user_models():
+    def toy(nxt):
+        return loads_model(f'name = "toy"\n[parameters]\nr = "(0, oo)"\n[recurrence]\ninitial = "1"\n'
+                           f'next = "{nxt}"\n[metric]\nbenefit = "A[n]"\n')
+
+    m = toy("1 + A[n-1]/(r*n)")  # sum of r^(k-n) (k+1)...n: stays a Sum
+    assert m.closed_form().verified
+    assert m.closed_form().expr.has(sp.Sum)
+    got = m.evaluate("benefit", n=np.arange(1, 40), r=0.5)
+    np.testing.assert_allclose(got, m.iterate(39, r=0.5), rtol=1e-13)
+    assert m.limit().expr == 1  # q_n = 1/(r n) -> 0, h_n = 1
+    assert m.limit().verified
+    poly = toy("n + A[n-1]")  # SymPy sums it: n(n+1)/2, certified by its residual
+    assert poly.closed_form().expr == n * (n + 1) / 2
+    assert poly.closed_form().verified
+    assert poly.limit().expr == sp.oo
+    slow = toy("r**n + n*A[n-1]/(n+1)")  # q_n -> 1 from below: no rule applies, said so
+    with pytest.raises(sr.NotDerived, match="q_n -> 1 without q_n = 1"):
+        slow.limit()
 
 
 def test_reuse_decay_is_bounded_by_kickstarting_and_decays_to_one(shipped, kick):
