@@ -283,8 +283,9 @@ class VariableRecurrence:
               + \sum_{k=n_0+1}^{n} f(k) \prod_{j=k+1}^{n} a(j),
 
     with SymPy evaluating the product and the sum where it can; a sum that
-    has no closed form (a partial theta series, for instance) stays a
-    ``Sum``. The form holds for every parameter value, so it has one branch.
+    has no closed form (a partial theta series, for instance), or whose
+    evaluated form SymPy cannot prove against the recurrence, stays a
+    ``Sum``. The unrolled form holds for every parameter value: one branch.
 
     Examples
     --------
@@ -343,14 +344,18 @@ class VariableRecurrence:
         if _sym.is_zero(self.forcing.subs(n, n0) - self.initial):  # x_{n0} is the k = n0 term
             head, lo = sp.Integer(0), n0
         total = sp.Sum(sp.powsimp(self.forcing.subs(n, k) * prod), (k, lo, n))
+        unrolled = head + total
         evaluated = total.doit()
-        expr = head + evaluated
         if evaluated.has(sp.Sum):
-            return ClosedForm(self, expr, (self._certify_unrolled(expr, k, prod),))
-        expr = sp.piecewise_fold(expr)
+            return ClosedForm(self, unrolled, (self._certify_unrolled(unrolled, k, prod),))
+        expr = sp.piecewise_fold(head + evaluated)
         branches = [(_sym.simplify_branch(_sym.substitute_condition(e, c)), c) for e, c in _sym.pieces(expr)]
         expr = branches[0][0] if len(branches) == 1 else sp.Piecewise(*branches)
-        return ClosedForm(self, expr, tuple(self._certify(e, c) for e, c in _sym.pieces(expr)))
+        certs = tuple(self._certify(e, c) for e, c in _sym.pieces(expr))
+        if all(c.ok for c in certs):
+            return ClosedForm(self, expr, certs)
+        # SymPy's sum (e.g. in incomplete gamma functions) is not proved: keep the certified sum
+        return ClosedForm(self, unrolled, (self._certify_unrolled(unrolled, k, prod),))
 
     def _certify_unrolled(self, x, k, prod) -> BranchCertificate:
         """The unrolling identity, for every n: ``P(n, k) = a(n) P(n-1, k)`` and ``P(n, n) = 1``."""

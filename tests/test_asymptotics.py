@@ -246,3 +246,58 @@ def test_iterations_to_rejects_fraction_outside_unit_interval(kick):
     for bad in (0, 1, 1.5, -0.1):
         with pytest.raises(ValueError, match="fraction"):
             kick.iterations_to(bad)
+
+
+# -- limits from the metric's own recurrence M_n = q_n M_{n-1} + h_n ------------------------------
+def _par(name, lo, hi, lo_open=False, hi_open=False):
+    return sr.Parameter(name, lo, hi, lower_open=lo_open, upper_open=hi_open)
+
+
+def _case_at(cases, point):
+    """The value of the one case whose condition holds at ``point``."""
+    hits = [v.subs(point) for v, c in cases if c.subs(point) is sp.true]
+    assert len(hits) == 1, (cases, point)
+    return hits[0]
+
+
+def test_limit_of_linear_contraction_and_growth():
+    from symrecycle.asymptotics import limit_of_linear
+
+    r, a = _par("r", 0, None, lo_open=True), _par("a", 0, 1)
+    rs, as_ = r.symbol, a.symbol
+    R = sp.Rational
+    # constant q = a/r: h/(1 - q) inside, oo from q = 1 on (q_n = 1 for every n there)
+    cases = limit_of_linear(as_ / rs, sp.Integer(2), sp.Integer(1), [r, a])
+    assert _case_at(cases, {rs: 2, as_: R(1, 2)}) == R(8, 3)
+    assert _case_at(cases, {rs: R(1, 2), as_: R(1, 2)}) == sp.oo
+    assert _case_at(cases, {rs: R(1, 3), as_: R(1, 2)}) == sp.oo
+    # q_n = r^n: vanishes for r < 1 (the limit is h), oo for r >= 1
+    cases = limit_of_linear(rs**n, sp.Integer(1), sp.Integer(1), [r])
+    assert _case_at(cases, {rs: R(1, 2)}) == 1
+    assert _case_at(cases, {rs: 1}) == sp.oo
+    assert _case_at(cases, {rs: 3}) == sp.oo
+
+
+def test_limit_of_linear_rates_that_are_no_exponential_polynomial():
+    from symrecycle.asymptotics import limit_of_linear
+
+    r = _par("r", 0, None, lo_open=True)
+    # q_n = 1/(r n) -> 0 (SymPy's limit): the limit is h = 1 for every r
+    assert limit_of_linear(1 / (r.symbol * n), sp.Integer(1), sp.Integer(1), [r]) == [(1, sp.true)]
+    # h_n = n -> oo with q_n = 1/2: oo
+    assert limit_of_linear(sp.Rational(1, 2), n, sp.Integer(1), [r]) == [(sp.oo, sp.true)]
+
+
+def test_limit_of_linear_says_where_no_rule_applies():
+    from symrecycle.asymptotics import limit_of_linear
+
+    a = _par("a", 0, 1)
+    # q = -a reaches -1 at a = 1: oscillation the rules do not cover
+    with pytest.raises(sr.NotDerived, match="q_n -> q <= -1"):
+        limit_of_linear(-a.symbol, sp.Integer(1), sp.Integer(1), [a])
+    # q_n = n/(n+1) -> 1 from below
+    with pytest.raises(sr.NotDerived, match="q_n -> 1 without q_n = 1"):
+        limit_of_linear(n / (n + 1), sp.Integer(1), sp.Integer(1), [a])
+    # a rate with no limit SymPy can take
+    with pytest.raises(sr.NotDerived, match="no limit of"):
+        limit_of_linear(sp.Integer(1), sp.sin(n), sp.Integer(1), [a])

@@ -297,3 +297,20 @@ def test_conditions_are_tidied():
     assert S.tidy_relational((1 - g * r) * (g * r - 1) > 0) is sp.false
     br = sr.get_model("augmentation").breakeven("r").expr
     assert (1 / g, sp.Eq(b, 0)) in br.args
+
+
+def test_no_derivative_across_a_jump():
+    """A quantity that jumps onto its degenerate set has no derivative there (nan), except where
+    the jump vanishes; a continuous one keeps the limit of the generic derivative."""
+    from symrecycle.calculus import derivative
+
+    r, rho = sp.symbols("r rho", positive=True)
+    a = sp.Symbol("alpha", nonnegative=True)
+    jumps = sp.Piecewise((r / (r - a), sp.Eq(rho, 1) & (a < r)), (1, True))  # reuse-decay's limit
+    d = derivative(jumps, rho)
+    assert d.subs({r: 3, a: 1, rho: 1}) is sp.nan
+    assert d.subs({r: 3, a: 0, rho: 1}) == 0  # no jump at alpha = 0
+    assert d.subs({r: 3, a: 1, rho: sp.Rational(1, 2)}) == 0
+    smooth = sp.Piecewise((n * rho**n, sp.Eq(rho, 1)), ((rho**n - 1) / (rho - 1) * rho, True))
+    ds = derivative(smooth, rho)  # continuous at rho = 1: the limit of the generic derivative
+    assert ds.subs({rho: 1, n: 3}) == 6  # d/drho (rho + rho^2 + rho^3) at 1

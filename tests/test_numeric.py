@@ -1170,3 +1170,36 @@ def test_float_iteration_recovers_from_overflow():
     np.testing.assert_allclose(seq[:, -1], [4.2 / 3.2, 3.0], rtol=1e-14)
     last = KICK.iterate(600, r=np.array([4.2, 1.5]), alpha=1.0, metric="benefit", last=True)
     np.testing.assert_allclose(last, seq[:, -1], rtol=0)
+
+
+# -- sums without a finite closed form ---------------------------------------------------------
+def test_compiled_sums_against_closed_forms_and_mpmath():
+    import sympy as sp
+
+    from symrecycle.numeric import CompiledSums, compile_expr
+
+    x, k = sp.Symbol("x", positive=True), sp.Symbol("k", integer=True)
+    geo = compile_expr(sp.Sum(x**k, (k, 0, sr.n)), (x, sr.n))
+    assert isinstance(geo, CompiledSums)
+    xs, ns = np.array([0.5, 0.999, 1.0, 1.5]), np.array([[1], [7], [200]])
+    want = np.where(xs == 1, ns + 1, (1 - xs ** (ns + 1)) / (1 - np.where(xs == 1, 0.5, xs)))
+    np.testing.assert_allclose(geo.floats({x: xs, sr.n: ns}), want, rtol=1e-13)
+    # alternating terms cancel down to exp(-30) ~ 9e-14 of the largest term: the float sum has no
+    # correct digit, so the point goes to mpmath
+    alt = compile_expr(sp.Sum((-x) ** k / sp.factorial(k), (k, 0, sr.n)), (x, sr.n))
+    got = float(alt.floats({x: np.asarray(30.0), sr.n: np.asarray(150.0)}))
+    assert got == pytest.approx(math.exp(-30), rel=1e-13)
+    with pytest.raises(ValueError, match="a sum of 1000001 terms, expected at most 1000000"):
+        geo.floats({x: xs, sr.n: np.asarray(1e6)})
+    with pytest.raises(ValueError, match="needs a finite n"):
+        geo.floats({x: xs, sr.n: np.asarray(np.inf)})
+
+
+def test_float_iteration_recomputes_points_through_subnormals():
+    m = sr.get_model("reuse-decay")
+    vals = {"r": 0.3, "alpha": 0.5, "rho": 0.97}  # C_n = 0.3^(n-1) is subnormal near n = 590
+    ref = float(m.iterate(600, metric="benefit", dps=40, **vals)[-1])
+    assert float(m.iterate(600, metric="benefit", last=True, **vals)) == pytest.approx(ref, rel=1e-14)
+    naive = float(m.iterate(600, metric="benefit", last=True, naive=True, **vals))
+    assert abs(naive / ref - 1) > 1e-12  # the plain float iteration lost digits there
+    assert float(m.evaluate("benefit", n=600, **vals)) == pytest.approx(ref, rel=1e-14)

@@ -15,7 +15,14 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import symrecycle as sr
-from symrecycle.recurrence import BranchCertificate, ClosedForm, Recurrence, decompose_forcing
+from symrecycle.recurrence import (
+    BranchCertificate,
+    ClosedForm,
+    Recurrence,
+    VariableRecurrence,
+    decompose_forcing,
+    linear,
+)
 
 n = sr.n
 KICK = sr.get_model("kickstarting")
@@ -396,3 +403,67 @@ def test_text_is_never_evaluated():
         sr.Recurrence("__import__('os').getcwd()", (), 1)
     with pytest.raises(ValueError, match="text"):
         sr.Recurrence(sp.Integer(2), (), "1")
+
+
+# -- coefficients that depend on n: the unrolled solution --------------------------------------
+def _iterate_by_hand(a, f, x0, start, count, subs):
+    """x_start..x_{start+count-1} of x_n = a(n) x_{n-1} + f(n), in exact arithmetic written here."""
+    x, out = sp.Rational(x0.subs(subs)), []
+    out.append(x)
+    for k in range(start + 1, start + count):
+        x = a.subs(subs).subs(n, k) * x + f.subs(subs).subs(n, k)
+        out.append(sp.nsimplify(x))
+    return out
+
+
+ALPHA, RHO, R, C = sp.symbols("alpha rho r C", positive=True)
+VARIABLE_CASES = [
+    # (a(n), f(n), x0, start, values): the report's re-use decay, a rational coefficient,
+    # polynomial forcing (SymPy sums it in closed form), another start
+    (ALPHA * RHO ** (n - 1), C * R ** (n - 1), C, 1, {ALPHA: Q(Fraction(9, 10)), RHO: Q(Fraction(4, 5)),
+                                                      R: Q(Fraction(3, 2)), C: 2}),
+    (1 / (R * n), sp.Integer(1), sp.Integer(1), 1, {R: Q(Fraction(1, 2))}),
+    (ALPHA, n**2, sp.Integer(0), 0, {ALPHA: Q(Fraction(1, 3))}),
+    (n, sp.Integer(1), sp.Integer(1), 2, {}),
+]
+
+
+@pytest.mark.parametrize(("a", "f", "x0", "start", "values"), VARIABLE_CASES)
+def test_variable_coefficients_unrolled_and_certified(a, f, x0, start, values):
+    rec = linear(a * sp.Symbol("prev") + f, sp.Symbol("prev"), x0, start)
+    assert isinstance(rec, VariableRecurrence)  # a(n), or a forcing that is no exponential
+    cf = rec.solve()
+    assert cf.verified, cf.certificate
+    want = _iterate_by_hand(a, f, x0, start, 8, values)
+    got = [sp.nsimplify(cf.expr.subs(values).subs(n, k).doit()) for k in range(start, start + 8)]
+    assert got == want
+    assert rec.term(start + 7, values) == want[-1]
+
+
+def test_unrolled_certificate_catches_a_wrong_product():
+    rec = VariableRecurrence(ALPHA * RHO ** (n - 1), C * R ** (n - 1), C, 1, "A")
+    k, prod = rec.products()
+    assert sp.simplify(prod - ALPHA ** (n - k) * RHO ** ((n * (n - 1) - k * (k - 1)) / 2)) == 0
+    good = rec._certify_unrolled(rec.solve().expr, k, prod)
+    assert good.ok
+    bad = rec._certify_unrolled(rec.solve().expr, k, prod * RHO)  # off by a factor rho
+    assert not bad.ok
+    assert "FAILED" in str(bad)
+
+
+def test_reuse_decay_sum_keeps_its_index_clear_of_parameter_names():
+    k = sp.Symbol("k", positive=True)
+    rec = VariableRecurrence(k * RHO ** n, sp.Integer(1), sp.Integer(1), 1)
+    expr = rec.solve().expr
+    (index, _, _), = (expr.atoms(sp.Sum).pop()).limits
+    assert index.name != "k"
+    assert k in expr.free_symbols
+
+
+def test_linear_picks_the_solver():
+    prev = sp.Symbol("prev")
+    assert isinstance(linear(ALPHA * prev + C * R**n, prev, C), Recurrence)
+    assert isinstance(linear(ALPHA * prev + n * R**n, prev, C), VariableRecurrence)  # forcing n r^n
+    assert isinstance(linear(ALPHA * RHO**n * prev + 1, prev, C), VariableRecurrence)
+    with pytest.raises(ValueError, match="not linear in the previous term"):
+        linear(prev**2, prev, C)

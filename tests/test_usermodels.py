@@ -733,3 +733,8 @@ def test_get_model_takes_a_shipped_file_by_name():
     assert sr.get_model("kickstarting").name == "kickstarting"  # the registry comes first
     with pytest.raises(ValueError, match="shipped model file"):
         sr.get_model("no-such-model")
+
+
+def test_reuse_decay_sum_cross_checked_against_mpmath_iteration(shipped):
+    check = sr.cross_check(shipped["reuse-decay"], samples=200, seed=3)
+    assert check.max_rel_error <= 1e-13, str(check)
