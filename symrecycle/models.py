@@ -649,7 +649,7 @@ def _piecewise(cases, params=None):
         used = set().union(*[c.free_symbols for _, c in cases])
         params = [p for p in params if p.symbol in used]
         combos = list(itertools.islice(
-            itertools.product(*[[sp.Rational(x) for x in p.interior_points()[::2]] for p in params]), 4096
+            itertools.product(*[[sp.Rational(x) for x in _coverage_points(p)] for p in params]), 4096
         ))
         if len(combos) > 256:  # a fixed, spread subset: the order must not depend on chance
             combos = combos[:: len(combos) // 256]
@@ -666,6 +666,12 @@ def _piecewise(cases, params=None):
             last = max(range(len(cases)), key=lambda i: coverage(cases[i]))
             cases = cases[:last] + cases[last + 1:] + [cases[last]]
     return sp.Piecewise(*cases[:-1], (cases[-1][0], sp.true))
+
+
+def _coverage_points(p):
+    """Every other interior point of ``p``'s domain, and its closed ends (``rho = 1`` in ``(0, 1]``)."""
+    ends = [b for b, is_open in ((p.lower, p.lower_open), (p.upper, p.upper_open)) if b is not None and not is_open]
+    return [*p.interior_points()[::2], *ends]
 
 
 def _pretty(expr):
