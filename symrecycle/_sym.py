@@ -125,7 +125,15 @@ def relational(mu, op: str):
 
 
 def simplify_branch(expr):
-    """A readable form of one branch (SymPy ``simplify``, kept if shorter)."""
+    """A readable form of one branch (SymPy ``simplify``, kept if shorter).
+
+    ``Sum`` s are held fixed (``simplify`` would try, slowly, to evaluate them again).
+    """
+    if expr.has(sp.Sum):
+        sums = sorted(expr.atoms(sp.Sum), key=sp.default_sort_key)
+        held = [sp.Dummy(f"S{i}") for i in range(len(sums))]
+        s = simplify_branch(expr.xreplace(dict(zip(sums, held))))
+        return s.xreplace(dict(zip(held, sums)))
     try:
         s = sp.simplify(expr)
     except (TypeError, ValueError, NotImplementedError):  # pragma: no cover
