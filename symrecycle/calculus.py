@@ -44,7 +44,9 @@ def _limit_onto(expr, eq, p):
 def derivative(expr, p):
     """``d expr / d p`` for a Piecewise derived quantity (see module text)."""
     branches = _sym.pieces(expr)
-    generic = branches[-1][0]
+    # the generic branch: the last finite one whose condition asserts no equality, else the last
+    free = [v for v, c in branches if not _sym.equalities(c) and not v.has(sp.oo, -sp.oo, sp.nan)]
+    generic = free[-1] if free else branches[-1][0]
     d_generic = sp.diff(generic, p)
     out = []
     for value, cond in branches:
@@ -62,7 +64,11 @@ def derivative(expr, p):
                 target = target.subs(_sym.solve_equality(eq, prefer=[s for s in eq.free_symbols if s != p]))
             others = sp.And(*[e for e in _sym.equalities(cond) if not e.has(p)])
             target = _sym.substitute_condition(target, others)
-            d = _limit_onto(target, eqs[0], p)
+            try:
+                d = _limit_onto(target, eqs[0], p)
+            except NotDerived:  # the generic derivative has no limit there: no derivative
+                out.append((sp.nan, cond))
+                continue
             # the limit of the generic derivative is the derivative only where the quantity
             # is continuous across the set (a limit that jumps there has none)
             source = generic
