@@ -384,8 +384,30 @@ class CompiledSums(Compiled):
         return lo, hi, k0, k1
 
     def floats(self, values: dict):
+        """Float evaluation with broadcasting, in blocks of about :data:`BLOCK` elements."""
         arrays = [np.asarray(values[a], dtype=float) for a in self.args]
         shape = np.broadcast_shapes(*[x.shape for x in arrays])
+        if not shape:
+            return self._block(arrays, shape)
+        arrays = [x.reshape((1,) * (len(shape) - x.ndim) + x.shape) for x in arrays]
+        for total in self.sums:  # the range of every sum first: a bad n fails before any work
+            self._ranges(total, arrays)
+        out = np.empty(shape, dtype=float)
+        rows = max(1, BLOCK // max(1, math.prod(shape[1:])))
+        slices = [slice(i, i + rows) for i in range(0, shape[0], rows)]
+
+        def work(sl):
+            block = [a if a.shape[0] == 1 else a[sl] for a in arrays]
+            out[sl] = self._block(block, out[sl].shape)
+
+        if len(slices) > 1 and _workers() > 1:
+            list(_pool().map(work, slices))
+        else:
+            for sl in slices:
+                work(sl)
+        return out
+
+    def _block(self, arrays, shape):
         flag = np.zeros(shape, dtype=bool)
         totals = []
         with np.errstate(all="ignore"):
