@@ -670,7 +670,8 @@ def _piecewise(cases, params=None):
 
 def _coverage_points(p):
     """Every other interior point of ``p``'s domain, and its closed ends (``rho = 1`` in ``(0, 1]``)."""
-    ends = [b for b, is_open in ((p.lower, p.lower_open), (p.upper, p.upper_open)) if b is not None and not is_open]
+    bounds = ((p.lower, p.lower_open), (p.upper, p.upper_open))
+    ends = [b for b, is_open in bounds if b is not None and not is_open]
     return [*p.interior_points()[::2], *ends]
 
 

@@ -362,12 +362,12 @@ def _variants_markdown(out: Path, variants) -> list:
         f"`{comb['results']['limit']['text']}`; breakeven beta of the limit "
         f"`{comb['results']['breakeven_limit']['text']}`.",
     ]
-    for name, flags in st["numeric_only"].items():
+    for name, flags in st["closed_forms"].items():
         bound = st["bounds"][name]
         lines.append(
             f"- {name}: "
             + ("closed form derived" if flags["has_closed_form"] else
-               "numeric only (the toolkit derives no closed form)")
+               "no closed form of the sequences (numeric iteration; derived results beside it)")
             + f"; the model file's bound ({bound['statement']}) "
             + ("holds" if bound["holds"] else "FAILS") + f" on the {bound['points']} plotted points."
         )

@@ -10,11 +10,16 @@ Usage: python derivations/variants.py --out DIR [--force] (or ``symrecycle repro
    results, case by case, with SymPy).
 2. Kickstarting and augmentation combined (``kickstarting-augmentation``): its
    limit and breakeven beta, a figure for several beta.
-3. Re-use efficiency that changes over iterations (``reuse-decay``) and
-   endogenous algorithmic progress (``endogenous-progress``): the toolkit
-   derives no closed form for them (it says so, and why); figures by numeric
-   iteration against plain kickstarting, and the bounds the model files state,
-   checked on the plotted points.
+3. Beyond exponential closed forms. Re-use efficiency that changes over
+   iterations (``reuse-decay``): the engine's closed form is an unrolled sum
+   (no finite formula), its limit comes from the benefit's own recurrence; the
+   figure evaluates the sum, checked against iteration and plain kickstarting.
+   Endogenous algorithmic progress (``endogenous-progress``): the engine
+   derives no closed form (it says so, and why); :mod:`symrecycle.endogenous`
+   derives the benefit as a map of itself, its fixed point B* = lim B_n (drawn
+   dotted, the iteration checked to approach it), bounds and the gain's growth
+   per iteration. The bounds the model files state are checked on the plotted
+   points.
 4. ``variants.md``, a summary linking every file; ``variants.json``, the
    statements as data; ``variants.tex``, the derived results in LaTeX.
 
@@ -33,6 +38,7 @@ import sympy as sp
 from matplotlib.ticker import MaxNLocator
 
 import symrecycle as sr
+from symrecycle import endogenous as fixed
 from symrecycle import plots, reproduce
 from symrecycle.latex import escape
 from symrecycle.params import GrowthScenario, growth_rates, growth_scenarios
@@ -305,16 +311,17 @@ def combined() -> dict:
             "special_cases_rel_diff": max(special)}
 
 
-# -- 3. numeric only ------------------------------------------------------------------------------------
+# -- 3. beyond exponential closed forms ----------------------------------------------------------
 def _numeric_flags(m) -> dict:
     return {"has_closed_form": m.has_closed_form(), "reason": m.closed_form_problem()}
 
 
 def reuse_decay() -> dict:
-    """Re-use efficiency alpha rho^(n-1): numeric iteration against kickstarting."""
+    """Re-use efficiency alpha rho^(n-1): the engine's sum and limit, iteration, kickstarting."""
     m, kick = variant("reuse-decay"), sr.get_model("kickstarting")
+    res = {"closed_form": m.closed_form(), "benefit": m.benefit(), "limit": m.limit()}
     ns = np.arange(1, N_NUMERIC + 1)
-    rows, excess, at_one, points = [], [], [], 0
+    rows, excess, at_one, points, agree = [], [], [], 0, []
     sets = without_progress()
     with plots.style():
         fig = plots.new_figure(9.0, 3.6)
@@ -323,50 +330,62 @@ def reuse_decay() -> dict:
             k = np.asarray(kick.evaluate("benefit", n=ns, r=s.r, alpha=ALPHA), dtype=float)
             klim = float(kick.evaluate("limit", r=s.r, alpha=ALPHA))
             for i, rho in enumerate(RHOS):
-                b = np.asarray(m.iterate(N_NUMERIC, metric="benefit", r=s.r, alpha=ALPHA, rho=rho),
-                               dtype=float)
+                b = np.asarray(m.evaluate("benefit", n=ns, r=s.r, alpha=ALPHA, rho=rho), dtype=float)
+                it = np.asarray(m.iterate(N_NUMERIC, metric="benefit", r=s.r, alpha=ALPHA, rho=rho),
+                                dtype=float)
+                agree.append(_rel(b, it))
                 excess.append(float(np.max(b / k - 1)))
                 points += len(b)
                 ax.plot(ns, b, color=plots.OKABE_ITO[i], marker=plots.MARKERS[i], markevery=3,
-                        label=f"rho = {rho:g} (iterated)", gid=f"rho={rho:g}")
+                        label=f"rho = {rho:g}", gid=f"rho={rho:g}")
                 rows += [(m.name, s.r, ALPHA, rho, int(n), float(v)) for n, v in zip(ns, b)]
             # the model file: rho = 1 is kickstarting
-            at_one.append(_rel(m.iterate(N_NUMERIC, metric="benefit", r=s.r, alpha=ALPHA, rho=1.0), k))
+            at_one.append(_rel(m.evaluate("benefit", n=ns, r=s.r, alpha=ALPHA, rho=1.0), k))
             ax.plot(ns, k, color="black", linestyle="--", gid="kickstarting",
-                    label=f"kickstarting (closed form), limit {klim:.4g}")
+                    label=f"kickstarting (rho = 1), limit {klim:.4g}")
             rows += [("kickstarting", s.r, ALPHA, "", int(n), float(v)) for n, v in zip(ns, k)]
             ax.set_title(f"({'ab'[panel]}) r = {s.r:g}, alpha = {ALPHA:g}")
             ax.set_xlabel("iteration n")
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.legend(loc="best")
         axes[0].set_ylabel("benefit B_n = A_n / C_n")
-        fig.suptitle("Re-use efficiency alpha_n = alpha rho^(n-1): numeric iteration (no closed form)")
+        fig.suptitle("Re-use efficiency alpha_n = alpha rho^(n-1): the engine's sum, limit 1 for rho < 1")
     flags = _numeric_flags(m)
     holds = max(excess) <= BOUND_RTOL
+    limit_text = sp.sstr(res["limit"].expr)
     caption = (
         "Kickstarting with a re-use efficiency that changes over iterations, alpha_n = alpha rho^(n-1) "
-        f"(reuse-decay.toml), benefit B_n = A_n/C_n over n = 1..{N_NUMERIC} by numeric iteration for rho in "
+        f"(reuse-decay.toml), benefit B_n = A_n/C_n over n = 1..{N_NUMERIC} for rho in "
         f"{{{', '.join(f'{x:g}' for x in RHOS)}}}, alpha = {ALPHA:g}, r from Table 1's rows without "
-        "algorithmic progress; dashed: plain kickstarting (the engine's closed form). "
+        "algorithmic progress, evaluated from the engine's closed form, a sum without a finite closed form "
+        f"(equal to direct iteration to a relative {max(agree):.1e}); dashed: plain kickstarting. "
+        f"The engine's limit: {limit_text}. "
         + ("" if flags["has_closed_form"] else NO_CLOSED_FORM)
         + f"Bound stated by the model file ({BOUND_TEXT['reuse-decay']}): "
         + ("holds" if holds else "FAILS")
         + f" at all {points} plotted points (largest B_n/B_n(kickstarting) - 1: "
-        f"{max(excess):.3g}); at rho = 1 the iteration equals kickstarting to a relative {max(at_one):.1e}."
+        f"{max(excess):.3g}); at rho = 1 the sum equals kickstarting's closed form to a relative "
+        f"{max(at_one):.1e}."
     )
     figure = plots.FigureData("variants-reuse-decay", fig, ("model", "r", "alpha", "rho", "n", "benefit"),
                               rows, caption, {"n": ns})
-    return {"model": m, "flags": flags, "figure": figure,
+    return {"model": m, "flags": flags, "figure": figure, "results": res, "closed_vs_iterated": max(agree),
             "bound": {"statement": BOUND_TEXT["reuse-decay"], "holds": holds, "max_excess": max(excess),
                       "points": points, "rtol": BOUND_RTOL,
                       "rho_1_rel_diff": max(at_one)}}
 
 
 def endogenous() -> dict:
-    """Progress per iteration g B_{n-1}^theta: numeric iteration against exogenous progress."""
+    """Progress per iteration g B_{n-1}^theta: iteration, the derived fixed point B*, exogenous progress.
+
+    The engine has no closed form of B_n; :mod:`symrecycle.endogenous` derives the benefit as a map of
+    itself, its fixed point B* = lim B_n and the gain's growth per iteration, drawn and checked here.
+    """
     m, eff = variant("endogenous-progress"), variant("kickstarting-effective")
+    derived = {"map": fixed.benefit_map(m), "gain_ratio": fixed.gain_ratio(m),
+               "limit": fixed.benefit_limit(m), "gain_growth": fixed.gain_growth(m), "bounds": fixed.bounds()}
     ns = np.arange(1, N_NUMERIC + 1)
-    rows, excess, at_zero, points, gains = [], [], [], 0, {}
+    rows, excess, at_zero, points, gains, values = [], [], [], 0, {}, []
     sets = with_progress()
     with plots.style():
         fig = plots.new_figure(10.5, 3.7)
@@ -378,9 +397,14 @@ def endogenous() -> dict:
                                dtype=float)
                 excess.append(float(np.max(b / x - 1)))
                 points += len(b)
+                v = fixed.evaluate(m, r=s.r, g=s.g, alpha=ALPHA, theta=th)
+                values.append(_approach(s, th, v, b))
                 ax.plot(ns, b, color=plots.OKABE_ITO[i], marker=plots.MARKERS[i], markevery=3,
-                        label=f"theta = {th:g} (iterated)", gid=f"theta={th:g}")
+                        label=f"theta = {th:g} (iterated), B* = {v['fixed_point']:.4g}", gid=f"theta={th:g}")
+                ax.plot(ns[[0, -1]], [v["fixed_point"]] * 2, color=plots.OKABE_ITO[i], linestyle=":",
+                        label="_nolegend_", gid=f"B* theta={th:g}")
                 rows += [(m.name, "benefit", s.r, s.g, ALPHA, th, int(n), float(v)) for n, v in zip(ns, b)]
+                rows.append((m.name, "limit", s.r, s.g, ALPHA, th, "inf", v["fixed_point"]))
             # the model file: theta = 0 is exogenous progress (kickstarting-effective)
             zero = m.iterate(N_NUMERIC, metric="benefit", r=s.r, g=s.g, alpha=ALPHA, theta=0.0)
             at_zero.append(_rel(zero, x))
@@ -391,7 +415,7 @@ def endogenous() -> dict:
             ax.set_xlabel("iteration n")
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.legend(loc="best")
-        axes[0].set_ylabel("benefit B_n = A_n / (P_n C_n)")
+        axes[0].set_ylabel("benefit B_n = A_n / (P_n C_n); dotted: B* = lim B_n")
         ax, s = axes[-1], sets[-1]
         for i, th in enumerate((0.0, *THETAS)):
             gain = np.asarray(m.iterate(N_NUMERIC, metric="gain", r=s.r, g=s.g, alpha=ALPHA, theta=th),
@@ -407,9 +431,12 @@ def endogenous() -> dict:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel("A_n / (C_1 (r g)^(n-1)) (log scale)")
         ax.legend(loc="upper left")
-        fig.suptitle("Endogenous algorithmic progress g B_{n-1}^theta: numeric iteration (no closed form)")
+        fig.suptitle("Endogenous algorithmic progress g B_{n-1}^theta: numeric iteration, fixed point B*")
     flags = _numeric_flags(m)
     holds = max(excess) <= BOUND_RTOL
+    approach = {"holds": all(x["monotone"] and x["below"] and x["gap_at_n"] <= BOUND_RTOL for x in values),
+                "max_gap_at_n": max(x["gap_at_n"] for x in values), "n": N_NUMERIC, "rtol": BOUND_RTOL,
+                "points": len(values)}
     caption = (
         "Endogenous algorithmic progress (endogenous-progress.toml): progress per iteration g B_{n-1}^theta, "
         f"by numeric iteration over n = 1..{N_NUMERIC} for theta in "
@@ -417,19 +444,59 @@ def endogenous() -> dict:
         f"alpha = {ALPHA:g}, with Table 1's growth rates; dashed: exogenous progress (theta = 0, the "
         "engine's closed form of kickstarting-effective). "
         + ("" if flags["has_closed_form"] else NO_CLOSED_FORM)
+        + f"Dotted: the fixed point B* = lim B_n of the derived map B_n = {sp.sstr(derived['map'].expr)} "
+        "at B = B_{n-1} (symrecycle.endogenous), which the iteration approaches monotonically from below: "
+        + ("holds" if approach["holds"] else "FAILS")
+        + f" for all {approach['points']} curves (largest 1 - B_{N_NUMERIC}/B*: "
+        f"{approach['max_gap_at_n']:.1e}). "
         + f"Bound stated by the model file ({BOUND_TEXT['endogenous-progress']}): "
         + ("holds" if holds else "FAILS")
         + f" at all {points} plotted points (largest B_n/B_n(exogenous) - 1: {max(excess):.3g}); "
         f"at theta = 0 the iteration equals the closed form to a relative {max(at_zero):.1e}. Last panel: "
         f"adjusted compute over the effective compute of a world without recycling; at n = {N_NUMERIC}: "
-        + ", ".join(f"theta = {th:g}: {v:.4g}" for th, v in gains.items()) + "."
+        + ", ".join(f"theta = {th:g}: {v:.4g}" for th, v in gains.items())
+        + "; it grows by the factor B*^theta per iteration."
     )
     figure = plots.FigureData("variants-endogenous", fig, ("model", "metric", "r", "g", "alpha", "theta", "n",
                                                            "value"), rows, caption, {"n": ns})
-    return {"model": m, "flags": flags, "figure": figure, "gains": gains,
+    return {"model": m, "flags": flags, "figure": figure, "gains": gains, "derived": derived,
+            "fixed_points": values, "approach": approach,
             "bound": {"statement": BOUND_TEXT["endogenous-progress"], "holds": holds,
                       "max_excess": max(excess), "points": points, "rtol": BOUND_RTOL,
                       "theta_0_rel_diff": max(at_zero)}}
+
+
+def _approach(s, th, v, b) -> dict:
+    """The derived values at a plotted setting, and how the iterated benefit ``b`` approaches B*."""
+    star = v["fixed_point"]
+    return {"setting": s.id, "r": s.r, "g": s.g, "alpha": ALPHA, "theta": th, "fixed_point": star,
+            "lower": v["lower"], "upper": v["upper"], "rate": v["rate"], "gain_growth": v["gain_growth"],
+            "adjusted_growth": v["adjusted_growth"], "benefit_at_n": float(b[-1]),
+            "gap_at_n": float(1 - b[-1] / star), "below": bool(np.all(b <= star * (1 + BOUND_RTOL))),
+            "monotone": bool(np.all(np.diff(b) >= -BOUND_RTOL * b[1:]))}
+
+
+def _endogenous_lines(endo) -> list:
+    """Markdown: what symrecycle.endogenous derives for the model, and its values at the plotted settings."""
+    d = endo["derived"]
+    out = ["The engine derives no closed form of B_n itself; `symrecycle.endogenous` derives the benefit as "
+           "a map of itself, its fixed point B* (the limit of B_n, reached monotonically from below) and the "
+           "gain's growth per iteration:", ""]
+    out += _result_lines("The benefit as a map of itself", d["map"])
+    out += _result_lines("The gain over one iteration", d["gain_ratio"])
+    out += _result_lines("The limit of the benefit: the fixed point B*", d["limit"])
+    out += _result_lines("Bounds on the fixed point, c = alpha/(g r)", d["bounds"])
+    out += _result_lines("Growth of the gain per iteration", d["gain_growth"])
+    out += ["| setting | r | g | alpha | theta | L | B* | U | B_n at n = " + str(endo["approach"]["n"])
+            + " | gain growth B*^theta |", "|---|---|---|---|---|---|---|---|---|---|"]
+    out += [f"| {x['setting']} | {x['r']:g} | {x['g']:g} | {x['alpha']:g} | {x['theta']:g} | "
+            f"{x['lower']:.6g} | {x['fixed_point']:.6g} | {x['upper']:.6g} | {x['benefit_at_n']:.6g} | "
+            f"{x['gain_growth']:.6g} |" for x in endo["fixed_points"]]
+    a = endo["approach"]
+    out += ["", f"The iterated benefit approaches B* monotonically from below: "
+            f"**{'holds' if a['holds'] else 'FAILS'}** on the {a['points']} plotted curves (largest "
+            f"1 - B_{a['n']}/B*: {a['max_gap_at_n']:.1e}; relative tolerance {a['rtol']:g}).", ""]
+    return out
 
 
 # -- outputs --------------------------------------------------------------------------------------------
@@ -476,8 +543,16 @@ def statements(one, two, decay, endo) -> dict:
             "breakeven_independent_of_n": two["independent_of_n"],
             "special_cases_rel_diff": two["special_cases_rel_diff"],
         },
-        "numeric_only": {x["model"].name: x["flags"] for x in (decay, endo)},
+        "closed_forms": {x["model"].name: x["flags"] for x in (decay, endo)},
+        "reuse_decay": {"results": {q: _res(r) for q, r in decay["results"].items()},
+                        "closed_vs_iterated": decay["closed_vs_iterated"]},
         "bounds": {x["model"].name: x["bound"] for x in (decay, endo)},
+        "endogenous_fixed_point": {
+            "model": endo["model"].name,
+            "results": {q: _res(r) for q, r in endo["derived"].items()},
+            "values": endo["fixed_points"],
+            "approach": endo["approach"],
+        },
     }
 
 
@@ -545,7 +620,7 @@ def summary_markdown(one, two, decay, endo, table_paths, fig_paths, tex_path, js
         ) + ".",
         "",
         *_figure_lines(two["figure"], fig_paths["variants-combined"]),
-        "## 3. Numeric only: re-use efficiency over iterations, endogenous progress",
+        "## 3. Beyond exponential closed forms: re-use efficiency over iterations, endogenous progress",
         "",
     ]
     parts = (("Re-use efficiency that changes over iterations", decay, "variants-reuse-decay"),
@@ -560,12 +635,19 @@ def summary_markdown(one, two, decay, endo, table_paths, fig_paths, tex_path, js
         ]
         if flags["reason"]:
             lines += ["The toolkit's reason:", "", f"> {flags['reason']}", ""]
+        if "results" in part:  # a closed form as a sum, and its limit from the metric's recurrence
+            lines += _result_lines("Closed form of adjusted compute (an unrolled sum)",
+                                   part["results"]["closed_form"])
+            lines += _result_lines("Limit of the benefit", part["results"]["limit"])
+            lines += ["The sum evaluated by the numeric backend equals direct iteration on the plotted "
+                      f"points to a relative {part['closed_vs_iterated']:.1e}.", ""]
         lines += [
             f"Bound stated by the model file: {bound['statement']}. Checked by numeric iteration on the "
             f"{bound['points']} plotted points (relative tolerance {bound['rtol']:g}): "
             f"**{'holds' if bound['holds'] else 'FAILS'}** "
             f"(largest ratio minus 1: {bound['max_excess']:.3g}).",
             "",
+            *(_endogenous_lines(part) if "derived" in part else []),
             *_figure_lines(part["figure"], fig_paths[key]),
         ]
     lines += [
@@ -581,7 +663,7 @@ def summary_markdown(one, two, decay, endo, table_paths, fig_paths, tex_path, js
     return "\n".join(lines)
 
 
-def latex_document(one, two) -> str:
+def latex_document(one, two, decay=None) -> str:
     """The derived results (limits, breakevens) as a LaTeX document."""
     out = [
         f"% Generated by symrecycle {sr.__version__} (derivations/variants.py); do not edit.",
@@ -609,6 +691,12 @@ def latex_document(one, two) -> str:
     out += block("Limit of the benefit", res["limit"])
     out += block("Breakeven beta, the limit equals 1", res["breakeven_limit"])
     out += block("Breakeven beta, the benefit at n equals 1", res["breakeven_benefit"])
+    if decay is not None:
+        m, res = decay["model"], decay["results"]
+        out += [rf"\subsection*{{Re-use efficiency over iterations ({escape(m.name)})}}",
+                escape(m.description), ""]
+        out += block("Adjusted compute, the unrolled sum", res["closed_form"])
+        out += block("Limit of the benefit", res["limit"])
     out.append(r"\end{document}")
     return "\n".join(out) + "\n"
 
@@ -630,7 +718,7 @@ def write_variants(out_dir) -> dict:
         fig_paths[f.name] = plots.save_figure(f, out)
     st = statements(one, two, decay, endo)
     json_path = reproduce.write_text(out / "variants.json", json.dumps(st, indent=2, sort_keys=True) + "\n")
-    tex_path = reproduce.write_text(out / "variants.tex", latex_document(one, two))
+    tex_path = reproduce.write_text(out / "variants.tex", latex_document(one, two, decay))
     md = reproduce.write_text(out / "variants.md", summary_markdown(one, two, decay, endo, table_paths,
                                                                      fig_paths, tex_path, json_path))
     paths = [md, tex_path, json_path, *table_paths,
@@ -647,7 +735,7 @@ def main(argv=None):
         print(path)
     st = res["statements"]
     print("readings coincide:", st["readings"]["benefit_coincide"] and st["readings"]["limit_coincide"])
-    for name, flags in st["numeric_only"].items():
+    for name, flags in st["closed_forms"].items():
         bound = st["bounds"][name]
         print(f"{name}: {'closed form' if flags['has_closed_form'] else 'numeric only'}; "
               f"bound {'holds' if bound['holds'] else 'FAILS'} on {bound['points']} points")
