@@ -346,7 +346,7 @@ def _link(out: Path, path) -> str:
 
 
 def _variants_markdown(out: Path, variants) -> list:
-    """The report's section on the model variants (issue 6), from what ``write_variants`` returned."""
+    """The report's section on the model variants, from what ``write_variants`` returned."""
     lines = ["## Model variants (beyond the report)", ""]
     st = variants["statements"]
     rd, comb = st["readings"], st["combined"]

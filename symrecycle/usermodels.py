@@ -11,7 +11,7 @@ code.
 
 The format
 ----------
-One sequence (the form of issue 6)::
+One sequence::
 
     name = "my-kickstarting"                 # optional; default: the file name
     description = "kickstarting, restated"   # optional

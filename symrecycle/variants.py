@@ -1,4 +1,4 @@
-"""The report's model variants (issue 6), from the model files shipped with symrecycle.
+"""The report's model variants, from the model files shipped with symrecycle.
 
 Usage: python derivations/variants.py --out DIR [--force] (or ``symrecycle reproduce``)
 
