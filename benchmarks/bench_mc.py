@@ -2,7 +2,7 @@
 
 Run: python benchmarks/bench_mc.py [--samples N] [--cores K]   (prints a Markdown table)
 
-The target of issue 6: 10^7 samples in under 5 s and under 500 MB peak on 2
+The target: 10^7 samples in under 5 s and under 500 MB peak on 2
 cores. The run is pinned to ``--cores`` CPUs (default 2) before any thread
 pool starts. Three figures are reported:
 

@@ -1,4 +1,4 @@
-"""The report's model variants (issue 6): readings, combined model, time-varying and endogenous models.
+"""The report's model variants: readings, combined model, time-varying and endogenous models.
 
 Usage: python derivations/variants.py --out DIR [--force]
 

@@ -312,7 +312,7 @@ USER_ERRORS = {
 }
 
 
-# the format of issue 4 (a number as printed, the model quantity and the parameter values),
+# the claims format (a number as printed, the model quantity and the parameter values),
 # from the README's example: one claim of Table 1 consistent, one not
 CLAIMS_FILE = readme_claims_file()
 
