@@ -130,6 +130,28 @@ def _exp_powers(expr):
     return expr.replace(is_pow, lambda e: _EXP(e.exp * sp.Function("logn")(e.base)))
 
 
+def _in_blocks(block_fn, arrays, shape):
+    """``block_fn(arrays, shape)`` over blocks of about :data:`BLOCK` elements along the first axis.
+
+    Each input keeps its own shape (leading axes of length 1 are not copied);
+    the blocks run on the thread pool (numpy releases the GIL in its loops).
+    """
+    out = np.empty(shape, dtype=float)
+    rows = max(1, BLOCK // max(1, math.prod(shape[1:])))
+    slices = [slice(i, i + rows) for i in range(0, shape[0], rows)]
+
+    def work(sl):
+        block = [a if a.shape[0] == 1 else a[sl] for a in arrays]
+        out[sl] = block_fn(block, out[sl].shape)
+
+    if len(slices) > 1 and _workers() > 1:
+        list(_pool().map(work, slices))
+    else:
+        for sl in slices:
+            work(sl)
+    return out
+
+
 @dataclass
 class Compiled:
     """A derived expression compiled for float and mpmath evaluation.
@@ -161,23 +183,11 @@ class Compiled:
         arrays = [x.reshape((1,) * (len(shape) - x.ndim) + x.shape) for x in arrays]
         if extreme:
             arrays.append(np.logical_or.reduce([np.broadcast_to(e, shape) for e in extreme]))
-        out = np.empty(shape, dtype=float)
         if not shape:
+            out = np.empty(shape, dtype=float)
             out[()] = self._block([a.reshape(1) for a in arrays], (1,))[0]
             return out
-        rows = max(1, BLOCK // max(1, math.prod(shape[1:])))
-        slices = [slice(i, i + rows) for i in range(0, shape[0], rows)]
-
-        def work(sl):
-            block = [a if a.shape[0] == 1 else a[sl] for a in arrays]
-            out[sl] = self._block(block, out[sl].shape)
-
-        if len(slices) > 1 and _workers() > 1:  # numpy releases the GIL in its loops
-            list(_pool().map(work, slices))
-        else:
-            for sl in slices:
-                work(sl)
-        return out
+        return _in_blocks(self._block, arrays, shape)
 
     def _block(self, arrays, shape):
         forced = arrays[len(self.args)] if len(arrays) > len(self.args) else None
@@ -392,20 +402,7 @@ class CompiledSums(Compiled):
         arrays = [x.reshape((1,) * (len(shape) - x.ndim) + x.shape) for x in arrays]
         for total in self.sums:  # the range of every sum first: a bad n fails before any work
             self._ranges(total, arrays)
-        out = np.empty(shape, dtype=float)
-        rows = max(1, BLOCK // max(1, math.prod(shape[1:])))
-        slices = [slice(i, i + rows) for i in range(0, shape[0], rows)]
-
-        def work(sl):
-            block = [a if a.shape[0] == 1 else a[sl] for a in arrays]
-            out[sl] = self._block(block, out[sl].shape)
-
-        if len(slices) > 1 and _workers() > 1:
-            list(_pool().map(work, slices))
-        else:
-            for sl in slices:
-                work(sl)
-        return out
+        return _in_blocks(self._block, arrays, shape)
 
     def _block(self, arrays, shape):
         flag = np.zeros(shape, dtype=bool)

@@ -71,6 +71,19 @@ class ClosedForm:
         return bool(self.certificate) and all(c.ok for c in self.certificate)
 
 
+def _certify_branch(rec, x, cond, method="") -> BranchCertificate:
+    """The recurrence residual and the initial residual of ``x`` on ``cond``, simplified."""
+    res = rec.residual(x)
+    init = x.subs(rec.n, rec.start) - rec.initial
+    res, init = (_sym.substitute_condition(e, cond) for e in (res, init))
+    return BranchCertificate(
+        cond,
+        sp.Integer(0) if _sym.is_zero(res) else sp.simplify(res),
+        sp.Integer(0) if _sym.is_zero(init) else sp.simplify(init),
+        method,
+    )
+
+
 def decompose_forcing(expr, n=N):
     r"""Write ``expr`` as :math:`\sum_i c_i \lambda_i^n` with ``c_i, lambda_i`` free of n.
 
@@ -241,14 +254,7 @@ class Recurrence:
         return ClosedForm(self, expr, certs)
 
     def _certify(self, x, cond) -> BranchCertificate:
-        res = self.residual(x)
-        init = x.subs(self.n, self.start) - self.initial
-        res, init = (_sym.substitute_condition(e, cond) for e in (res, init))
-        return BranchCertificate(
-            cond,
-            sp.Integer(0) if _sym.is_zero(res) else sp.simplify(res),
-            sp.Integer(0) if _sym.is_zero(init) else sp.simplify(init),
-        )
+        return _certify_branch(self, x, cond)
 
 
 def _index_symbols(taken, count=2):
@@ -373,15 +379,7 @@ class VariableRecurrence:
         )
 
     def _certify(self, x, cond) -> BranchCertificate:
-        res = self.residual(x)
-        init = x.subs(self.n, self.start) - self.initial
-        res, init = (_sym.substitute_condition(e, cond) for e in (res, init))
-        return BranchCertificate(
-            cond,
-            sp.Integer(0) if _sym.is_zero(res) else sp.simplify(res),
-            sp.Integer(0) if _sym.is_zero(init) else sp.simplify(init),
-            "sum evaluated by SymPy; residual simplified",
-        )
+        return _certify_branch(self, x, cond, "sum evaluated by SymPy; residual simplified")
 
 
 def linear(next_expr, previous, initial, start=1, name="x", n=N):
