@@ -106,10 +106,10 @@ def _rebuild(pairs):
     pw = sp.Piecewise(*pairs)  # merges neighbouring cases of equal value, in conjunctive form
     if not isinstance(pw, sp.Piecewise):
         return pw
-    return sp.Piecewise(*[(v, _simpler(c)) for v, c in pw.args])
+    return sp.Piecewise(*[(v, simpler(c)) for v, c in pw.args])
 
 
-def _simpler(cond):
+def simpler(cond):
     """``cond`` simplified where that is cheap (few relations) and shorter."""
     if cond in (sp.true, sp.false) or len(cond.atoms(sp.core.relational.Relational)) > 6:
         return cond

@@ -646,15 +646,23 @@ def cmd_summary(args, out):
         text = problem() if callable(problem) else None
         if text:
             raise UserError(_no_closed_form(text, name))
+    from .results import NotDerived
+
+    def show(derive):  # what the engine does not derive is said in its place
+        try:
+            _show(derive(), "text", out)
+        except NotDerived as exc:
+            print(f"  not derived: {_one_line(exc)}", file=out)
+
     for m in models:
         print(f"== {m.name} ==", file=out)
-        for res in (m.closed_form(), m.benefit(), m.limit(), m.iterations_to(0.99)):
-            _show(res, "text", out)
+        for derive in (m.closed_form, m.benefit, m.limit, lambda m=m: m.iterations_to(0.99)):
+            show(derive)
         for p in m.parameters:
             if p.name == "C1":
                 continue
-            for res in (m.sensitivity(p.name), m.elasticity(p.name), m.breakeven(p.name)):
-                _show(res, "text", out)
+            for q in ("sensitivity", "elasticity", "breakeven"):
+                show(lambda q=q, m=m, p=p: getattr(m, q)(p.name))
 
 
 # -- eval ----------------------------------------------------------------------------------

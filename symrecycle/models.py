@@ -341,6 +341,13 @@ class Model:
         identity = u * (rec.a * xp + rec.forcing) + v - q * (u.subs(N, N - 1) * xp + v.subs(N, N - 1)) - h
         return q, h, m0, _sym.is_zero(identity)
 
+    def _on_domain(self, expr):
+        """A Piecewise with relations its parameters' domains decide dropped (``rho <= 1`` on (0, 1])."""
+        if not isinstance(expr, sp.Piecewise):
+            return expr
+        pairs = [(v, _sym.within_domain(c, self.parameters)) for v, c in expr.args]
+        return sp.Piecewise(*[(v, calculus.simpler(c)) for v, c in pairs if c is not sp.false])
+
     def _quantity_expr(self, n, metric):
         return self.limit(metric) if n is None else self.benefit(metric)
 
@@ -351,7 +358,7 @@ class Model:
 
         def make():
             base = self._quantity_expr(n, met.name)
-            expr = calculus.derivative(base.expr, p)
+            expr = self._on_domain(calculus.derivative(base.expr, p))
             if n is not None and n != N:
                 expr = expr.subs(N, n)
             ok, lines = self._check_derivative(base.expr, expr, p, n)
@@ -370,7 +377,7 @@ class Model:
 
         def make():
             base = self._quantity_expr(n, met.name)
-            expr = calculus.elasticity(base.expr, p)
+            expr = self._on_domain(calculus.elasticity(base.expr, p))
             if n is not None and n != N:
                 expr = expr.subs(N, n)
             sens = calculus.derivative(base.expr, p)

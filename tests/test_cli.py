@@ -1179,3 +1179,13 @@ def test_a_shipped_model_file_by_name(call):
     # effective compute grows by r*g = 3: B = 1, 1 + 1/6, 1 + 1/6 + 1/36, ...
     assert [p["value"] for p in d["points"]] == pytest.approx([sum(6.0**-k for k in range(j)) for j in
                                                                range(1, 5)], rel=1e-15)
+
+
+def test_summary_says_what_is_not_derived_and_goes_on(capsys):
+    assert cli.main(["summary", "--model", "reuse-decay"]) == 0
+    out = capsys.readouterr().out
+    assert "reuse-decay closed-form: Sum(" in out
+    assert "reuse-decay limit: Piecewise((1, rho < 1)" in out
+    assert "  not derived: model 'reuse-decay': iterations-to not derived: the benefit" in out
+    assert out.count("not derived: model 'reuse-decay': breakeven not derived") == 3  # r, alpha, rho
+    assert out.count("reuse-decay sensitivity:") == 3
