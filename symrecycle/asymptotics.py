@@ -179,6 +179,12 @@ def limit_by_regime(expr, params, n=N):
         branch = _sym.substitute_condition(branch, cond)
         terms = decompose(branch, n)
         bases = [mu for mu in terms if mu != 1]
+        for mu in bases:  # the regimes compare bases with 1: a negative base oscillates instead
+            if not (mu.is_nonnegative or sign_on(mu, params) in (1, "nonneg")):
+                raise NotDerived(
+                    f"the base {sp.sstr(mu)} of ({sp.sstr(mu)})**n is not proved nonnegative on the domain "
+                    "(a negative base oscillates; its limit is not derived)"
+                )
         for ops in itertools.product("<=>", repeat=len(bases)):
             region = list(zip(bases, ops))
             full = sp.And(cond, *[_sym.relational(mu, op) for mu, op in region])
@@ -416,15 +422,36 @@ def _limit_cases(expr, params, n):
     try:
         return limit_by_regime(expr, params, n)
     except ValueError as exc:
+        reason = exc
+
+    def sympy_limit(e):
         try:
-            value = sp.limit(expr, n, sp.oo)
+            value = sp.limit(e, n, sp.oo)
         except (NotImplementedError, ValueError, TypeError):  # pragma: no cover
             value = sp.nan
         if value.has(sp.Limit, sp.AccumBounds, sp.nan, sp.zoo, n) or (
             value not in (sp.oo, -sp.oo) and value.has(sp.oo, -sp.oo)
         ):
-            raise NotDerived(f"no limit of {sp.sstr(expr)} as n -> oo: {exc}") from exc
-        return [(value, sp.true)]
+            raise NotDerived(f"no limit of {sp.sstr(e)} as n -> oo: {reason}") from reason
+        return value
+
+    value = sympy_limit(expr)
+    # SymPy takes the limit for a generic parameter value: at a closed end of a domain
+    # (alpha n/(alpha n + 1) at alpha = 0) it may differ, and becomes its own case
+    cases, generic = [], []
+    for p in params:
+        if p.symbol not in expr.free_symbols:
+            continue
+        for end, is_open in ((p.lower, p.lower_open), (p.upper, p.upper_open)):
+            if end is None or is_open:
+                continue
+            at = sympy_limit(expr.subs(p.symbol, sp.Rational(end)))
+            if not _sym.is_zero(sp.piecewise_fold(at - value.subs(p.symbol, sp.Rational(end)))):
+                cases.append((at, sp.Eq(p.symbol, sp.Rational(end))))
+                generic.append(sp.Ne(p.symbol, sp.Rational(end)))
+    if len(cases) > 1:
+        raise NotDerived(f"the limit of {sp.sstr(expr)} changes at several domain ends: {reason}")
+    return [*cases, (value, sp.And(*generic))]
 
 
 def _linear_cases(q, qv, hv, cond, nonneg, params, n):
@@ -443,9 +470,13 @@ def _linear_cases(q, qv, hv, cond, nonneg, params, n):
     if qv is -sp.oo:
         raise unproved("q_n -> -oo")
     sign = sign_on(qv, params)
-    inside = sp.And(cond, _sym.relational(qv, "<"))
+
+    def on_domain(region):
+        return _sym.within_domain(region, params)
+
+    inside = on_domain(sp.And(cond, _sym.relational(qv, "<")))
     if sign not in (1, "nonneg"):
-        inside = sp.And(inside, _sym.relational(-qv, "<"))
+        inside = on_domain(sp.And(inside, _sym.relational(-qv, "<")))
     out = []
     if not _contradictory(inside):
         if hv.is_finite:
@@ -454,16 +485,16 @@ def _linear_cases(q, qv, hv, cond, nonneg, params, n):
             out.append((sp.oo, inside))
         else:
             raise unproved(f"h_n -> {hv}")
-    above = sp.And(cond, _sym.relational(qv, ">"))
+    above = on_domain(sp.And(cond, _sym.relational(qv, ">")))
     if not _contradictory(above):
         out += diverges(above)
-    at_one = sp.And(cond, _sym.relational(qv, "="))
+    at_one = on_domain(sp.And(cond, _sym.relational(qv, "=")))
     if not _contradictory(at_one):
         if not _sym.is_zero(_sym.substitute_condition(q, at_one) - 1):
             raise unproved("q_n -> 1 without q_n = 1 for every n")
         out += diverges(at_one)
     if sign not in (1, "nonneg"):
-        below = sp.And(cond, _sym.relational(-qv, ">") | _sym.relational(-qv, "="))
+        below = on_domain(sp.And(cond, _sym.relational(-qv, ">") | _sym.relational(-qv, "=")))
         if not _contradictory(below):
             raise unproved("q_n -> q <= -1")
     return out

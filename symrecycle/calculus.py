@@ -19,6 +19,8 @@ factor such as ``u - u**n`` in an exponential base ``u`` is solved in ``u``.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import sympy as sp
 
 from . import _sym, asymptotics
@@ -41,48 +43,104 @@ def _limit_onto(expr, eq, p):
     return _sym.simplify_branch(value)
 
 
-def derivative(expr, p):
-    """``d expr / d p`` for a Piecewise derived quantity (see module text)."""
-    branches = _sym.pieces(expr)
+def _disjuncts(expr):
+    """The pieces of ``expr`` with each condition split into its disjuncts (``Eq(a, b) | (a < 1)``
+    becomes two pieces), so that an equality inside an ``Or`` is seen as a degenerate set."""
+    out = []
+    for v, c in _sym.pieces(expr):
+        if len(c.atoms(sp.core.relational.Relational)) <= 6:
+            c = sp.to_dnf(c)
+        out += [(v, d) for d in (c.args if isinstance(c, sp.Or) else (c,))]
+    return tuple(out)
+
+
+def _neighbours(branches, cond, p, params, generic):
+    """The values of the cases next to the set ``cond`` along ``p`` (off it by a relative 1e-6,
+    on each side inside the domain); ``[generic]`` without parameters or sample points."""
+    if params is None:
+        return [generic]
+    par = next((q for q in params if q.symbol == p), None)
+    pts = _sym.sample_points(cond, params, 2) if par is not None else []
+    found = []
+    for pt in pts:
+        at = sp.nsimplify(pt[p])
+        if not at.is_Rational:
+            continue
+        step = max(abs(at), 1) / sp.Integer(10**6)
+        for x in (at + step, at - step):
+            if not par.contains(Fraction(int(x.p), int(x.q))):
+                continue
+            moved = {**pt, p: x}
+            for v, c in branches:
+                try:
+                    holds = _sym.as_sympy(c).subs(moved).subs(N, 3) is sp.true
+                except TypeError:
+                    holds = False
+                if holds:
+                    if v not in found:
+                        found.append(v)
+                    break
+    return found or [generic]
+
+
+def derivative(expr, p, params=None):
+    """``d expr / d p`` for a Piecewise derived quantity (see module text).
+
+    On a degenerate set (a case whose condition fixes p), the derivative is
+    the limit of the neighbouring cases' derivative, where the quantity is
+    continuous across the set, else nan; with ``params`` (the model's
+    parameters) the neighbours are found by stepping off the set along p.
+    """
+    return _rebuild([(d, c) for d, c, _ in _derivative_cases(expr, p, params)])
+
+
+def _derivative_cases(expr, p, params):
+    """``[(derivative, condition, the quantity's value there), ...]``."""
+    branches = _disjuncts(expr) if isinstance(expr, sp.Piecewise) else _sym.pieces(expr)
     # the generic branch: the last finite one whose condition asserts no equality, else the last
     free = [v for v, c in branches if not _sym.equalities(c) and not v.has(sp.oo, -sp.oo, sp.nan)]
     generic = free[-1] if free else branches[-1][0]
-    d_generic = sp.diff(generic, p)
     out = []
     for value, cond in branches:
         if value.has(sp.oo, -sp.oo, sp.nan):
-            out.append((sp.nan, cond))
+            out.append((sp.nan, cond, value))
             continue
         eqs = [e for e in _sym.equalities(cond) if e.has(p)]
         if not eqs:
-            out.append((_tidy(sp.diff(value, p)), cond))
-        elif generic.has(sp.oo, -sp.oo):
-            out.append((sp.nan, cond))
-        else:
-            target = d_generic
-            for eq in eqs[1:]:
-                target = target.subs(_sym.solve_equality(eq, prefer=[s for s in eq.free_symbols if s != p]))
-            others = sp.And(*[e for e in _sym.equalities(cond) if not e.has(p)])
-            target = _sym.substitute_condition(target, others)
-            try:
-                d = _limit_onto(target, eqs[0], p)
-            except NotDerived:  # the generic derivative has no limit there: no derivative
-                out.append((sp.nan, cond))
-                continue
-            # the limit of the generic derivative is the derivative only where the quantity
-            # is continuous across the set (a limit that jumps there has none)
-            source = generic
-            for eq in eqs[1:]:
-                source = source.subs(_sym.solve_equality(eq, prefer=[s for s in eq.free_symbols if s != p]))
+            out.append((_tidy(sp.diff(value, p)), cond, value))
+            continue
+        onto = _onto(value, cond, eqs, p, _neighbours(branches, cond, p, params, generic))
+        out += [(d, c, value) for d, c in (onto if onto is not None else [(sp.nan, cond)])]
+    return out
+
+
+def _onto(value, cond, eqs, p, neighbours):
+    """The derivative on the degenerate set ``cond`` from its neighbouring cases, or None (no derivative)."""
+    others = sp.And(*[e for e in _sym.equalities(cond) if not e.has(p)])
+    fixed = [_sym.solve_equality(eq, prefer=[s for s in eq.free_symbols if s != p]) for eq in eqs[1:]]
+    ds, smooth = [], []
+    for g in neighbours:
+        if g.has(sp.oo, -sp.oo, sp.nan):
+            return None
+        target, source = sp.diff(g, p), g
+        for sol in fixed:
+            target, source = target.subs(sol), source.subs(sol)
+        try:
+            d = _limit_onto(_sym.substitute_condition(target, others), eqs[0], p)
             jump = sp.factor(_sym.substitute_condition(_limit_onto(source, eqs[0], p) - value, cond))
-            if _sym.is_zero(jump):
-                out.append((d, cond))
-            else:
-                smooth = _sym.tidy_condition(sp.Eq(sp.numer(sp.together(jump)), 0))
-                if smooth is not sp.false:
-                    out.append((d, sp.And(cond, smooth)))
-                out.append((sp.nan, cond))
-    return _rebuild(out)
+        except NotDerived:  # the neighbour's derivative has no limit there: no derivative
+            return None
+        if ds and not _sym.is_zero(d - ds[0]):
+            return None  # the two sides disagree
+        ds.append(d)
+        # the limit of the neighbour's derivative is the derivative only where the quantity
+        # is continuous across the set (a limit that jumps there has none)
+        if not _sym.is_zero(jump):
+            smooth.append(_sym.tidy_condition(sp.Eq(sp.numer(sp.together(jump)), 0)))
+    if not smooth:
+        return [(ds[0], cond)]
+    where = sp.And(*smooth)
+    return ([(ds[0], sp.And(cond, where))] if where is not sp.false else []) + [(sp.nan, cond)]
 
 
 def _tidy(expr):
@@ -90,13 +148,15 @@ def _tidy(expr):
     return _sym.tidy_sums(_sym.simplify_branch(sp.powsimp(sp.expand_power_base(expr))))
 
 
-def elasticity(expr, p):
-    r"""``(p / Q) dQ/dp``, branch by branch (see :func:`derivative`)."""
-    d = derivative(expr, p)
+def elasticity(expr, p, params=None):
+    r"""``(p / Q) dQ/dp``, case by case (see :func:`derivative`)."""
     out = []
-    for (dv, cond), (qv, _) in zip(_sym.pieces(d), _sym.pieces(expr)):
+    for dv, cond, qv in _derivative_cases(expr, p, params):
+        if dv is sp.nan:
+            out.append((sp.nan, cond))
+            continue
         qv = _sym.substitute_condition(qv, cond) if _sym.equalities(cond) else qv
-        out.append((sp.nan if dv is sp.nan else _sym.simplify_branch(p * dv / qv), cond))
+        out.append((_sym.simplify_branch(p * dv / qv), cond))
     return _rebuild(out)
 
 

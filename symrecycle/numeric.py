@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
@@ -40,6 +41,8 @@ __all__ = ["evaluate", "compile_expr", "Compiled", "CompiledSums", "iterate", "c
 
 #: elements per block of the float path
 BLOCK = 1 << 16
+#: one thread at a time in mpmath (its precision is a process-wide setting)
+_MP_LOCK = threading.RLock()
 
 _POOL = None
 
@@ -225,7 +228,15 @@ class Compiled:
         return out
 
     def mp_point(self, *point, dps=None):
-        """One point in mpmath; precision raised until two evaluations agree."""
+        """One point in mpmath; precision raised until two evaluations agree.
+
+        mpmath's working precision is global to the process: the blocks' threads
+        take their turns here (one lock), so none runs at another's precision.
+        """
+        with _MP_LOCK:
+            return self._mp_point(point, dps)
+
+    def _mp_point(self, point, dps):
         target = _AGREE if dps is None else mpmath.mpf(10) ** -(dps + 3)
         prec = 40 if dps is None else dps + 20
         def args():  # exact inputs (Fraction) rounded at the working precision
@@ -317,7 +328,8 @@ def compile_expr(expr, args) -> Compiled:
         if rhs.is_positive or rhs.is_negative:  # relative to a side of fixed sign: shares lhs/rhs - 1
             near.append(sp.Lt(sp.Abs(sp.together(lhs / rhs - 1)), delta))
         else:
-            near.append(sp.Lt(sp.Abs(lhs - rhs), delta * (sp.Abs(lhs) + sp.Abs(rhs))))
+            # (<=: a set such as alpha = 0 is met exactly, where both sides are 0)
+            near.append(sp.Le(sp.Abs(lhs - rhs), delta * (sp.Abs(lhs) + sp.Abs(rhs))))
     modules = [{"logb": _logb, "exp": np.exp, "logn": np.log}, "numpy"]
     pairs = [x for p in powers for x in (p, p.exp)]
     fast = _fast_function(args, fast_expr, [*pairs, *near], modules)
@@ -420,6 +432,13 @@ class CompiledSums(Compiled):
                 totals.append(acc)
             out = np.array(np.broadcast_to(np.asarray(self.outer(*arrays, *totals), dtype=float), shape))
             flag |= ~np.isfinite(out)
+            # a sum that cancels against the rest of the expression: nudged by a relative eps, it moves
+            # the value by far more than eps (sum by sum, so two sums cancelling are seen too)
+            eps = 2.0**-20
+            for i in range(len(totals)):
+                nudged = [t * (1 + eps) if j == i else t for j, t in enumerate(totals)]
+                moved = np.asarray(self.outer(*arrays, *nudged), dtype=float) - out
+                flag |= np.abs(moved) > CANCELLATION * eps * np.abs(out)
         if not shape:
             return out if not flag else np.asarray(float(self.mp_point(*[float(a) for a in arrays])))
         if flag.any():

@@ -738,3 +738,62 @@ def test_get_model_takes_a_shipped_file_by_name():
 def test_reuse_decay_sum_cross_checked_against_mpmath_iteration(shipped):
     check = sr.cross_check(shipped["reuse-decay"], samples=200, seed=3)
     assert check.max_rel_error <= 1e-13, str(check)
+
+
+# -- what a review found: each case once wrong, now right or refused -------------------------------
+def _toy(params, nxt, metric="A[n]", initial="1"):
+    ps = "\n".join(f'{k} = "{v}"' for k, v in params.items())
+    return loads_model(f'name = "t"\n[parameters]\n{ps}\n[recurrence]\ninitial = "{initial}"\n'
+                       f'next = "{nxt}"\n[metric]\nbenefit = "{metric}"\n')
+
+
+@pytest.mark.parametrize("nxt", ["1 + (-alpha)**n*A[n-1]", "1 + alpha*(-1)**n*A[n-1]", "(-1)**n + A[n-1]/2"])
+def test_negative_bases_oscillate_and_are_not_given_a_limit(nxt):
+    m = _toy({"alpha": "[0, 1]"}, nxt)
+    with pytest.raises(sr.NotDerived, match="not proved nonnegative"):
+        m.limit()
+
+
+def test_sympy_limit_split_at_a_closed_domain_end():
+    m = _toy({"alpha": "[0, 1]"}, "alpha*n/(alpha*n+1) + A[n-1]/2", initial="0")
+    lim = m.limit()
+    assert lim.verified
+    alpha = m.symbols["alpha"]
+    assert lim.expr.subs(alpha, 0) == 0  # the forcing is 0 at alpha = 0
+    assert lim.expr.subs(alpha, R(1, 2)) == 2
+    assert m.evaluate("limit", alpha=np.array([0.0, 0.5])).tolist() == [0.0, 2.0]
+
+
+def test_limits_split_by_domain_ends_and_jumps_have_no_derivative():
+    # rho in (0, 2): the limit jumps from 1 at alpha = 0 to oo for alpha > 0 when rho > 1
+    m = _toy({"alpha": "[0, 1]", "rho": "(0, 2)"}, "1 + alpha*rho**(n-1)*A[n-1]")
+    alpha, rho = m.symbols["alpha"], m.symbols["rho"]
+    assert m.evaluate("limit", alpha=0.0, rho=1.5) == 1.0  # Eq(alpha, 0): exactly met in floats
+    d = m.sensitivity("alpha")
+    assert d.verified
+    assert d.expr.subs({alpha: 0, rho: R(3, 2)}) is sp.nan
+    # alpha in [0, 1/2]: q_n = alpha n/(n+1) -> alpha < 1 on the whole domain
+    m = _toy({"alpha": "[0, 1/2]"}, "1 + A[n-1]*alpha*n/(n+1)")
+    assert sp.simplify(m.limit().expr - 1 / (1 - m.symbols["alpha"])) == 0
+    # a case met only on a closed end (rho = 1): no derivative there unless alpha = 0
+    eff = sr.get_model("reuse-decay").sensitivity("rho", metric="efficiency")
+    assert eff.verified
+    a, r_ = sr.get_model("reuse-decay").symbols["alpha"], sr.get_model("reuse-decay").symbols["rho"]
+    assert eff.expr.subs({a: R(1, 2), r_: 1}) is sp.nan
+    assert eff.expr.subs({a: 0, r_: 1}) == 0
+
+
+def test_a_sum_cancelling_against_the_rest_goes_to_mpmath():
+    m = _toy({"rho": "(0, 1]", "c": "(0, oo)"}, "-c*(1/2)**n + rho**(n-1)*A[n-1]", metric="A[n]*2**n",
+             initial="c/2")
+    want = float(m.iterate(60, metric="benefit", dps=30, rho=1, c=1)[-1])
+    assert m.evaluate("benefit", n=60, rho=1.0, c=1.0) == pytest.approx(want, rel=1e-13)
+
+
+def test_mpmath_precision_is_left_as_it_was_by_the_threaded_blocks():
+    import mpmath
+
+    m = _toy({"alpha": "[0, 1]"}, "1 + alpha*A[n-1]")
+    before = mpmath.mp.dps
+    m.evaluate("benefit", n=8, alpha=np.linspace(0.99, 1, 200_000))  # points near alpha = 1 go to mpmath
+    assert mpmath.mp.dps == before
