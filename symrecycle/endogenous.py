@@ -59,7 +59,7 @@ from . import _sym
 from .numeric import _mpf
 from .params import Parameter
 from .params import n as N
-from .results import Result
+from .results import NotDerived, Result
 from .usermodels import load_model, variant_path
 
 __all__ = [
@@ -586,7 +586,7 @@ def _closed_form(t):
     """B* at theta = t (a Rational), derived: a dict with ``expr``, ``lines``, ``ok`` and, for t > 0,
     ``root`` (x) and ``power`` (q) with B* = x**q.
 
-    NotImplementedError where SymPy finds no radical root.
+    :class:`~symrecycle.results.NotDerived` where SymPy finds no radical root.
     """
     F = _canonical().subs(theta, t)
     if t == 0:
@@ -604,26 +604,26 @@ def _closed_form(t):
         return {"expr": expr, "lines": tuple(lines), "ok": bool(ok)}
     q = int(t.q)
     if q > _MAX_DEGREE:
-        raise NotImplementedError(
+        raise NotDerived(
             f"theta = {t}: B = x^{q} gives a polynomial of degree {q}; no radical roots sought above degree "
             f"{_MAX_DEGREE} (use fixed_point_value or fixed_point_mp)")
     x = sp.Symbol("x", positive=True)
     poly = sp.expand(sp.powdenest(sp.expand((F - B).subs(B, x**q)), force=True))  # x > 0: exact
     if not poly.is_polynomial(x):  # pragma: no cover - F has the form 1 + c B^(1-theta)
-        raise NotImplementedError(f"theta = {t}: F(x^{q}) - x^{q} = {poly} is not a polynomial in x")
+        raise NotDerived(f"theta = {t}: F(x^{q}) - x^{q} = {poly} is not a polynomial in x")
     P = sp.Poly(poly, x)
     cpos = sp.Symbol("c", positive=True)
     signs = [sp.sign(co.subs(c, cpos)) for co in P.all_coeffs() if co != 0]
     changes = sum(a != b for a, b in itertools.pairwise(signs))
     roots = sp.roots(P, multiple=True)
     if len(roots) != P.degree():
-        raise NotImplementedError(
+        raise NotDerived(
             f"theta = {t}: SymPy finds no radical roots of {P.as_expr()} = 0 (degree {P.degree()}); "
             "use fixed_point_value or fixed_point_mp")
     positive_c = [cv for cv in _C_SAMPLES if cv != 0]
     chosen = [rt for rt in roots if all(_real_positive(rt.subs(c, cv)) for cv in positive_c)]
     if any(s not in (1, -1) for s in signs) or changes != 1 or len(chosen) != 1:
-        raise NotImplementedError(f"theta = {t}: no single radical expression of the positive root")
+        raise NotDerived(f"theta = {t}: no single radical expression of the positive root")
     (rt,) = chosen
     exact = _sym.is_zero(P.as_expr().subs(x, rt))
     expanded = sp.expand(rt**q)  # kept as x**q where expanding makes it longer
@@ -673,7 +673,7 @@ def fixed_point(at_theta=None, closed_forms=CLOSED_FORM_THETAS) -> Result:
     ------
     ValueError
         theta outside [0, 1] or not rational (naming the value and domain).
-    NotImplementedError
+    NotDerived
         where SymPy finds no radical root (e.g. theta = 1/5).
 
     Examples
@@ -784,7 +784,7 @@ def _bound_parts():
     rest = scaled - sp.Add(*pos)
     sol = [s for s in sp.solve(rest, B) if s.is_positive]
     if len(sol) != 1 or not pos:
-        raise NotImplementedError("no lower bound from h(B)/B^(1-theta)")  # pragma: no cover
+        raise NotDerived("no lower bound from h(B)/B^(1-theta)")  # pragma: no cover
     x0 = sol[0]
     hx0 = simp(h.subs(B, x0))
     ok = ok and hx0.is_positive
