@@ -141,6 +141,26 @@ def simplify_branch(expr):
     return s if sp.count_ops(s) <= sp.count_ops(expr) else expr
 
 
+def simplify_condition(cond):
+    """``cond`` simplified where that is cheap (at most 6 relations) and comes out no longer."""
+    cond = as_sympy(cond)
+    if cond in (sp.true, sp.false) or len(cond.atoms(sp.core.relational.Relational)) > 6:
+        return cond
+    try:
+        s = sp.simplify(cond)
+    except (TypeError, ValueError, NotImplementedError):  # pragma: no cover
+        return cond
+    return s if sp.count_ops(s) <= sp.count_ops(cond) else cond
+
+
+def holds_at(cond, point) -> bool:
+    """Whether ``cond`` is decided true at ``point`` (``{symbol: number}``; n read as 3 where present)."""
+    try:
+        return as_sympy(cond).subs(point).subs(N, 3) is sp.true
+    except TypeError:  # a relation SymPy cannot order at that point
+        return False
+
+
 def sum_inside(expr):
     """Factors free of the summation index moved inside the ``Sum`` they multiply.
 
@@ -149,7 +169,7 @@ def sum_inside(expr):
     """
     if not expr.has(sp.Sum):
         return expr
-    if isinstance(expr, (sp.Add, sp.Piecewise)) or expr.is_Relational:
+    if isinstance(expr, sp.Add):
         return expr.func(*[sum_inside(a) for a in expr.args])
     if isinstance(expr, sp.Mul):
         sums = [f for f in expr.args if isinstance(f, sp.Sum)]

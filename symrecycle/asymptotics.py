@@ -281,16 +281,7 @@ def _merge(results):
         merged.setdefault(value, []).append(cond)
     out = []
     for value, conds in merged.items():
-        cond = sp.Or(*conds)
-        try:
-            if len(cond.atoms(sp.core.relational.Relational)) > 6:
-                raise ValueError("too large to simplify")
-            simpler = sp.simplify(cond)
-            if sp.count_ops(simpler) <= sp.count_ops(cond):
-                cond = simpler
-        except (TypeError, ValueError, NotImplementedError):  # pragma: no cover
-            pass
-        cond = _sym.tidy_condition(cond)
+        cond = _sym.tidy_condition(_sym.simplify_condition(sp.Or(*conds)))
         if cond is sp.false:
             continue
         out.append((_sym.simplify_branch(value) if value.is_finite else value, cond))
@@ -442,9 +433,7 @@ def _limit_cases(expr, params, n):
     for p in params:
         if p.symbol not in expr.free_symbols:
             continue
-        for end, is_open in ((p.lower, p.lower_open), (p.upper, p.upper_open)):
-            if end is None or is_open:
-                continue
+        for end in p.closed_ends():
             at = sympy_limit(expr.subs(p.symbol, sp.Rational(end)))
             if not _sym.is_zero(sp.piecewise_fold(at - value.subs(p.symbol, sp.Rational(end)))):
                 cases.append((at, sp.Eq(p.symbol, sp.Rational(end))))

@@ -72,11 +72,7 @@ def _neighbours(branches, cond, p, params, generic):
                 continue
             moved = {**pt, p: x}
             for v, c in branches:
-                try:
-                    holds = _sym.as_sympy(c).subs(moved).subs(N, 3) is sp.true
-                except TypeError:
-                    holds = False
-                if holds:
+                if _sym.holds_at(c, moved):
                     if v not in found:
                         found.append(v)
                     break
@@ -166,15 +162,7 @@ def _rebuild(pairs):
     pw = sp.Piecewise(*pairs)  # merges neighbouring cases of equal value, in conjunctive form
     if not isinstance(pw, sp.Piecewise):
         return pw
-    return sp.Piecewise(*[(v, simpler(c)) for v, c in pw.args])
-
-
-def simpler(cond):
-    """``cond`` simplified where that is cheap (few relations) and shorter."""
-    if cond in (sp.true, sp.false) or len(cond.atoms(sp.core.relational.Relational)) > 6:
-        return cond
-    s = sp.simplify(cond)
-    return s if sp.count_ops(s) <= sp.count_ops(cond) else cond
+    return sp.Piecewise(*[(v, _sym.simplify_condition(c)) for v, c in pw.args])
 
 
 def _solve_factor(f, p, n=N):

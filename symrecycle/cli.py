@@ -1252,15 +1252,9 @@ def main(argv=None) -> int:
         return 0
     except NotImplementedError as exc:
         model = args.model if isinstance(getattr(args, "model", None), str) else "MODEL"
-        if _is_no_closed_form(exc):
-            print(f"symrecycle: error: {_no_closed_form(exc, model)}", file=sys.stderr)
-            return 2
         if not _is_not_derived(exc):
             return _internal_error(exc, debug)
-        import shlex
-
-        print(f"symrecycle: error: {_one_line(exc)}. Numbers by direct iteration: symrecycle iterate "
-              f"{shlex.quote(model)} --set NAME=VALUE ... --n N [--metric M]", file=sys.stderr)
+        print(f"symrecycle: error: {_no_closed_form(exc, model)}", file=sys.stderr)
         return 2
     except Exception as exc:
         return _internal_error(exc, debug)
@@ -1268,25 +1262,20 @@ def main(argv=None) -> int:
 
 
 def _is_not_derived(exc):
+    """What the engine does not derive (a model without closed forms, a quantity it cannot solve)."""
     results = sys.modules.get("symrecycle.results")
     return results is not None and isinstance(exc, results.NotDerived)
 
 
-def _is_no_closed_form(exc):
-    usermodels = sys.modules.get("symrecycle.usermodels")
-    no_closed_form = getattr(usermodels, "NoClosedForm", None)
-    return no_closed_form is not None and isinstance(exc, no_closed_form)
-
-
 def _no_closed_form(exc, model):
-    """A model without closed forms: a limitation the user can work around, pointed to ``iterate``."""
+    """What the engine does not derive: a limitation the user can work around, pointed to ``iterate``."""
     import shlex
 
     msg = _one_line(exc)
     cut = msg.find(" Numeric iteration is available")
     if cut > 0:
         msg = msg[:cut]
-
+    msg = msg if msg.endswith(".") else msg + "."
     return (f"{msg} Numeric iteration is available: symrecycle iterate {shlex.quote(model)} "
             "--set NAME=VALUE ... --n N [--metric M]")
 

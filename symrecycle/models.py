@@ -9,7 +9,6 @@ form: :meth:`Model.closed_form` asks the solver of
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import itertools
 import os
@@ -309,7 +308,7 @@ class Model:
         For a metric ``M_n = u_n X_n + v_n`` linear in the one sequence X
         solved as an unrolled ``Sum`` (``X_n = a_n X_{n-1} + f_n``):
         ``q_n = a_n u_n / u_{n-1}`` and ``h_n = u_n f_n + v_n - q_n v_{n-1}``.
-        ``checked``: the identity, with X_{n-1} kept as a symbol, simplifies to 0.
+        ``checked``: the recurrence holds on exact iteration of the model (n = start..start+4).
         """
         unrolled = self._unrolled(met)
         if len(unrolled) != 1:
@@ -358,7 +357,7 @@ class Model:
         if not isinstance(expr, sp.Piecewise):
             return expr
         pairs = [(v, _sym.within_domain(c, self.parameters)) for v, c in expr.args]
-        return sp.Piecewise(*[(v, calculus.simpler(c)) for v, c in pairs if c is not sp.false])
+        return sp.Piecewise(*[(v, _sym.simplify_condition(c)) for v, c in pairs if c is not sp.false])
 
     def _quantity_expr(self, n, metric):
         return self.limit(metric) if n is None else self.benefit(metric)
@@ -375,23 +374,18 @@ class Model:
         out = []
         for (v, c), (_, excl) in zip(_sym.pieces(expr), _sym.exclusive_pieces(expr)):
             for p in self.parameters:
-                ends = [b for b, is_open in ((p.lower, p.lower_open), (p.upper, p.upper_open))
-                        if b is not None and not is_open]
+                ends = p.closed_ends()
                 if not ends or p.symbol not in excl.free_symbols:
                     continue
                 others = [q for q in self.parameters if q is not p and q.symbol in excl.free_symbols]
                 grid = [dict(zip([q.symbol for q in others], combo)) for combo in itertools.islice(
                     itertools.product(*[[sp.Rational(x) for x in _coverage_points(q)] for q in others]), 64)]
 
-                def holds(pt, ex=excl):
-                    with contextlib.suppress(TypeError):
-                        return ex.subs(pt).subs(N, 3) is sp.true
-                    return False
-
                 inner = [sp.Rational(x) for x in p.interior_points()]
-                if any(holds({**g, p.symbol: x}) for g in grid for x in inner):
+                if any(_sym.holds_at(excl, {**g, p.symbol: x}) for g in grid for x in inner):
                     continue
-                at = [e for e in ends if any(holds({**g, p.symbol: sp.Rational(e)}) for g in grid)]
+                at = [e for e in ends
+                      if any(_sym.holds_at(excl, {**g, p.symbol: sp.Rational(e)}) for g in grid)]
                 if len(at) == 1:
                     c = sp.And(c, sp.Eq(p.symbol, sp.Rational(at[0])))
             out.append((v, c))
@@ -426,8 +420,8 @@ class Model:
             expr = self._on_domain(calculus.elasticity(self._explicit_ends(base.expr), p, self.parameters))
             if n is not None and n != N:
                 expr = expr.subs(N, n)
-            sens = calculus.derivative(self._explicit_ends(base.expr), p, self.parameters)
-            ok, lines = self._check_derivative(base.expr, sens, p, n)
+            sens = self.sensitivity(param, n=n, metric=met.name)  # the derivative divided here, checked there
+            ok, lines = sens.verified, list(sens.certificate)
             lab = (met.latex or met.name) if n is not None else base.label
             return self._result(
                 "elasticity", expr,
@@ -588,20 +582,17 @@ class Model:
                 *[[sp.Rational(x) for x in _coverage_points(p)] for p in params]), 4096)
             for combo in combos:
                 pt = dict(zip([p.symbol for p in params], combo))
-                with contextlib.suppress(TypeError):
-                    if sp.simplify(_sym.as_sympy(cond).subs(pt).subs(N, 3)) is sp.true:
-                        return [pt]
+                if _sym.holds_at(cond, pt):
+                    return [pt]
             return []
         extra = []
         for p in self.parameters:
-            for end, is_open in ((p.lower, p.lower_open), (p.upper, p.upper_open)):
-                if end is None or is_open or p.symbol not in pts[0]:
-                    continue
+            if p.symbol not in pts[0]:
+                continue
+            for end in p.closed_ends():
                 moved = {**pts[0], p.symbol: sp.Rational(end)}
-                with contextlib.suppress(TypeError):
-                    holds = sp.simplify(_sym.as_sympy(cond).subs(moved).subs(N, 3)) is sp.true
-                    if holds and moved not in pts + extra:
-                        extra.append(moved)
+                if _sym.holds_at(cond, moved) and moved not in pts + extra:
+                    extra.append(moved)
         return pts + extra
 
     def _check_iteration(self, expr, metric_expr):
@@ -747,11 +738,7 @@ def _piecewise(cases, params=None):
         grid = [dict(zip([p.symbol for p in params], combo)) for combo in combos]
 
         def coverage(case):
-            count = 0
-            for pt in grid:
-                with contextlib.suppress(TypeError):
-                    count += case[1].subs(pt).subs(N, 3) is sp.true
-            return count
+            return sum(_sym.holds_at(case[1], pt) for pt in grid)
 
         if coverage(cases[-1]) == 0:  # never "otherwise" a case met at no sample point
             last = max(range(len(cases)), key=lambda i: coverage(cases[i]))
@@ -761,9 +748,7 @@ def _piecewise(cases, params=None):
 
 def _coverage_points(p):
     """Every other interior point of ``p``'s domain, and its closed ends (``rho = 1`` in ``(0, 1]``)."""
-    bounds = ((p.lower, p.lower_open), (p.upper, p.upper_open))
-    ends = [b for b, is_open in bounds if b is not None and not is_open]
-    return [*p.interior_points()[::2], *ends]
+    return [*p.interior_points()[::2], *p.closed_ends()]
 
 
 def _pretty(expr):

@@ -240,12 +240,7 @@ class Compiled:
         target = _AGREE if dps is None else mpmath.mpf(10) ** -(dps + 3)
         prec = 40 if dps is None else dps + 20
         def args():  # exact inputs (Fraction) rounded at the working precision
-            return [
-                x if isinstance(x, mpmath.mpf)
-                else mpmath.mpf(x.numerator) / x.denominator if isinstance(x, Fraction)
-                else mpmath.mpf(float(x))
-                for x in point
-            ]
+            return [_mpf(x, prec) for x in point]
 
         with mpmath.workdps(prec):
             last = self.precise(*args())
@@ -842,8 +837,7 @@ def random_point(model, rng, degenerate=False):
     for p in model.parameters:
         if p.lower is not None and p.upper is not None:
             v = rng.uniform(float(p.lower), float(p.upper))
-            closed = [float(b) for b, is_open in ((p.lower, p.lower_open), (p.upper, p.upper_open))
-                      if not is_open]
+            closed = [float(b) for b in p.closed_ends()]
             if closed and rng.random() < 0.1:
                 v = float(rng.choice(closed))
             while not p.contains(v):  # an open end drawn by chance

@@ -105,6 +105,11 @@ class Parameter:
         """
         return sp.Contains(self.symbol, self.interval, evaluate=False)
 
+    def closed_ends(self) -> list:
+        """The bounds that belong to the domain: ``[1]`` for ``(0, 1]``, ``[0, 1]`` for ``[0, 1]``."""
+        bounds = ((self.lower, self.lower_open), (self.upper, self.upper_open))
+        return [b for b, is_open in bounds if b is not None and not is_open]
+
     def contains(self, value) -> bool:
         """Whether a real number lies in the domain (exactly, for floats)."""
         x = Fraction(value)

@@ -186,18 +186,12 @@ class Recurrence:
         >>> Recurrence.from_next(C1*r**(n-1) + a*prev, prev, C1, name="A").forcing
         ((C1/r, r),)
         """
-        next_expr = sp.expand(_sym.as_sympy(next_expr))
-        if not next_expr.is_polynomial(previous) or sp.degree(next_expr, previous) > 1:
-            raise ValueError(
-                f"recurrence for {name}: {next_expr} is not linear in the previous term"
-            )
-        a = next_expr.coeff(previous, 1)
+        a, rest = _split_linear(next_expr, previous, name)
         if a.has(n):
             raise ValueError(
                 f"recurrence for {name}: the coefficient {a} of the previous term depends "
                 "on n; only constant coefficients have a closed form here"
             )
-        rest = next_expr.coeff(previous, 0)
         return cls(a, decompose_forcing(rest, n), initial, start, name, n)
 
     @property
@@ -217,13 +211,7 @@ class Recurrence:
 
     def term(self, k: int, values: dict):
         """``x_k`` by exact iteration at parameter ``values`` ({symbol: number})."""
-        vals = {s: sp.Rational(Fraction(v)) if isinstance(v, float) else v for s, v in values.items()}
-        a = self.a.subs(vals)
-        forcing = [(c.subs(vals), lam.subs(vals)) for c, lam in self.forcing]
-        x = self.initial.subs(vals)
-        for j in range(self.start + 1, k + 1):
-            x = a * x + sum(c * lam**j for c, lam in forcing)
-        return x
+        return exact_iterate(self, k - self.start + 1, values)[-1]
 
     def solve(self) -> ClosedForm:
         """The closed form, as a Piecewise over the degenerate cases, certified."""
@@ -400,10 +388,7 @@ def linear(next_expr, previous, initial, start=1, name="x", n=N):
     >>> type(linear(1 + a * rho**n * prev, prev, 1)).__name__
     'VariableRecurrence'
     """
-    next_expr = sp.expand(_sym.as_sympy(next_expr))
-    if not next_expr.is_polynomial(previous) or sp.degree(next_expr, previous) > 1:
-        raise ValueError(f"recurrence for {name}: {next_expr} is not linear in the previous term")
-    a, rest = next_expr.coeff(previous, 1), next_expr.coeff(previous, 0)
+    a, rest = _split_linear(next_expr, previous, name)
     if not a.has(n):
         try:
             return Recurrence(a, decompose_forcing(rest, n), initial, start, name, n)
@@ -412,21 +397,20 @@ def linear(next_expr, previous, initial, start=1, name="x", n=N):
     return VariableRecurrence(sp.factor(a), rest, initial, start, name, n)
 
 
+def _split_linear(next_expr, previous, name):
+    """``(a, rest)`` with ``next_expr = a*previous + rest``; ValueError if not linear in ``previous``."""
+    next_expr = sp.expand(_sym.as_sympy(next_expr))
+    if not next_expr.is_polynomial(previous) or sp.degree(next_expr, previous) > 1:
+        raise ValueError(f"recurrence for {name}: {next_expr} is not linear in the previous term")
+    return next_expr.coeff(previous, 1), next_expr.coeff(previous, 0)
+
+
 def exact_iterate(rec, count: int, values: dict):
-    """``[x_start, ..., x_{start+count-1}]`` in exact rational arithmetic."""
+    """``[x_start, ..., x_{start+count-1}]`` in exact rational arithmetic (either kind of recurrence)."""
     vals = _rationals(values)
-    if isinstance(rec, VariableRecurrence):
-        a, f, x = rec.a.subs(vals), rec.forcing.subs(vals), rec.initial.subs(vals)
-        out = [x]
-        for j in range(rec.start + 1, rec.start + count):
-            x = a.subs(rec.n, j) * x + f.subs(rec.n, j)
-            out.append(x)
-        return out
-    a = rec.a.subs(vals)
-    forcing = [(c.subs(vals), lam.subs(vals)) for c, lam in rec.forcing]
-    x = rec.initial.subs(vals)
+    a, f, x = rec.a.subs(vals), rec.forcing_expr.subs(vals), rec.initial.subs(vals)
     out = [x]
     for j in range(rec.start + 1, rec.start + count):
-        x = a * x + sum(c * lam**j for c, lam in forcing)
+        x = a.subs(rec.n, j) * x + f.subs(rec.n, j)
         out.append(x)
     return out
