@@ -374,11 +374,11 @@ class CompiledSums(Compiled):
         for total in sums:
             (k, lo, hi), f = total.limits[0], total.function
             # rising factorials and the like through the gamma function (scipy.special in floats)
-            ff = f.rewrite(sp.gamma) if f.has(sp.RisingFactorial, sp.FallingFactorial, sp.factorial,
-                                               sp.binomial) else f
+            special = f.has(sp.RisingFactorial, sp.FallingFactorial, sp.factorial, sp.binomial)
+            ff = f.rewrite(sp.gamma) if special else f
             self.sums.append(_Sum(
                 k,
-                sp.lambdify([k, *args], ff, modules=["scipy", "numpy"]),
+                sp.lambdify([k, *args], ff, modules=["scipy", "numpy"] if special else "numpy"),
                 sp.lambdify([k, *args], f, modules="mpmath"),
                 sp.lambdify(args, [lo, hi], modules="numpy"),
             ))
