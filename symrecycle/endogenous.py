@@ -77,8 +77,8 @@ __all__ = [
 #: the shipped model file analysed by default
 MODEL_NAME = "endogenous-progress"
 
-#: the map's coefficient (alpha/(g r) in the endogenous-progress model)
-C_PARAMETER = Parameter("c", 0, None, description="coefficient of the benefit map, alpha/(g r)")
+#: the map's coefficient (in the model's parameters: ``benefit_map().meta["coefficient"]``)
+C_PARAMETER = Parameter("c", 0, None, description="coefficient c of the benefit map F(B) = 1 + c B^(1-theta)")
 #: the elasticity of progress to the benefit
 THETA_PARAMETER = Parameter("theta", 0, 1, description="elasticity of progress per iteration to the benefit")
 c = C_PARAMETER.symbol
@@ -226,8 +226,7 @@ def _reduction(model, metric):
         F = _tidy(now.subs(sub))
         left = sorted(map(str, F.free_symbols & ({*prev.values(), N})))
         if not left:
-            return {"prev": prev, "now": now, "before": before, "eliminated": sym, "substitution": sub,
-                    "F": F}
+            return {"prev": prev, "now": now, "eliminated": sym, "substitution": sub, "F": F}
         tried.append(f"eliminating {sym} via {sym} = {sub[sym]} leaves {', '.join(left)}")
     raise ValueError(
         f"model {model.name!r}: the metric {met.name!r} (= {sp.sstr(met.expr)}) does not reduce to a map of "
@@ -262,10 +261,20 @@ def _map_parts(model, metric="benefit"):
 
 
 @functools.cache
+def _coefficient(m):
+    """``(c, theta)`` of the model's benefit map ``1 + c B**(1 - theta)``; the ValueError saying why if the
+    map does not have that form."""
+    bm = _benefit_map(m, m.metric().name)
+    if "coefficient" not in bm.meta:
+        _map_parts(m, m.metric().name)  # raises the ValueError saying why
+    return bm.meta["coefficient"], bm.meta["theta"]
+
+
 def _canonical():
-    """The map as ``1 + c B**(1 - theta)`` in the symbols c, theta (from the default model's map)."""
-    F, _, th = _map_parts(default_model())
-    return sp.Add(*[t for t in sp.Add.make_args(F) if not t.has(B)]) + c * B ** (1 - th).subs(th, theta)
+    """The map as ``1 + c B**(1 - theta)`` in the symbols c, theta (the default model's map)."""
+    m = default_model()
+    _coefficient(m)
+    return _benefit_map(m, m.metric().name).meta["canonical"]
 
 
 # -- exact checks against the model ------------------------------------------------------------------
@@ -417,9 +426,8 @@ def _ratio(m, target, through):
         )
     F = red["F"]
     q = sp.powsimp(sp.simplify(R * B / F), force=False)
-    if sp.count_ops(_tidy(q)) < sp.count_ops(q):
-        q = _tidy(q)
-    return R, q
+    tidy = _tidy(q)
+    return R, (tidy if sp.count_ops(tidy) < sp.count_ops(q) else q)
 
 
 def gain_ratio(model=None, metric="gain", through="benefit") -> Result:
@@ -504,8 +512,7 @@ def _gain_ratio(m, metric, through):
     return Result(m.name, "ratio", expr, rf"\frac{{{met.name}_{{n}}}}{{{met.name}_{{n-1}}}}",
                   tuple(p.condition for p in m.parameters), ok and bm.verified, tuple(lines),
                   (f"B_n = F(B_(n-1)) is the {thr.name} ({sp.sstr(F)})",),
-                  {"in_previous": R, "factor": q, "product": product, "metric": met.name,
-                   "through": thr.name})
+                  {"in_previous": R, "factor": q, "product": product, "metric": met.name})
 
 
 # -- 2. the fixed point -----------------------------------------------------------------------------
@@ -665,9 +672,11 @@ def fixed_point(at_theta=None, closed_forms=CLOSED_FORM_THETAS) -> Result:
     Returns
     -------
     Result
-        In the symbols :data:`c` and :data:`theta`; ``meta["equation"]`` is
-        the fixed-point equation, ``meta["rate"]`` the convergence rate
-        :math:`F'(B^*)` as a function of B.
+        In the symbols :data:`c` and :data:`theta`; ``meta["rate"]`` is the
+        convergence rate :math:`F'(B^*)` as a function of B, ``meta["roots"]``
+        the radical root x and power q (:math:`B^* = x^q`) by theta. Where a
+        closed form loses digits in float64 (lambdify) against
+        :func:`fixed_point_value`, the notes say so.
 
     Raises
     ------
@@ -701,21 +710,50 @@ def fixed_point(at_theta=None, closed_forms=CLOSED_FORM_THETAS) -> Result:
 
 def _fp_result(expr, lines, ok, notes, th_cond, ts):
     f_ok, f_lines, rate = _facts()
-    F = _canonical()
     roots = {t: (_closed_form(t)["root"], _closed_form(t)["power"]) for t in ts if t != 0}
+    notes = (*notes, *(n for t in ts for n in _float_conditioning(t)))
     return Result(
         MODEL_NAME, "fixed-point", expr, "B^{*}",
-        (C_PARAMETER.condition, th_cond), ok and f_ok, (*f_lines, *lines), tuple(notes),
-        {"equation": sp.Eq(B, F), "rate": rate, "map": F, "roots": roots},
+        (C_PARAMETER.condition, th_cond), ok and f_ok, (*f_lines, *lines), notes,
+        {"rate": rate, "roots": roots},
     )
 
 
+#: c at which closed forms are evaluated in float64 against fixed_point_value, and the agreement asked
+_FLOAT_C = tuple(10.0**k for k in range(-6, 4))
+_FLOAT_AGREE = 1e-12
+
+
+@functools.cache
+def _float_conditioning(t):
+    """Notes on the closed form at theta = t in float64: lambdified (numpy) against fixed_point_value at
+    c in _FLOAT_C; a note where it loses digits (empty where it does not)."""
+    value = _closed_form(t)["expr"]
+    cs = np.array(_FLOAT_C)
+    with np.errstate(all="ignore"):
+        got = np.asarray(sp.lambdify(c, value, modules="numpy")(cs), dtype=complex) * np.ones(cs.shape)
+        want = fixed_point_value(cs, float(t))
+        err = np.where(np.isfinite(want), abs(got - want) / want, 0.0)
+    bad = ~(err <= _FLOAT_AGREE)  # nan (a complex intermediate, 0/0) counts as lost
+    if not bad.any():
+        return ()
+    worst = [f"{e:.1e} at c = {cv:g}" if np.isfinite(e) else f"nan at c = {cv:g}"
+             for cv, e in zip(cs[bad], err[bad])]
+    return (f"theta = {t}: the closed form is badly conditioned in float64 (lambdify): relative error "
+            f"against fixed_point_value {', '.join(worst)} (tolerance {_FLOAT_AGREE:g}); use "
+            "fixed_point_value or evaluate it at high precision there",)
+
+
 def _numeric_agreement(expr, points):
-    """``expr`` (in c, theta) against :func:`fixed_point_mp` at ``points``: ``(ok, line)``."""
+    """``expr`` (in c, theta) against :func:`fixed_point_mp` at ``points`` where ``expr`` is a closed form:
+    ``(ok, line)``. Points on the :class:`Bstar` branch are skipped (its evalf is fixed_point_mp)."""
     worst, count = 0, 0
     for cv, tv in points:
+        value = expr.subs({c: cv, theta: tv})
+        if value.has(Bstar):
+            continue
         want = fixed_point_mp(cv, tv, dps=_DPS)
-        got = sp.N(expr.subs({c: cv, theta: tv}), _DPS)
+        got = sp.N(value, _DPS)
         if got is sp.oo or mpmath.isinf(want):
             if not (got is sp.oo and mpmath.isinf(want)):
                 return False, f"at c = {cv}, theta = {tv}: {got} against the numeric {want}"
@@ -724,8 +762,8 @@ def _numeric_agreement(expr, points):
             worst = max(worst, abs(want - got) / want)
         count += 1
     return worst <= _AGREE, (
-        f"equals fixed_point_mp (Newton from the upper bound, {_DPS} digits) at {count} points (c, theta) "
-        f"(largest relative difference {float(worst):.1e})")
+        f"the closed forms equal fixed_point_mp (Newton from the upper bound, result bracketed by the sign "
+        f"of h, {_DPS} digits) at {count} points (c, theta) (largest relative difference {float(worst):.1e})")
 
 
 @functools.cache
@@ -733,9 +771,13 @@ def _fixed_point_at(t):
     cf = _closed_form(t)
     expr, lines, ok = cf["expr"], cf["lines"], cf["ok"]
     nok, nline = _numeric_agreement(expr.subs(theta, t), [(cv, t) for cv in _C_SAMPLES])
-    return _fp_result(expr, (*lines, nline), ok and nok,
-                      [f"theta = {t}; c = alpha/(g r) in endogenous-progress (benefit_map)"],
+    return _fp_result(expr, (*lines, nline), ok and nok, [f"theta = {t}; {_c_note()} (benefit_map)"],
                       sp.Eq(theta, t), (t,))
+
+
+def _c_note():
+    """``c = ...`` in the default model's parameters (derived: benefit_map)."""
+    return f"c = {sp.sstr(_coefficient(default_model())[0])} in {MODEL_NAME}"
 
 
 @functools.cache
@@ -757,7 +799,7 @@ def _fixed_point_all(ts):
     notes = [
         "Bstar(c, theta): the unique positive root of B = 1 + c B^(1-theta), no closed form for general "
         "theta; numbers: fixed_point_value (float64), fixed_point_mp (any precision)",
-        "c = alpha/(g r) in endogenous-progress (benefit_map); B* = lim B_n (benefit_limit)",
+        f"{_c_note()} (benefit_map); B* = lim B_n (benefit_limit)",
     ]
     return _fp_result(expr, lines, ok and nok, notes, THETA_PARAMETER.condition, ts)
 
@@ -822,8 +864,7 @@ def _bound_parts():
                  f"c < 1, {sp.sstr(x0)} -> {vanish}, L -> {sp.sstr(low1.subs(tp, 0))} and the upper bound -> "
                  f"{sp.sstr(zero_upper)} = B* at theta = 0 ({tight0})")
     back = {cp: c, tp: theta}
-    return {"lower": lower.subs(back), "upper": sp.factor(upper.subs(back)),
-            "lower_parts": (low1.subs(back), low2.subs(back)), "newton": newton.subs(back),
+    return {"lower": lower.subs(back), "upper": sp.factor(upper.subs(back)), "newton": newton.subs(back),
             "secant": secant.subs(back), "threshold": x0.subs(back), "ok": bool(ok), "lines": tuple(lines),
             "L": L, "U": U}
 
@@ -851,7 +892,7 @@ def bounds() -> Result:
     -------
     Result
         ``expr`` is the pair ``(L, U)``; ``meta``: ``statement`` (``L <=
-        Bstar(c, theta) <= U``), ``lower``, ``upper``, ``lower_parts``,
+        Bstar(c, theta) <= U``), ``lower``, ``upper``,
         ``newton`` (U as a function of the symbol ``meta["L"]``),
         ``secant`` (the refined lower bound, in the symbols L and U),
         ``threshold`` (c^(1/theta)).
@@ -867,28 +908,42 @@ def bounds() -> Result:
     parts = _bound_parts()
     lower, upper = parts["lower"], parts["upper"]
     star = Bstar(c, theta)
-    ok, worst, count = parts["ok"], 0.0, 0
-    for cv, tv in _GRID:
-        want = fixed_point_mp(cv, tv, dps=_DPS)
-        lo = sp.N(lower.subs({c: cv, theta: tv}), _DPS)
-        hi = sp.N(upper.subs({c: cv, theta: tv}), _DPS)
-        w = sp.Float(want, _DPS)
-        tol = _AGREE * w
-        if not (lo <= w + tol and w <= hi + tol):
-            ok = False
-        worst = max(worst, float((hi - lo) / w))
-        count += 1
-    lines = (*parts["lines"],
-             f"L <= fixed_point_mp <= U at {count} grid points (c, theta) ({_DPS} digits); widest "
-             f"(U - L)/B* there: {worst:.3g}")
-    notes = ("theta in (0, 1]; theta = 0: B* = 1/(1 - c) for c < 1, else the benefit diverges (fixed_point)",
-             "B*^theta = c + B*^(theta - 1) lies in (c, 1 + c]: the gain's growth factor per iteration",
+    bok, bline = _brackets_grid(lower, upper)
+    ok = parts["ok"] and bok
+    lines = (*parts["lines"], bline)
+    v0, cond0 = _closed_form(sp.Integer(0))["expr"].args[0]
+    notes = (f"theta in (0, 1]; theta = 0: B* = {sp.sstr(v0)} for {sp.sstr(cond0)}, else the benefit "
+             "diverges (fixed_point)",
              "bracket(c, theta) evaluates L and U; the refined lower bound is meta['secant'] at L, U")
     statement = sp.And(sp.Le(lower, star, evaluate=False), sp.Le(star, upper, evaluate=False))
-    meta = {k: parts[k] for k in ("lower", "upper", "lower_parts", "newton", "secant", "threshold", "L", "U")}
+    meta = {k: parts[k] for k in ("lower", "upper", "newton", "secant", "threshold", "L", "U")}
     return Result(MODEL_NAME, "bounds", sp.Tuple(lower, upper), r"\left(L, U\right)",
                   (C_PARAMETER.condition, sp.Contains(theta, sp.Interval.Lopen(0, 1), evaluate=False)),
                   bool(ok), lines, notes, {**meta, "statement": statement})
+
+
+def _brackets_grid(lower, upper):
+    """Whether ``lower <= B* <= upper`` (expressions in c, theta) on the grid, by the sign of h = F - B at
+    both, without a solver: ``(ok, line)``.
+
+    h is concave, positive on (0, B*) and negative beyond (fixed_point's proofs), so h(x) >= 0 iff
+    x <= B*: h(lower) >= 0 >= h(upper) brackets B*.
+    """
+    h = _canonical() - B
+    ok, worst, count = True, 0.0, 0
+    for cv, tv in _GRID:
+        at = {c: cv, theta: tv}
+        lo, hi = lower.subs(at), upper.subs(at)
+        h_lo, h_hi = (sp.N(h.subs(at).subs(B, x), _DPS) for x in (lo, hi))
+        lo, hi = sp.N(lo, _DPS), sp.N(hi, _DPS)
+        # 0 where L = B* (theta = 1, c = 0): h vanishes there up to rounding, of size _AGREE times B
+        if not (h_lo >= -_AGREE * lo and h_hi <= _AGREE * hi):
+            ok = False
+        worst = max(worst, float((hi - lo) / lo))
+        count += 1
+    return ok, (f"h(L) >= 0 >= h(U) (h = F - B, {_DPS} digits; h >= 0 exactly below B*) at {count} grid "
+                f"points (c, theta): L <= B* <= U there" + ("" if ok else " FAILS")
+                + f"; widest (U - L)/L: {worst:.3g}")
 
 
 # -- numbers --------------------------------------------------------------------------------------
@@ -999,10 +1054,14 @@ def fixed_point_value(c, theta):
     At :math:`\theta = 0` the derived closed form (``inf`` for
     :math:`c \ge 1`). For :math:`\theta > 0`: Newton's method on the concave
     :math:`h(B) = F(B) - B` from the derived upper bound U
-    (:func:`bounds`); from the right of the root the iterates decrease
-    monotonically to :math:`B^*` and are kept in :math:`[L, U]`; iteration
-    stops when they stop decreasing (a few steps: U is a Newton step from L
-    already). ``inf`` where :math:`B^*` exceeds the float range.
+    (:func:`bounds`), or, where U overflows and L does not, from a Newton
+    step from L computed in h (by concavity it lands at or above
+    :math:`B^*`, like U); from the right of the root the iterates decrease
+    monotonically to :math:`B^*` and are kept above L; iteration stops when
+    they stop decreasing (a few steps: U is a Newton step from L already).
+    The result is checked: its last Newton correction must be within the
+    float64 rounding of h, relative to :math:`|h'|`. ``inf`` where L (so
+    :math:`B^*`) exceeds the float range.
 
     Parameters
     ----------
@@ -1019,6 +1078,8 @@ def fixed_point_value(c, theta):
     ------
     ValueError
         naming the parameter, the value and the domain.
+    ArithmeticError
+        if Newton's result fails its check (naming c and theta).
 
     Examples
     --------
@@ -1030,13 +1091,19 @@ def fixed_point_value(c, theta):
     ValueError: parameter 'c': got -0.5, outside its domain [0, oo)
     """
     cv, tv, shape = _inputs(c, theta)
-    return _shaped(_solve(cv, tv), shape)
+    return _shaped(_solve(cv, tv)[0], shape)
 
 
 def _solve(cv, tv):
+    """``(B*, L, U)`` in float64 (1-d arrays); ArithmeticError where Newton's result fails its check."""
     fns = _functions("numpy")
     lo, hi = _bracket(cv, tv)
     out = np.maximum(hi, lo)  # U < L only by rounding, where c^(1/theta) dominates both
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        over = (tv > 0) & np.isfinite(lo) & ~np.isfinite(out)  # U overflows, L does not
+        if over.any():
+            lv, co, to = lo[over], cv[over], tv[over]
+            out[over] = lv - fns["h"](lv, co, to) / fns["hp"](lv, co, to)
     live = (tv > 0) & np.isfinite(out)
     x = out[live]
     cl, tl, lol = cv[live], tv[live], lo[live]
@@ -1050,8 +1117,19 @@ def _solve(cv, tv):
             x = np.where(moving, new, x)
             if not moving.any():
                 break
+        # the last correction h/h' within the rounding of h (about eps (1 + |log x|) x) over |h'|
+        slope = fns["hp"](x, cl, tl)
+        step = np.abs(fns["h"](x, cl, tl) / slope)
+        tol = 16 * np.finfo(float).eps * (1 + np.abs(np.log(x))) * x / np.maximum(np.abs(slope), 1e-300)
+        bad = ~((step <= tol) & (slope < 0))
+    if bad.any():
+        i = np.flatnonzero(bad)[0]
+        raise ArithmeticError(
+            f"fixed_point_value: Newton's result {float(x[i])!r} at c = {float(cl[i])!r}, "
+            f"theta = {float(tl[i])!r} is not a root "
+            f"of h(B) = F(B) - B (last correction {step[i]:.3g}, rounding allows {tol[i]:.3g})")
     out[live] = x
-    return out
+    return out, lo, hi
 
 
 def fixed_point_mp(c, theta, dps=50):
@@ -1060,7 +1138,10 @@ def fixed_point_mp(c, theta, dps=50):
     The same method as :func:`fixed_point_value` at ``dps + 10`` working
     digits; exact inputs (int, Fraction, SymPy Rational) are used exactly.
     ``mpmath.inf`` where the benefit diverges (:math:`\theta = 0`,
-    :math:`c \ge 1`).
+    :math:`c \ge 1`). The result x is checked, not trusted: h = F - B is
+    positive below :math:`B^*` and negative above (:func:`fixed_point`), so
+    :math:`h(x (1 - \delta)) \ge 0 \ge h(x (1 + \delta))`, :math:`\delta =
+    10^{-dps}`, brackets :math:`B^*`; ArithmeticError where it does not.
 
     Examples
     --------
@@ -1097,6 +1178,13 @@ def fixed_point_mp(c, theta, dps=50):
                 x = new
                 if done:
                     break
+            delta = mpmath.mpf(10) ** (-dps)
+            below, above = (fns["h"](x * (1 + s * delta), cm, tm) for s in (-1, 1))
+            if not below >= 0 >= above:
+                raise ArithmeticError(
+                    f"fixed_point_mp: Newton's result {mpmath.nstr(x, 15)} at c = {c}, theta = {theta} does "
+                    f"not bracket B* to {dps} digits (h(x(1 - 1e-{dps})) = {mpmath.nstr(below, 5)}, "
+                    f"h(x(1 + 1e-{dps})) = {mpmath.nstr(above, 5)}; expected >= 0 >= )")
     with mpmath.workdps(dps):
         return +x
 
@@ -1123,7 +1211,7 @@ def iterate_map(count, c, theta, start=None):
     cv, tv, shape = _inputs(c, theta)
     b1 = float(benefit_map(default_model()).meta["initial"]) if start is None else float(start)
     if shape == ():
-        f = _scalar_map()
+        f = _functions("math")["F"]
         cs, ts = float(cv[0]), float(tv[0])
         out, x = [b1], b1
         for _ in range(count - 1):
@@ -1142,18 +1230,10 @@ def iterate_map(count, c, theta, start=None):
     return out
 
 
-@functools.cache
-def _scalar_map():
-    return sp.lambdify((B, c, theta), _canonical(), modules="math")
-
-
 # -- 3. limits ------------------------------------------------------------------------------------
 def _in_model(expr, m):
     """A (c, theta) Piecewise in the model's parameters, conditions tidied."""
-    bm = _benefit_map(m, m.metric().name)
-    coef, th = bm.meta.get("coefficient"), bm.meta.get("theta")
-    if coef is None:
-        _map_parts(m)  # raises the ValueError saying why
+    coef, th = _coefficient(m)
     sub = {c: coef, theta: th}
     pieces = []
     for v, cond in _sym.pieces(expr):
@@ -1215,15 +1295,15 @@ def _benefit_limit(m):
     return Result(m.name, "limit", expr, r"\lim_{n \to \infty} " + (m.metric().latex or m.metric().name),
                   tuple(p.condition for p in m.parameters), bool(ok), tuple(lines),
                   (*fp.notes, "the approach is monotone from below: B_n <= B_(n+1) <= B*"),
-                  {"metric": m.metric().name, "coefficient": coef, "theta": th, "c_form": fp.expr})
+                  {"metric": m.metric().name, "coefficient": coef, "theta": th})
 
 
 def _growth(m, target, name, label):
     """The limit of ``target_n / target_(n-1)``: q(B*) where B* is finite, lim R where B_n -> oo."""
     fp = fixed_point()
+    coef, th = _coefficient(m)
     R, q = _ratio(m, target, m.metric().name)
     bm = _benefit_map(m, m.metric().name)
-    coef, th = bm.meta["coefficient"], bm.meta["theta"]
     sub = {c: coef, theta: th}
     roots = fp.meta["roots"]
     pieces, divergent = [], None
@@ -1356,15 +1436,13 @@ def evaluate(model=None, **values) -> dict:
     ValueError: parameter 'theta': got -1.0, outside its domain [0, 1]
     """
     m = _model(model)
-    bm = _benefit_map(m, m.metric().name)
-    coef, th = bm.meta.get("coefficient"), bm.meta.get("theta")
-    if coef is None:
-        _map_parts(m)
+    th = _coefficient(m)[1]
+    fns = _evaluators(m)
     arrays = {}
     for name, value in values.items():
         p = m.parameter(name)
         arrays[p.symbol] = _array(p, value)
-    need = sorted(coef.free_symbols | {th}, key=lambda s: s.name)
+    need = fns["need"]
     for s in need:
         if s not in arrays:
             raise ValueError(f"missing parameter {s.name!r} (domain {m.parameter(s.name).domain_text})")
@@ -1372,35 +1450,42 @@ def evaluate(model=None, **values) -> dict:
     flat = {k: np.broadcast_to(x, shape).astype(float).ravel() for k, x in arrays.items()}
     size = int(np.prod(shape))
     with np.errstate(divide="ignore", over="ignore"):
-        cv = np.broadcast_to(sp.lambdify(need, coef, modules="numpy")(*[flat[s] for s in need]), (size,))
+        cv = np.broadcast_to(fns["c"](*[flat[s] for s in need]), (size,))
     cv = np.asarray(cv, dtype=float)
     tv = flat[th]
-    bstar = _solve(cv, tv)
-    lo, hi = _bracket(cv, tv)
+    bstar, lo, hi = _solve(cv, tv)
     out = {"c": cv, "fixed_point": bstar, "lower": lo, "upper": hi}
     finite = np.isfinite(bstar)
-    rate = sp.lambdify((B, theta), _facts()[2], modules="numpy")
     out["rate"] = np.full(size, np.nan)
-    out["rate"][finite] = rate(bstar[finite], tv[finite])
-    if _has_metric(m, "gain"):
-        out["gain_growth"] = _growth_values(_gain_growth(m, "gain"), m, flat, bstar)
-    out["adjusted_growth"] = _growth_values(_adjusted_growth(m), m, flat, bstar)
+    out["rate"][finite] = fns["rate"](bstar[finite], tv[finite])
+    for key, (q, div) in fns["growth"].items():
+        out[key] = _growth_values(q, div, fns["params"], flat, bstar)
     return {k: _shaped(v, shape) for k, v in out.items()}
 
 
-def _has_metric(m, name):
-    return any(x.name == name for x in m.metrics)
-
-
-def _growth_values(res, m, flat, bstar):
-    """``q(B*)`` where B* is finite; the derived limit of the ratio where B_n -> oo (1-d arrays)."""
+@functools.cache
+def _evaluators(m):
+    """What :func:`evaluate` computes, compiled once per model (numpy)."""
+    coef, th = _coefficient(m)
+    need = sorted(coef.free_symbols | {th}, key=lambda s: s.name)
     params = [p.symbol for p in m.parameters]
+    results = {"adjusted_growth": _adjusted_growth(m)}
+    if any(x.name == "gain" for x in m.metrics):
+        results = {"gain_growth": _gain_growth(m, "gain"), **results}
+    growth = {key: (sp.lambdify([*params, B], res.meta["factor"], modules="numpy"),
+                    None if res.meta["divergent"] is None
+                    else sp.lambdify(params, res.meta["divergent"][0], modules="numpy"))
+              for key, res in results.items()}
+    return {"need": need, "params": params, "c": sp.lambdify(need, coef, modules="numpy"),
+            "rate": sp.lambdify((B, theta), _facts()[2], modules="numpy"), "growth": growth}
+
+
+def _growth_values(q, divergent, params, flat, bstar):
+    """``q(B*)`` where B* is finite; the derived limit of the ratio where B_n -> oo (1-d arrays)."""
     full = [flat.get(s, np.ones(bstar.shape)) for s in params]
     finite = np.isfinite(bstar)
     out = np.empty(bstar.shape)
-    q = sp.lambdify([*params, B], res.meta["factor"], modules="numpy")
     out[finite] = q(*[a[finite] for a in full], bstar[finite])
     if (~finite).any():
-        f = sp.lambdify(params, res.meta["divergent"][0], modules="numpy")
-        out[~finite] = f(*[a[~finite] for a in full])
+        out[~finite] = divergent(*[a[~finite] for a in full])
     return out

@@ -485,7 +485,8 @@ def _endogenous_lines(endo) -> list:
     out += _result_lines("The benefit as a map of itself", d["map"])
     out += _result_lines("The gain over one iteration", d["gain_ratio"])
     out += _result_lines("The limit of the benefit: the fixed point B*", d["limit"])
-    out += _result_lines("Bounds on the fixed point, c = alpha/(g r)", d["bounds"])
+    c = sp.sstr(d["map"].meta["coefficient"])
+    out += _result_lines(f"Bounds on the fixed point, c = {c}", d["bounds"])
     out += _result_lines("Growth of the gain per iteration", d["gain_growth"])
     out += ["| setting | r | g | alpha | theta | L | B* | U | B_n at n = " + str(endo["approach"]["n"])
             + " | gain growth B*^theta |", "|---|---|---|---|---|---|---|---|---|---|"]

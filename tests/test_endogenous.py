@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from fractions import Fraction
 
 import mpmath
@@ -23,6 +24,27 @@ from symrecycle.usermodels import load_model, loads_model, variant_path
 
 R = sp.Rational
 c, theta, B = E.c, E.theta, E.B
+
+
+def reference_fixed_point(cv, tv, dps=40):
+    """B* by bisection, independent of the package's solvers and bounds: h(B) = 1 + c B^(1-theta) - B is
+    positive below B* and negative above (theta > 0). Geometric bisection from [1, 2^(2^k)]."""
+    with mpmath.workdps(dps + 10):
+        cm, tm = (mpmath.mpf(x.p) / x.q if isinstance(x, sp.Rational) else mpmath.mpf(x) for x in (cv, tv))
+        assert tm > 0
+
+        def h(x):
+            return 1 + cm * x ** (1 - tm) - x
+
+        lo, hi = mpmath.mpf(1), mpmath.mpf(2)
+        while h(hi) > 0:
+            lo, hi = hi, hi * hi
+        while hi - lo > lo * mpmath.mpf(10) ** -(dps + 5):
+            mid = mpmath.sqrt(lo * hi)
+            lo, hi = (mid, hi) if h(mid) > 0 else (lo, mid)
+        mid = (lo + hi) / 2
+    with mpmath.workdps(dps):
+        return +mid
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +101,9 @@ def test_the_map_is_derived_for_other_models_too():
     assert sp.simplify(res.expr - (1 + alpha * B / r)) == 0
     assert res.verified
     assert "coefficient" not in res.meta  # not of the form 1 + c B^(1-theta) with a parameter theta
-    with pytest.raises(ValueError, match="expected 1 - theta for a parameter theta in"):
-        E.benefit_limit(kick)
+    for call in (E.benefit_limit, E.adjusted_growth, lambda x: E.evaluate(x, r=2.0, alpha=0.5)):
+        with pytest.raises(ValueError, match="expected 1 - theta for a parameter theta in"):
+            call(kick)
 
 
 def test_a_metric_with_n_left_is_refused():
@@ -149,6 +172,22 @@ def test_closed_forms_of_cubics_and_quartics_solve_the_fixed_point_equation(th):
         assert abs(b - sp.Float(E.fixed_point_mp(cv, th, dps=40), 40)) < 1e-30 * b
 
 
+def test_quarter_closed_form_is_exact_but_loses_digits_in_float64_at_small_c_as_its_notes_say():
+    res = E.fixed_point(R(1, 4))
+    cv = R(1, 100)
+    ref = reference_fixed_point(cv, R(1, 4))
+    exact = sp.N(res.expr.subs(c, cv), 40)
+    assert abs(sp.im(exact)) < 1e-30
+    assert abs(sp.re(exact) - sp.Float(ref, 40)) < 1e-30 * ref
+    with np.errstate(all="ignore"):
+        got = complex(sp.lambdify(c, res.expr, modules="numpy")(0.01))
+    assert not abs(got - float(ref)) <= 1e-6 * float(ref)  # float64: the radicals cancel
+    (note,) = [x for x in res.notes if "badly conditioned in float64" in x]
+    assert "at c = 0.01" in note
+    assert "at c = 1000" not in note  # fine at large c
+    assert not any("badly conditioned" in x for t in (0, R(1, 2), 1) for x in E.fixed_point(t).notes)
+
+
 def test_no_radical_root_is_said():
     with pytest.raises(NotImplementedError, match=r"theta = 1/5.*no radical roots"):
         E.fixed_point(R(1, 5))
@@ -168,6 +207,11 @@ def test_fixed_point_piecewise_and_its_proofs():
     for fact in ("F is increasing (SymPy: True)", "F is concave (SymPy: True)", "and only one",
                  "increases monotonically", "< 1 for B* >= 1 (SymPy: True"):
         assert fact in text
+    # closed forms are compared with fixed_point_mp; the Bstar branch (which is fixed_point_mp) is not
+    ts = {R(0), R(1, 2), R(1)}
+    count = sum(tv in ts for _, tv in E._GRID) + len(E._C_SAMPLES) * len(ts)
+    assert "the closed forms equal fixed_point_mp (Newton" in text
+    assert f"at {count} points (c, theta)" in text
     # the convergence rate F'(B*) = (1 - theta)(1 - 1/B*)
     assert sp.simplify(res.meta["rate"] - (1 - theta) * (1 - 1 / B)) == 0
     json.dumps(res.to_dict())
@@ -176,7 +220,7 @@ def test_fixed_point_piecewise_and_its_proofs():
 
 def test_bstar_evaluates():
     v = E.Bstar(R(1, 2), R(1, 4)).evalf(30)
-    assert abs(v - sp.Float(E.fixed_point_mp(R(1, 2), R(1, 4), dps=40), 40)) < 1e-28
+    assert abs(v - sp.Float(reference_fixed_point(R(1, 2), R(1, 4)), 40)) < 1e-28
     assert E.Bstar(R(3, 2), 0).evalf() is sp.oo
 
 
@@ -247,6 +291,8 @@ def test_bounds_are_derived():
     assert "h(c**(1/theta)) = 1 > 0" in text
     assert "tight at theta = 1" in text
     assert "(True)" in text
+    v0, cond0 = E.fixed_point(0).expr.args[0]
+    assert f"theta = 0: B* = {sp.sstr(v0)} for {sp.sstr(cond0)}" in res.notes[0]
     json.dumps(res.to_dict())
 
 
@@ -258,14 +304,54 @@ def test_bounds_are_derived():
 def test_bounds_hold(cv, tv):
     lo, hi = E.bracket(cv, tv)
     b = E.fixed_point_value(cv, tv)
+    ref = reference_fixed_point(cv, tv, dps=30)
     if math.isinf(lo):  # c^(1/theta) beyond the float range: B* is too
+        assert ref > sys.float_info.max
         assert math.isinf(b)
         return
+    ref = float(ref)
     # float evaluation: c^(1/theta) is off by up to (1/theta) |log c| ulps, and U's denominator
     # L^theta - c (1 - theta) ~ c theta cancels, losing a further factor 1/theta
     tol = 1e-15 * (1 + (1 + abs(math.log(max(cv, 1e-300)))) / tv)
-    assert lo <= b * (1 + tol)
-    assert b <= hi * (1 + tol)
+    assert lo <= ref * (1 + tol)
+    assert ref <= hi * (1 + tol)
+    # Newton in float64: rounding of h (about eps log B*) over |h'(B*)| = 1 - (1 - theta)(1 - 1/B*)
+    cond = (1 + math.log(ref)) / (1 - (1 - tv) * (1 - 1 / ref))
+    assert b == pytest.approx(ref, rel=4e-16 * cond)
+
+
+def test_the_bounds_check_does_not_use_the_solvers():
+    """bounds() brackets B* by the sign of h at L and U: it fails for a wrong upper bound (U := L)."""
+    res = E.bounds()
+    ok, line = E._brackets_grid(res.meta["lower"], res.meta["upper"])
+    assert ok
+    assert "h(L) >= 0 >= h(U)" in line
+    ok, line = E._brackets_grid(res.meta["lower"], res.meta["lower"])
+    assert not ok
+    assert "FAILS" in line
+
+
+def test_the_solvers_check_their_result(monkeypatch):
+    """With a wrong upper bound (U := L < B*) Newton cannot move up: the solvers say so, not return L."""
+    assert E.fixed_point_value(0.5, 0.25) == pytest.approx(float(reference_fixed_point(0.5, 0.25)), rel=1e-15)
+    good = E._functions
+    monkeypatch.setattr(E, "_functions", lambda module: {**good(module), "upper": good(module)["lower"]})
+    with pytest.raises(ArithmeticError, match=r"fixed_point_value: .* c = 0.5, theta = 0.25 is not a root"):
+        E.fixed_point_value([0.5, 0.5], [1.0, 0.25])
+    with pytest.raises(ArithmeticError, match=r"fixed_point_mp: .* c = 0.5, theta = 0.25 does not bracket"):
+        E.fixed_point_mp(0.5, 0.25)
+
+
+def test_fixed_point_value_where_only_the_upper_bound_overflows():
+    """L = 1 + c^(1/theta) ~ 6.3e304 is finite, U overflows: Newton starts from a step from L."""
+    cv, tv = 1e6, 1 / 50.8
+    lo, hi = E.bracket(cv, tv)
+    assert math.isfinite(lo)
+    assert math.isinf(hi)
+    ref = float(reference_fixed_point(cv, tv))
+    assert math.isfinite(ref)
+    # conditioning: (1 + log B*) / |h'(B*)| ~ 700 / theta
+    assert E.fixed_point_value(cv, tv) == pytest.approx(ref, rel=4e-16 * 700 / tv)
 
 
 @pytest.fixture(scope="module")
@@ -280,11 +366,13 @@ def bounds_mp():
 @pytest.mark.parametrize("tv", [R(1, 50), R(1, 4), R(1, 2), R(9, 10)])
 def test_bounds_and_the_refined_lower_bound_at_40_digits(bounds_mp, cv, tv):
     lower, upper, secant = bounds_mp
+    b = reference_fixed_point(cv, tv)
     with mpmath.workdps(40):
         cm, tm = mpmath.mpf(cv.p) / cv.q, mpmath.mpf(tv.p) / tv.q
-        b = E.fixed_point_mp(cv, tv, dps=40)
+        assert abs(E.fixed_point_mp(cv, tv, dps=40) - b) <= b * mpmath.mpf(10) ** -35
         lo, hi = lower(cm, tm), upper(cm, tm)
-        assert lo <= b <= hi
+        assert lo <= b * (1 + mpmath.mpf(10) ** -35)
+        assert b <= hi * (1 + mpmath.mpf(10) ** -35)
         if hi - lo < lo * mpmath.mpf(10) ** -30:  # c^(1/theta) = 40^50 dominates: L = B* = U to 30 digits
             return
         s = secant(cm, tm, lo, hi)
@@ -337,7 +425,9 @@ def test_limits_against_the_models_iteration(m, th):
     assert np.all(np.diff(b) >= -1e-15)
     assert np.all(b <= v["fixed_point"] * (1 + 1e-13))
     assert b[-1] == pytest.approx(v["fixed_point"], rel=1e-13)
-    assert v["lower"] <= v["fixed_point"] <= v["upper"]
+    # the model's own iteration (B_n increases to B*) lies within the bounds
+    assert v["lower"] <= b[-1] * (1 + 1e-13)
+    assert b[-1] <= v["upper"]
     gain = m.iterate(150, metric="gain", **vals)
     assert gain[-1] / gain[-2] == pytest.approx(v["gain_growth"], rel=1e-12)
     a = m.iterate(150, sequence="A", **vals)
