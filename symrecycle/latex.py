@@ -22,6 +22,8 @@ from pathlib import Path
 
 import sympy as sp
 
+from ._texsafe import PDFLATEX_ENV
+
 __all__ = [
     "Derivation", "derivations", "derive_all", "render_document", "equations_document", "booktabs", "escape",
     "compile_pdf",
@@ -392,7 +394,9 @@ def booktabs(header, rows, caption="", label="", align=None) -> str:
 def compile_pdf(tex_path, timeout: float = 180) -> Path:
     """Compile a LaTeX file with pdflatex; the PDF is written beside it, atomically.
 
-    Runs in a temporary directory (no aux or log files left behind), with
+    Runs with shell escape off and kpathsea's ``openin_any=p``/``openout_any=p``
+    (no file read or written outside the working directory), in a temporary
+    directory (no aux or log files left behind), with
     ``SOURCE_DATE_EPOCH`` (0 unless set) and ``FORCE_SOURCE_DATE=1`` so that
     the same input gives the same bytes.
 
@@ -409,7 +413,7 @@ def compile_pdf(tex_path, timeout: float = 180) -> Path:
             "pdflatex not found on PATH (Debian: texlive-latex-base, texlive-latex-recommended)"
         )
     tex_path = Path(tex_path).resolve()
-    env = {**os.environ, "FORCE_SOURCE_DATE": "1"}
+    env = {**os.environ, "FORCE_SOURCE_DATE": "1", **PDFLATEX_ENV}
     env.setdefault("SOURCE_DATE_EPOCH", "0")
     with tempfile.TemporaryDirectory(prefix="symrecycle-tex-") as tmp:
         src = Path(tmp) / "doc.tex"

@@ -18,6 +18,7 @@ from fractions import Fraction
 import sympy as sp
 
 from . import _sym, asymptotics, calculus
+from ._texsafe import check_math
 from .params import STANDARD, Parameter
 from .params import n as N
 from .recurrence import Recurrence, VariableRecurrence, linear
@@ -49,6 +50,10 @@ class Metric:
     expr: sp.Expr
     description: str = ""
     latex: str = ""
+
+    def __post_init__(self):
+        # the label is typeset in compiled documents: math only, never TeX code
+        check_math(self.latex, f"metric {self.name}: latex")
 
 
 def seq(name: str) -> sp.IndexedBase:

@@ -116,6 +116,7 @@ from pathlib import Path
 
 import sympy as sp
 
+from ._texsafe import check_math
 from .models import Metric, Model, SequenceDef
 from .params import Parameter
 from .params import n as N
@@ -522,7 +523,7 @@ def _metrics(data, symbols, order):
         out.append(Metric(
             mname, expr,
             _text(spec.get("description"), f"{field}.description", "", 500),
-            _text(spec.get("latex"), f"{field}.latex", "", 200),
+            check_math(_text(spec.get("latex"), f"{field}.latex", "", 200), f"{field}.latex"),
         ))
     return tuple(out)
 
