@@ -32,12 +32,74 @@ def is_zero(expr) -> bool:
     for step in (
         lambda e: sp.expand(sp.powsimp(sp.expand(e))),
         lambda e: sp.cancel(sp.together(e)),
-        sp.simplify,
     ):
         expr = step(expr)
         if expr == 0:
             return True
-    return False
+    if expo_terms(expr) is not None:  # an exponential polynomial: decided, no simplify
+        return expo_zero(expr)
+    try:
+        return sp.simplify(expr) == 0
+    except (TypeError, ValueError, NotImplementedError, RecursionError):  # SymPy gave up: not proved
+        return False
+
+
+def expo_terms(expr, n=N):
+    r"""``{mu: p(n)}`` with ``expr == sum(p(n) * mu**n)``, or None if ``expr`` is no exponential polynomial.
+
+    Powers ``b**(p n + q)`` are read as ``(b**p)**n * b**q``, and the bases of
+    one term are multiplied into one (``alpha**n (1-d)**n`` is the base
+    ``alpha (1 - d)``); bases are merged when equal as rational functions.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrecycle import n
+    >>> a, d = sp.symbols("alpha d", positive=True)
+    >>> expo_terms(n * a**n * (1 - d)**n - (a - a*d)**(n + 1))
+    {-alpha*d + alpha: alpha*d - alpha + n}
+    """
+    expr = sp.expand(as_sympy(expr), power_base=False)
+    groups: dict = {}
+    for term in sp.Add.make_args(expr):
+        coeff, base = [], []
+        for factor in sp.Mul.make_args(term):
+            b, e = factor.as_base_exp()
+            if not factor.has(n) or (b == n and e.is_Integer and e > 0):
+                coeff.append(factor)
+            elif not b.has(n) and e.is_polynomial(n) and sp.degree(e, n) == 1:
+                p, q = sp.Poly(e, n).all_coeffs()
+                if not p.is_Integer and not b.is_positive:
+                    return None  # (b**p)**n with a root of a base of unknown sign
+                base.append(b**p)
+                coeff.append(b**q)
+            else:
+                return None
+        key = sp.cancel(sp.Mul(*base))
+        groups[key] = groups.get(key, 0) + sp.Mul(*coeff)
+    return groups
+
+
+def expo_zero(expr, n=N) -> bool:
+    """Whether ``expr`` is 0 for every n, decided as an exponential polynomial (False: not proved).
+
+    Every coefficient of ``n**j mu**n``, after grouping terms by base (see
+    :func:`expo_terms`), must cancel to 0 as a rational function of the
+    parameters: a proof, with no ``simplify``.
+    """
+    terms = expo_terms(expr, n)
+    if terms is None:
+        return False
+    for c in terms.values():
+        c = sp.expand(c)
+        if c == 0:
+            continue
+        if not c.is_polynomial(n):
+            return False
+        for coef in sp.Poly(c, n).all_coeffs():
+            if sp.cancel(sp.together(coef)) != 0 and sp.expand(sp.numer(sp.together(coef))) != 0:
+                return False
+    return True
 
 
 def pieces(expr):
@@ -63,29 +125,119 @@ def equalities(cond):
     return [a for a in sp.And.make_args(cond) if isinstance(a, sp.Eq)]
 
 
-def solve_equality(eq: sp.Eq, prefer=()):
-    """A substitution ``{symbol: value}`` that makes ``eq`` hold.
+class Unsolved(ValueError):
+    """A condition the engine cannot write as one substitution valid on its whole set."""
 
-    Solves for the first free symbol (those in ``prefer`` first) that gives a
-    unique solution.
+
+def components(expr):
+    """The irreducible factors of the numerator of ``expr`` that can vanish: its zero set by component.
+
+    ``alpha*r - alpha`` gives ``[alpha, r - 1]`` (two lines); factors of fixed sign
+    (a positive symbol, a nonzero number) are dropped. ``[]`` if ``expr`` is never 0;
+    ``None`` if it is identically 0.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, r = sp.symbols("alpha r", real=True)
+    >>> components(a*r - a)
+    [alpha, r - 1]
+    >>> components(a**2 - a)
+    [alpha, alpha - 1]
     """
-    diff = eq.lhs - eq.rhs
-    free = sorted(eq.free_symbols, key=lambda s: (s != N, s not in prefer, s.name))
+    num = sp.numer(sp.cancel(sp.together(as_sympy(expr))))
+    if num == 0:
+        return None
+    if not num.free_symbols:
+        return []
+    _, factors = sp.factor_list(num)
+    out = []
+    for f, _mult in factors:
+        if not f.free_symbols or f.is_positive or f.is_negative or f.is_nonzero:
+            continue
+        f = -f if f.could_extract_minus_sign() else f
+        if f not in out:
+            out.append(f)
+    return sorted(out, key=sp.default_sort_key)
+
+
+def solve_component(f, prefer=()):
+    """``{symbol: value}`` parametrizing the whole set ``f = 0`` (one irreducible ``f``), else ``Unsolved``.
+
+    A symbol x in which f is linear, ``f = A x + B``, is solved as ``x = -B/A``
+    only where that misses no point of the set: A is a nonzero number, or
+    ``A = B = 0`` has no solution (``g*r - 1``: ``r = 1/g``, since ``g = 0``
+    would need ``-1 = 0``). ``a*b - c`` is not solved for a (it would miss
+    ``b = c = 0``) but for c. Otherwise a symbol with a unique solution.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, b, c = sp.symbols("a b c", real=True)
+    >>> solve_component(c*(1 - a) - b)
+    {b: -a*c + c}
+    >>> solve_component(a*b - c)
+    {c: a*b}
+    """
+    f = sp.expand(as_sympy(f))
+    syms = sorted(f.free_symbols, key=lambda s: (s != N, s not in prefer, s.name))
     # n is an integer index: solve for it only where it enters polynomially
-    # (a transcendental equation in n gives LambertW terms, never an index)
-    free = [s for s in free if s != N or diff.is_polynomial(N)]
-    for s in free:
+    syms = [s for s in syms if s != N or f.is_polynomial(N)]
+    poly_ok = f.is_polynomial(*syms) if syms else False
+    linear = []
+    for s in syms:
+        if not f.is_polynomial(s) or sp.degree(f, s) != 1:
+            continue
+        A, B = f.coeff(s, 1), f.coeff(s, 0)
+        linear.append((s, A, B, bool(A.is_number and A != 0)))
+    linear.sort(key=lambda t: not t[3])
+    for s, A, B, constant in linear:
+        if not constant:
+            if not poly_ok:
+                continue
+            try:  # the points the solution misses: A = B = 0
+                missed = sp.groebner([A, B], *sorted(f.free_symbols - {s}, key=lambda x: x.name))
+            except (sp.PolynomialError, NotImplementedError, ValueError):  # pragma: no cover
+                continue
+            if list(missed.exprs) != [1]:
+                continue
+        return {s: sp.cancel(-B / A)}
+    for s in syms:
+        if s == N:
+            continue
         try:
-            sol = sp.solve(eq, s, dict=False)
-        except (NotImplementedError, RecursionError):
+            sol = sp.solve(f, s, dict=False)
+        except (NotImplementedError, RecursionError, ValueError, TypeError):
             continue
         if len(sol) == 1 and not sol[0].has(sp.LambertW):
             return {s: sol[0]}
-    raise ValueError(f"cannot solve the condition {eq} for one parameter")
+    raise Unsolved(f"cannot solve the condition {sp.sstr(f)} = 0 for one parameter on its whole set")
+
+
+def solve_equality(eq: sp.Eq, prefer=()):
+    """A substitution ``{symbol: value}`` valid on the whole set where ``eq`` holds.
+
+    The equation must have one component (see :func:`components`); ``Unsolved``
+    otherwise, or when no symbol parametrizes it (:func:`solve_component`).
+    """
+    comps = components(eq.lhs - eq.rhs)
+    if comps is None:
+        return {}
+    if len(comps) != 1:
+        raise Unsolved(
+            f"the condition {sp.sstr(eq)} holds on {len(comps) or 'no'} components "
+            f"({', '.join(sp.sstr(c) + ' = 0' for c in comps)}), not one"
+        )
+    return solve_component(comps[0], prefer)
 
 
 def substitute_condition(expr, cond):
-    """``expr`` with the equalities of ``cond`` imposed, one after another."""
+    """``expr`` with the equalities of ``cond`` imposed, one after another.
+
+    ``Contradiction`` where an equality has no solution; ``Unsolved`` where one
+    holds on several components (the caller splits them) or on a set no
+    substitution covers.
+    """
     cond = as_sympy(cond)
     while True:
         eqs = [e for e in equalities(cond) if e not in (sp.true, sp.false)]
@@ -93,13 +245,45 @@ def substitute_condition(expr, cond):
         if not eqs:
             return expr
         eq = eqs[0]
-        try:
-            sub = solve_equality(eq)
-        except ValueError:
-            if impossible(eq):
-                raise Contradiction(f"{eq} cannot hold") from None
-            raise
+        if components(eq.lhs - eq.rhs) == [] or impossible(eq):
+            raise Contradiction(f"{eq} cannot hold")
+        sub = solve_equality(eq)
         expr, cond = expr.subs(sub), cond.subs(sub)
+
+
+def split_equalities(cond):
+    """``cond`` as a list of conditions whose union it is, each equality on one solvable component.
+
+    ``Eq(alpha*(r - 1), 0)`` gives ``[Eq(alpha, 0), Eq(r, 1)]``; an equality
+    with several roots in one symbol (``36 a**2 - 17 a + 1 = 0``) one case per
+    real root; an equality that cannot hold removes its case. Only the
+    conjuncts of ``cond`` are split (an ``Or`` inside is kept as it is).
+    """
+    cond = as_sympy(cond)
+    alternatives = [[]]
+    for part in sp.And.make_args(cond):
+        if not isinstance(part, sp.Eq):
+            alternatives = [[*alt, part] for alt in alternatives]
+            continue
+        comps = components(part.lhs - part.rhs)
+        if comps is None:
+            continue
+        options = []
+        for g in comps:
+            try:
+                solve_component(g)
+                options.append(tidy_relational(sp.Eq(g, 0)))
+                continue
+            except Unsolved:
+                pass
+            syms = sorted(g.free_symbols - {N}, key=lambda x: x.name)
+            if len(syms) == 1 and g.is_polynomial(syms[0]):
+                roots = [x for x in sp.solve(g, syms[0]) if x.is_real]
+                options += [sp.Eq(syms[0], x) for x in roots]
+            else:
+                options.append(sp.Eq(g, 0))
+        alternatives = [[*alt, o] for alt in alternatives for o in options]
+    return [sp.And(*alt) for alt in alternatives if sp.And(*alt) is not sp.false]
 
 
 class Contradiction(ValueError):
@@ -208,6 +392,23 @@ def tidy_sums(expr):
     return sum_inside(expr.replace(lambda e: isinstance(e, sp.Sum), tidy))
 
 
+def _linear_set(rel, sym):
+    """The set where ``rel`` holds, for a relation linear in ``sym`` with numeric coefficients; else None."""
+    diff = sp.expand(rel.lhs - rel.rhs)
+    if not diff.is_polynomial(sym) or sp.degree(diff, sym) != 1:
+        return None
+    k, c = diff.coeff(sym, 1), diff.coeff(sym, 0)
+    if not (k.is_number and c.is_number and k.is_real and c.is_real) or k == 0:
+        return None
+    x0 = -c / k
+    op = type(rel) if k > 0 else _FLIP[type(rel)]
+    return {
+        sp.Lt: sp.Interval.open(-sp.oo, x0), sp.Le: sp.Interval(-sp.oo, x0),
+        sp.Gt: sp.Interval.open(x0, sp.oo), sp.Ge: sp.Interval(x0, sp.oo),
+        sp.Eq: sp.FiniteSet(x0), sp.Ne: sp.Union(sp.Interval.open(-sp.oo, x0), sp.Interval.open(x0, sp.oo)),
+    }.get(op)
+
+
 def within_domain(cond, params):
     """``cond`` with each relation on a single parameter decided by that parameter's domain.
 
@@ -221,7 +422,8 @@ def within_domain(cond, params):
             return rel
         (sym,) = syms
         try:
-            holds = rel.as_set().intersect(domains[sym])
+            holds = _linear_set(rel, sym)
+            holds = (holds if holds is not None else rel.as_set()).intersect(domains[sym])
         except (NotImplementedError, TypeError, ValueError):  # pragma: no cover
             return rel
         if holds is sp.S.EmptySet:
@@ -254,15 +456,29 @@ def sample_points(cond, params, count=3):
             break
         try:
             s = solve_equality(eqs[0], prefer=[p.symbol for p in params])
+        except Unsolved:  # several components: points on each of them
+            parts = split_equalities(eqs[0])
+            if len(parts) < 2:
+                return []
+            out = []
+            for part in parts:
+                for pt in sample_points(c.subs(eqs[0], part), params, count):
+                    if pt not in out:
+                        out.append({**pt, **{k: v.subs(pt) for k, v in subs.items()}})
+            return out[: max(count, len(parts))]
         except ValueError:
             return []
+        if not s:  # an identity: it imposes nothing
+            c = c.subs(eqs[0], sp.true)
+            continue
         subs = {k: v.subs(s) for k, v in subs.items()}
         subs.update(s)
         c = c.subs(s)
     free = [p for p in params if p.symbol not in subs]
     grids = [p.interior_points() for p in free]
     out = []
-    for combo in _it.product(*[g[::2] + g[1::2] for g in grids]):
+    # at most 512 combinations, so that the work does not grow with the number of parameters
+    for combo in _it.islice(_it.product(*[g[::2] + g[1::2] for g in grids]), 512):
         point = {p.symbol: sp.Rational(v) for p, v in zip(free, combo)}
         full = dict(point)
         ok = True

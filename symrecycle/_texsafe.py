@@ -13,7 +13,7 @@ Examples
 >>> check_math(r"B_{n}\input{/etc/passwd}", "metrics.benefit.latex")
 Traceback (most recent call last):
 ...
-ValueError: metrics.benefit.latex: got the command \input, expected math commands only (\frac, \alpha, \mathrm, ...)
+ValueError: metrics.benefit.latex: got the command \input, expected math commands only (\frac, ...)
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def check_math(text: str, field: str) -> str:
             if name[0].isalpha() and name not in MATH_COMMANDS:
                 raise ValueError(
                     f"{field}: got the command \\{name[:40]}, expected math commands only "
-                    r"(\frac, \alpha, \mathrm, ...)"
+                    r"(\frac, ...)"
                 )
             i = m.end()
             continue

@@ -61,8 +61,17 @@ def decompose(expr, n=N) -> dict:
     >>> from symrecycle import n
     >>> a, r = sp.symbols("alpha r", positive=True)
     >>> decompose(r * (1 - (a / r)**n) / (r - a))
-    {1: r/(-alpha + r), alpha/r: r/(alpha - r)}
+    {1: r/(-alpha + r), alpha/r: -r/(-alpha + r)}
     """
+    direct = _sym.expo_terms(expr, n)  # no n in a denominator: the terms as they stand
+    if direct is not None:
+        out = {}
+        for mu, c in direct.items():
+            c = sp.expand(c)
+            c = sp.factor(sp.cancel(c)) if not c.has(n) else sp.collect(c, n, _factored)
+            if c != 0:
+                out[mu] = c
+        return out
     num, den = sp.fraction(sp.together(sp.powsimp(_sym.as_sympy(expr))))
     den_terms = _sum_terms(den, n)
     if len(den_terms) != 1:
@@ -76,7 +85,12 @@ def decompose(expr, n=N) -> dict:
         if not _sym.is_zero(c):
             key = sp.powsimp(sp.cancel(base / mu_d))
             out[key] = out.get(key, 0) + sp.factor(c) if c.has(n) is False else c
-    return {k: sp.simplify(v) for k, v in out.items() if not _sym.is_zero(v)}
+    return {k: sp.factor(sp.cancel(v)) if not v.has(n) else sp.collect(sp.expand(v), n, sp.factor)
+            for k, v in out.items() if not _sym.is_zero(v)}
+
+
+def _factored(x):
+    return sp.factor(sp.cancel(x))
 
 
 def _reparametrize(params, region_subs):
@@ -113,6 +127,8 @@ def sign_on(expr, params, region=()):
     """
     region_subs = {}
     for mu, op in region:
+        if not _sym.as_sympy(mu).free_symbols:  # a number: its comparison with 1 is already decided
+            continue
         s = sp.Dummy("s", positive=True)
         target = {"<": 1 / (1 + s), ">": 1 + s, "=": sp.Integer(1)}[op]
         moved = mu.subs(region_subs)
@@ -185,8 +201,12 @@ def limit_by_regime(expr, params, n=N):
                     f"the base {sp.sstr(mu)} of ({sp.sstr(mu)})**n is not proved nonnegative on the domain "
                     "(a negative base oscillates; its limit is not derived)"
                 )
-        for ops in itertools.product("<=>", repeat=len(bases)):
-            region = list(zip(bases, ops))
+        # a numeric base compares with 1 in one way only: only symbolic bases split the regions
+        fixed = {mu: ("<" if mu < 1 else "=" if mu == 1 else ">") for mu in bases if mu.is_number}
+        free = [mu for mu in bases if mu not in fixed]
+        for ops in itertools.product("<=>", repeat=len(free)):
+            chosen = dict(zip(free, ops))
+            region = [(mu, fixed.get(mu) or chosen[mu]) for mu in bases]
             full = sp.And(cond, *[_sym.relational(mu, op) for mu, op in region])
             if _contradictory(full):
                 continue
@@ -204,8 +224,8 @@ def limit_by_regime(expr, params, n=N):
             else:
                 alternatives = [(v, sp.And(full, c)) for v, c in flat_alts]
             results.extend(
-                (_sym.substitute_condition(v, c), c)
-                for v, c in alternatives if not _contradictory(c)
+                (_sym.substitute_condition(v, c2), c2)
+                for v, c in alternatives for c2 in _sym.split_equalities(c) if not _contradictory(c2)
             )
     return _merge(results)
 
@@ -228,8 +248,9 @@ def _dominant(growing, params, region, cond, n):
             continue
         reg = [*region, (ratio, op)] if op != "=" else region
         if op == "=":
-            merged = sp.expand(_sym.substitute_condition(c_a + c_b, _sym.relational(ratio, "=")))
-            out += _dominant([(mu_b, merged), *rest], params, reg, sub, n)
+            for eq in _sym.split_equalities(_sym.relational(ratio, "=")):
+                merged = sp.expand(_sym.substitute_condition(c_a + c_b, eq))
+                out += _dominant([(mu_b, merged), *rest], params, reg, sp.And(cond, eq), n)
             continue
         weak, strong = ((mu_a, c_a), (mu_b, c_b)) if op == "<" else ((mu_b, c_b), (mu_a, c_a))
         for v, c in _dominant([strong, *rest], params, reg, sub, n):

@@ -103,7 +103,7 @@ def _derivative_cases(expr, p, params):
             continue
         eqs = [e for e in _sym.equalities(cond) if e.has(p)]
         if not eqs:
-            out.append((_tidy(sp.diff(value, p)), cond, value))
+            out.append((tidy(sp.diff(value, p)), cond, value))
             continue
         onto = _onto(value, cond, eqs, p, _neighbours(branches, cond, p, params, generic))
         out += [(d, c, value) for d, c in (onto if onto is not None else [(sp.nan, cond)])]
@@ -139,7 +139,7 @@ def _onto(value, cond, eqs, p, neighbours):
     return ([(ds[0], sp.And(cond, where))] if where is not sp.false else []) + [(sp.nan, cond)]
 
 
-def _tidy(expr):
+def tidy(expr):
     """``(x/r)**n / x`` as ``x**(n-1) / r**n``: finite where x = 0."""
     return _sym.tidy_sums(_sym.simplify_branch(sp.powsimp(sp.expand_power_base(expr))))
 

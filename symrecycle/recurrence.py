@@ -1,23 +1,34 @@
-r"""First-order linear recurrences with exponential forcing, and their solver.
+r"""First-order linear recurrences, and their solvers.
 
 A :class:`Recurrence` is
 
 .. math::
 
-    x_n = a\,x_{n-1} + \sum_i c_i \lambda_i^n \quad (n > n_0), \qquad
+    x_n = a\,x_{n-1} + \sum_i p_i(n)\,\lambda_i^n \quad (n > n_0), \qquad
     x_{n_0} = x_0,
 
-with ``a``, ``c_i`` and ``lambda_i`` symbolic expressions in parameters.
-:meth:`Recurrence.solve` unrolls it exactly,
+with ``a``, the bases ``lambda_i`` and the coefficients of the polynomials
+``p_i`` symbolic expressions in parameters. :meth:`Recurrence.solve` writes
 
 .. math::
 
-    x_n = a^{n-n_0} x_0 + \sum_i c_i \sum_{k=n_0+1}^{n} a^{n-k}\lambda_i^k,
+    x_n = a^{n-n_0} x_0 + \sum_i T_i(n), \qquad
+    T_i(n) = \sum_{k=n_0+1}^{n} a^{n-k} p_i(k) \lambda_i^k,
 
-and sums each geometric series with its degenerate case ``lambda_i = a``
-(where the sum is ``(n - n_0) a^n``) kept as its own Piecewise branch. Each
-branch is then certified: the recurrence residual and the initial condition,
-with the branch substituted and the branch's condition imposed, simplify to 0.
+and solves each forcing term on its own (:class:`TermSolution`): where
+``lambda_i != a``, ``T_i = q_i(n) lambda_i^n - a^{n-n_0} q_i(n_0) lambda_i^{n_0}``
+with ``q_i`` the polynomial solving ``lambda q(n) - a q(n-1) = lambda p(n)``;
+where ``lambda_i = a``, ``T_i = a^n sum_{k=n_0+1}^{n} p_i(k)``. Each formula is
+certified by deciding its recurrence as an exponential-polynomial identity
+(:func:`symrecycle._sym.expo_zero`), so ``k`` forcing terms cost ``k`` small
+proofs.
+
+The degenerate set ``lambda_i = a`` is split into its irreducible components
+(``alpha r = alpha`` is the two lines ``alpha = 0`` and ``r = 1``), and the
+closed form's cases are the sets where a given group of terms is degenerate:
+found by walking components, each solved for a parameter in a way that misses
+none of its points, and dropping a group whose set is empty. The result
+does not depend on the parameters' names.
 """
 
 from __future__ import annotations
@@ -32,13 +43,14 @@ from . import _sym
 from .params import n as N
 
 __all__ = [
-    "Recurrence", "VariableRecurrence", "ClosedForm", "BranchCertificate", "decompose_forcing", "linear",
+    "Recurrence", "VariableRecurrence", "ClosedForm", "BranchCertificate", "TermSolution",
+    "decompose_forcing", "linear", "exact_iterate",
 ]
 
 
 @dataclass(frozen=True)
 class BranchCertificate:
-    """The check of one branch: residuals that must simplify to 0."""
+    """The check of one branch: residuals that must be decided to be 0."""
 
     condition: sp.Basic
     residual: sp.Expr
@@ -59,35 +71,148 @@ class BranchCertificate:
 
 
 @dataclass(frozen=True)
-class ClosedForm:
-    """A solved recurrence: the Piecewise closed form and its certificate."""
+class TermSolution:
+    r"""One forcing term's part ``T(n) = sum_{k=n0+1}^{n} a^{n-k} p(k) lambda^k`` of the solution.
 
-    recurrence: Recurrence
+    ``generic`` holds where ``lambda != a``, ``degenerate`` (written in ``a``)
+    on the whole set ``lambda = a``, whose irreducible components are
+    ``components`` (``None``: ``lambda = a`` identically; ``()``: never).
+    """
+
+    poly: sp.Expr
+    base: sp.Expr
+    generic: sp.Expr
+    degenerate: sp.Expr
+    components: tuple | None
+    proved: bool
+
+    def at(self, degenerate: bool):
+        return self.degenerate if degenerate else self.generic
+
+    def derivative(self, theta, a, n, n0, degenerate: bool):
+        """``dT/d theta`` off the set ``lambda = a`` (``degenerate=False``) or on it.
+
+        See :meth:`ClosedForm.derivative`.
+        """
+        if not degenerate:
+            return sp.diff(self.generic, theta)
+        k = sp.Dummy("k", integer=True)
+        pk = self.poly.subs(n, k)
+
+        def total(e):
+            return sp.expand(sp.summation(sp.expand(e), (k, n0 + 1, n)))
+
+        a_t, lam_t = sp.diff(a, theta), sp.diff(self.base, theta)
+        out = a**n * total(sp.diff(pk, theta))
+        if a_t != 0:
+            out += a ** (n - 1) * a_t * total((n - k) * pk)
+        if lam_t != 0:
+            out += a ** (n - 1) * lam_t * total(k * pk)
+        return out
+
+
+@dataclass(frozen=True)
+class ClosedForm:
+    """A solved recurrence: the closed form (a Piecewise over its cases) and its certificate.
+
+    ``terms`` holds the per-term solutions of a :class:`Recurrence` (empty for
+    an unrolled :class:`VariableRecurrence`); ``checks`` the lines of the
+    exact-iteration check.
+    """
+
+    recurrence: object
     expr: sp.Expr
-    certificate: tuple[BranchCertificate, ...]
+    certificate: tuple
+    terms: tuple = ()
+    checks: tuple = ()
+    checked: bool = True
+    cases: tuple = ()  # per branch of expr: (the degenerate terms, the substitution of the set)
 
     @property
     def verified(self) -> bool:
-        return bool(self.certificate) and all(c.ok for c in self.certificate)
+        return bool(self.certificate) and all(c.ok for c in self.certificate) and self.checked
+
+    def derivative(self, theta):
+        r"""``d x_n / d theta`` branch by branch, exact on the degenerate sets too.
+
+        Off a degenerate set a term's derivative is that of its formula. On
+        ``lambda = a`` it is the derivative of the finite sum
+        :math:`\sum_k a^{n-k} p(k) \lambda^k` evaluated there,
+
+        .. math::
+
+            a^{n-1}\Big(a_\theta \sum_k (n-k) p(k) + \lambda_\theta \sum_k k\,p(k)\Big)
+            + a^n \sum_k p_\theta(k),
+
+        with the polynomial sums in closed form: no limit is taken. The
+        set's substitution is applied after differentiating. Returns
+        ``[(value, condition), ...]`` in the order of :attr:`expr`'s branches.
+        """
+        rec = self.recurrence
+        if not self.cases:
+            raise ValueError("derivative: only the closed forms of constant-coefficient recurrences")
+        n, n0, a = rec.n, rec.start, rec.a
+        head = sp.diff(a ** (n - n0) * rec.initial, theta)
+        out = []
+        for (deg, subs), (_, cond) in zip(self.cases, _sym.pieces(self.expr)):
+            total = head + sum((t.derivative(theta, a, n, n0, i in deg) for i, t in enumerate(self.terms)),
+                               sp.Integer(0))
+            out.append((sp.powsimp(total.subs(subs) if subs else total), cond))
+        return out
 
 
 def _certify_branch(rec, x, cond, method="") -> BranchCertificate:
-    """The recurrence residual and the initial residual of ``x`` on ``cond``, simplified."""
+    """The recurrence residual and the initial residual of ``x`` on ``cond``, decided."""
     res = rec.residual(x)
     init = x.subs(rec.n, rec.start) - rec.initial
     res, init = (_sym.substitute_condition(e, cond) for e in (res, init))
     return BranchCertificate(
         cond,
-        sp.Integer(0) if _sym.is_zero(res) else sp.simplify(res),
-        sp.Integer(0) if _sym.is_zero(init) else sp.simplify(init),
-        method,
+        sp.Integer(0) if _residual_zero(res, rec.n, rec.start + 1) else res,
+        sp.Integer(0) if _decided_zero(init, rec.n) else init,
+        method or "residual decided as an exponential polynomial",
     )
 
 
-def decompose_forcing(expr, n=N):
-    r"""Write ``expr`` as :math:`\sum_i c_i \lambda_i^n` with ``c_i, lambda_i`` free of n.
+def _residual_zero(res, n, first):
+    """Whether ``res`` is 0 for every n >= first.
 
-    Returns a tuple of ``(c, lambda)`` pairs, one per distinct base.
+    A power of a zero base, ``0**(n - k)``, is 1 at one index and 0 after it:
+    the residual is decided at n = first exactly, and beyond it with every
+    such power that has vanished by n = first + 1 set to 0.
+    """
+    zeros = [e for e in res.atoms(sp.Pow) if e.base == 0 and e.exp.has(n)]
+    if not zeros:
+        return _decided_zero(res, n)
+    if sp.cancel(res.subs(n, first)) != 0:
+        return False
+    gone = {}
+    for z in zeros:
+        e = z.exp
+        slope = sp.diff(e, n)
+        if not (slope.is_number and slope > 0 and e.is_polynomial(n) and sp.degree(e, n) == 1):
+            return False
+        if not e.subs(n, first + 1) >= 1:
+            return False
+        gone[z] = sp.Integer(0)
+    return _decided_zero(res.xreplace(gone), n)
+
+
+def _decided_zero(expr, n):
+    """0 decided as an exponential polynomial; other forms (sums SymPy evaluated) by :func:`_sym.is_zero`."""
+    if expr == 0:
+        return True
+    if _sym.expo_terms(expr, n) is not None:
+        return _sym.expo_zero(expr, n)
+    return _sym.is_zero(expr)
+
+
+def decompose_forcing(expr, n=N):
+    r"""Write ``expr`` as :math:`\sum_i p_i(n) \lambda_i^n`, ``p_i`` polynomials in n, ``lambda_i`` free of n.
+
+    Returns a tuple of ``(p, lambda)`` pairs, one per distinct base (bases
+    equal as rational functions are merged). ``ValueError`` if ``expr`` is
+    not of that form.
 
     Examples
     --------
@@ -96,47 +221,153 @@ def decompose_forcing(expr, n=N):
     >>> r, C1 = sp.symbols("r C1", positive=True)
     >>> decompose_forcing(C1 * r**(n - 1))
     ((C1/r, r),)
+    >>> decompose_forcing(n**2 + 3 * 2**n)
+    ((n**2, 1), (3, 2))
     """
-    expr = sp.expand(sp.powsimp(sp.expand(_sym.as_sympy(expr))))
-    groups: dict = {}
-    for term in sp.Add.make_args(expr):
-        coeff, base = sp.Integer(1), sp.Integer(1)
-        for factor in sp.Mul.make_args(term):
-            if not factor.has(n):
-                coeff *= factor
-                continue
-            b, e = factor.as_base_exp()
-            if b.has(n):
-                raise ValueError(
-                    f"forcing term {term} is not of the form c*lambda**n: "
-                    f"the factor {factor} has n in its base"
-                )
-            poly = sp.Poly(sp.expand(e), n) if e.is_polynomial(n) else None
-            if poly is None or poly.degree() != 1:
-                raise ValueError(
-                    f"forcing term {term} is not of the form c*lambda**n: "
-                    f"the exponent {e} is not linear in n"
-                )
-            p, q = poly.all_coeffs()
-            base *= b**p
-            coeff *= b**q
-        base = sp.powsimp(sp.simplify(base))
-        groups[base] = groups.get(base, 0) + coeff
-    return tuple(
-        (sp.factor(c), lam) for lam, c in groups.items() if sp.simplify(c) != 0
+    expr = _sym.as_sympy(expr)
+    terms = _sym.expo_terms(expr, n)
+    if terms is None:
+        raise ValueError(f"forcing {expr} is not a sum of c(n)*lambda**n with c(n) polynomial in n")
+    out = []
+    for lam, c in terms.items():
+        c = sp.expand(c)
+        if c == 0 or _sym.is_zero(c):
+            continue
+        if not c.is_polynomial(n):  # pragma: no cover - expo_terms gives polynomial coefficients
+            raise ValueError(f"forcing {expr}: the coefficient {c} of {lam}**n is not polynomial in n")
+        poly = sp.Poly(c, n)
+        c = sum((sp.factor(k) * n**j for (j,), k in poly.terms()), sp.Integer(0))
+        out.append((c, lam))
+    return tuple(out)
+
+
+def _term(p, lam, a, n, n0) -> TermSolution:
+    """The part of the solution due to the forcing ``p(n) lam**n``, both cases, certified."""
+    m = n - n0
+    k = sp.Dummy("k", integer=True)
+    poly = sp.Poly(p, n)
+    # lambda = a: T = a^n * sum_{k=n0+1}^{n} p(k)
+    degenerate = a**n * sp.expand(sp.summation(p.subs(n, k), (k, n0 + 1, n)))
+    # lambda != a: T = q(n) lam^n - a^m q(n0) lam^n0 with lam q(n) - a q(n-1) = lam p(n)
+    if poly.degree() <= 0:
+        c = poly.as_expr()
+        generic = c * lam ** (n0 + 1) * (lam**m - a**m) / (lam - a)
+    else:
+        d = poly.degree()
+        q = [sp.Integer(0)] * (d + 1)
+        pc = {j: poly.coeff_monomial(n**j) for j in range(d + 1)}
+        for j in range(d, -1, -1):
+            # coefficient of n^j in lam q(n) - a q(n-1): (lam - a) q_j + a sum_{i>j} q_i C(i,j) (-1)^(i-j+1)
+            rest = sum((q[i] * sp.binomial(i, j) * (-1) ** (i - j) for i in range(j + 1, d + 1)),
+                       sp.Integer(0))
+            q[j] = sp.cancel((lam * pc[j] + a * rest) / (lam - a))
+        qn = sum((q[j] * n**j for j in range(d + 1)), sp.Integer(0))
+        generic = qn * lam**n - a**m * qn.subs(n, n0) * lam**n0
+    comps = _sym.components(lam - a)
+    # each formula solves y_n = a y_{n-1} + p(n) lam^n (lam := a in the degenerate one), y_n0 = 0
+    gen_ok = comps is None or (
+        _decided_zero(generic - a * generic.subs(n, n - 1) - p * lam**n, n)
+        and _decided_zero(generic.subs(n, n0), n)
     )
+    deg_ok = comps == [] or (
+        _decided_zero(degenerate - a * degenerate.subs(n, n - 1) - p * a**n, n)
+        and _decided_zero(degenerate.subs(n, n0), n)
+    )
+    comps = None if comps is None else tuple(comps)
+    return TermSolution(p, lam, generic, degenerate, comps, gen_ok and deg_ok)
+
+
+@dataclass
+class _Node:
+    """A set where the terms ``degenerate`` have ``lambda_i = a``: equations ``eqs``, solved as ``subs``."""
+
+    subs: dict
+    eqs: tuple
+    degenerate: frozenset
+    last: int = -1
+    shown: tuple = ()  # the equations as written: a term's own component where it has one
+
+
+def _degenerate_under(terms, a, subs):
+    """The terms with ``lambda_i = a`` everywhere on the set ``subs``."""
+    out = set()
+    for i, t in enumerate(terms):
+        if t.components is None or (t.components and _sym.components((t.base - a).subs(subs)) is None):
+            out.add(i)
+    return frozenset(out)
+
+
+def _domain_empty(subs, params):
+    """Whether a substitution sets a parameter to a number outside its domain."""
+    if not params:
+        return False
+    doms = {p.symbol: p for p in params}
+    for s, v in subs.items():
+        if s in doms and v.is_number:
+            if not v.is_real:
+                return True
+            if v.is_Rational and not doms[s].contains(Fraction(int(v.p), int(v.q))):
+                return True
+            if not v.is_Rational and not doms[s].contains(float(v)):
+                return True
+    return False
+
+
+def _cases(terms, a, params, limit=4096):
+    """The nodes of the case walk: every set where a group of terms is degenerate, largest groups first."""
+    root = _Node({}, (), frozenset(i for i, t in enumerate(terms) if t.components is None))
+    out, stack, seen = [], [root], set()
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        if len(out) > limit:
+            raise _sym.Unsolved(f"more than {limit} cases of degenerate forcing terms")
+        for j in range(node.last + 1, len(terms)):
+            t = terms[j]
+            if j in node.degenerate or not t.components:
+                continue
+            comps = t.components if not node.subs else _sym.components((t.base - a).subs(node.subs))
+            if not comps:
+                continue
+            for g in comps:
+                shown = t.components[0] if len(t.components) == 1 else g
+                sol = _sym.solve_component(g, [p.symbol for p in params or ()])
+                subs = {k: sp.cancel(v.subs(sol)) for k, v in node.subs.items()}
+                subs.update(sol)
+                if _domain_empty(subs, params):
+                    continue
+                deg = _degenerate_under(terms, a, subs)
+                key = (deg, tuple(sorted((sp.srepr(k), sp.srepr(v)) for k, v in subs.items())))
+                if key in seen:
+                    continue
+                seen.add(key)
+                stack.append(_Node(subs, (*node.eqs, g), deg | {j}, j, (*node.shown, shown)))
+    # largest groups first; among equal groups, fewer equations (the whole component) first
+    out.sort(key=lambda nd: (-len(nd.degenerate), len(nd.eqs)))
+    return out
+
+
+def _condition(node):
+    return sp.And(*[_sym.tidy_relational(sp.Eq(g, 0)) for g in node.shown])
+
+
+def _readable(expr, small):
+    if small:
+        return _sym.simplify_branch(expr)
+    return sp.powsimp(expr)
 
 
 @dataclass(frozen=True)
 class Recurrence:
-    r"""``x_n = a*x_{n-1} + sum_i c_i*lambda_i**n`` for ``n > start``, ``x_start = initial``.
+    r"""``x_n = a*x_{n-1} + sum_i p_i(n)*lambda_i**n`` for ``n > start``, ``x_start = initial``.
 
     Parameters
     ----------
     a : sympy expression
         The multiplier of the previous term; free of n.
-    forcing : tuple of (c, lambda) pairs
-        The forcing :math:`f(n) = \sum_i c_i \lambda_i^n`; free of n.
+    forcing : tuple of (p, lambda) pairs
+        The forcing :math:`f(n) = \sum_i p_i(n) \lambda_i^n`: ``p_i`` polynomials in n
+        (a constant is the common case), ``lambda_i`` free of n.
     initial : sympy expression
         ``x_start``.
     start : int
@@ -152,6 +383,8 @@ class Recurrence:
     >>> rec = Recurrence(a, ((C1 / r, r),), C1, 1, "A")
     >>> rec.term(3, {a: 1, r: 2, C1: 1})
     7
+    >>> rec.solve().expr
+    Piecewise((C1*n*r**(n - 1), Eq(alpha, r)), (C1*(-alpha**n + r**n)/(-alpha + r), True))
     """
 
     a: sp.Expr
@@ -169,10 +402,13 @@ class Recurrence:
         if not isinstance(self.start, int) or isinstance(self.start, bool):
             raise ValueError(f"start: got {self.start!r}, expected an int")
         for what, e in [("a", self.a), ("initial", self.initial)] + [
-            (f"forcing term {i}", x) for i, pair in enumerate(forcing) for x in pair
+            (f"forcing base {i}", lam) for i, (_, lam) in enumerate(forcing)
         ]:
             if e.has(self.n):
                 raise ValueError(f"{what}: got {e}, expected an expression free of n")
+        for i, (c, _) in enumerate(forcing):
+            if not c.is_polynomial(self.n):
+                raise ValueError(f"forcing coefficient {i}: got {c}, expected a polynomial in n")
 
     @classmethod
     def from_next(cls, next_expr, previous, initial, start=1, name="x", n=N):
@@ -181,7 +417,7 @@ class Recurrence:
         Examples
         --------
         >>> import sympy as sp
-    >>> from symrecycle import n
+        >>> from symrecycle import n
         >>> a, r, C1, prev = sp.symbols("alpha r C1 prev", positive=True)
         >>> Recurrence.from_next(C1*r**(n-1) + a*prev, prev, C1, name="A").forcing
         ((C1/r, r),)
@@ -203,7 +439,7 @@ class Recurrence:
         syms = self.a.free_symbols | self.initial.free_symbols
         for c, lam in self.forcing:
             syms |= c.free_symbols | lam.free_symbols
-        return syms
+        return syms - {self.n}
 
     def residual(self, x):
         """``x(n) - a*x(n-1) - f(n)`` for a candidate closed form ``x``."""
@@ -213,36 +449,135 @@ class Recurrence:
         """``x_k`` by exact iteration at parameter ``values`` ({symbol: number})."""
         return exact_iterate(self, k - self.start + 1, values)[-1]
 
-    def solve(self) -> ClosedForm:
-        """The closed form, as a Piecewise over the degenerate cases, certified."""
-        n, n0, a = self.n, self.start, self.a
-        m = n - n0
-        generic, degenerate = [], []
-        for c, lam in self.forcing:
-            # sum_{k=n0+1}^{n} a^(n-k) lam^k
-            generic.append(c * lam ** (n0 + 1) * (lam**m - a**m) / (lam - a))
-            degenerate.append(c * m * lam**n)
-        base = a**m * self.initial
-        conds = [sp.Eq(lam, a) for _, lam in self.forcing]
-        branches = []
-        # every subset of forcing bases that may coincide with a, largest first
-        idx = range(len(conds))
-        for size in range(len(conds), -1, -1):
-            for subset in itertools.combinations(idx, size):
-                cond = sp.And(*[conds[i] for i in subset])
-                if cond is sp.false:
-                    continue
-                expr = base + sum(
-                    degenerate[i] if i in subset else generic[i] for i in idx
-                )
-                expr = _sym.substitute_condition(expr, cond) if subset else expr
-                branches.append((_sym.simplify_branch(expr), cond))
-        expr = branches[0][0] if len(branches) == 1 else sp.Piecewise(*branches)
-        certs = tuple(self._certify(e, c) for e, c in _sym.pieces(expr))
-        return ClosedForm(self, expr, certs)
+    def solve(self, params=None) -> ClosedForm:
+        """The closed form, as a Piecewise over the sets where groups of terms are degenerate, certified.
 
-    def _certify(self, x, cond) -> BranchCertificate:
-        return _certify_branch(self, x, cond)
+        ``params`` (the model's :class:`~symrecycle.params.Parameter` s) lets the
+        case walk drop sets outside the domains and the check sample on them.
+        """
+        n, n0, a = self.n, self.start, self.a
+        terms = [_term(p, lam, a, n, n0) for p, lam in self.forcing]
+        head = a ** (n - n0) * self.initial
+        nodes = _cases(terms, a, params)
+        small = len(terms) <= 1
+        branches, cases = [], []
+        for node in nodes:
+            cases.append((node.degenerate, node.subs))
+            expr = head + sum((t.at(i in node.degenerate) for i, t in enumerate(terms)), sp.Integer(0))
+            expr = _readable(expr.subs(node.subs) if node.subs else expr, small)
+            cond = _condition(node)
+            branches.append((expr, cond))
+        # the head solves the homogeneous recurrence with x_n0 = x0; each term its part with 0 at n0
+        proof = "sum of the per-term solutions, each decided as an exponential-polynomial identity"
+        certs = [_certify_branch(self, e, c, proof) for e, c in branches]
+        expr = branches[0][0] if len(branches) == 1 else sp.Piecewise(
+            *branches[:-1], (branches[-1][0], sp.true))
+        lines, checked = _check_exact(self, expr, nodes, params)
+        checked = checked and all(t.proved for t in terms)
+        return ClosedForm(self, expr, tuple(certs), tuple(terms), tuple(lines), checked, tuple(cases))
+
+
+def _grid(sym, params):
+    """A few exact points for ``sym``: its domain's interior points and closed ends, else by assumptions."""
+    for p in params or ():
+        if p.symbol == sym:
+            return [sp.Rational(x) for x in [*p.interior_points()[::2], *p.closed_ends()]]
+    if sym.is_positive:
+        return [sp.Rational(1, 2), sp.Rational(3, 2), sp.Integer(3)]
+    if sym.is_nonnegative:
+        return [sp.Rational(1, 2), sp.Integer(0), sp.Integer(3)]
+    return [sp.Rational(1, 2), sp.Rational(-3, 2), sp.Integer(0), sp.Integer(3)]
+
+
+def _fits_assumptions(sym, val):
+    """Whether the number ``val`` may stand for ``sym`` (a positive symbol takes no value <= 0)."""
+    if sym.is_positive and not val > 0:
+        return False
+    if sym.is_nonnegative and not val >= 0:
+        return False
+    return not (sym.is_integer and not val.is_Integer)
+
+
+def sample_set(subs, free, params, count=3, cond=sp.true):
+    """Up to ``count`` exact points of the set ``{x: subs[x]}`` (the other symbols ``free`` on their grids).
+
+    Points where a substituted value is not rational or leaves its domain, or
+    where ``cond`` does not hold, are skipped. The grids are walked along a
+    diagonal, not as a product, so the work does not grow with the number of
+    parameters.
+    """
+    free = sorted(free, key=lambda s: s.name)
+    grids = [_grid(s, params) for s in free]
+    doms = {p.symbol: p for p in params or ()}
+    out, tries = [], max([len(g) for g in grids] + [1]) * 4
+    for i in range(tries):
+        point = {s: g[(i * (j + 1) + i // len(g)) % len(g)] for j, (s, g) in enumerate(zip(free, grids))}
+        full, good = dict(point), True
+        for s, v in subs.items():
+            val = sp.cancel(_sym.as_sympy(v).subs(point))
+            if not val.is_Rational or (s in doms and not doms[s].contains(Fraction(int(val.p), int(val.q)))):
+                good = False
+                break
+            if not _fits_assumptions(s, val):
+                good = False
+                break
+            full[s] = val
+        if not good or full in out:
+            continue
+        try:
+            holds = _sym.as_sympy(cond).subs(full) if cond is not sp.true else sp.true
+        except TypeError:
+            holds = sp.false
+        if holds is sp.true:
+            out.append(full)
+        if len(out) >= count:
+            break
+    return out
+
+
+def _check_exact(rec, expr, nodes, params, count=2, steps=5):
+    """The closed form against the tests' kind of loop over exact rationals, on every case's set.
+
+    Points are sampled on each case's set and on the intersection of every
+    two of them (where both hold at once); ``(lines, ok)``.
+    """
+    free = rec.free_symbols
+    sets = [nd.subs for nd in nodes]
+    for s1, s2 in itertools.combinations([nd for nd in nodes if nd.subs], 2):
+        joint = dict(s1.subs)
+        try:
+            for g in s2.eqs:
+                g = sp.cancel(sp.together(g.subs(joint)))
+                comps = _sym.components(g)
+                if comps is None:
+                    continue
+                if not comps:
+                    raise _sym.Contradiction("empty")
+                sol = _sym.solve_component(comps[0])
+                joint = {k: sp.cancel(v.subs(sol)) for k, v in joint.items()}
+                joint.update(sol)
+        except (_sym.Contradiction, _sym.Unsolved):
+            continue
+        if joint not in sets:
+            sets.append(joint)
+    points, empty = [], 0
+    for subs in sets:
+        pts = sample_set(subs, free - set(subs), params, count)
+        empty += not pts
+        points += [p for p in pts if p not in points]
+    for pt in points:
+        seq = exact_iterate(rec, steps, pt)
+        for j, want in enumerate(seq):
+            got = sp.piecewise_fold(expr.subs(pt)).subs(rec.n, rec.start + j)
+            if isinstance(got, sp.Piecewise) or sp.cancel(got - want) != 0:
+                return [f"exact iteration differs at {pt}, n = {rec.start + j}: {got} != {want}"], False
+    line = (f"equals exact rational iteration (n = {rec.start}..{rec.start + steps - 1}) at {len(points)} "
+            f"points on {len(sets) - empty} of {len(sets)} case sets and intersections")
+    return [line], bool(points)
+
+
+#: What SymPy's product and summation raise where they give up (complex roots compared, say).
+_SYMPY_GAVE_UP = (TypeError, ValueError, NotImplementedError, sp.PolynomialError, RecursionError)
 
 
 def _index_symbols(taken, count=2):
@@ -327,7 +662,10 @@ class VariableRecurrence:
     def products(self):
         """``(k, P)``: the index and ``P = prod_{j=k+1}^{n} a(j)``, evaluated where SymPy can."""
         k, j = _index_symbols(self.free_symbols | {self.n})
-        prod = sp.product(self.a.subs(self.n, j), (j, k + 1, self.n))
+        try:
+            prod = sp.product(self.a.subs(self.n, j), (j, k + 1, self.n))
+        except _SYMPY_GAVE_UP:  # complex roots of a(n), say: the product stays a Product
+            prod = sp.Product(self.a.subs(self.n, j), (j, k + 1, self.n))
         return k, sp.powsimp(prod)
 
     def solve(self) -> ClosedForm:
@@ -339,7 +677,10 @@ class VariableRecurrence:
             head, lo = sp.Integer(0), n0
         total = sp.Sum(sp.powsimp(self.forcing.subs(n, k) * prod), (k, lo, n))
         unrolled = head + total
-        evaluated = total.doit()
+        try:
+            evaluated = total.doit()
+        except _SYMPY_GAVE_UP:  # SymPy's summation failed: the sum stays a Sum
+            evaluated = total
         if evaluated.has(sp.Sum):
             return ClosedForm(self, unrolled, (self._certify_unrolled(unrolled, k, prod),))
         expr = sp.piecewise_fold(head + evaluated)
@@ -354,9 +695,18 @@ class VariableRecurrence:
     def _certify_unrolled(self, x, k, prod) -> BranchCertificate:
         """The unrolling identity, for every n: ``P(n, k) = a(n) P(n-1, k)`` and ``P(n, n) = 1``."""
         n = self.n
-        step = prod - self.a * prod.subs(n, n - 1)
-        last = prod.subs(k, n) - 1
-        bad = [e for e in (step, last) if not _sym.is_zero(e)]
+        if isinstance(prod, sp.Product) and prod.limits[0][1:] == (k + 1, n) and _sym.is_zero(
+                prod.function.subs(prod.limits[0][0], n) - self.a):
+            bad = []  # an unevaluated product of a(j), j = k+1..n: both hold by its definition
+        else:
+            ratio = _step_ratio(prod, n)
+            if ratio is not None:  # P(n,k) / P(n-1,k), factor by factor: it must be a(n)
+                step = sp.expand(ratio - self.a)
+                step = sp.Integer(0) if step == 0 or sp.cancel(step) == 0 else step
+            else:
+                step = prod - self.a * prod.subs(n, n - 1)
+            last = prod.subs(k, n) - 1
+            bad = [e for e in (step, last) if not _sym.is_zero(e)]
         init = x.subs(n, self.start).doit() - self.initial
         return BranchCertificate(
             sp.true,
@@ -403,6 +753,26 @@ def _split_linear(next_expr, previous, name):
     if not next_expr.is_polynomial(previous) or sp.degree(next_expr, previous) > 1:
         raise ValueError(f"recurrence for {name}: {next_expr} is not linear in the previous term")
     return next_expr.coeff(previous, 1), next_expr.coeff(previous, 0)
+
+
+def _step_ratio(prod, n):
+    """``P(n) / P(n-1)`` for a product of powers ``b**e(n)`` and rising factorials ``RF(x, e(n))``
+    whose exponents grow by 1 with n (``RF(x, m) = RF(x, m-1) (x + m - 1)``); None otherwise."""
+    out = sp.Integer(1)
+    for f in sp.Mul.make_args(prod):
+        if not f.has(n):
+            continue
+        if isinstance(f, sp.RisingFactorial):
+            x, e = f.args
+            if x.has(n) or sp.expand(e - e.subs(n, n - 1)) != 1:
+                return None
+            out *= x + e.subs(n, n - 1)
+            continue
+        b, e = f.as_base_exp()
+        if b.has(n):
+            return None
+        out *= b ** sp.expand(e - e.subs(n, n - 1))
+    return out
 
 
 def exact_iterate(rec, count: int, values: dict):

@@ -1,0 +1,197 @@
+"""First-order recurrences no one on the project wrote, against this file's own Fraction loop.
+
+Sources: the first-order cases of SymPy's ``sympy/solvers/tests/test_recurr.py``
+(with the closed forms printed there), textbook finance and combinatorics
+(compound interest, annuities, growing annuities, depreciation, the Tower of
+Hanoi), and forcing bases that meet the coefficient on several components.
+Every closed form is compared with exact iteration at points on every
+component of every degenerate set and on their intersections.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+import sympy as sp
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from symrecycle import n
+from symrecycle.recurrence import Recurrence, decompose_forcing
+
+a, b, c, r, s, i, g, p, d, q = sp.symbols("a b c r s i g p d q", real=True)
+al = sp.Symbol("alpha", nonnegative=True)
+rp = sp.Symbol("r", positive=True)
+R = sp.Rational
+
+
+def fraction_loop(coef, forcing, x0, start, values, count):
+    """x_start..x_{start+count-1} with Python Fractions: x_k = coef*x_{k-1} + forcing(k)."""
+    def num(e, k=None):
+        e = sp.sympify(e).subs(values)
+        if k is not None:
+            e = e.subs(n, k)
+        e = sp.nsimplify(e) if not e.is_Rational else e
+        assert e.is_Rational, e
+        return Fraction(int(e.p), int(e.q))
+
+    x, out = num(x0), []
+    out.append(x)
+    for k in range(start + 1, start + count):
+        x = num(coef, k) * x + num(forcing, k)
+        out.append(x)
+    return out
+
+
+def closed_values(expr, values, start, count):
+    out = []
+    for k in range(start, start + count):
+        # the index first: x_k as a function of the parameters (0**n is 0 only for n >= 1)
+        v = sp.piecewise_fold(sp.sympify(expr).subs(n, k)).subs(values)
+        assert v.is_Rational, (values, k, v)
+        out.append(Fraction(int(v.p), int(v.q)))
+    return out
+
+
+def solve(coef, forcing, x0, start=1):
+    rec = Recurrence(coef, decompose_forcing(forcing), x0, start, "x")
+    return rec, rec.solve()
+
+
+# (coefficient, forcing, x0, start, points {symbol: value} covering every case, its components and
+#  their intersections, expected closed form or None)
+CORPUS = [
+    # SymPy test_recurr.py (first order; rsolve's printed answers)
+    (2, n**2, 0, 0, [{}], -n**2 - 4 * n - 6 + 6 * 2**n),
+    (2, n, 1, 0, [{}], 3 * 2**n - n - 2),
+    (2, 3 * n**2, 0, 0, [{}], 2**n * 18 - 3 * n**2 - 12 * n - 18),
+    (2, (n - 1) ** 2 + 1, 0, 1, [{}], 7 * 2**n / 2 - n**2 - 2 * n - 4),  # f(n+1) = 2 f(n) + n^2 + 1, f(1) = 0
+    (1, 2, 0, 0, [{}], 2 * n),
+    (1, 2, 1, 0, [{}], 2 * n + 1),
+    (3, -1, 0, 0, [{}], -(3**n) / 2 + R(1, 2)),
+    (2, 2**n, 1, 1, [{}], 2 ** (n - 1) * (2 * n - 1)),
+    (a, 0, a, 1, [{a: 2}, {a: 0}, {a: -1}], a**n),
+    (-1, 2**n + 3**n, 0, 0, [{}], None),
+    (2, 1 - n, 0, 0, [{}], None),
+    # textbook: compound interest, annuity (due), growing annuity, depreciation, Tower of Hanoi
+    (1 + i, 0, p, 0, [{i: R(1, 20), p: 100}, {i: 0, p: 3}, {i: -1, p: 2}], p * (1 + i) ** n),
+    (1 + i, p, 0, 0, [{i: R(1, 20), p: 100}, {i: 0, p: 7}], None),
+    (1 + i, p * (1 + g) ** n, p, 0, [{i: R(1, 10), g: R(1, 10), p: 1}, {i: R(1, 10), g: R(1, 20), p: 3},
+                                     {i: 0, g: 0, p: 2}, {i: -1, g: -1, p: 5}, {i: 2, g: -1, p: 1}], None),
+    (1 - d, 0, 1000, 0, [{d: R(1, 5)}, {d: 1}, {d: 0}], 1000 * (1 - d) ** n),
+    (2, 1, 1, 1, [{}], 2**n - 1),
+    # forcing bases that meet the coefficient on several components
+    (al, (al * rp) ** n, al * rp, 1, [{al: R(1, 2), rp: 1}, {al: 0, rp: 3}, {al: 0, rp: 1}, {al: 1, rp: 1},
+                                      {al: R(1, 3), rp: 2}], None),
+    (a**2, a**n, 1, 1, [{a: 0}, {a: 1}, {a: 2}, {a: -1}], None),
+    (a, b, c, 1, [{a: 2, b: 0, c: 0}, {a: 1, b: 3, c: 1}, {a: R(1, 2), b: 1, c: 0}, {a: 3, b: 1, c: 2}],
+     None),
+    (a, a * b**n + n * (a * b) ** n, 1, 1, [{a: 2, b: 1}, {a: 0, b: 5}, {a: 0, b: 1}, {a: 3, b: 2},
+                                           {a: -2, b: 1}, {a: 1, b: 1}], None),
+    (a * (1 - d), n * a**n * (1 - d) ** n + 2**n, 1, 0, [{a: 2, d: 0}, {a: 1, d: R(1, 2)}, {a: 4, d: R(1, 2)},
+                                                          {a: 0, d: 3}, {a: 2, d: R(1, 3)}], None),
+    (q, q**n + 2**n + n * 3**n, 0, 1, [{q: 1}, {q: 2}, {q: 3}, {q: R(1, 2)}, {q: 0}], None),
+]
+
+
+@pytest.mark.parametrize(("coef", "forcing", "x0", "start", "points", "want"), CORPUS)
+def test_closed_form_equals_exact_iteration_on_every_case(coef, forcing, x0, start, points, want):
+    _rec, cf = solve(coef, forcing, x0, start)
+    assert cf.verified, [str(x) for x in cf.certificate] + list(cf.checks)
+    for pt in points:
+        assert closed_values(cf.expr, pt, start, 7) == fraction_loop(coef, forcing, x0, start, pt, 7), pt
+    if want is not None:
+        gen = cf.expr.args[-1][0] if isinstance(cf.expr, sp.Piecewise) else cf.expr
+        assert sp.expand(gen - want) == 0 or sp.simplify(gen - want) == 0
+
+
+def test_the_issue_example_two_lines_of_degeneracy():
+    # A_1 = alpha r, A_n = alpha A_{n-1} + (alpha r)^n: alpha = alpha r on alpha = 0 and on r = 1
+    _rec, cf = solve(al, (al * rp) ** n, al * rp)
+    conds = {str(c) for _, c in cf.expr.args}
+    assert "Eq(r, 1)" in conds
+    assert "Eq(alpha, 0)" in conds
+    # on r = 1: A_n = n alpha^n
+    x = sp.Symbol("x", positive=True)
+    at_line = sp.piecewise_fold(cf.expr.subs({rp: 1, al: x}))
+    assert sp.simplify(at_line - n * x**n) == 0
+
+
+def test_renaming_parameters_changes_nothing():
+    for names in (("alpha", "r"), ("s", "r"), ("z", "a"), ("a", "z")):
+        x, y = sp.Symbol(names[0], nonnegative=True), sp.Symbol(names[1], positive=True)
+        _, cf = solve(x, (x * y) ** n, x * y)
+        assert cf.verified
+        for xv, yv in ((0, 1), (R(1, 2), 1), (0, 3), (1, 1), (R(1, 3), 2)):
+            pt = {x: xv, y: yv}
+            assert closed_values(cf.expr, pt, 1, 6) == fraction_loop(x, (x * y) ** n, x * y, 1, pt, 6)
+
+
+def test_six_exponential_terms_give_linear_size():
+    terms = sum(sp.Symbol(f"c{k}") * (k + 2) ** n for k in range(6))
+    _rec, cf = solve(a, terms, 1)
+    assert cf.verified
+    assert len(cf.expr.args) == 7  # a = 2, ..., a = 7, otherwise: no empty combinations
+    assert len(cf.terms) == 6
+
+
+def test_polynomial_forcing_of_degree_five():
+    poly = n**5 - 3 * n**3 + 2 * n - 7
+    _rec, cf = solve(2, poly, 1)
+    assert cf.verified
+    assert closed_values(cf.expr, {}, 1, 9) == fraction_loop(2, poly, 1, 1, {}, 9)
+
+
+def test_polynomial_forcing_meeting_the_coefficient():
+    # x_n = a x_{n-1} + n^2: at a = 1 the sum of squares
+    _rec, cf = solve(a, n**2, 0, 0)
+    assert cf.verified
+    one = cf.expr.args[0][0]
+    assert sp.expand(one - n * (n + 1) * (2 * n + 1) / 6) == 0
+    for av in (1, 2, 0, -1, R(1, 2)):
+        assert closed_values(cf.expr, {a: av}, 0, 7) == fraction_loop(a, n**2, 0, 0, {a: av}, 7)
+
+
+def test_impossible_groups_are_dropped_not_kept_as_failing_branches():
+    _rec, cf = solve(q, 1 + 2**n, 1)
+    conds = [c for _, c in cf.expr.args]
+    assert sp.And(sp.Eq(q, 1), sp.Eq(q, 2)) not in conds
+    assert len(conds) == 3
+    assert cf.verified
+
+
+def test_factor_of_unknown_sign_is_decided_without_simplify():
+    # A_n = C_n + alpha (1 - d) A_{n-1}: (alpha (1-d))^n is one base
+    C1 = sp.Symbol("C1", positive=True)
+    _rec, cf = solve(al * (1 - d), C1 * rp ** (n - 1), C1)
+    assert cf.verified
+    points = ({al: R(1, 2), d: R(1, 3), rp: 2, C1: 1}, {al: 1, d: -1, rp: 2, C1: 1},
+              {al: 1, d: 0, rp: 1, C1: 3})
+    for pt in points:
+        want = fraction_loop(al * (1 - d), C1 * rp ** (n - 1), C1, 1, pt, 6)
+        assert closed_values(cf.expr, pt, 1, 6) == want
+
+
+small = st.fractions(min_value=-3, max_value=3, max_denominator=4)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(coef=small, x0=small, c1=small, lam1=small, c2=small,
+       degenerate=st.sampled_from(["none", "one", "both"]))
+@example(coef=Fraction(1), x0=Fraction(0), c1=Fraction(1), lam1=Fraction(1), c2=Fraction(1),
+         degenerate="both")
+@example(coef=Fraction(0), x0=Fraction(1), c1=Fraction(2), lam1=Fraction(0), c2=Fraction(0),
+         degenerate="one")
+def test_random_recurrences_with_forced_collisions(coef, x0, c1, lam1, c2, degenerate):
+    """x_n = u x_{n-1} + c1 v^n + c2 (u w)^n with the bases set equal to the coefficient at random."""
+    u, v, w = sp.symbols("u v w", real=True)
+    forcing = R(c1) * v**n + R(c2) * n * (u * w) ** n
+    _rec, cf = solve(u, forcing, R(x0))
+    assert cf.verified, [str(x) for x in cf.certificate] + list(cf.checks)
+    pt = {u: R(coef), v: R(lam1), w: R(lam1 + 1)}
+    if degenerate in ("one", "both"):
+        pt[v] = R(coef)
+    if degenerate == "both":
+        pt[w] = sp.Integer(1)
+    assert closed_values(cf.expr, pt, 1, 6) == fraction_loop(u, forcing, R(x0), 1, pt, 6)
