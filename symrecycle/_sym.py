@@ -59,25 +59,57 @@ def expo_terms(expr, n=N):
     >>> expo_terms(n * a**n * (1 - d)**n - (a - a*d)**(n + 1))
     {-alpha*d + alpha: alpha*d - alpha + n}
     """
-    expr = sp.expand(as_sympy(expr), power_base=False)
-    groups: dict = {}
-    for term in sp.Add.make_args(expr):
-        coeff, base = [], []
-        for factor in sp.Mul.make_args(term):
-            b, e = factor.as_base_exp()
-            if not factor.has(n) or (b == n and e.is_Integer and e > 0):
-                coeff.append(factor)
-            elif not b.has(n) and e.is_polynomial(n) and sp.degree(e, n) == 1:
-                p, q = sp.Poly(e, n).all_coeffs()
-                if not p.is_Integer and not b.is_positive:
-                    return None  # (b**p)**n with a root of a base of unknown sign
-                base.append(b**p)
-                coeff.append(b**q)
-            else:
+    return _expo(as_sympy(expr), n)
+
+
+def _expo(e, n):
+    """:func:`expo_terms` by walking the expression (no global expand: denominators stay apart)."""
+    if not e.has(n):
+        return {sp.Integer(1): e}
+    if e == n:
+        return {sp.Integer(1): e}
+    if isinstance(e, sp.Add):
+        out: dict = {}
+        for arg in e.args:
+            part = _expo(arg, n)
+            if part is None:
                 return None
-        key = sp.cancel(sp.Mul(*base))
-        groups[key] = groups.get(key, 0) + sp.Mul(*coeff)
-    return groups
+            for k, c in part.items():
+                out[k] = out.get(k, 0) + c
+        return out
+    if isinstance(e, sp.Mul):
+        out = {sp.Integer(1): sp.Integer(1)}
+        for arg in e.args:
+            part = _expo(arg, n)
+            if part is None:
+                return None
+            out = _expo_product(out, part)
+        return out
+    if isinstance(e, sp.Pow):
+        b, x = e.args
+        if not b.has(n) and x.is_polynomial(n) and sp.degree(x, n) == 1:
+            p, q = sp.Poly(x, n).all_coeffs()
+            if not p.is_Integer and not b.is_positive:
+                return None  # (b**p)**n with a root of a base of unknown sign
+            return {sp.cancel(b**p): b**q}
+        if x.is_Integer and 0 < x <= 64:
+            part = _expo(b, n)
+            if part is None:
+                return None
+            out = {sp.Integer(1): sp.Integer(1)}
+            for _ in range(int(x)):
+                out = _expo_product(out, part)
+            return out
+    return None
+
+
+def _expo_product(left, right):
+    out: dict = {}
+    for k1, c1 in left.items():
+        for k2, c2 in right.items():
+            k = k2 if k1 == 1 else k1 if k2 == 1 else sp.cancel(k1 * k2)
+            out[k] = out.get(k, 0) + c1 * c2
+    return out
 
 
 def expo_zero(expr, n=N) -> bool:

@@ -247,7 +247,7 @@ def _term(p, lam, a, n, n0) -> TermSolution:
     k = sp.Dummy("k", integer=True)
     poly = sp.Poly(p, n)
     # lambda = a: T = a^n * sum_{k=n0+1}^{n} p(k)
-    degenerate = a**n * sp.expand(sp.summation(p.subs(n, k), (k, n0 + 1, n)))
+    degenerate = a**n * sp.factor(sp.summation(p.subs(n, k), (k, n0 + 1, n)))
     # lambda != a: T = q(n) lam^n - a^m q(n0) lam^n0 with lam q(n) - a q(n-1) = lam p(n)
     if poly.degree() <= 0:
         c = poly.as_expr()

@@ -141,3 +141,16 @@ def test_exact_loop_helper_matches_fractions():
         x = Fraction(1, 2) * x + Fraction(3, 2) ** k
         want.append(x)
     assert [Fraction(int(v.p), int(v.q)) for v in got] == want
+
+
+@pytest.mark.parametrize("names", [("s", "r"), ("zeta", "b"), ("b", "a")])
+def test_renaming_the_parameters_changes_no_value(two_lines, names):
+    x, y = names
+    m = model(f"renamed-{x}-{y}", f'{x} = "[0, 1]"\n{y} = "(0, oo)"', f"{x}*{y}", f"{x}*A[n-1] + ({x}*{y})**n")
+    lim, cf = m.limit(), m.closed_form()
+    assert lim.verified
+    assert cf.verified
+    for av, rv in [(1, 1), (R(1, 2), 1), (0, 1), (0, 3), (1, R(1, 2)), (R(1, 3), 2)]:
+        assert value(lim, m, {x: av, y: rv}) == value(two_lines.limit(), two_lines, {"alpha": av, "r": rv})
+        for k in (1, 2, 5):
+            assert value(cf, m, {x: av, y: rv}, k) == two_lines_exact(av, rv, k)[-1]
