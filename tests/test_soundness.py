@@ -146,7 +146,8 @@ def test_exact_loop_helper_matches_fractions():
 @pytest.mark.parametrize("names", [("s", "r"), ("zeta", "b"), ("b", "a")])
 def test_renaming_the_parameters_changes_no_value(two_lines, names):
     x, y = names
-    m = model(f"renamed-{x}-{y}", f'{x} = "[0, 1]"\n{y} = "(0, oo)"', f"{x}*{y}", f"{x}*A[n-1] + ({x}*{y})**n")
+    params = f'{x} = "[0, 1]"\n{y} = "(0, oo)"'
+    m = model(f"renamed-{x}-{y}", params, f"{x}*{y}", f"{x}*A[n-1] + ({x}*{y})**n")
     lim, cf = m.limit(), m.closed_form()
     assert lim.verified
     assert cf.verified
