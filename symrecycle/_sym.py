@@ -2,9 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
+import mpmath
 import sympy as sp
 
 from .params import n as N
+
+#: mpmath's working precision is one setting for the whole process: its users take turns
+MP_LOCK = threading.RLock()
+
+
+@contextlib.contextmanager
+def workdps(dps):
+    """``mpmath.workdps(dps)`` for this thread alone: no other thread changes the precision meanwhile.
+
+    (Two threads entering ``mpmath.workdps`` at once would compute at each
+    other's precision and leave ``mpmath.mp.dps`` changed when they leave.)
+    """
+    with MP_LOCK, mpmath.workdps(dps):
+        yield
 
 
 def as_sympy(x):

@@ -50,6 +50,8 @@ from fractions import Fraction
 import mpmath
 import numpy as np
 
+from . import _sym
+
 __all__ = [
     "Claim", "ClaimResult", "ClaimFileError",
     "load_claims", "parse_claims", "check", "check_claims", "check_file", "format_text",
@@ -482,7 +484,7 @@ def _holds(value, claim):
             lo, hi = claim.interval
             return lo <= v <= hi
         return cmp[claim.relation]
-    with mpmath.workdps(DPS + 10):
+    with _sym.workdps(DPS + 10):
         v = mpmath.mpf(value)
         if not mpmath.isfinite(v):
             return (claim.relation in (">", ">=") and v > 0) or (claim.relation in ("<", "<=") and v < 0)

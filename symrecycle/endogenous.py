@@ -1163,7 +1163,7 @@ def fixed_point_mp(c, theta, dps=50):
     if isinstance(dps, bool) or not isinstance(dps, int) or dps < 1:
         raise ValueError(f"dps: got {dps!r}, expected a positive integer")
     fns = _functions("mpmath")
-    with mpmath.workdps(dps + 10):
+    with _sym.workdps(dps + 10):
         cm, tm = _mpf(c, dps + 10), _mpf(theta, dps + 10)
         if tm == 0:
             x = fns["zero_value"](cm) if fns["zero_cond"](cm) else mpmath.inf
@@ -1185,7 +1185,7 @@ def fixed_point_mp(c, theta, dps=50):
                     f"fixed_point_mp: Newton's result {mpmath.nstr(x, 15)} at c = {c}, theta = {theta} does "
                     f"not bracket B* to {dps} digits (h(x(1 - 1e-{dps})) = {mpmath.nstr(below, 5)}, "
                     f"h(x(1 + 1e-{dps})) = {mpmath.nstr(above, 5)}; expected >= 0 >= )")
-    with mpmath.workdps(dps):
+    with _sym.workdps(dps):
         return +x
 
 

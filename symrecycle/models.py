@@ -684,7 +684,7 @@ class Model:
             if not pts:
                 unchecked.append(cond)
             for pt in pts:
-                with mpmath.workdps(60):
+                with _sym.workdps(60):
                     if bexpr.has(sp.Sum):  # iterated: a sum of 8000 terms per point is slower
                         seq = iterate(self, 8000, dps=60, metric=met.name,
                                       **{k.name: Fraction(int(v.p), int(v.q)) for k, v in pt.items()})
@@ -731,7 +731,7 @@ class Model:
             if q.subs(p, pt[p]).has(sp.oo, -sp.oo, sp.zoo):
                 continue
             f = sp.lambdify(p, q, "mpmath")
-            with mpmath.workdps(150):
+            with _sym.workdps(150):
                 x0 = mpmath.mpf(pt[p].p) / pt[p].q
                 par = self.parameter(p.name)
                 h = mpmath.mpf(10) ** -40
@@ -764,7 +764,7 @@ class Model:
                 continue
             for pt in _sym.sample_points(cond, self.parameters, 2):
                 nstar = sp.N(value.subs(pt), 50)
-                with mpmath.workdps(50):
+                with _sym.workdps(50):
                     b = sp.lambdify(N, bexpr.subs(pt), "mpmath")(mpmath.mpf(str(nstar)))
                     lim = mpmath.mpf(str(sp.N(lexpr.subs(pt), 50)))
                     dist = abs(b - lim) / abs(lim)

@@ -25,7 +25,6 @@ from __future__ import annotations
 import math
 import numbers
 import os
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
@@ -42,7 +41,7 @@ __all__ = ["evaluate", "compile_expr", "Compiled", "CompiledSums", "iterate", "c
 #: elements per block of the float path
 BLOCK = 1 << 16
 #: one thread at a time in mpmath (its precision is a process-wide setting)
-_MP_LOCK = threading.RLock()
+_MP_LOCK = _sym.MP_LOCK
 
 _POOL = None
 
@@ -242,11 +241,11 @@ class Compiled:
         def args():  # exact inputs (Fraction) rounded at the working precision
             return [_mpf(x, prec) for x in point]
 
-        with mpmath.workdps(prec):
+        with _sym.workdps(prec):
             last = self.precise(*args())
         for _ in range(6):
             prec *= 2
-            with mpmath.workdps(prec):
+            with _sym.workdps(prec):
                 val = self.precise(*args())
                 if not mpmath.isfinite(val) or not mpmath.isfinite(last):
                     if val == last or (mpmath.isnan(val) and mpmath.isnan(last)):
@@ -743,7 +742,7 @@ def iterate(model, n, dps=None, exact=False, sequence=None, metric=None, last=Fa
     out = out.copy()
     for idx in zip(*np.nonzero(np.broadcast_to(point_bad, pshape))) if pshape else [()]:
         point = {k: float(np.broadcast_to(v, pshape)[idx]) for k, v in params.items()}
-        with mpmath.workdps(30):
+        with _sym.workdps(30):
             seq = _iterate(model, n, 30, False, sequence, metric, False, **point)
             vals = [float(x) for x in (seq[-1:] if last else seq)]
         out[idx] = vals[0] if last else vals
@@ -775,7 +774,7 @@ def _iterate(model, n, dps, exact, sequence, metric, last, lost=None, **values):
         for nm, p in names.items():
             if nm in values:
                 p.validate(values[nm])
-        with mpmath.workdps(dps):
+        with _sym.workdps(dps):
             mvals = {k: _mpf(v, dps) for k, v in vals.items()}
             seqs = _run(model, mvals, count, "mpmath", mpmath.mpf)
             if metric is not None:
@@ -879,7 +878,7 @@ def cross_check(model, samples=1000, seed=0, quantity="benefit", n_max=300, dps=
     worst, where = 0.0, {}
     metric_name = metric or model.metrics[0].name
     for (pt, k), g in zip(points, got):
-        with mpmath.workdps(dps):
+        with _sym.workdps(dps):
             if quantity == "benefit":
                 ref = iterate(model, k, dps=dps, metric=metric_name, **pt)[-1]
             else:
