@@ -535,8 +535,13 @@ def sample_points(cond, params, count=3):
         for sym, expr in subs.items():
             if sym == N:
                 continue
-            val = sp.nsimplify(expr.subs(point))
+            val = expr.subs(point)
+            val = val if val.is_Rational or not val.is_number else sp.nsimplify(val)
             par = next((p for p in params if p.symbol == sym), None)
+            algebraic = val.is_number and val.is_real and val.is_algebraic and not val.is_Rational
+            if algebraic and par is not None and par.interval.contains(val) is sp.true:
+                full[sym] = val  # sqrt(2), say: exact iteration handles it
+                continue
             if par is None or not val.is_Rational or not par.contains(_frac(val)):
                 ok = False
                 break

@@ -489,6 +489,30 @@ def _grid(sym, params):
     return [sp.Rational(1, 2), sp.Rational(-3, 2), sp.Integer(0), sp.Integer(3)]
 
 
+def _exact_real(val):
+    """A rational, or a real algebraic number such as ``sqrt(2)`` (exact iteration handles both)."""
+    return bool(val.is_Rational or (val.is_number and val.is_real and val.is_algebraic))
+
+
+def _in_domain(par, val):
+    if val.is_Rational:
+        return par.contains(Fraction(int(val.p), int(val.q)))
+    lo, hi = par.interval.inf, par.interval.sup
+    return bool(par.interval.contains(val)) if lo.is_finite or hi.is_finite else True
+
+
+def _is_zero_number(d):
+    """Whether a number (rational or algebraic) is exactly 0: by its minimal polynomial."""
+    d = sp.cancel(d)
+    if d.is_Rational:
+        return d == 0
+    x = sp.Dummy("x")
+    try:
+        return sp.minimal_polynomial(d, x) == x
+    except (NotImplementedError, ValueError, sp.PolynomialError):  # pragma: no cover
+        return False
+
+
 def _fits_assumptions(sym, val):
     """Whether the number ``val`` may stand for ``sym`` (a positive symbol takes no value <= 0)."""
     if sym.is_positive and not val > 0:
@@ -515,7 +539,7 @@ def sample_set(subs, free, params, count=3, cond=sp.true):
         full, good = dict(point), True
         for s, v in subs.items():
             val = sp.cancel(_sym.as_sympy(v).subs(point))
-            if not val.is_Rational or (s in doms and not doms[s].contains(Fraction(int(val.p), int(val.q)))):
+            if not _exact_real(val) or (s in doms and not _in_domain(doms[s], val)):
                 good = False
                 break
             if not _fits_assumptions(s, val):
@@ -560,20 +584,26 @@ def _check_exact(rec, expr, nodes, params, count=2, steps=5):
             continue
         if joint not in sets:
             sets.append(joint)
-    points, empty = [], 0
-    for subs in sets:
+    points, missing = [], []
+    for i, subs in enumerate(sets):
         pts = sample_set(subs, free - set(subs), params, count)
-        empty += not pts
+        if not pts and i < len(nodes):  # a case with no point to check (an intersection may be empty)
+            missing.append(_condition(nodes[i]))
         points += [p for p in pts if p not in points]
     for pt in points:
         seq = exact_iterate(rec, steps, pt)
         for j, want in enumerate(seq):
-            got = sp.piecewise_fold(expr.subs(pt)).subs(rec.n, rec.start + j)
-            if isinstance(got, sp.Piecewise) or sp.cancel(got - want) != 0:
+            # the index first: x_k as a function of the parameters (0**n is 0 only for n >= 1)
+            got = sp.piecewise_fold(expr.subs(rec.n, rec.start + j)).subs(pt)
+            if isinstance(got, sp.Piecewise) or not _is_zero_number(got - want):
                 return [f"exact iteration differs at {pt}, n = {rec.start + j}: {got} != {want}"], False
-    line = (f"equals exact rational iteration (n = {rec.start}..{rec.start + steps - 1}) at {len(points)} "
-            f"points on {len(sets) - empty} of {len(sets)} case sets and intersections")
-    return [line], bool(points)
+    lines = [f"equals exact rational iteration (n = {rec.start}..{rec.start + steps - 1}) at {len(points)} "
+             f"points on every case's set ({len(nodes) - len(missing)} of {len(nodes)}) and on "
+             f"{len(sets) - len(nodes)} intersections of two"]
+    if missing:
+        lines.append("no rational point found (so NOT checked) on the case(s) "
+                     + "; ".join(sp.sstr(c) for c in missing))
+    return lines, bool(points) and not missing
 
 
 #: What SymPy's product and summation raise where they give up (complex roots compared, say).
