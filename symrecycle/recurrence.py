@@ -590,12 +590,14 @@ def _check_exact(rec, expr, nodes, params, count=2, steps=5):
         if not pts and i < len(nodes):  # a case with no point to check (an intersection may be empty)
             missing.append(_condition(nodes[i]))
         points += [p for p in pts if p not in points]
+    pieces = _sym.pieces(expr)
     for pt in points:
         seq = exact_iterate(rec, steps, pt)
+        branch = next((v for v, c in pieces if c is sp.true or _sym.as_sympy(c).xreplace(pt) is sp.true), None)
         for j, want in enumerate(seq):
             # the index first: x_k as a function of the parameters (0**n is 0 only for n >= 1)
-            got = sp.piecewise_fold(expr.subs(rec.n, rec.start + j)).subs(pt)
-            if isinstance(got, sp.Piecewise) or not _is_zero_number(got - want):
+            got = None if branch is None else branch.xreplace({rec.n: sp.Integer(rec.start + j)}).xreplace(pt)
+            if got is None or not _is_zero_number(got - want):
                 return [f"exact iteration differs at {pt}, n = {rec.start + j}: {got} != {want}"], False
     lines = [f"equals exact rational iteration (n = {rec.start}..{rec.start + steps - 1}) at {len(points)} "
              f"points on every case's set ({len(nodes) - len(missing)} of {len(nodes)}) and on "
