@@ -413,14 +413,14 @@ class Model:
 
         def make():
             base = self._quantity_expr(n, met.name)
-            exact = self._metric_derivative(met, p) if n is not None else None
+            exact = self._metric_derivative(met, p, n) if n is not None else None
             if exact is not None:
                 expr = _piecewise([(calculus.tidy(d), c) for d, _, c in exact])
             else:
                 expr = calculus.derivative(self._explicit_ends(base.expr), p, self.parameters)
             expr = self._on_domain(expr)
             if n is not None and n != N:
-                expr = expr.subs(N, n)
+                expr = _at_index(expr, n)
             ok, lines = self._check_derivative(base.expr, expr, p, n)
             lab = (met.latex or met.name) if n is not None else base.label
             return self._result(
@@ -430,7 +430,7 @@ class Model:
 
         return self._cached(("sens", param, n, met.name), make)
 
-    def _metric_derivative(self, met, p):
+    def _metric_derivative(self, met, p, at=None):
         """``[(dM/dp, M, condition), ...]`` at iteration n, exact on every case's set, or None.
 
         The chain rule over the sequences the metric reads, with each
@@ -448,7 +448,8 @@ class Model:
             return None
         held = {name: sp.Dummy(name) for name in refs}
         m = met.expr.replace(lambda e: isinstance(e, sp.Indexed), lambda e: held[e.base.label.name])
-        branches = forms[split[0]].derivative(p) if split else [(None, sp.true)]
+        at = at if at is not None and at != N else None
+        branches = forms[split[0]].derivative(p, at) if split else [(None, sp.true)]
         shown = _sym.pieces(self.benefit(met.name).expr)  # the metric's cases, as the benefit states them
         if len(shown) != len(branches):
             return None
@@ -458,13 +459,16 @@ class Model:
             for name, f in forms.items():
                 pieces = _sym.pieces(f.expr)
                 vals[name] = pieces[b][0] if name in split else pieces[0][0]
-                ders[name] = dy if name in split else f.derivative(p)[0][0]
+                ders[name] = dy if name in split else f.derivative(p, at)[0][0]
             sub = {held[x]: vals[x] for x in refs}
             value = shown[b][0]
             if cond is sp.true:  # off every degenerate set: the formula's own derivative, tidied
                 out.append((calculus.tidy(sp.diff(value, p)), value, cond))
                 continue
             dm = sp.diff(m, p) + sum((sp.diff(m, held[x]) * ders[x] for x in refs), sp.Integer(0))
+            if at is not None:
+                sub = {k: v.subs(N, at) for k, v in sub.items()}
+                value = value.subs(N, at)
             out.append((dm.xreplace(sub), value, cond))
         return out
 
@@ -475,7 +479,7 @@ class Model:
 
         def make():
             base = self._quantity_expr(n, met.name)
-            exact = self._metric_derivative(met, p) if n is not None else None
+            exact = self._metric_derivative(met, p, n) if n is not None else None
             if exact is not None:
                 expr = _piecewise([(_sym.simplify_branch(p * d / q) if len(exact) <= 3 else p * d / q, c)
                                    for d, q, c in exact])
@@ -483,7 +487,7 @@ class Model:
                 expr = calculus.elasticity(self._explicit_ends(base.expr), p, self.parameters)
             expr = self._on_domain(expr)
             if n is not None and n != N:
-                expr = expr.subs(N, n)
+                expr = _at_index(expr, n)
             sens = self.sensitivity(param, n=n, metric=met.name)  # the derivative divided here, checked there
             ok, lines = sens.verified, list(sens.certificate)
             lab = (met.latex or met.name) if n is not None else base.label
@@ -751,8 +755,12 @@ class Model:
                 if d is sp.nan:  # no derivative: right only where the quantity jumps (a huge difference)
                     good = not mpmath.isfinite(fd) or abs(fd) > mpmath.mpf(10) ** 20
                 else:
-                    dv = mpmath.mpf(str(sp.N(d, 60)))
-                    good = abs(fd - dv) <= mpmath.mpf(10) ** -15 * max(1, abs(dv))
+                    dn = sp.N(d, 60)
+                    if dn.is_Number and dn.is_finite:
+                        dv = mpmath.mpf(str(dn))
+                        good = abs(fd - dv) <= mpmath.mpf(10) ** -15 * max(1, abs(dv))
+                    else:  # a derivative that does not evaluate to a finite number there
+                        good = False
             if not good:
                 bad.append(f"derivative {sp.sstr(d)} at {pt} differs from the finite difference "
                            f"{mpmath.nstr(fd, 12)}")
@@ -786,6 +794,12 @@ class Model:
 _QUANTITY_OF_KEY = {"iter": "iterations-to", "sens": "sensitivity", "elast": "elasticity",
                     "rec": "recurrence",
                     "solve": "closed form", "closed_form": "closed form"}
+
+
+def _at_index(expr, k):
+    """``expr`` at the iteration ``n = k``, with what that evaluates (``RisingFactorial(x, 4)``, ``Subs``) done."""
+    expr = expr.subs(N, k)
+    return expr.doit() if expr.has(sp.Subs, sp.Derivative, sp.RisingFactorial, sp.Sum, sp.Product) else expr
 
 
 #: What a derivation may raise from inside SymPy or the engine's own solvers (not a user's mistake).

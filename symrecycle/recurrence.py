@@ -132,7 +132,7 @@ class ClosedForm:
     def verified(self) -> bool:
         return bool(self.certificate) and all(c.ok for c in self.certificate) and self.checked
 
-    def derivative(self, theta):
+    def derivative(self, theta, at=None):
         r"""``d x_n / d theta`` branch by branch, exact on the degenerate sets too.
 
         Off a degenerate set a term's derivative is that of its formula. On
@@ -145,7 +145,9 @@ class ClosedForm:
             + a^n \sum_k p_\theta(k),
 
         with the polynomial sums in closed form: no limit is taken. The
-        set's substitution is applied after differentiating. Returns
+        set's substitution is applied after differentiating, and after
+        setting n to ``at`` where given (a base set to 0 leaves powers such as
+        ``0**(n-2)`` that only a given n decides). Returns
         ``[(value, condition), ...]`` in the order of :attr:`expr`'s branches.
         """
         rec = self.recurrence
@@ -157,6 +159,8 @@ class ClosedForm:
         for (deg, subs), (_, cond) in zip(self.cases, _sym.pieces(self.expr)):
             total = head + sum((t.derivative(theta, a, n, n0, i in deg) for i, t in enumerate(self.terms)),
                                sp.Integer(0))
+            if at is not None:
+                total = total.subs(n, at)
             out.append((sp.powsimp(total.subs(subs) if subs else total), cond))
         return out
 

@@ -155,3 +155,26 @@ def test_renaming_the_parameters_changes_no_value(two_lines, names):
         assert value(lim, m, {x: av, y: rv}) == value(two_lines.limit(), two_lines, {"alpha": av, "r": rv})
         for k in (1, 2, 5):
             assert value(cf, m, {x: av, y: rv}, k) == two_lines_exact(av, rv, k)[-1]
+
+
+def test_derivative_where_a_zero_base_meets_the_forcing():
+    # A_n = alpha^2 A_{n-1} + (alpha r)^n: at alpha = 0 every term is degenerate; d/dalpha of A_5 there is 0
+    m = model("zero-base", 'alpha = "[0, 1]"\nr = "(0, oo)"', "1", "alpha**2*A[n-1] + (alpha*r)**n")
+    sens = m.sensitivity("alpha", n=5)
+    assert sens.verified, sens.certificate
+    x, y = sp.symbols("x y")
+    a5 = iterate(sp.Integer(1), lambda v, k: x**2 * v + (x * y) ** k, 5)[-1]
+    for av, rv in [(0, 1), (0, 3), (1, 1), (R(1, 2), 2), (R(1, 3), R(1, 2))]:
+        want = sp.diff(a5, x).subs({x: av, y: rv})
+        assert value(sens, m, {"alpha": av, "r": rv}) == want, (av, rv)
+
+
+def test_derivative_of_a_rising_factorial_at_a_given_n():
+    # A_n = (n + a) A_{n-1} / n, A_1 = 1: a product of rising factorials
+    m = model("rising", 'a = "(0, oo)"', "1", "(n + a)*A[n-1]/n")
+    sens = m.sensitivity("a", n=5)
+    assert sens.verified, sens.certificate
+    x = sp.Symbol("x")
+    a5 = iterate(sp.Integer(1), lambda v, k: (k + x) * v / k, 5)[-1]
+    for av in (1, R(1, 2), 3):
+        assert value(sens, m, {"a": av}) == sp.diff(a5, x).subs(x, av)
