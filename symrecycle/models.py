@@ -797,7 +797,7 @@ _QUANTITY_OF_KEY = {"iter": "iterations-to", "sens": "sensitivity", "elast": "el
 
 
 def _at_index(expr, k):
-    """``expr`` at the iteration ``n = k``, with what that evaluates (``RisingFactorial(x, 4)``, ``Subs``) done."""
+    """``expr`` at the iteration ``n = k``, with what then evaluates (``RisingFactorial(x, 4)``) done."""
     expr = expr.subs(N, k)
     return expr.doit() if expr.has(sp.Subs, sp.Derivative, sp.RisingFactorial, sp.Sum, sp.Product) else expr
 

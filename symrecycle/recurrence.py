@@ -597,7 +597,8 @@ def _check_exact(rec, expr, nodes, params, count=2, steps=5):
     pieces = _sym.pieces(expr)
     for pt in points:
         seq = exact_iterate(rec, steps, pt)
-        branch = next((v for v, c in pieces if c is sp.true or _sym.as_sympy(c).xreplace(pt) is sp.true), None)
+        branch = next((v for v, c in pieces
+                       if c is sp.true or _sym.as_sympy(c).xreplace(pt) is sp.true), None)
         for j, want in enumerate(seq):
             # the index first: x_k as a function of the parameters (0**n is 0 only for n >= 1)
             got = None if branch is None else branch.xreplace({rec.n: sp.Integer(rec.start + j)}).xreplace(pt)
