@@ -106,6 +106,12 @@ def _reparametrize(params, region_subs):
             subs[s] = lo + (hi - lo) * t / (1 + t)  # covers [lo, hi)
             if not p.upper_open:
                 checks.append({s: hi})
+        elif p.lower is not None and p.lower != 0:  # (lo, oo) or [lo, oo): lo + t
+            t = sp.Dummy("t", positive=True) if p.lower_open else sp.Dummy("t", nonnegative=True)
+            subs[s] = sp.Rational(p.lower) + t
+        elif p.upper is not None and p.lower is None:  # (-oo, hi) or (-oo, hi]: hi - t
+            t = sp.Dummy("t", positive=True) if p.upper_open else sp.Dummy("t", nonnegative=True)
+            subs[s] = sp.Rational(p.upper) - t
     return subs, checks
 
 

@@ -397,10 +397,14 @@ class Recurrence:
     start: int = 1
     name: str = "x"
     n: sp.Symbol = field(default=N, repr=False)
+    #: the forcing as the model wrote it (checks use it: ``lam**(n-1)`` is not ``lam**n / lam`` at 0)
+    written: sp.Expr | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "a", _sym.as_sympy(self.a))
         object.__setattr__(self, "initial", _sym.as_sympy(self.initial))
+        if self.written is not None:
+            object.__setattr__(self, "written", _sym.as_sympy(self.written))
         forcing = tuple((_sym.as_sympy(c), _sym.as_sympy(lam)) for c, lam in self.forcing)
         object.__setattr__(self, "forcing", forcing)
         if not isinstance(self.start, int) or isinstance(self.start, bool):
@@ -436,6 +440,9 @@ class Recurrence:
 
     @property
     def forcing_expr(self):
+        """``f(n)`` as written where known (``(alpha r)**(n-1)``, finite at alpha = 0), else from the terms."""
+        if self.written is not None:
+            return self.written
         return sp.Add(*[c * lam**self.n for c, lam in self.forcing])
 
     @property
@@ -468,7 +475,8 @@ class Recurrence:
         for node in nodes:
             cases.append((node.degenerate, node.subs))
             expr = head + sum((t.at(i in node.degenerate) for i, t in enumerate(terms)), sp.Integer(0))
-            expr = _readable(expr.subs(node.subs) if node.subs else expr, small)
+            # powers combined before the set's substitution: (alpha r)**n / (alpha r) is finite at alpha = 0
+            expr = _readable(sp.powsimp(expr).subs(node.subs) if node.subs else expr, small)
             cond = _condition(node)
             branches.append((expr, cond))
         # the head solves the homogeneous recurrence with x_n0 = x0; each term its part with 0 at n0
@@ -511,9 +519,12 @@ def _is_zero_number(d):
     if d.is_Rational:
         return d == 0
     x = sp.Dummy("x")
+    if not d.is_finite:  # nan or an infinity: the closed form is not defined there
+        return False
     try:
         return sp.minimal_polynomial(d, x) == x
-    except (NotImplementedError, ValueError, sp.PolynomialError):  # pragma: no cover
+    except (NotImplementedError, ValueError, ArithmeticError, sp.PolynomialError,
+            sp.polys.polyerrors.NotAlgebraic):  # pragma: no cover
         return False
 
 
@@ -778,7 +789,7 @@ def linear(next_expr, previous, initial, start=1, name="x", n=N):
     a, rest = _split_linear(next_expr, previous, name)
     if not a.has(n):
         try:
-            return Recurrence(a, decompose_forcing(rest, n), initial, start, name, n)
+            return Recurrence(a, decompose_forcing(rest, n), initial, start, name, n, written=rest)
         except ValueError:
             pass
     return VariableRecurrence(sp.factor(a), rest, initial, start, name, n)

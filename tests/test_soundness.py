@@ -178,3 +178,23 @@ def test_derivative_of_a_rising_factorial_at_a_given_n():
     a5 = iterate(sp.Integer(1), lambda v, k: (k + x) * v / k, 5)[-1]
     for av in (1, R(1, 2), 3):
         assert value(sens, m, {"a": av}) == sp.diff(a5, x).subs(x, av)
+
+
+def test_a_shifted_power_is_finite_where_its_base_is_zero():
+    # (alpha r)^(n-1) is 0^(n-1) at alpha = 0, not 0^n / 0
+    m = model("shifted", 'alpha = "[0, 1]"\nr = "(0, oo)"', "1", "alpha*A[n-1] + (alpha*r)**(n - 1)")
+    cf = m.closed_form()
+    assert cf.verified
+    for av, rv in [(0, 2), (0, 1), (R(1, 2), 1), (R(1, 2), 3), (1, R(1, 2))]:
+        want = iterate(sp.Integer(1), lambda v, k, av=av, rv=rv: av * v + (R(av) * rv) ** (k - 1), 6)
+        assert [value(cf, m, {"alpha": av, "r": rv}, k) for k in range(1, 7)] == want
+
+
+def test_a_base_positive_on_a_half_line_has_a_limit():
+    # growing annuity with g in (-1, oo): the base 1 + g is positive there
+    m = model("annuity-limit", 'i = "[0, oo)"\ng = "(-1, oo)"\np = "(0, oo)"', "p*(1 + g)",
+              "(1 + i)*A[n-1] + p*(1 + g)**n")
+    lim = m.limit()
+    assert lim.verified
+    assert value(lim, m, {"i": 0, "g": R(-1, 2), "p": 1}) == 1  # sum of 2^-k
+    assert value(lim, m, {"i": R(1, 10), "g": R(-1, 2), "p": 1}) == sp.oo
