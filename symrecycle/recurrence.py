@@ -440,7 +440,7 @@ class Recurrence:
 
     @property
     def forcing_expr(self):
-        """``f(n)`` as written where known (``(alpha r)**(n-1)``, finite at alpha = 0), else from the terms."""
+        """``f(n)`` as written where known (``(alpha r)**(n-1)``, finite at alpha = 0), else by term."""
         if self.written is not None:
             return self.written
         return sp.Add(*[c * lam**self.n for c, lam in self.forcing])
