@@ -351,6 +351,19 @@ def _cases(terms, a, params, limit=4096):
     return out
 
 
+def _without_subsets(nodes):
+    """The nodes less those inside an earlier node with the same degenerate terms (same formula there)."""
+    out = []
+    for nd in nodes:
+        inside = any(
+            other.degenerate == nd.degenerate and all(
+                _sym.components(sp.sympify(g).subs(nd.subs)) is None for g in other.eqs)
+            for other in out)
+        if not inside:
+            out.append(nd)
+    return out
+
+
 def _condition(node):
     return sp.And(*[_sym.tidy_relational(sp.Eq(g, 0)) for g in node.shown])
 
@@ -469,7 +482,7 @@ class Recurrence:
         n, n0, a = self.n, self.start, self.a
         terms = [_term(p, lam, a, n, n0) for p, lam in self.forcing]
         head = a ** (n - n0) * self.initial
-        nodes = _cases(terms, a, params)
+        nodes = _without_subsets(_cases(terms, a, params))
         small = len(terms) <= 1
         branches, cases = [], []
         for node in nodes:
@@ -484,6 +497,8 @@ class Recurrence:
         certs = [_certify_branch(self, e, c, proof) for e, c in branches]
         expr = branches[0][0] if len(branches) == 1 else sp.Piecewise(
             *branches[:-1], (branches[-1][0], sp.true))
+        if len(_sym.pieces(expr)) != len(cases):  # SymPy merged branches: the cases no longer align
+            cases = []
         lines, checked = _check_exact(self, expr, nodes, params)
         checked = checked and all(t.proved for t in terms)
         return ClosedForm(self, expr, tuple(certs), tuple(terms), tuple(lines), checked, tuple(cases))

@@ -198,3 +198,18 @@ def test_a_base_positive_on_a_half_line_has_a_limit():
     assert lim.verified
     assert value(lim, m, {"i": 0, "g": R(-1, 2), "p": 1}) == 1  # sum of 2^-k
     assert value(lim, m, {"i": R(1, 10), "g": R(-1, 2), "p": 1}) == sp.oo
+
+
+@pytest.mark.parametrize("wrt", ["alpha", "r", "s"])
+def test_derivative_with_two_terms_that_meet_the_coefficient(wrt):
+    # A_n = alpha A_{n-1} + (alpha r)^n + (alpha s)^n: cases alpha = 0, r = 1, s = 1 and r = s = 1
+    m = model("two-terms", 'alpha = "[0, 1]"\nr = "(0, oo)"\ns = "(0, oo)"', "1",
+              "alpha*A[n-1] + (alpha*r)**n + (alpha*s)**n")
+    sens = m.sensitivity(wrt, n=5)
+    assert sens.verified, sens.certificate
+    x, y, z = sp.symbols("x y z")
+    a5 = iterate(sp.Integer(1), lambda v, k: x * v + (x * y) ** k + (x * z) ** k, 5)[-1]
+    var = {"alpha": x, "r": y, "s": z}[wrt]
+    for av, rv, sv in [(R(1, 2), 1, 2), (R(1, 2), 2, 1), (R(1, 2), 1, 1), (0, 2, 3), (R(1, 3), 3, R(1, 2))]:
+        want = sp.diff(a5, var).subs({x: av, y: rv, z: sv})
+        assert value(sens, m, {"alpha": av, "r": rv, "s": sv}) == want, (av, rv, sv)
