@@ -357,7 +357,7 @@ def _without_subsets(nodes):
     for nd in nodes:
         inside = any(
             other.degenerate == nd.degenerate and all(
-                _sym.components(sp.sympify(g).subs(nd.subs)) is None for g in other.eqs)
+                _sym.components(g.subs(nd.subs)) is None for g in other.eqs)
             for other in out)
         if not inside:
             out.append(nd)
