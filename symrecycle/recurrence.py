@@ -552,40 +552,32 @@ def _fits_assumptions(sym, val):
     return not (sym.is_integer and not val.is_Integer)
 
 
-def sample_set(subs, free, params, count=3, cond=sp.true):
+def sample_set(subs, free, params, count=3):
     """Up to ``count`` exact points of the set ``{x: subs[x]}`` (the other symbols ``free`` on their grids).
 
-    Points where a substituted value is not rational or leaves its domain, or
-    where ``cond`` does not hold, are skipped. The grids are walked along a
-    diagonal, not as a product, so the work does not grow with the number of
-    parameters.
+    Points where a substituted value is not an exact real, leaves its domain
+    or breaks its symbol's assumptions are skipped. The grids are walked
+    along a diagonal, not as a product, so the work does not grow with the
+    number of parameters.
     """
     free = sorted(free, key=lambda s: s.name)
     grids = [_grid(s, params) for s in free]
     doms = {p.symbol: p for p in params or ()}
     out, tries = [], max([len(g) for g in grids] + [1]) * 4
     for i in range(tries):
-        point = {s: g[(i * (j + 1) + i // len(g)) % len(g)] for j, (s, g) in enumerate(zip(free, grids))}
-        full, good = dict(point), True
+        full = {s: g[(i * (j + 1) + i // len(g)) % len(g)] for j, (s, g) in enumerate(zip(free, grids))}
+        point = dict(full)
         for s, v in subs.items():
             val = sp.cancel(_sym.as_sympy(v).subs(point))
-            if not _exact_real(val) or (s in doms and not _in_domain(doms[s], val)):
-                good = False
-                break
-            if not _fits_assumptions(s, val):
-                good = False
+            if not _exact_real(val) or (s in doms and not _in_domain(doms[s], val)) \
+                    or not _fits_assumptions(s, val):
                 break
             full[s] = val
-        if not good or full in out:
-            continue
-        try:
-            holds = _sym.as_sympy(cond).subs(full) if cond is not sp.true else sp.true
-        except TypeError:
-            holds = sp.false
-        if holds is sp.true:
-            out.append(full)
-        if len(out) >= count:
-            break
+        else:
+            if full not in out:
+                out.append(full)
+            if len(out) >= count:
+                break
     return out
 
 
