@@ -140,16 +140,25 @@ def expo_zero(expr, n=N) -> bool:
     terms = expo_terms(expr, n)
     if terms is None:
         return False
-    for c in terms.values():
-        c = sp.expand(c)
-        if c == 0:
-            continue
-        if not c.is_polynomial(n):
-            return False
-        for coef in sp.Poly(c, n).all_coeffs():
-            if sp.cancel(sp.together(coef)) != 0 and sp.expand(sp.numer(sp.together(coef))) != 0:
-                return False
-    return True
+    return all(_zero_polynomial(c, n) for c in terms.values())
+
+
+def _zero_polynomial(c, n):
+    """Whether ``c``, a polynomial in n over rational functions of the parameters, is 0 (False: not proved).
+
+    Its terms are grouped by their power of n and each group's coefficient is
+    cancelled as one rational function; failing that, the numerator of ``c``
+    over one denominator is expanded.
+    """
+    if c == 0:
+        return True
+    groups: dict = {}
+    for t in sp.Add.make_args(sp.expand(c)):
+        coef, power = t.as_independent(n, as_Add=False)
+        groups.setdefault(power, []).append(coef)
+    if all(sp.cancel(sp.Add(*cs)) == 0 for cs in groups.values()):
+        return True
+    return sp.expand(sp.numer(sp.together(c))) == 0
 
 
 def pieces(expr):
@@ -395,6 +404,27 @@ def holds_at(cond, point) -> bool:
         return False
 
 
+def branch_at(expr, point):
+    """The branch of the Piecewise ``expr`` that holds at ``point`` (``{symbol: number}``).
+
+    Conditions are read in order, as SymPy does, and only they are substituted
+    (a large Piecewise is not rebuilt at every point). ``expr`` itself where a
+    condition is not decided there (one that depends on n, say); ``nan`` where none holds.
+    """
+    if not isinstance(expr, sp.Piecewise):
+        return expr
+    for e, c in expr.args:
+        try:
+            held = c if c in (sp.true, sp.false) else c.subs(point)
+        except TypeError:  # a relation SymPy cannot order at that point
+            return expr
+        if held is sp.true:
+            return branch_at(e, point)
+        if held is not sp.false:
+            return expr
+    return sp.nan
+
+
 def sum_inside(expr):
     """Factors free of the summation index moved inside the ``Sum`` they multiply.
 
@@ -497,6 +527,16 @@ def sample_points(cond, params, count=3):
     import itertools as _it
 
     cond = as_sympy(cond)
+    # a union, or a conjunct that is one, with equalities: points on each alternative
+    ors = [a for a in sp.And.make_args(cond) if isinstance(a, sp.Or) and a.atoms(sp.Eq)]
+    if ors:
+        rest = [a for a in sp.And.make_args(cond) if a is not ors[0]]
+        out = []
+        for alt in ors[0].args:
+            for pt in sample_points(sp.And(alt, *rest), params, count):
+                if pt not in out:
+                    out.append(pt)
+        return out[: max(count, len(ors[0].args))]
     subs = {}
     c = cond
     while True:

@@ -186,41 +186,68 @@ def _poly_limit(p, diverges, params, region, n):
     return out
 
 
+#: regimes of a base of either sign, beside "=" (mu = 1) and ">" (mu > 1): |mu| < 1 ("v"),
+#: mu = -1 ("-=") and mu < -1 ("-<"); a nonnegative base has "<", "=" and ">"
+_SIGNED_OPS = ("v", "=", ">", "-=", "-<")
+
+
+def _regime(mu, op):
+    """The condition of regime ``op`` of the base ``mu``."""
+    if op == "v":
+        return sp.And(_sym.relational(mu, "<"), _sym.relational(-mu, "<"))
+    if op in ("-=", "-<"):
+        return _sym.relational(-mu, "=" if op == "-=" else ">")
+    return _sym.relational(mu, op)
+
+
+def _numeric_regime(mu, signed):
+    if not signed:
+        return "<" if mu < 1 else "=" if mu == 1 else ">"
+    return "v" if abs(mu) < 1 else "=" if mu == 1 else ">" if mu > 1 else "-=" if mu == -1 else "-<"
+
+
 def limit_by_regime(expr, params, n=N):
     """``[(value, condition), ...]``: the limit n -> oo of ``expr`` by region.
 
     Every branch of a Piecewise ``expr`` is decomposed with :func:`decompose`;
-    its bases are compared with 1. Terms with bases below 1 vanish, bases
-    equal to 1 leave their polynomial, and among bases above 1 the largest
-    wins: two growing bases are compared through their ratio (a further case
-    split), equal bases are merged. Cases whose condition contradicts the
-    branch are dropped; equal values are merged.
+    its bases are compared with 1 by modulus. Terms with bases below 1 in
+    modulus vanish, bases equal to 1 leave their polynomial, and among bases
+    above 1 the largest wins: two growing bases are compared through their
+    ratio (a further case split), equal bases are merged. A base of either
+    sign has two more regimes: at mu = -1 a nonzero constant coefficient
+    oscillates (no limit, ``nan``, unless the rest diverges); below -1 a term
+    with a nonzero coefficient oscillates without bound (``nan``). Cases
+    whose condition contradicts the branch are dropped; equal values are merged.
     """
     results = []
     for branch, cond in _sym.exclusive_pieces(expr):
         branch = _sym.substitute_condition(branch, cond)
         terms = decompose(branch, n)
         bases = [mu for mu in terms if mu != 1]
-        for mu in bases:  # the regimes compare bases with 1: a negative base oscillates instead
-            if not (mu.is_nonnegative or sign_on(mu, params) in (1, "nonneg")):
-                raise NotDerived(
-                    f"the base {sp.sstr(mu)} of ({sp.sstr(mu)})**n is not proved nonnegative on the domain "
-                    "(a negative base oscillates; its limit is not derived)"
-                )
-        # a numeric base compares with 1 in one way only: only symbolic bases split the regions
-        fixed = {mu: ("<" if mu < 1 else "=" if mu == 1 else ">") for mu in bases if mu.is_number}
+        for mu in bases:
+            if mu.is_real is False or (mu.is_number and not mu.is_real):
+                raise NotDerived(f"the base {sp.sstr(mu)} of ({sp.sstr(mu)})**n is not real "
+                                 "(complex bases are not compared here)")
+        signed = {mu for mu in bases if not (mu.is_nonnegative or sign_on(mu, params) in (1, "nonneg"))}
+        # a numeric base is in one regime only: only symbolic bases split the regions
+        fixed = {mu: _numeric_regime(mu, mu in signed) for mu in bases if mu.is_number}
         free = [mu for mu in bases if mu not in fixed]
-        for ops in itertools.product("<=>", repeat=len(free)):
+        for ops in itertools.product(*[_SIGNED_OPS if mu in signed else "<=>" for mu in free]):
             chosen = dict(zip(free, ops))
-            region = [(mu, fixed.get(mu) or chosen[mu]) for mu in bases]
-            full = sp.And(cond, *[_sym.relational(mu, op) for mu, op in region])
+            regimes = [(mu, fixed.get(mu) or chosen[mu]) for mu in bases]
+            full = sp.And(cond, *[_regime(mu, op) for mu, op in regimes])
             if _contradictory(full):
                 continue
+            # sign proofs read mu < 1 as mu = 1/(1+s): only bases known nonnegative take part in that regime
+            region = [(mu, op) for mu, op in regimes if op in "=>" or (op == "<" and mu not in signed)]
             flat = terms.get(sp.Integer(1), sp.Integer(0))
-            flat += sum((terms[mu] for mu, op in region if op == "="), sp.Integer(0))
-            growing = [(mu, terms[mu]) for mu, op in region if op == ">"]
+            flat += sum((terms[mu] for mu, op in regimes if op == "="), sp.Integer(0))
+            growing = [(mu, terms[mu]) for mu, op in regimes if op == ">"]
+            oscillating = [(mu, op) for mu, op in regimes if op in ("-=", "-<")]
             flat_alts = _poly_limit(flat, False, params, region, n)
-            if growing:
+            if oscillating:
+                alternatives = _oscillating(oscillating, terms, growing, flat_alts, params, region, full, n)
+            elif growing:
                 alternatives = []
                 for v, c in _dominant(growing, params, region, full, n):
                     if v == 0:  # every growing coefficient vanishes here
@@ -230,10 +257,36 @@ def limit_by_regime(expr, params, n=N):
             else:
                 alternatives = [(v, sp.And(full, c)) for v, c in flat_alts]
             results.extend(
-                (_sym.substitute_condition(v, c2), c2)
+                (_sym.substitute_condition(v, c) if v is not sp.nan else v, c2)
                 for v, c in alternatives for c2 in _sym.split_equalities(c) if not _contradictory(c2)
             )
     return _merge(results)
+
+
+def _oscillating(oscillating, terms, growing, flat_alts, params, region, cond, n):
+    """Alternatives where a base is -1 or below: ``nan`` (no limit) where its term does not vanish.
+
+    Derived for one such base with a coefficient constant in n and no growing
+    base beside it; other combinations raise :class:`NotDerived`.
+    """
+    if len(oscillating) > 1 or growing:
+        raise NotDerived("a base of -1 or below beside another base of modulus 1 or more: "
+                         "the comparison by modulus of oscillating terms is not derived")
+    (mu, op), = oscillating
+    c = terms[mu]
+    if op == "-=" and c.has(n):
+        raise NotDerived(f"the coefficient {sp.sstr(c)} of ({sp.sstr(mu)})**n depends on n: "
+                         "its oscillating limit is not derived")
+    # c(n) is 0 for every n exactly where each of its coefficients in n is
+    zero = sp.And(*[_zero_condition(k, params, region) for k in sp.Poly(sp.expand(c), n).all_coeffs()])
+    out = [(v, sp.And(cond, zero, fc)) for v, fc in flat_alts] if zero is not sp.false else []
+    nonzero = sp.And(cond, sp.Not(zero))
+    if op == "-<":  # |c(n) mu^n| grows without bound, with alternating sign
+        return [*out, (sp.nan, nonzero)]
+    # mu = -1: the flat part's limit plus c (-1)^n, which has no limit unless the flat part diverges
+    for v, fc in flat_alts:
+        out.append((v if v in (sp.oo, -sp.oo) else sp.nan, sp.And(nonzero, fc)))
+    return out
 
 
 def _dominant(growing, params, region, cond, n):
@@ -438,9 +491,17 @@ def _limit_cases(expr, params, n):
     at large n catches a limit SymPy takes wrongly for some parameter values.)
     """
     try:
-        return limit_by_regime(expr, params, n)
+        cases = limit_by_regime(expr, params, n)
+    except NotDerived:
+        raise
     except ValueError as exc:
         reason = exc
+    else:
+        for v, c in cases:
+            if v is sp.nan:  # the rules below need the rate and the forcing to converge
+                raise NotDerived(
+                    f"{sp.sstr(expr)} has no limit as n -> oo where {sp.sstr(c)} (it oscillates)")
+        return cases
 
     def sympy_limit(e):
         try:

@@ -213,3 +213,56 @@ def test_derivative_with_two_terms_that_meet_the_coefficient(wrt):
     for av, rv, sv in [(R(1, 2), 1, 2), (R(1, 2), 2, 1), (R(1, 2), 1, 1), (0, 2, 3), (R(1, 3), 3, R(1, 2))]:
         want = sp.diff(a5, var).subs({x: av, y: rv, z: sv})
         assert value(sens, m, {"alpha": av, "r": rv, "s": sv}) == want, (av, rv, sv)
+
+
+def no_limit(seq):
+    """Consecutive terms at the end stay apart: the sequence has no limit (as far as 40 terms show)."""
+    return abs(seq[-1] - seq[-2]) >= abs(seq[-21] - seq[-22]) / 2 > 0
+
+
+def test_negative_coefficient_limits_by_modulus():
+    # A_n = -a A_{n-1} + 1, A_1 = 1: 1/(1+a) for a < 1; 1, 0, 1, 0 at a = 1; unbounded for a > 1
+    m = model("alternating", 'a = "(0, oo)"', "1", "-a*A[n-1] + 1")
+    lim = m.limit()
+    assert lim.verified
+    for av in (R(1, 3), R(1, 2)):
+        seq = iterate(Fraction(1), lambda x, k, av=av: -Fraction(av) * x + 1, 60)
+        assert abs(seq[-1] - Fraction(1) / (1 + Fraction(av))) < Fraction(1, 10**6)
+        assert value(lim, m, {"a": av}) == 1 / (1 + av)
+    for av in (1, 2):
+        assert no_limit(iterate(Fraction(1), lambda x, k, av=av: -av * x + 1, 40))
+        assert value(lim, m, {"a": av}) is sp.nan
+
+
+@pytest.mark.parametrize(("a", "b", "c"), [(-1, 0, 1), (-1, 2, -1), (-3, 4, 1), (-3, 1, 1), (2, -1, 1),
+                                           (R(-1, 2), 3, 5), (1, 0, 4)])
+def test_affine_map_with_a_coefficient_of_either_sign(a, b, c):
+    # A_1 = c, A_n = a A_{n-1} + b, all three real: the limit on every side of a = +-1
+    m = model("affine-real", 'a = "(-oo, oo)"\nb = "(-oo, oo)"\nc = "(-oo, oo)"', "c", "a*A[n-1] + b")
+    lim = m.limit()
+    assert lim.verified
+    seq = iterate(Fraction(c), lambda x, k: Fraction(a) * x + b, 60)
+    got = value(lim, m, {"a": a, "b": b, "c": c})
+    if got is sp.nan:
+        assert no_limit(seq)
+    else:
+        assert seq[-1] == seq[-2] or abs(seq[-1] - Fraction(int(got.p), int(got.q))) < Fraction(1, 10**6)
+
+
+def test_a_free_base_of_either_sign_against_a_decaying_coefficient():
+    # A_n = -A_{n-1}/2 + a^n, a in [-2, 2]
+    m = model("either-sign", 'a = "[-2, 2]"', "1", "-A[n-1]/2 + a**n")
+    lim = m.limit()
+    assert lim.verified
+    assert value(lim, m, {"a": 1}) == R(2, 3)
+    assert value(lim, m, {"a": R(-3, 4)}) == 0
+    for av in (-1, R(-3, 2), -2):
+        assert no_limit(iterate(Fraction(1), lambda x, k, av=av: -x / 2 + Fraction(av) ** k, 40))
+        assert value(lim, m, {"a": av}) is sp.nan
+    assert value(lim, m, {"a": R(3, 2)}) == sp.oo
+
+
+def test_an_oscillating_base_beside_a_growing_one_is_refused_by_name():
+    m = model("both", 'a = "(-5, 5)"', "1", "a*A[n-1] + 3**n")
+    with pytest.raises(NotDerived, match="comparison by modulus"):
+        m.limit()

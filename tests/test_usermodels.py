@@ -747,11 +747,17 @@ def _toy(params, nxt, metric="A[n]", initial="1"):
                        f'next = "{nxt}"\n[metric]\nbenefit = "{metric}"\n')
 
 
-@pytest.mark.parametrize("nxt", ["1 + (-alpha)**n*A[n-1]", "1 + alpha*(-1)**n*A[n-1]", "(-1)**n + A[n-1]/2"])
-def test_negative_bases_oscillate_and_are_not_given_a_limit(nxt):
+@pytest.mark.parametrize("nxt", ["1 + (-alpha)**n*A[n-1]", "1 + alpha*(-1)**n*A[n-1]"])
+def test_oscillating_rates_are_not_given_a_limit(nxt):
     m = _toy({"alpha": "[0, 1]"}, nxt)
-    with pytest.raises(sr.NotDerived, match="not proved nonnegative"):
+    with pytest.raises(sr.NotDerived, match="oscillates"):
         m.limit()
+
+
+def test_an_oscillating_forcing_has_no_limit():
+    lim = _toy({"alpha": "[0, 1]"}, "(-1)**n + A[n-1]/2").limit()  # A_n -> 2/3 (-1)^n
+    assert lim.verified
+    assert lim.expr is sp.nan
 
 
 def test_sympy_limit_split_at_a_closed_domain_end():
