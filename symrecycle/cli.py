@@ -1221,8 +1221,38 @@ COMMANDS = {
 }
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is so that the same clean-up runs as for Ctrl-C."""
+
+
+def _on_sigterm(_signum, _frame):
+    raise _Terminated
+
+
 def main(argv=None) -> int:
-    """Run the command line; returns the exit status (0, 1 or 2)."""
+    """Run the command line; returns the exit status (0, 1 or 2; 130 after Ctrl-C, 143 after SIGTERM)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return _main(argv)
+    old = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return _main(argv)
+    except KeyboardInterrupt as exc:  # between the command's own handlers
+        return _interrupted(exc)
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+def _interrupted(exc):
+    """One line and the shell's status for a signal: 130 for SIGINT (Ctrl-C), 143 for SIGTERM."""
+    term = isinstance(exc, _Terminated)
+    print(f"symrecycle: {'terminated' if term else 'interrupted'}", file=sys.stderr)
+    return 143 if term else 130
+
+
+def _main(argv):
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -1245,8 +1275,8 @@ def main(argv=None) -> int:
     except Unavailable as exc:
         print(f"symrecycle: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
     except BrokenPipeError:  # the reader went away (e.g. `| head`): not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

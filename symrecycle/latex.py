@@ -115,23 +115,17 @@ def _derive(model, key, title, call) -> Derivation:
         return Derivation(model.name, key, title, None, f"{type(exc).__name__}: {msg}")
 
 
-class _TimeLimit(BaseException):
-    """Raised by the alarm in a worker process (a BaseException: the engine's handlers let it pass)."""
-
-
 def _fingerprint(model) -> str:
     """What a model is made of, to tell whether a worker process has the same model under its name."""
     return repr((model.parameters, model.sequences, model.metrics, model.adjusted, model.start))
 
 
-def _derive_by_name(model_name, key, title, call, time_limit=None, fingerprint=None):
-    """In a worker process: derive one result, given up after ``time_limit`` seconds (SIGALRM).
+def _derive_by_name(model_name, key, title, call, fingerprint=None):
+    """In a worker process: derive one result of the model registered under ``model_name``.
 
     Returns None where this process has no model of that name, or a different
     one (a model registered at run time in the parent): the parent derives it.
     """
-    import signal
-
     import symrecycle as sr
 
     try:
@@ -140,22 +134,7 @@ def _derive_by_name(model_name, key, title, call, time_limit=None, fingerprint=N
         return None
     if fingerprint is not None and _fingerprint(model) != fingerprint:
         return None
-    if not time_limit or not hasattr(signal, "setitimer"):
-        return _derive(model, key, title, call)
-
-    def alarm(_signum, _frame):
-        raise _TimeLimit
-
-    old = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, time_limit)
-    try:
-        return _derive(model, key, title, call)
-    except _TimeLimit:
-        return Derivation(model_name, key, title, None,
-                          f"not derived within the time limit of {time_limit:g} s")
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+    return _derive(model, key, title, call)
 
 
 def derivations(model, workers: int = 1, time_limit: float | None = None) -> list:
@@ -173,25 +152,27 @@ def derivations(model, workers: int = 1, time_limit: float | None = None) -> lis
     workers : int
         Processes to derive in (a registered model only); 1 derives here.
     time_limit : float, optional
-        Seconds after which one result still being derived is given up and
-        reported as not derived in time (only with ``workers > 1``, in the
-        worker processes, where ``SIGALRM`` exists).
+        Seconds after which one result still being derived is given up (its
+        worker process is stopped) and reported as not derived in time (only
+        with ``workers > 1``).
     """
     return derive_all([model], workers, time_limit)[model.name]
 
 
-def derive_all(models, workers: int = 1, time_limit: float | None = None) -> dict:
+def derive_all(models, workers: int = 1, time_limit: float | None = None, cancel=None) -> dict:
     """:func:`derivations` of several models at once, ``{name: [Derivation, ...]}``.
 
     With ``workers > 1`` the results are derived in that many processes
     (started with ``spawn``), the quick kinds first (the first metric before
     later ones, limits before breakevens), each bounded by ``time_limit``.
     A model that a fresh process does not know by its name (one registered at
-    run time) is derived in this process.
+    run time) is derived in this process. ``cancel`` (a ``threading.Event``)
+    set from another thread stops the worker processes
+    (:class:`symrecycle._processes.Cancelled`).
     """
-    import multiprocessing
-
     import symrecycle as sr
+
+    from . import _processes
 
     models = [sr.get_model(m) if isinstance(m, str) else m for m in models]
     tasks = [(m.name, *t) for m in models for t in _tasks(m)]
@@ -201,18 +182,19 @@ def derive_all(models, workers: int = 1, time_limit: float | None = None) -> dic
     else:
         pos = {(m.name, met.name): i for m in models for i, met in enumerate(m.metrics)}
         order = sorted(range(len(tasks)), key=lambda i: _weight(tasks[i], pos))  # quick ones first
-        ctx = multiprocessing.get_context("spawn")
-        pool = ctx.Pool(processes=workers)
-        try:
-            prints = {m.name: _fingerprint(m) for m in models}
-            pending = {i: pool.apply_async(_derive_by_name, (*tasks[i], time_limit, prints[tasks[i][0]]))
-                       for i in order}
-            done = [None] * len(tasks)
-            for i in order:
-                done[i] = pending[i].get()
-        finally:
-            pool.terminate()
-            pool.join()
+        prints = {m.name: _fingerprint(m) for m in models}
+        outcomes = _processes.run_tasks(
+            _derive_by_name, [(*tasks[i], prints[tasks[i][0]]) for i in order], workers, time_limit, cancel)
+        done = [None] * len(tasks)
+        for i, outcome in zip(order, outcomes):
+            name, key, title, _call = tasks[i]
+            if isinstance(outcome, _processes.TimedOut):
+                outcome = Derivation(name, key, title, None,
+                                     f"not derived within the time limit of {outcome.seconds:g} s")
+            elif isinstance(outcome, _processes.WorkerDied):
+                outcome = Derivation(name, key, title, None,
+                                     f"its worker process ended without a result (exit code {outcome.exitcode})")
+            done[i] = outcome
         # models the worker processes do not have (registered here at run time): derived here
         done = [d if d is not None else _derive(by_name[t[0]], *t[1:]) for d, t in zip(done, tasks)]
     out = {m.name: [] for m in models}

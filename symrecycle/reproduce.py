@@ -23,6 +23,7 @@ import io
 import json
 import os
 import shutil
+import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -231,11 +232,11 @@ def write_figure(name: str, out_dir):
 
 
 def write_equations(out_dir, workers: int = WORKERS, time_limit: float | None = TIME_LIMIT,
-                    compile_pdf: bool | None = None, models=None) -> dict:
+                    compile_pdf: bool | None = None, models=None, cancel=None) -> dict:
     """Write ``equations.tex`` (every derived result) and, where pdflatex exists, ``equations.pdf``.
 
     ``models``: names (default: the report's, :data:`MODELS`); ``workers`` and
-    ``time_limit``: see :func:`symrecycle.latex.derive_all`.
+    ``time_limit``, ``cancel``: see :func:`symrecycle.latex.derive_all`.
     ``compile_pdf=None`` compiles when ``pdflatex`` is on PATH. Returns
     ``{"tex": path, "pdf": path or None, "pdf_error": message or None,
     "summary": the count line, "not_derived": [(label, reason), ...]}``.
@@ -246,7 +247,7 @@ def write_equations(out_dir, workers: int = WORKERS, time_limit: float | None = 
 
     out = Path(out_dir)
     models = [sr.get_model(m) for m in (models or MODELS)]
-    derived = latex.derive_all(models, workers, time_limit)
+    derived = latex.derive_all(models, workers, time_limit, cancel)
     doc = latex.render_document(models, derived)
     tex = write_text(out / "equations.tex", doc)
     res = {"tex": tex, "pdf": None, "pdf_error": None,
@@ -321,20 +322,25 @@ def reproduce(out_dir, force: bool = False, progress=None) -> Path:
             progress(name, i, total)
 
     # the equations take the longest: derive them in worker processes meanwhile
+    cancel = threading.Event()  # set on any failure here (Ctrl-C): the workers stop at once
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="symrecycle-equations") as ex:
-        eq_future = ex.submit(write_equations, out)
-        step(1, "table1")
-        tab_paths = write_table1(out)
-        figs = {}
-        for i, name in enumerate(("figure1", "figure2", "figure3", "figure4"), start=2):
-            step(i, name)
-            figs[name] = write_figure(name, out)
-        step(6, "claims")
-        audit, claim_paths = write_claims(out)
-        step(7, "variants")
-        variants = write_variants(out)
-        step(8, "equations")
-        eq = eq_future.result()
+        eq_future = ex.submit(write_equations, out, cancel=cancel)
+        try:
+            step(1, "table1")
+            tab_paths = write_table1(out)
+            figs = {}
+            for i, name in enumerate(("figure1", "figure2", "figure3", "figure4"), start=2):
+                step(i, name)
+                figs[name] = write_figure(name, out)
+            step(6, "claims")
+            audit, claim_paths = write_claims(out)
+            step(7, "variants")
+            variants = write_variants(out)
+            step(8, "equations")
+            eq = eq_future.result()
+        except BaseException:
+            cancel.set()
+            raise
     step(9, "report")
     text = report_markdown(out, tab_paths, figs, eq, audit, claim_paths, variants)
     return write_text(out / "report.md", text)

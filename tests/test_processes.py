@@ -1,0 +1,95 @@
+"""Worker processes: results in order, time limits kept by killing the worker, Ctrl-C and cancel stop all."""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from symrecycle import _processes
+from symrecycle.reproduce import MARKER, prepare_out_dir
+
+
+def test_results_come_back_in_the_order_of_the_tasks():
+    assert _processes.run_tasks(math.factorial, [(k,) for k in range(8)], workers=2) == [
+        math.factorial(k) for k in range(8)]
+
+
+def test_a_task_over_its_time_limit_is_stopped_and_the_others_still_run():
+    t = time.monotonic()
+    out = _processes.run_tasks(time.sleep, [(60,), (0,), (0,)], workers=1, time_limit=1)
+    assert time.monotonic() - t < 30
+    assert isinstance(out[0], _processes.TimedOut)
+    assert out[1:] == [None, None]  # time.sleep's answer, from a fresh worker
+
+
+def test_a_task_that_raises_or_kills_its_worker_is_reported():
+    out = _processes.run_tasks(math.sqrt, [(-1,), (4,)], workers=1)
+    assert isinstance(out[0], _processes.TaskFailed)
+    assert "ValueError" in out[0].message
+    assert out[1] == 2.0
+    died = _processes.run_tasks(os._exit, [(3,)], workers=1)
+    assert isinstance(died[0], _processes.WorkerDied)
+    assert died[0].exitcode == 3
+
+
+def test_cancel_stops_every_worker_at_once():
+    cancel = threading.Event()
+    threading.Timer(2, cancel.set).start()
+    t = time.monotonic()
+    with pytest.raises(_processes.Cancelled):
+        _processes.run_tasks(time.sleep, [(60,)] * 4, workers=2, cancel=cancel)
+    assert time.monotonic() - t < 15
+    import multiprocessing
+
+    assert not multiprocessing.active_children()
+
+
+def _children(pid):
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to see the worker processes")
+@pytest.mark.parametrize(("sig", "status", "word"), [(signal.SIGINT, 130, "interrupted"),
+                                                    (signal.SIGTERM, 143, "terminated")])
+def test_a_signal_to_the_process_group_ends_reproduce_in_two_seconds(tmp_path, sig, status, word):
+    out = tmp_path / "out"
+    p = subprocess.Popen([sys.executable, "-m", "symrecycle", "reproduce", "--out", str(out)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while len(_children(p.pid)) < 2 and time.monotonic() < deadline:  # the equations' workers
+        time.sleep(0.2)
+    workers = _children(p.pid)
+    assert len(workers) >= 2, "the worker processes did not start"
+    time.sleep(1)
+    t = time.monotonic()
+    os.killpg(p.pid, sig)
+    try:
+        _, err = p.communicate(timeout=10)
+    except subprocess.TimeoutExpired:  # pragma: no cover - the defect this test is for
+        os.killpg(p.pid, signal.SIGKILL)
+        raise
+    assert time.monotonic() - t < 2
+    assert p.returncode == status
+    assert err.decode().strip() == f"symrecycle: {word}", err.decode()
+    time.sleep(0.5)
+    assert not [w for w in workers if Path(f"/proc/{w}").exists()
+                and "Z" not in Path(f"/proc/{w}/stat").read_text().rsplit(")", 1)[1].split()[0]]
+    assert not list(out.glob("*.tmp")) and not list(out.glob(".*.tmp"))
+    assert (out / MARKER).exists()
+    assert prepare_out_dir(out) == out  # a re-run is accepted without --force
