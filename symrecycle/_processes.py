@@ -92,9 +92,9 @@ class _Worker:
     def __init__(self, module):
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if isinstance(p, str) and p))
         # a session of its own: the terminal's Ctrl-C goes to the parent, which stops the worker
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", f"from {__name__} import _serve; _serve({module!r})"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            start_new_session=True, env=env)
+        code = f"from {__name__} import _serve; _serve({module!r})"
+        self.proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, start_new_session=True, env=env)
         self.send_conn = Connection(os.dup(self.proc.stdin.fileno()), readable=False)
         self.conn = Connection(os.dup(self.proc.stdout.fileno()), writable=False)
         self.proc.stdin.close()
@@ -144,10 +144,10 @@ def run_tasks(func, tasks, workers: int, time_limit: float | None = None,
               cancel: threading.Event | None = None) -> list:
     """``[func(*task) for task in tasks]``, computed in ``workers`` spawned processes.
 
-    ``func`` must be importable by name (it is pickled) and should catch its
-    own exceptions (one that raises gives :class:`TaskFailed`). A task that takes longer than ``time_limit`` seconds (from
-    when a started worker takes it) gives :class:`TimedOut`; one whose worker
-    dies, :class:`WorkerDied`. Tasks are handed out in the order given.
+    ``func`` must be importable by name (it is pickled); a task that raises
+    gives :class:`TaskFailed`, one that takes longer than ``time_limit``
+    seconds (from when a started worker takes it) :class:`TimedOut`, and one
+    whose worker dies :class:`WorkerDied`. Tasks are handed out in the order given.
     ``KeyboardInterrupt`` (or ``cancel`` set, which raises :class:`Cancelled`)
     stops every worker before it propagates.
     """

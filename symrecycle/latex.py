@@ -192,8 +192,10 @@ def derive_all(models, workers: int = 1, time_limit: float | None = None, cancel
                 outcome = Derivation(name, key, title, None,
                                      f"not derived within the time limit of {outcome.seconds:g} s")
             elif isinstance(outcome, _processes.WorkerDied):
-                outcome = Derivation(name, key, title, None,
-                                     f"its worker process ended without a result (exit code {outcome.exitcode})")
+                outcome = Derivation(name, key, title, None, "its worker process ended without a result "
+                                     f"(exit code {outcome.exitcode})")
+            elif isinstance(outcome, _processes.TaskFailed):
+                outcome = Derivation(name, key, title, None, outcome.message)
             done[i] = outcome
         # models the worker processes do not have (registered here at run time): derived here
         done = [d if d is not None else _derive(by_name[t[0]], *t[1:]) for d, t in zip(done, tasks)]

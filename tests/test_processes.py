@@ -90,6 +90,7 @@ def test_a_signal_to_the_process_group_ends_reproduce_in_two_seconds(tmp_path, s
     time.sleep(0.5)
     assert not [w for w in workers if Path(f"/proc/{w}").exists()
                 and "Z" not in Path(f"/proc/{w}/stat").read_text().rsplit(")", 1)[1].split()[0]]
-    assert not list(out.glob("*.tmp")) and not list(out.glob(".*.tmp"))
+    assert not list(out.glob("*.tmp"))
+    assert not list(out.glob(".*.tmp"))
     assert (out / MARKER).exists()
     assert prepare_out_dir(out) == out  # a re-run is accepted without --force
