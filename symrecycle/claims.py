@@ -51,6 +51,7 @@ import mpmath
 import numpy as np
 
 from . import _sym
+from .params import DECIMAL, exact_number
 
 __all__ = [
     "Claim", "ClaimResult", "ClaimFileError",
@@ -58,7 +59,6 @@ __all__ = [
     "report_claims_path",
 ]
 
-_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 RELATIONS = ("=", "<", "<=", ">", ">=")
 GROWTH_UNITS = ("x_per_year", "percent_per_year")
 _MODEL_KEYS = {"id", "model", "quantity", "params", "stated", "source", "relation", "n", "wrt",
@@ -323,11 +323,15 @@ def _parse_claim(d, i, lines):
     label = f"claim {cid!r}"
     quantity = text("quantity")
     stated = d.get("stated")
-    if not isinstance(stated, str) or not _DECIMAL.fullmatch(stated.strip()):
+    if not isinstance(stated, str) or not DECIMAL.fullmatch(stated.strip()):
         got = "missing" if stated is None else repr(stated)
         fail("stated", f"{label}: field 'stated' is {got}, expected "
                        "the number as printed, in quotes (e.g. \"1.3\"): its digits set the precision")
     stated = stated.strip()
+    try:
+        exact_number(stated)
+    except ValueError as exc:
+        fail("stated", f"{label}: field 'stated': {exc}")
     source = text("source")
     note = text("note", required=False) or ""
     relation = d.get("relation", "=")
@@ -401,11 +405,19 @@ def _parse_claim(d, i, lines):
         except ValueError as exc:
             fail("params", f"{label}: {exc}")
         if isinstance(v, str):
-            if not _DECIMAL.fullmatch(v.strip()):
-                fail("params", f"{label}: parameter {name!r} is {v!r}, expected a number or a decimal "
+            try:
+                if not DECIMAL.fullmatch(v.strip()):
+                    raise ValueError(f"got {v!r}")
+                exact = exact_number(v)
+            except ValueError as exc:
+                fail("params", f"{label}: parameter {name!r}: {exc}; expected a number or a decimal "
                                "number in quotes")
             printed[name] = v.strip()
-            x = float(Fraction(v.strip()))
+            try:
+                x = float(exact)
+            except OverflowError:
+                fail("params", f"{label}: parameter {name!r} is {v.strip()!r}, beyond double precision "
+                               "(about 1.8e308)")
         elif isinstance(v, (int, float)) and not isinstance(v, bool):
             x = float(v)
         else:

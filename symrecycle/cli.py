@@ -19,6 +19,7 @@ iterates every model numerically.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -77,6 +78,16 @@ CHUNK = 1 << 16
 CHUNK_MP = 64
 #: points per grid axis at most (an axis is held in memory; the grid itself is streamed)
 MAX_AXIS = 10**7
+#: points of a grid at most (streamed in chunks, but each is computed: 10^7 float points take seconds)
+MAX_POINTS = 10**8
+#: digits of an mpmath evaluation at most (--dps)
+MAX_DPS = 10_000
+#: grid points at most with --dps (mpmath evaluates one point at a time)
+MAX_POINTS_MP = 10**5
+#: the last iteration of ``iterate`` at most (each step is exact or mpmath arithmetic)
+MAX_ITERATE = 10**5
+#: the iteration n at most where a closed form is evaluated (integers beyond 2^53 are not exact floats)
+MAX_N = 2**53
 SET_FORM = "NAME=VALUE, NAME=START:STOP:NUM or NAME=V1,V2,..."
 N_FORM = "N, START:STOP:NUM or N1,N2,... (integers, or inf)"
 #: the distributions --set reads (symrecycle.uncertainty.SPEC_FORMS, without importing numpy at start-up)
@@ -116,11 +127,13 @@ class _Version(argparse.Action):
 
 # -- argument types (parsed from text, never evaluated) ----------------------------
 def _fraction(text):
-    """An exact number: ``1``, ``0.99``, ``3/2``, ``1e-3``."""
+    """An exact number: ``1``, ``0.99``, ``3/2``, ``1e-3`` (of bounded size: see ``params.exact_number``)."""
+    from .params import exact_number
+
     try:
-        f = Fraction(text.strip())
-    except (ValueError, ZeroDivisionError):
-        raise argparse.ArgumentTypeError(f"got {text!r}, expected a number such as 1, 0.99 or 3/2") from None
+        f = exact_number(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     return int(f) if f.denominator == 1 else f
 
 
@@ -134,11 +147,12 @@ def _fraction01(text):
 
 def _dps(text):
     try:
-        d = int(text)
+        d = int(text) if len(text) <= 12 else 0
     except ValueError:
         d = 0
-    if d < 1:
-        raise argparse.ArgumentTypeError(f"got {text!r}, expected a positive integer number of digits")
+    if not 1 <= d <= MAX_DPS:
+        raise argparse.ArgumentTypeError(
+            f"got {text!r}, expected a whole number of digits from 1 to {MAX_DPS}")
     return d
 
 
@@ -349,8 +363,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 # -- helpers ---------------------------------------------------------------------------
+#: characters of one error line at most (a message quoting a huge expression is cut)
+MAX_MESSAGE = 400
+
+
 def _one_line(exc) -> str:
-    return " ".join(str(exc).split())
+    return _short(" ".join(str(exc).split()), MAX_MESSAGE)
+
+
+def _short(text, size):
+    return text if len(text) <= size else text[: size - 3] + "..."
 
 
 def _api(call, *args, **kwargs):
@@ -430,7 +452,12 @@ def _optional(module, command, function):
 
 
 class _Sink:
-    """stdout, or ``--out FILE`` written to a temporary name and renamed when complete."""
+    """stdout, or ``--out FILE`` written to a temporary name and moved into place when complete.
+
+    Nothing is left behind on any failure; ``--force`` replaces a regular file
+    only; without it, a file that appears while the output is written is not
+    replaced (the move is a hard link, which fails on an existing name).
+    """
 
     def __init__(self, path, force=False):
         self.path, self.force, self.tmp, self.file = path, force, None, None
@@ -441,10 +468,7 @@ class _Sink:
         import tempfile
 
         path = self.path
-        if os.path.isdir(path):
-            raise UserError(f"--out {path}: is a directory; expected a file name")
-        if os.path.lexists(path) and not self.force:
-            raise UserError(f"--out {path}: the file exists; pass --force to overwrite it")
+        _check_target("--out", path, self.force)
         folder = os.path.dirname(os.path.abspath(path))
         try:
             fd, self.tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
@@ -459,15 +483,56 @@ class _Sink:
     def __exit__(self, exc_type, exc, tb):
         if self.file is None:
             return False
-        self.file.close()
-        if exc_type is None:
-            mask = os.umask(0)
-            os.umask(mask)
-            os.chmod(self.tmp, 0o666 & ~mask)
-            os.replace(self.tmp, self.path)
-        else:
-            os.unlink(self.tmp)
+        try:
+            self.file.close()
+            if exc_type is None:
+                mask = os.umask(0)
+                os.umask(mask)
+                os.chmod(self.tmp, 0o666 & ~mask)
+                _move_into_place(self.tmp, self.path, self.force)
+        except OSError as err:
+            if exc_type is None:
+                raise UserError(f"--out {self.path}: cannot write it ({err.strerror or err})") from None
+        finally:
+            if os.path.lexists(self.tmp):
+                os.unlink(self.tmp)
         return False
+
+
+def _check_target(option, path, force):
+    """Refuse an output name that is empty, a directory, existing (without ``--force``), or not a file."""
+    import stat
+
+    where = f"{option} {path}"
+    if not path:
+        raise UserError(f"{option}: got an empty name; expected a file name")
+    if os.path.isdir(path):
+        raise UserError(f"{where}: is a directory; expected a file name")
+    if os.path.lexists(path):
+        if not force:
+            raise UserError(f"{where}: the file exists; pass --force to overwrite it")
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:  # a dangling symbolic link: replaced by the file
+            return
+        if not stat.S_ISREG(mode):
+            raise UserError(f"{where}: is not a regular file (a pipe, a device or a link to one); "
+                            "--force replaces regular files only")
+
+
+def _move_into_place(tmp, path, force):
+    if force:
+        os.replace(tmp, path)
+        return
+    try:
+        os.link(tmp, path)  # fails if a file of that name appeared meanwhile: it is not replaced
+    except FileExistsError:
+        raise UserError(f"--out {path}: a file of that name appeared while the output was written; "
+                        "it is kept (pass --force to overwrite it)") from None
+    except OSError:  # a file system without hard links: the check above is the guard
+        if os.path.lexists(path):
+            raise UserError(f"--out {path}: the file exists; pass --force to overwrite it") from None
+        os.replace(tmp, path)
 
 
 class Progress:
@@ -667,14 +732,46 @@ def cmd_summary(args, out):
 
 # -- eval ----------------------------------------------------------------------------------
 def _number(text, where):
+    """A double from text: refused where double precision would change it beyond rounding."""
+    import math
+
+    t = text.strip()
     try:
-        return float(text)
+        x = float(t) if len(t) <= 400 else math.nan
     except ValueError:
-        raise UserError(f"{where}: {text!r} is not a number; expected {SET_FORM}") from None
+        x = math.nan
+    if math.isnan(x) and t.lower() not in ("nan", "+nan", "-nan"):
+        raise UserError(f"{where}: {_short(t, 60)!r} is not a number; expected {SET_FORM}")
+    if math.isinf(x) and t.lower().lstrip("+-") not in ("inf", "infinity"):
+        raise UserError(f"{where}: {t} is beyond double precision (about 1.8e308)")
+    if x == 0 and any(c in "123456789" for c in t.lower().partition("e")[0]):
+        raise UserError(f"{where}: {t} rounds to 0 in double precision (below about 5e-324)")
+    if t.lstrip("+-").isdigit() and abs(x) >= 2**53 and int(t) != int(x):
+        raise UserError(f"{where}: the integer {t} is not exact in double precision (integers are "
+                        f"exact up to 2^53 = {2**53})")
+    return x
 
 
-def _parse_value(name, text, where):
-    """``(values, is_grid)`` for the text after ``NAME=`` (numbers parsed, never evaluated)."""
+def _n_number(text, where, start):
+    """An iteration from text: an exact integer >= ``start`` up to :data:`MAX_N`, or inf."""
+    import math
+
+    t = text.strip().lower()
+    if t in ("inf", "+inf", "oo", "infinity"):
+        return math.inf
+    if t.isdigit() and len(t) <= 20 and start <= int(t) <= MAX_N:
+        return int(t)
+    big = t.isdigit() and len(t) <= 20 and int(t) > MAX_N
+    raise UserError(f"{where}: got {_short(text.strip(), 60)!r} for n, expected an integer from {start} "
+                    f"to 2^53 = {MAX_N}" + (" (beyond it n is not exact in double precision)" if big else "")
+                    + ", or inf (the limit)")
+
+
+def _parse_value(name, text, where, start=None):
+    """``(values, is_grid)`` for the text after ``NAME=`` (numbers parsed, never evaluated).
+
+    ``start``: the model's first iteration, where ``name`` is n (read as exact integers or inf).
+    """
     text = text.strip()
     if ":" in text:
         parts = text.split(":")
@@ -691,6 +788,10 @@ def _parse_value(name, text, where):
         import numpy as np
 
         return np.linspace(start, stop, num), True
+    if name == "n" and start is not None:
+        if "," in text:
+            return [_n_number(t, where, start) for t in text.split(",")], True
+        return [_n_number(text, where, start)], False
     if "," in text:
         return [_number(t, where) for t in text.split(",")], True
     return [_number(text, where)], False
@@ -702,7 +803,7 @@ def _check_values(model, name, values, where):
 
     if name == "n":
         for v in values:
-            if not (v == math.inf or (math.isfinite(v) and v == int(v) and v >= model.start)):
+            if not (v == math.inf or (math.isfinite(v) and v == int(v) and model.start <= v <= MAX_N)):
                 hint = " (choose NUM so that the grid points are integers)" if ":" in where else ""
                 raise UserError(f"{where}: got {v!r} for n, expected an integer >= {model.start} "
                                 f"or inf{hint}")
@@ -749,10 +850,17 @@ def cmd_eval(args, out):
             raise UserError(f"{where}: expected {SET_FORM}")
         if name in axes:
             raise UserError(f"{where}: {name} is given twice (--set {name}=... or --n)")
-        values, is_grid = _parse_value(name, text, where)
+        values, is_grid = _parse_value(name, text, where, m.start)
         _check_values(m, name, values, where)
         axes[name] = values
         grid |= is_grid
+    import math
+
+    total = math.prod(len(v) for v in axes.values())
+    most = MAX_POINTS if args.dps is None else MAX_POINTS_MP
+    if total > most:
+        raise UserError(f"the grid has {total:.3g} points, more than the {most:.0e} that one command "
+                        f"evaluates{' with --dps' if args.dps else ''}; choose fewer points per axis")
     fmt = args.format or ("csv" if grid else "text")
     if grid and fmt == "text":
         raise UserError("--format text gives one value; a grid is written as --format csv (the default) "
@@ -896,7 +1004,7 @@ def _iterations(model, text, option, several=True):
     if text is None:
         return None, False
     where = f"{option} {text}"
-    values, grid = _parse_value("n", text, where)
+    values, grid = _parse_value("n", text, where, model.start)
     _check_values(model, "n", values, where)
     if grid and not several:
         raise UserError(f"{where}: expected one iteration, an integer >= {model.start} or inf")
@@ -915,10 +1023,7 @@ def _check_outputs(args, options):
         if path is None:
             continue
         where = f"{option} {path}"
-        if os.path.isdir(path):
-            raise UserError(f"{where}: is a directory; expected a file name")
-        if os.path.lexists(path) and not args.force:
-            raise UserError(f"{where}: the file exists; pass --force to overwrite it")
+        _check_target(option, path, args.force)
         folder = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(folder) or not os.access(folder, os.W_OK | os.X_OK):
             raise UserError(f"{where}: cannot write there; expected a file in an existing, writable "
@@ -1063,12 +1168,11 @@ def cmd_iterate(args, out):
         _check_values(m, name, [v], where)
         values[name] = v
     where = f"--n {args.n}"
-    try:
-        n = int(args.n)
-    except ValueError:
-        n = None
-    if n is None or n < m.start:
-        raise UserError(f"{where}: expected an integer >= {m.start} (the last iteration)")
+    t = args.n.strip()
+    n = int(t) if t.isdigit() and len(t) <= 20 else None
+    if n is None or not m.start <= n <= MAX_ITERATE:
+        raise UserError(f"{where}: expected an integer from {m.start} to {MAX_ITERATE} (the last iteration; "
+                        "for the limit, symrecycle eval MODEL limit)")
     if args.sequence is not None:
         names = [s.name for s in m.sequences]
         if args.sequence not in names:
@@ -1245,6 +1349,12 @@ def main(argv=None) -> int:
         signal.signal(signal.SIGTERM, old)
 
 
+def _drop_stdout():
+    """What is still buffered for stdout is dropped (its write failed; Python would try again at exit)."""
+    with contextlib.suppress(OSError, ValueError):  # no stdout at all
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def _interrupted(exc):
     """One line and the shell's status for a signal: 130 for SIGINT (Ctrl-C), 143 for SIGTERM."""
     term = isinstance(exc, _Terminated)
@@ -1280,6 +1390,11 @@ def _main(argv):
     except BrokenPipeError:  # the reader went away (e.g. `| head`): not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:  # the system refused a read or a write: a full disk, /dev/full, a closed stdout
+        _drop_stdout()
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"symrecycle: error: {exc.strerror or _one_line(exc)}{where}", file=sys.stderr)
+        return 2
     except NotImplementedError as exc:
         model = args.model if isinstance(getattr(args, "model", None), str) else "MODEL"
         if not _is_not_derived(exc):

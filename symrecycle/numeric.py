@@ -294,6 +294,12 @@ def _fast_function(args, expr, checks, modules):
     return run
 
 
+def _float_constants(expr):
+    """Exact numbers beyond int64 (``log(10**27)``) as floats: numpy has no ufunc for Python's big ints."""
+    big = {a: sp.Float(a, 30) for a in expr.atoms(sp.Rational) if max(abs(a.p), a.q) > 2**53}
+    return expr.xreplace(big) if big else expr
+
+
 def compile_expr(expr, args) -> Compiled:
     """Compile ``expr`` (a Piecewise derived quantity) over the symbols ``args``.
 
@@ -310,7 +316,7 @@ def compile_expr(expr, args) -> Compiled:
     cases = _sym.pieces(expr)
     eqs = sorted({e for _, c in cases for e in c.atoms(sp.Eq)}, key=sp.default_sort_key)
     fast_expr = expr.subs(dict.fromkeys(eqs, sp.false)) if eqs else expr
-    fast_expr = _log1p_rewrite(fast_expr)
+    fast_expr = _float_constants(_log1p_rewrite(fast_expr))
     generic = cases[-1][0]
     powers = _n_powers(fast_expr)
     near = []

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 import sympy as sp
 
-__all__ = ["Parameter", "n", "STANDARD", "parameter"]
+__all__ = ["Parameter", "n", "STANDARD", "parameter", "exact_number"]
 
 #: The iteration index: a positive integer.
 n = sp.Symbol("n", integer=True, positive=True)
@@ -178,8 +179,50 @@ STANDARD = {
 }
 
 
+# -- exact numbers read from text ------------------------------------------------------------
+#: a decimal as printed: ``4.2``, ``-0.5``, ``1e-3``
+DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_RATIO = re.compile(r"\s*([+-]?\d+)\s*/\s*(\d+)\s*")
+#: the most digits, and the largest decimal exponent, an exact number read from text may have
+#: (``1e400`` is read exactly; ``1e-100000000`` would take minutes and a gigabyte)
+MAX_DIGITS = 1000
+MAX_EXPONENT = 1000
+
+
+def exact_number(text: str) -> Fraction:
+    """The exact value of a decimal (``0.99``, ``1e-3``) or a ratio of integers (``3/2``).
+
+    ``ValueError`` names what is wrong: not such a number, more than
+    :data:`MAX_DIGITS` digits, an exponent beyond :data:`MAX_EXPONENT`, a zero denominator.
+
+    Examples
+    --------
+    >>> exact_number("0.99"), exact_number("3/2"), exact_number("1e400") == 10**400
+    (Fraction(99, 100), Fraction(3, 2), True)
+    """
+    if not isinstance(text, str):
+        raise ValueError(f"got {text!r}, expected a number written as text")
+    t = text.strip()
+    ratio = _RATIO.fullmatch(t)
+    if ratio is None and not DECIMAL.fullmatch(t):
+        raise ValueError(f"got {text!r}, expected a number such as 1, 0.99, 1e-3 or 3/2")
+    mantissa, _, exponent = t.lower().partition("e")
+    if sum(c.isdigit() for c in (mantissa if ratio is None else t)) > MAX_DIGITS:
+        raise ValueError(f"got a number of {len(t)} characters, expected at most {MAX_DIGITS} digits")
+    if exponent and abs(int(exponent)) > MAX_EXPONENT:
+        raise ValueError(f"got {_short_text(t)}, expected a decimal exponent within +-{MAX_EXPONENT}")
+    if ratio is not None:
+        if int(ratio.group(2)) == 0:
+            raise ValueError(f"got {text!r}: the denominator is 0")
+        return Fraction(int(ratio.group(1)), int(ratio.group(2)))
+    return Fraction(t)
+
+
+def _short_text(t, size=40):
+    return repr(t) if len(t) <= size else repr(t[:size] + "...")
+
+
 # -- the report's growth rates, with their sources ------------------------------------------
-_DECIMAL = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _UNITS = ("x_per_year", "percent_per_year", "doubling_time_months")
 
 
@@ -250,14 +293,15 @@ def _load_toml(path):
 
 
 def _rate_factor(where, rid, value, unit):
-    import re
-
-    if not isinstance(value, str) or not re.fullmatch(_DECIMAL, value.strip()):
+    if not isinstance(value, str) or not DECIMAL.fullmatch(value.strip()):
         raise ValueError(
             f"{where}: rate {rid!r}: field 'value' is {value!r}, expected the number as printed, "
             "in quotes (e.g. \"4.2\")"
         )
-    x = Fraction(value.strip())
+    try:
+        x = exact_number(value)
+    except ValueError as exc:
+        raise ValueError(f"{where}: rate {rid!r}: field 'value': {exc}") from None
     if unit == "x_per_year":
         factor = x
     elif unit == "percent_per_year":
