@@ -22,6 +22,7 @@ from pathlib import Path
 
 import sympy as sp
 
+from . import _files
 from ._texsafe import PDFLATEX_ENV
 
 __all__ = [
@@ -415,13 +416,5 @@ def compile_pdf(tex_path, timeout: float = 180) -> Path:
                 text = proc.stdout.decode("utf-8", "replace")
             tail = "\n".join(text.splitlines()[-25:])
             raise RuntimeError(f"pdflatex failed on {tex_path} (exit {proc.returncode}):\n{tail}")
-        target = tex_path.with_suffix(".pdf")
-        fd, tmp_target = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        os.close(fd)
-        try:
-            shutil.copyfile(pdf, tmp_target)
-            os.replace(tmp_target, target)
-        except BaseException:
-            Path(tmp_target).unlink(missing_ok=True)
-            raise
+        target = _files.write_bytes(tex_path.with_suffix(".pdf"), pdf.read_bytes())
     return target

@@ -25,7 +25,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import uuid
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -37,6 +36,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import BoundaryNorm, LogNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
+from . import _files
 
 __all__ = [
     "FigureData", "OKABE_ITO", "contributions", "figure3_rates", "figure1", "figure2", "figure3", "figure4",
@@ -495,20 +496,6 @@ FIGURES = {"figure1": figure1, "figure2": figure2, "figure3": figure3, "figure4"
 
 
 # -- saving ------------------------------------------------------------------------------------
-def _atomic_write(path: Path, write):
-    """Write through ``write(fh)`` to a temporary file beside ``path``, then rename it."""
-    path = Path(path)
-    tmp = path.parent / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def save_figure(data: FigureData, out_dir) -> dict:
     """Write ``NAME.pdf``, ``NAME.png`` and ``NAME.csv`` into ``out_dir``; their paths by format.
 
@@ -524,11 +511,11 @@ def save_figure(data: FigureData, out_dir) -> dict:
     with style():
         for fmt, meta in (("pdf", pdf_meta), ("png", {})):
             path = out / f"{data.name}.{fmt}"
-            _atomic_write(path, lambda fh, fmt=fmt, meta=meta: data.figure.savefig(fh, format=fmt,
-                                                                                  metadata=meta))
+            _files.write_file(path, lambda fh, fmt=fmt, meta=meta: data.figure.savefig(
+                fh, format=fmt, metadata=meta))
             paths[fmt] = path
     path = out / f"{data.name}.csv"
-    _atomic_write(path, lambda fh: fh.write(data.csv_text().encode("utf-8")))
+    _files.write_text(path, data.csv_text())
     paths["csv"] = path
     return paths
 

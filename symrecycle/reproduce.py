@@ -24,10 +24,12 @@ import json
 import os
 import shutil
 import threading
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+from . import _files
+from ._files import MARKER
 
 __all__ = [
     "MARKER", "Table", "table1", "prepare_out_dir", "write_text", "write_table1", "write_figure",
@@ -35,8 +37,6 @@ __all__ = [
     "script_output", "figure_script",
 ]
 
-#: the file that marks a directory as written by symrecycle
-MARKER = ".symrecycle-output"
 #: the report's models
 MODELS = ("kickstarting", "augmentation")
 #: processes for the derivations of the equations
@@ -48,21 +48,8 @@ TIME_LIMIT = 180.0
 
 # -- files -------------------------------------------------------------------------------------------
 def write_text(path, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same directory."""
-    return _write_bytes(Path(path), text.encode("utf-8"))
-
-
-def _write_bytes(path: Path, data: bytes) -> Path:
-    tmp = path.parent / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    """Write ``text`` (UTF-8) to ``path``, complete or not at all (see :mod:`symrecycle._files`)."""
+    return _files.write_text(path, text)
 
 
 def script_output(doc: str, script: str, argv=None, add_arguments=None):
@@ -104,10 +91,12 @@ def prepare_out_dir(out_dir, force: bool = False) -> Path:
     """Create ``out_dir`` (or accept it) for symrecycle's outputs; returns it as a Path.
 
     Accepted: a missing or empty directory, or one that symrecycle wrote
-    before (it holds :data:`MARKER`). A non-empty directory without the
-    marker is refused with ``FileExistsError`` unless ``force``; a path that
-    is a file, with ``NotADirectoryError``. Files in it that symrecycle does
-    not write are left alone.
+    before (it holds :data:`MARKER`, which lists the files written there). A
+    non-empty directory without the marker is refused with
+    ``FileExistsError`` unless ``force``; a path that is a file, with
+    ``NotADirectoryError``. Only files symrecycle wrote there, unchanged
+    since, are replaced; writing over any other file raises
+    ``FileExistsError`` unless ``force``.
     """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -118,8 +107,9 @@ def prepare_out_dir(out_dir, force: bool = False) -> Path:
             "choose a new or empty directory, or force writing into it (--force)"
         )
     out.mkdir(parents=True, exist_ok=True)
-    if not (out / MARKER).exists():
-        write_text(out / MARKER, "This directory is written by symrecycle (reproduce / derivations).\n")
+    _files.mark_folder(out)
+    if force:
+        _files.force_folder(out)
     return out
 
 

@@ -47,17 +47,19 @@ derivative at the distributions' medians.
 
 from __future__ import annotations
 
+import io
 import math
 import numbers
 import os
 import re
-import tempfile
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from statistics import NormalDist
 
 import numpy as np
+
+from . import _files
 
 __all__ = [
     # distributions
@@ -1161,7 +1163,7 @@ def monte_carlo(model, quantity, specs, samples, seed, n=None, wrt=None, chunk=N
 
 # -- files and figures ---------------------------------------------------------------------------
 def _write_atomic(path, write, overwrite, text=True):
-    """Write through a temporary file in the target folder, renamed into place when complete."""
+    """Write through ``write(fh)`` (a text handle where ``text``), complete or not at all (:mod:`._files`)."""
     if not isinstance(path, (str, os.PathLike)) or not str(path):
         raise ValueError(f"path: got {path!r}, expected a file name")
     path = os.fspath(path)
@@ -1172,19 +1174,14 @@ def _write_atomic(path, write, overwrite, text=True):
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise ValueError(f"path: {path!r}: the folder {folder!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
-    try:
-        opts = {"encoding": "utf-8", "newline": ""} if text else {}
-        with os.fdopen(fd, "w" if text else "wb", **opts) as fh:
+    with _files.atomic(path, replace=overwrite) as fh:
+        if text:
+            wrapped = io.TextIOWrapper(fh, encoding="utf-8", newline="")
+            write(wrapped)
+            wrapped.flush()
+            wrapped.detach()  # the handle stays open for atomic() to move into place
+        else:
             write(fh)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
     return path
 
 

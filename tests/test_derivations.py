@@ -192,8 +192,8 @@ def test_reproduce_writes_a_report_linking_every_file(tmp_path, monkeypatch):
     # the equations of one model in this process keep the test short; the rest is the real run
     write = functools.partial(reproduce.write_equations, models=["kickstarting"], workers=1)
 
-    def equations(out):
-        res = write(out)
+    def equations(out, cancel=None):
+        res = write(out, cancel=cancel)
         assert res["not_derived"] == []
         res["not_derived"] = [("eq:x:y", "RecursionError: too\ndeep")]  # as the engine may report
         return res
