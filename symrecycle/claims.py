@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import math
 import re
-import sys
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -51,6 +50,7 @@ import mpmath
 import numpy as np
 
 from . import _sym
+from ._toml import TomlError, read_toml
 from .params import DECIMAL, exact_number
 
 __all__ = [
@@ -195,14 +195,6 @@ def rounding_interval(stated: str):
 
 
 # -- loading -----------------------------------------------------------------------------------------
-def _toml():
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
-    return tomllib
-
-
 class _Lines:
     """Line numbers of ``[[claim]]`` headers and of keys inside them (tomllib keeps none)."""
 
@@ -256,14 +248,10 @@ def parse_claims(text: str) -> list:
     >>> cs[0].params, cs[0].printed, cs[0].line
     ({'r': 4.2, 'alpha': 1.0}, {'r': '4.2'}, 2)
     """
-    tomllib = _toml()
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        m = re.search(r"at line (\d+)", msg)
-        line = int(m.group(1)) if m else getattr(exc, "lineno", None)
-        raise ClaimFileError(f"not valid TOML: {msg}", line) from None
+        data = read_toml(text, "")
+    except TomlError as exc:
+        raise ClaimFileError(str(exc).removeprefix(": "), exc.line) from None
     lines = _Lines(text)
     extra = sorted(set(data) - _TOP_KEYS)
     if extra:
@@ -277,6 +265,9 @@ def parse_claims(text: str) -> list:
         raise ClaimFileError("no [[claim]] tables: expected at least one", 1)
     claims, seen = [], {}
     for i, d in enumerate(raw):
+        if not isinstance(d, dict):
+            shown = repr(d) if len(repr(d)) <= 40 else repr(d)[:37] + "..."
+            raise ClaimFileError(f"claim {i + 1} is {shown}, expected a [[claim]] table", 1)
         c = _parse_claim(d, i, lines)
         if c.id in seen:
             raise ClaimFileError(f"claim id {c.id!r} already used by the claim at line {seen[c.id]}", c.line)

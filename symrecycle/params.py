@@ -271,12 +271,8 @@ class GrowthScenario:
 
 
 def _load_toml(path):
-    import sys
+    from ._toml import read_toml
 
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
     if path is None:
         from importlib import resources
 
@@ -286,10 +282,7 @@ def _load_toml(path):
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
         where = str(path)
-    try:
-        return tomllib.loads(text), where
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{where}: not valid TOML: {exc}") from None
+    return read_toml(text, where), where
 
 
 def _rate_factor(where, rid, value, unit):

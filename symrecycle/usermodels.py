@@ -108,7 +108,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from dataclasses import dataclass
 from fractions import Fraction
 from importlib import resources
@@ -117,16 +116,12 @@ from pathlib import Path
 import sympy as sp
 
 from ._texsafe import check_math
+from ._toml import read_toml
 from .models import Metric, Model, SequenceDef
 from .params import Parameter
 from .params import n as N
 from .parser import check_name, parse_expression
 from .results import NotDerived
-
-if sys.version_info >= (3, 11):  # pragma: no cover - one branch per Python
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 __all__ = [
     "NoClosedForm",
@@ -266,12 +261,7 @@ def loads_model(text: str, source: str = "<string>", default_name: str = "user-m
     """Read a model from TOML text (see :func:`load_model`)."""
     if not isinstance(text, str):
         raise ValueError(f"{source}: got {type(text).__name__}, expected TOML text (str)")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{source}: not valid TOML: {exc}") from None
-    except RecursionError:  # tomllib reads nested arrays and tables recursively
-        raise ValueError(f"{source}: not a model file: arrays or tables nested too deeply") from None
+    data = read_toml(text, source)
     return model_from_dict(data, source=source, default_name=default_name)
 
 
