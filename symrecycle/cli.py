@@ -193,12 +193,25 @@ def _probability(text):
     return x
 
 
+def _seconds(text):
+    try:
+        x = float(text) if len(text) <= 20 else math.nan
+    except ValueError:
+        x = math.nan
+    if not 0 < x <= 10**6:
+        raise argparse.ArgumentTypeError(f"got {text!r}, expected a number of seconds in (0, 1e6]")
+    return x
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help="show the traceback of an internal error")
     common.add_argument("--quiet", "-q", action="store_true", default=argparse.SUPPRESS,
                         help="no progress bar")
+    common.add_argument("--time-limit", type=_seconds, default=argparse.SUPPRESS, metavar="SECONDS",
+                        help="stop (exit 2) after this many seconds; default: $SYMRECYCLE_TIME_LIMIT, "
+                             f"else {TIME_LIMIT:g} s for the commands without a progress bar")
     top = _Parser(
         prog="symrecycle",
         description="Derive, check and publish the mathematics of foundation-model recycling.",
@@ -452,50 +465,57 @@ def _optional(module, command, function):
 
 
 class _Sink:
-    """stdout, or ``--out FILE`` written to a temporary name and moved into place when complete.
+    """stdout, or ``--out FILE`` written through :func:`symrecycle._files.atomic` (complete or not at all).
 
-    Nothing is left behind on any failure; ``--force`` replaces a regular file
-    only; without it, a file that appears while the output is written is not
-    replaced (the move is a hard link, which fails on an existing name).
+    ``--force`` replaces a regular file only; without it, a file that appears
+    while the output is written is kept.
     """
 
     def __init__(self, path, force=False):
-        self.path, self.force, self.tmp, self.file = path, force, None, None
+        self.path, self.force, self.stack, self.file = path, force, None, None
 
     def __enter__(self):
         if self.path is None:
             return sys.stdout
-        import tempfile
+        import io
 
-        path = self.path
-        _check_target("--out", path, self.force)
-        folder = os.path.dirname(os.path.abspath(path))
+        from . import _files
+
+        _check_target("--out", self.path, self.force)
+        self.stack = contextlib.ExitStack()
         try:
-            fd, self.tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+            fh = self.stack.enter_context(_files.atomic(self.path, replace=self.force))
         except OSError as exc:
             raise UserError(
-                f"--out {path}: cannot write there ({exc.strerror}); expected a file in an existing, "
+                f"--out {self.path}: cannot write there ({exc.strerror}); expected a file in an existing, "
                 "writable directory"
             ) from None
-        self.file = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        self.file = io.TextIOWrapper(fh, encoding="utf-8", newline="")
         return self.file
 
     def __exit__(self, exc_type, exc, tb):
-        if self.file is None:
+        if self.stack is None:
             return False
+        failure = exc
         try:
-            self.file.close()
-            if exc_type is None:
-                mask = os.umask(0)
-                os.umask(mask)
-                os.chmod(self.tmp, 0o666 & ~mask)
-                _move_into_place(self.tmp, self.path, self.force)
+            if failure is None:
+                self.file.flush()
         except OSError as err:
-            if exc_type is None:
-                raise UserError(f"--out {self.path}: cannot write it ({err.strerror or err})") from None
+            failure = err
         finally:
-            if os.path.lexists(self.tmp):
-                os.unlink(self.tmp)
+            self.file.detach()
+        try:  # atomic() moves the file into place only where nothing failed
+            if failure is None:
+                self.stack.close()
+            else:
+                self.stack.__exit__(type(failure), failure, failure.__traceback__)
+        except FileExistsError as err:
+            raise UserError(f"--out {self.path}: {_one_line(err).partition(': ')[2]} "
+                            "(pass --force to overwrite it)") from None
+        except OSError as err:
+            failure = err
+        if isinstance(failure, OSError):
+            raise UserError(f"--out {self.path}: cannot write it ({failure.strerror or failure})") from None
         return False
 
 
@@ -518,21 +538,6 @@ def _check_target(option, path, force):
         if not stat.S_ISREG(mode):
             raise UserError(f"{where}: is not a regular file (a pipe, a device or a link to one); "
                             "--force replaces regular files only")
-
-
-def _move_into_place(tmp, path, force):
-    if force:
-        os.replace(tmp, path)
-        return
-    try:
-        os.link(tmp, path)  # fails if a file of that name appeared meanwhile: it is not replaced
-    except FileExistsError:
-        raise UserError(f"--out {path}: a file of that name appeared while the output was written; "
-                        "it is kept (pass --force to overwrite it)") from None
-    except OSError:  # a file system without hard links: the check above is the guard
-        if os.path.lexists(path):
-            raise UserError(f"--out {path}: the file exists; pass --force to overwrite it") from None
-        os.replace(tmp, path)
 
 
 class Progress:
@@ -906,7 +911,7 @@ def _eval_points(m, q, axes, opts, meta, fmt, sink, grid, quiet):
     try:
         for start in range(0, total, chunk):
             stop = min(start + chunk, total)
-            idx = np.unravel_index(np.arange(start, stop), shape)
+            idx = np.unravel_index(np.arange(start, stop), shape) if shape else ()
             cols = {k: a[i].tolist() for k, a, i in zip(names, arrays, idx, strict=True)}
             if grid:
                 point = {k: np.asarray(v) for k, v in cols.items()}
@@ -1237,15 +1242,13 @@ def _as_record(res):
 
 
 def _toml_error(text):
-    """The TOML syntax error of ``text``, or None (None also where no TOML parser is installed)."""
+    """The TOML syntax error of ``text``, or None."""
+    from ._toml import TomlError, read_toml
+
     try:
-        import tomllib
-    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-        return None
-    try:
-        tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        return _one_line(exc)
+        read_toml(text, "")
+    except TomlError as exc:
+        return _one_line(exc).removeprefix(": ")
     return None
 
 
@@ -1325,6 +1328,52 @@ COMMANDS = {
 }
 
 
+#: seconds a command without a progress bar may run (derive, eval, summary, ...), unless
+#: --time-limit or $SYMRECYCLE_TIME_LIMIT says otherwise; mc, sensitivity and reproduce show
+#: their progress and have no limit by default
+TIME_LIMIT = 300.0
+_PROGRESS_COMMANDS = ("mc", "sensitivity", "reproduce")
+
+
+class _OverBudget(BaseException):
+    """The command's time limit passed (a BaseException: the engine's handlers let it through)."""
+
+
+def _time_limit(args):
+    if hasattr(args, "time_limit"):
+        return args.time_limit
+    env = os.environ.get("SYMRECYCLE_TIME_LIMIT")
+    if env:
+        try:
+            return _seconds(env)
+        except argparse.ArgumentTypeError as exc:
+            raise UserError(f"SYMRECYCLE_TIME_LIMIT: {exc}") from None
+    return None if args.command in _PROGRESS_COMMANDS else TIME_LIMIT
+
+
+@contextlib.contextmanager
+def _budget(seconds):
+    """Raise :class:`_OverBudget` in the main thread after ``seconds`` (SIGALRM; nothing elsewhere)."""
+    import signal
+    import threading
+
+    if not seconds or not hasattr(signal, "setitimer") or (
+            threading.current_thread() is not threading.main_thread()):
+        yield
+        return
+
+    def over(_signum, _frame):
+        raise _OverBudget
+
+    old = signal.signal(signal.SIGALRM, over)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
 class _Terminated(KeyboardInterrupt):
     """SIGTERM, raised where the program is so that the same clean-up runs as for Ctrl-C."""
 
@@ -1377,8 +1426,20 @@ def _main(argv):
     args.quiet = getattr(args, "quiet", False)
     debug = getattr(args, "debug", False)
     try:
-        status = COMMANDS[args.command](args, sys.stdout)
-        sys.stdout.flush()
+        limit = _time_limit(args)
+    except UserError as exc:
+        print(f"symrecycle: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        with _budget(limit):
+            status = COMMANDS[args.command](args, sys.stdout)
+            sys.stdout.flush()
+    except _OverBudget:
+        _drop_stdout()
+        print(f"symrecycle: error: {args.command} did not finish within its time limit of {limit:g} s "
+              "(the input asks too much of the engine; a larger --time-limit, or symrecycle iterate for "
+              "numbers)", file=sys.stderr)
+        return 2
     except UserError as exc:
         print(f"symrecycle: error: {exc}", file=sys.stderr)
         return 2

@@ -233,7 +233,7 @@ class Compiled:
         take their turns here (one lock), so none runs at another's precision.
         """
         with _MP_LOCK:
-            return self._mp_point(point, dps)
+            return _real(self._mp_point(point, dps))
 
     def _mp_point(self, point, dps):
         target = _AGREE if dps is None else mpmath.mpf(10) ** -(dps + 3)
@@ -254,6 +254,13 @@ class Compiled:
                     return +val
                 last = val
         return +last
+
+
+def _real(x):
+    """A real mpmath value: a complex one with an imaginary part is ``nan`` (the quantity is not real)."""
+    if isinstance(x, mpmath.mpc):
+        return x.real if x.imag == 0 else mpmath.nan
+    return x
 
 
 def _fast_function(args, expr, checks, modules):
@@ -686,6 +693,23 @@ def _step_functions(model, module):
     return names, steps, inits
 
 
+#: an mpmath value beyond 2^(10^6) in magnitude is taken as infinite: a step such as r**A or
+#: exp(A) beyond it would build exponents of millions of digits (minutes, or an OverflowError)
+MP_MAX_BITS = 10**6
+
+
+def _bounded(x, name, k):
+    """An mpmath step's value, real and of bounded size (``inf`` beyond :data:`MP_MAX_BITS`)."""
+    if isinstance(x, mpmath.mpc):
+        if x.imag != 0:
+            raise ValueError(f"sequence {name}: the value at n = {k} is not real ({mpmath.nstr(x, 8)}); "
+                             "expected parameter values where the model stays real")
+        x = x.real
+    if isinstance(x, mpmath.mpf) and mpmath.isfinite(x) and x != 0 and mpmath.mag(x) > MP_MAX_BITS:
+        return mpmath.inf if x > 0 else -mpmath.inf
+    return x
+
+
 def _run(model, values, count, module, convert, last=False, lost=None):
     """Iterate every sequence; with ``lost`` (an empty list, floats), it ends holding the mask
     of the points where a sequence passed through the subnormal range (digits lost, though finite)."""
@@ -701,7 +725,13 @@ def _run(model, values, count, module, convert, last=False, lost=None):
         new = {}
         for nm, f in zip(names, fs):
             args = [*pvals, convert(k), *prev.values(), *{**cur, **new}.values()]
-            new[nm] = f(*args)
+            try:
+                new[nm] = f(*args)
+            except ZeroDivisionError:  # mpmath divides exactly: the step is undefined here
+                raise ValueError(f"sequence {nm}: a division by zero at n = {k}; the model is not "
+                                 "defined at these parameter values") from None
+            if module == "mpmath":
+                new[nm] = _bounded(new[nm], nm, k)
             if lost is not None:  # one mask, or-ed in place: bounded memory
                 x = np.abs(np.asarray(new[nm], dtype=float))
                 sub = (x < tiny) & (x > 0)
@@ -788,7 +818,7 @@ def _iterate(model, n, dps, exact, sequence, metric, last, lost=None, **values):
         return seqs[sequence or model.adjusted]
     else:
         arrs = {p.symbol: _as_array(p.name, vals[p.symbol], p) for p in model.parameters}
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             seqs = _run(model, arrs, count, "numpy", float, last=last, lost=lost)
             if last:
                 if metric is not None:

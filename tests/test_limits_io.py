@@ -116,24 +116,18 @@ def test_a_full_device_on_stdout_is_an_error(tmp_path):
 
 
 def test_a_failed_write_of_out_leaves_nothing_and_says_so(call, tmp_path, monkeypatch):
-    target = tmp_path / "b.csv"
-    real_fdopen = os.fdopen
+    import io
 
-    class Full:
-        def __init__(self, fh):
-            self.fh = fh
-
-        def write(self, text):
+    class Full(io.FileIO):  # a disk that is full: every write fails
+        def write(self, data):
             raise OSError(errno.ENOSPC, "No space left on device")
 
-        def close(self):
-            self.fh.close()
-
-    monkeypatch.setattr(cli.os, "fdopen", lambda *a, **k: Full(real_fdopen(*a, **k)))
+    target = tmp_path / "b.csv"
+    monkeypatch.setattr(os, "fdopen", lambda fd, *a, **k: Full(fd, "wb"))
     status, _, err = call("eval", "kickstarting", "benefit", "--set", "r=4.2", "--set", "alpha=0.5",
                           "--n", "5", "--out", str(target))
     assert status == 2
-    assert "No space left on device" in err
+    assert err == f"symrecycle: error: --out {target}: cannot write it (No space left on device)\n"
     assert list(tmp_path.iterdir()) == []
 
 
@@ -163,3 +157,129 @@ def test_a_file_that_appears_while_writing_is_kept(call, tmp_path, monkeypatch):
     assert "appeared" in err
     assert target.read_text() == "theirs"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["b.txt"]
+
+
+# -- output folders: only what symrecycle wrote is replaced -----------------------------------------
+def test_an_output_folder_replaces_only_the_files_it_wrote(tmp_path):
+    from symrecycle import _files
+    from symrecycle.reproduce import prepare_out_dir, write_text
+
+    out = prepare_out_dir(tmp_path / "out")
+    write_text(out / "report.md", "generated\n")
+    write_text(out / "report.md", "generated again\n")  # its own, unchanged: replaced
+    assert (out / "report.md").read_text() == "generated again\n"
+    (out / "notes.md").write_text("mine\n")
+    with pytest.raises(FileExistsError, match="not written by symrecycle"):
+        write_text(out / "notes.md", "generated\n")
+    assert (out / "notes.md").read_text() == "mine\n"
+    (out / "report.md").write_text("edited by hand\n")
+    with pytest.raises(FileExistsError, match="changed since symrecycle wrote it"):
+        write_text(out / "report.md", "generated\n")
+    assert (out / "report.md").read_text() == "edited by hand\n"
+    assert prepare_out_dir(out, force=True) == out  # --force: the user accepts replacing them
+    write_text(out / "report.md", "generated\n")
+    assert (out / "report.md").read_text() == "generated\n"
+    listed = (out / _files.MARKER).read_text().splitlines()
+    assert any(line.endswith("  report.md") for line in listed)
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_failed_write_leaves_neither_the_file_nor_a_temporary_one(tmp_path):
+    from symrecycle import _files
+
+    def fail(fh):
+        fh.write(b"half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(OSError, match="No space"):
+        _files.write_file(tmp_path / "x.csv", fail)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(IsADirectoryError, match="not a regular file"):
+        _files.write_text(tmp_path, "x")
+
+
+def test_every_output_gets_the_same_mode(tmp_path):
+    import shutil
+
+    from symrecycle import _files, latex
+
+    old = os.umask(0o022)
+    try:
+        paths = [_files.write_text(tmp_path / "a.txt", "a")]
+        if shutil.which("pdflatex"):  # the TeX check of the suite installs it (.ci/run)
+            tex = tmp_path / "d.tex"
+            tex.write_text("\\documentclass{article}\\begin{document}x\\end{document}\n")
+            paths.append(latex.compile_pdf(tex))
+    finally:
+        os.umask(old)
+    assert {oct(p.stat().st_mode & 0o777) for p in paths} == {"0o644"}
+
+
+# -- iteration of models that leave the reals or any size ----------------------------------------
+def _model_file(tmp_path, nxt):
+    path = tmp_path / "m.toml"
+    path.write_text(f'name = "m"\n[parameters]\nr = "(1, oo)"\nalpha = "[0, 1]"\n[recurrence]\n'
+                    f'initial = "1"\nnext = "{nxt}"\n[metric]\nbenefit = "A[n]"\n')
+    return str(path)
+
+
+@pytest.mark.parametrize("nxt", ["r**A[n-1]", "exp(A[n-1])"])
+def test_a_tower_is_iterated_to_inf_in_bounded_time(call, tmp_path, nxt):
+    status, out, _ = call("iterate", _model_file(tmp_path, nxt), "--set", "r=4.2", "--set", "alpha=0.5",
+                          "--n", "40", "--last")
+    assert (status, out.strip()) == (0, "inf")  # once an OverflowError, or no end
+
+
+@pytest.mark.parametrize(("nxt", "says"), [
+    ("sqrt(alpha-2)*A[n-1] + 1", "not real"),
+    ("1/(log(r*alpha) - log(r) - log(alpha)) + alpha*A[n-1]", "division by zero at n = 2"),
+])
+def test_an_undefined_step_is_named(call, tmp_path, nxt, says):
+    status, _, err = call("iterate", _model_file(tmp_path, nxt), "--set", "r=4.2", "--set", "alpha=1",
+                          "--n", "5")
+    assert status == 2
+    assert says in err
+    assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("claim = [1, 2, 3]\n", "claim 1 is 1, expected a [[claim]] table"),
+    ("claim = " + "[" * 100_000 + "]" * 100_000 + "\n", "nested too deeply"),
+])
+def test_a_malformed_claims_file_is_a_user_error(call, tmp_path, text, says):
+    path = tmp_path / "claims.toml"
+    path.write_text(text)
+    status, _, err = call("check", str(path))
+    assert status == 2
+    assert says in err
+    assert len(err.splitlines()) == 1
+
+
+def test_a_model_file_nested_too_deeply_is_a_user_error(call, tmp_path):
+    path = tmp_path / "m.toml"
+    path.write_text('name = "m"\nx = ' + "[" * 100_000 + "]" * 100_000 + "\n")
+    status, _, err = call("derive", str(path), "limit")
+    assert status == 2
+    assert "nested too deeply" in err
+
+
+def test_a_value_that_is_not_real_is_nan(call, tmp_path):
+    # sqrt(alpha - 2) is imaginary on the whole domain: the benefit at n = 5 is not a real number
+    status, out, _ = call("eval", _model_file(tmp_path, "sqrt(alpha-2)*A[n-1] + 1"), "benefit",
+                          "--set", "r=4.2", "--set", "alpha=0.5", "--n", "5")
+    assert (status, out.strip()) == (0, "nan")  # once a TypeError from float() of an mpmath complex
+
+
+def test_a_command_stops_at_its_time_limit(call, tmp_path, monkeypatch):
+    # a model file: nothing derived before in this process (no cache to answer from)
+    path = _model_file(tmp_path, "alpha*A[n-1] + r**n + (alpha/2)**n + (alpha*r)**n")
+    t = time.monotonic()
+    status, _, err = call("derive", path, "limit", "--time-limit", "0.2")
+    assert time.monotonic() - t < 5
+    assert status == 2
+    assert err == ("symrecycle: error: derive did not finish within its time limit of 0.2 s (the input asks "
+                   "too much of the engine; a larger --time-limit, or symrecycle iterate for numbers)\n")
+    monkeypatch.setenv("SYMRECYCLE_TIME_LIMIT", "soon")
+    status, _, err = call("derive", path, "limit")
+    assert status == 2
+    assert "SYMRECYCLE_TIME_LIMIT" in err
