@@ -699,7 +699,8 @@ class Model:
             for pt in pts:
                 with _sym.workdps(60):
                     if bexpr.has(sp.Sum):  # iterated: a sum of 8000 terms per point is slower
-                        seq = iterate(self, 8000, dps=60, metric=met.name,
+                        # a closed form grows at most like exp(poly(n)): no bound on the magnitude
+                        seq = iterate(self, 8000, dps=60, metric=met.name, max_bits=None,
                                       **{k.name: Fraction(int(v.p), int(v.q)) for k, v in pt.items()})
                         b0, b1, b2, b3 = seq[3999 - self.start], seq[4000 - self.start], seq[-2], seq[-1]
                     else:

@@ -698,19 +698,20 @@ def _step_functions(model, module):
 MP_MAX_BITS = 10**6
 
 
-def _bounded(x, name, k):
-    """An mpmath step's value, real and of bounded size (``inf`` beyond :data:`MP_MAX_BITS`)."""
+def _bounded(x, name, k, max_bits=MP_MAX_BITS):
+    """An mpmath step's value, real and of bounded size (``inf`` beyond ``max_bits``; None: no bound)."""
     if isinstance(x, mpmath.mpc):
         if x.imag != 0:
             raise ValueError(f"sequence {name}: the value at n = {k} is not real ({mpmath.nstr(x, 8)}); "
                              "expected parameter values where the model stays real")
         x = x.real
-    if isinstance(x, mpmath.mpf) and mpmath.isfinite(x) and x != 0 and mpmath.mag(x) > MP_MAX_BITS:
+    if max_bits is not None and isinstance(x, mpmath.mpf) and mpmath.isfinite(x) and x != 0 and (
+            mpmath.mag(x) > max_bits):
         return mpmath.inf if x > 0 else -mpmath.inf
     return x
 
 
-def _run(model, values, count, module, convert, last=False, lost=None):
+def _run(model, values, count, module, convert, last=False, lost=None, max_bits=MP_MAX_BITS):
     """Iterate every sequence; with ``lost`` (an empty list, floats), it ends holding the mask
     of the points where a sequence passed through the subnormal range (digits lost, though finite)."""
     names, steps, inits = _step_functions(model, module)
@@ -731,7 +732,7 @@ def _run(model, values, count, module, convert, last=False, lost=None):
                 raise ValueError(f"sequence {nm}: a division by zero at n = {k}; the model is not "
                                  "defined at these parameter values") from None
             if module == "mpmath":
-                new[nm] = _bounded(new[nm], nm, k)
+                new[nm] = _bounded(new[nm], nm, k, max_bits)
             if lost is not None:  # one mask, or-ed in place: bounded memory
                 x = np.abs(np.asarray(new[nm], dtype=float))
                 sub = (x < tiny) & (x > 0)
@@ -750,7 +751,7 @@ def _run(model, values, count, module, convert, last=False, lost=None):
 
 
 def iterate(model, n, dps=None, exact=False, sequence=None, metric=None, last=False, naive=False,
-            **values):
+            max_bits=MP_MAX_BITS, **values):
     """The sequence (default: adjusted compute) for iterations start..n by direct iteration.
 
     Floats (numpy, vectorized over parameter arrays: the iteration axis is
@@ -761,10 +762,12 @@ def iterate(model, n, dps=None, exact=False, sequence=None, metric=None, last=Fa
     Float iteration overflows where the sequences outgrow floats (``r**n``)
     although a metric stays finite; parameter points that come out not
     finite are iterated again in mpmath (30 digits) and rounded, unless
-    ``naive=True`` (the plain float iteration, e.g. as a baseline).
+    ``naive=True`` (the plain float iteration, e.g. as a baseline). In
+    mpmath a value beyond ``2**max_bits`` is taken as infinite (a tower such
+    as ``r**A`` would build exponents of millions of digits); ``None``: no bound.
     """
     if naive or exact or dps is not None:
-        return _iterate(model, n, dps, exact, sequence, metric, last, **values)
+        return _iterate(model, n, dps, exact, sequence, metric, last, max_bits=max_bits, **values)
     lost = []
     out = _iterate(model, n, None, False, sequence, metric, last, lost=lost, **values)
     bad = ~np.isfinite(out)
@@ -785,7 +788,7 @@ def iterate(model, n, dps=None, exact=False, sequence=None, metric=None, last=Fa
     return out
 
 
-def _iterate(model, n, dps, exact, sequence, metric, last, lost=None, **values):
+def _iterate(model, n, dps, exact, sequence, metric, last, lost=None, max_bits=MP_MAX_BITS, **values):
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < model.start:
         raise ValueError(f"parameter 'n': got {n!r}, expected an integer >= {model.start}")
     count = int(n) - model.start + 1
@@ -812,7 +815,7 @@ def _iterate(model, n, dps, exact, sequence, metric, last, lost=None, **values):
                 p.validate(values[nm])
         with _sym.workdps(dps):
             mvals = {k: _mpf(v, dps) for k, v in vals.items()}
-            seqs = _run(model, mvals, count, "mpmath", mpmath.mpf)
+            seqs = _run(model, mvals, count, "mpmath", mpmath.mpf, max_bits=max_bits)
             if metric is not None:
                 return _metric_values(model, seqs, mvals, count, metric, "mpmath", mpmath.mpf)
         return seqs[sequence or model.adjusted]

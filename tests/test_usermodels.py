@@ -669,7 +669,7 @@ def test_files_that_are_not_model_files(tmp_path):
     with pytest.raises(ValueError, match=r"<string>: got bytes, expected TOML text"):
         loads_model(b"name = 1")
     for deep in ("a = " + "[" * 5000 + "]" * 5000, "a = " + "{b = " * 5000 + "1" + "}" * 5000):
-        with pytest.raises(ValueError, match=r"deep\.toml: not a model file: .* nested too deeply"):
+        with pytest.raises(ValueError, match=r"deep\.toml: .* nested too deeply"):
             load_model(write(tmp_path, deep, "deep.toml"))
 
 
