@@ -396,13 +396,13 @@ def _parse_claim(d, i, lines):
         except ValueError as exc:
             fail("params", f"{label}: {exc}")
         if isinstance(v, str):
+            if not DECIMAL.fullmatch(v.strip()):
+                fail("params", f"{label}: parameter {name!r} is {v!r}, expected a number or a decimal "
+                               "number in quotes")
             try:
-                if not DECIMAL.fullmatch(v.strip()):
-                    raise ValueError(f"got {v!r}")
                 exact = exact_number(v)
             except ValueError as exc:
-                fail("params", f"{label}: parameter {name!r}: {exc}; expected a number or a decimal "
-                               "number in quotes")
+                fail("params", f"{label}: parameter {name!r}: {exc}")
             printed[name] = v.strip()
             try:
                 x = float(exact)

@@ -772,6 +772,22 @@ def _n_number(text, where, start):
                     + ", or inf (the limit)")
 
 
+def _refuse_large_grid(specs, dps):
+    """Refuse, before any axis is built, a grid of more points than one command evaluates."""
+    total = 1
+    for spec in specs:
+        text = spec.partition("=")[2]
+        parts = text.split(":")
+        if len(parts) == 3 and parts[2].strip().isdigit() and len(parts[2].strip()) <= 30:
+            total *= int(parts[2])
+        elif "," in text:
+            total *= text.count(",") + 1
+    most = MAX_POINTS if dps is None else MAX_POINTS_MP
+    if total > most:
+        raise UserError(f"the grid has {total:.3g} points, more than the {most:.0e} that one command "
+                        f"evaluates{' with --dps' if dps else ''}; choose fewer points per axis")
+
+
 def _parse_value(name, text, where, start=None):
     """``(values, is_grid)`` for the text after ``NAME=`` (numbers parsed, never evaluated).
 
@@ -814,7 +830,9 @@ def _check_values(model, name, values, where):
                                 f"or inf{hint}")
         return
     p = _api(model.parameter, name)
-    for v in values:
+    # an evenly spaced axis lies between its ends, and a domain is an interval: its ends decide
+    ends = [float(values[0]), float(values[-1])] if ":" in where and len(values) > 2 else values
+    for v in ends:
         try:
             p.validate(v)
         except ValueError as exc:
@@ -846,6 +864,7 @@ def cmd_eval(args, out):
     m = _model(args.model)
     q = _quantity(args.quantity, m, args.wrt, args.metric)
     specs = list(args.values) + ([f"n={args.n}"] if args.n is not None else [])
+    _refuse_large_grid(specs, args.dps)
     axes, grid = {}, False
     for i, spec in enumerate(specs):
         where = f"--n {args.n}" if args.n is not None and i == len(specs) - 1 else f"--set {spec}"
@@ -859,13 +878,7 @@ def cmd_eval(args, out):
         _check_values(m, name, values, where)
         axes[name] = values
         grid |= is_grid
-    import math
 
-    total = math.prod(len(v) for v in axes.values())
-    most = MAX_POINTS if args.dps is None else MAX_POINTS_MP
-    if total > most:
-        raise UserError(f"the grid has {total:.3g} points, more than the {most:.0e} that one command "
-                        f"evaluates{' with --dps' if args.dps else ''}; choose fewer points per axis")
     fmt = args.format or ("csv" if grid else "text")
     if grid and fmt == "text":
         raise UserError("--format text gives one value; a grid is written as --format csv (the default) "

@@ -37,6 +37,8 @@ def call(capsys):
      "the grid has 1e+10 points"),
     (("eval", "kickstarting", "benefit", "--set", "r=1:10:1000", "--set", "alpha=0:1:1000", "--dps", "20"),
      "with --dps"),
+    (("eval", "kickstarting", "benefit", "--set", "r=1:10:10000000", "--set", "alpha=0:1:10000000",
+      "--set", "C1=1:2:10000000"), "the grid has 1e+21 points"),  # refused before any axis is built
     (("iterate", *KICK, "--n", "1000000000000000000"), "from 1 to 100000"),
     (("iterate", *KICK, "--n", "100000000", "--last"), "from 1 to 100000"),
     (("eval", *KICK[:1], "iterations-to", *KICK[1:], "--fraction", "1e-100000000"), "exponent within"),
