@@ -151,6 +151,8 @@ def run_tasks(func, tasks, workers: int, time_limit: float | None = None,
     ``KeyboardInterrupt`` (or ``cancel`` set, which raises :class:`Cancelled`)
     stops every worker before it propagates.
     """
+    if not tasks:
+        return []
     results: list = [None] * len(tasks)
     todo = list(range(len(tasks)))[::-1]
     pool: list[_Worker] = []

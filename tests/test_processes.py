@@ -17,6 +17,10 @@ from symrecycle import _processes
 from symrecycle.reproduce import MARKER, prepare_out_dir
 
 
+def test_no_tasks_start_no_worker():
+    assert _processes.run_tasks(math.factorial, [], workers=2) == []
+
+
 def test_results_come_back_in_the_order_of_the_tasks():
     assert _processes.run_tasks(math.factorial, [(k,) for k in range(8)], workers=2) == [
         math.factorial(k) for k in range(8)]
