@@ -52,6 +52,7 @@ import numpy as np
 from . import _sym
 from ._toml import TomlError, read_toml
 from .params import DECIMAL, exact_number
+from .results import QUANTITIES
 
 __all__ = [
     "Claim", "ClaimResult", "ClaimFileError",
@@ -354,8 +355,6 @@ def _parse_claim(d, i, lines):
     if extra:
         fail(extra[0], f"{label}: unknown field {extra[0]!r}; expected {', '.join(sorted(_MODEL_KEYS))}")
     import symrecycle as sr
-
-    from .models import QUANTITIES
 
     model_name = text("model")
     try:

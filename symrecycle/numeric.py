@@ -35,6 +35,7 @@ import sympy as sp
 
 from . import _sym
 from .params import n as N
+from .results import QUANTITIES
 
 __all__ = ["evaluate", "compile_expr", "Compiled", "CompiledSums", "iterate", "cross_check", "CrossCheck"]
 
@@ -539,8 +540,6 @@ def _result_pair(model, quantity, wrt, fraction, level, metric):
                 lambda: model.breakeven(wrt, level, of="limit", metric=metric))
     if q == "iterations-to":
         return None, (lambda: model.iterations_to(fraction, metric=metric))
-    from .models import QUANTITIES
-
     raise ValueError(f"unknown quantity {quantity!r}; known: {', '.join(QUANTITIES)}")
 
 

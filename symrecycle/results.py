@@ -8,7 +8,12 @@ import sympy as sp
 
 from . import _sym
 
-__all__ = ["Result", "NotDerived"]
+__all__ = ["Result", "NotDerived", "QUANTITIES"]
+
+#: Quantities every model derives (command-line names).
+QUANTITIES = (
+    "closed-form", "benefit", "limit", "sensitivity", "elasticity", "breakeven", "iterations-to",
+)
 
 
 class NotDerived(NotImplementedError):
