@@ -5,10 +5,11 @@ case), their limits taken by regime, their sensitivities and breakevens
 derived, and each result verified against exact iteration.
 """
 
-from .models import QUANTITIES, Metric, Model, SequenceDef, get_model, models, register
+from .models import QUANTITIES, Metric, Model, SequenceDef
 from .numeric import CrossCheck, cross_check
 from .params import STANDARD, Parameter, n
 from .recurrence import ClosedForm, Recurrence
+from .registry import get_model, models, register
 from .results import NotDerived, Result
 from .uncertainty import Distribution, MonteCarlo, SensitivityTable, monte_carlo, parse_spec, sobol
 from .usermodels import load_model

@@ -9,9 +9,7 @@ form: :meth:`Model.closed_form` asks the solver of
 
 from __future__ import annotations
 
-import functools
 import itertools
-import os
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -22,14 +20,10 @@ from ._texsafe import check_math
 from .params import STANDARD, Parameter
 from .params import n as N
 from .recurrence import Recurrence, VariableRecurrence, linear
-from .results import NotDerived, Result
+from .results import QUANTITIES, NotDerived, Result
 
-__all__ = ["Model", "SequenceDef", "Metric", "models", "get_model", "register", "QUANTITIES"]
+__all__ = ["Model", "SequenceDef", "Metric", "kickstarting", "augmentation", "QUANTITIES"]
 
-#: Quantities every model derives (command-line names).
-QUANTITIES = (
-    "closed-form", "benefit", "limit", "sensitivity", "elasticity", "breakeven", "iterations-to",
-)
 
 
 @dataclass(frozen=True)
@@ -67,7 +61,7 @@ class Model:
 
     Examples
     --------
-    >>> m = get_model("kickstarting")
+    >>> m = kickstarting()
     >>> m.limit().expr
     Piecewise((r/(-alpha + r), alpha < r), (oo, True))
     """
@@ -912,56 +906,3 @@ def augmentation() -> Model:
             Metric("real", A[N] / C[N], "adjusted over real compute", r"A_{n}/C_{n}"),
         ),
     )
-
-
-_REGISTRY = {"kickstarting": kickstarting, "augmentation": augmentation}
-
-
-def register(name: str, factory) -> None:
-    """Add a model factory to the registry under ``name``."""
-    _REGISTRY[name] = factory
-    get_model.cache_clear()
-
-
-def models() -> list:
-    """The names of the known models, sorted."""
-    return sorted(_REGISTRY)
-
-
-def get_model(name) -> Model:
-    """The model called ``name``, or the model file at the path ``name``.
-
-    A name ending in ``.toml``, or naming an existing file, is read with
-    :func:`symrecycle.usermodels.load_model` (afresh each call, so an edited
-    file is re-read); a registered name gives its (cached) model, even if
-    a file of that name exists; otherwise the name of a model file shipped
-    with symrecycle (``"reuse-decay"``).
-    ``ValueError`` listing the known names otherwise.
-    """
-    if isinstance(name, os.PathLike) or (
-        isinstance(name, str) and name not in _REGISTRY
-        and (name.endswith(".toml") or os.path.isfile(name))
-    ):
-        from .usermodels import load_model
-
-        return load_model(name)
-    if isinstance(name, str) and name not in _REGISTRY:
-        from .usermodels import load_model, variants
-
-        shipped = variants()
-        if name in shipped:  # a model file shipped with symrecycle, by its name
-            return load_model(shipped[name])
-    return _named_model(name)
-
-
-@functools.cache
-def _named_model(name) -> Model:
-    if not isinstance(name, str) or name not in _REGISTRY:
-        raise ValueError(
-            f"unknown model {name!r}; known models: {', '.join(models())} "
-            "(or a shipped model file's name, or the path of a .toml model file)"
-        )
-    return _REGISTRY[name]()
-
-
-get_model.cache_clear = _named_model.cache_clear

@@ -731,7 +731,8 @@ def _pool():
 
 # -- inputs -----------------------------------------------------------------------------------
 def _model(model):
-    from .models import Model, get_model
+    from .models import Model
+    from .registry import get_model
 
     if isinstance(model, Model) or (hasattr(model, "evaluate") and hasattr(model, "parameters")):
         return model

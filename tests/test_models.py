@@ -16,7 +16,7 @@ from symrecycle.params import STANDARD, Parameter
 
 n = sr.n
 R = sp.Rational
-models_module = importlib.import_module("symrecycle.models")
+registry_module = importlib.import_module("symrecycle.registry")
 
 
 # -- registry --------------------------------------------------------------------------------
@@ -280,7 +280,8 @@ def test_iterate_exact_rejects_unknown_parameter(kick):
 @pytest.mark.parametrize(
     "module",
     ["symrecycle", "symrecycle.params", "symrecycle.recurrence", "symrecycle.asymptotics",
-     "symrecycle.calculus", "symrecycle.models", "symrecycle.results"],
+     "symrecycle.calculus", "symrecycle.models", "symrecycle.results", "symrecycle.registry",
+     "symrecycle.outputs"],
 )
 def test_all_names_resolve(module):
     mod = importlib.import_module(module)
@@ -321,7 +322,7 @@ def test_register_adds_a_model():
         assert lim.expr.subs(r, 1) == sp.oo
         assert lim.expr.subs(r, R(1, 2)) == sp.oo
     finally:
-        models_module._REGISTRY.pop("toy", None)
+        registry_module._REGISTRY.pop("toy", None)
         sr.get_model.cache_clear()
     with pytest.raises(ValueError, match="toy"):
         sr.get_model("toy")
