@@ -38,9 +38,10 @@ import sympy as sp
 from matplotlib.ticker import MaxNLocator
 
 import symrecycle as sr
+from symrecycle import _files, plots
 from symrecycle import endogenous as fixed
-from symrecycle import plots, reproduce
 from symrecycle.latex import escape
+from symrecycle.outputs import Table, script_output
 from symrecycle.params import GrowthScenario, growth_rates, growth_scenarios
 from symrecycle.usermodels import load_model, variant_path
 
@@ -173,7 +174,7 @@ def readings() -> dict:
             rows.append((s.name, f"{s.r:g}", f"{s.g:g}", f"{a:g}", *(f"{v:.4f}" for v in vals), f"{k:.4f}"))
             data.append((s.id, repr(s.r), repr(s.g), repr(a), *map(repr, vals), repr(k)))
     word = "coincide" if same["limit"] else "differ"
-    table = reproduce.Table(
+    table = Table(
         "variants-limits",
         ("Scenario (Table 1)", "r", "g", "alpha", "Effective compute (r g)", "Lower alpha (alpha/g)",
          "Kickstarting at r g"),
@@ -703,7 +704,7 @@ def latex_document(one, two, decay=None) -> str:
 
 
 def write_variants(out_dir) -> dict:
-    """Derive everything and write it into ``out_dir`` (created by :func:`reproduce.prepare_out_dir`).
+    """Derive everything and write it into ``out_dir`` (made by :func:`symrecycle.outputs.prepare_out_dir`).
 
     Returns ``{"paths": [every file written], "markdown": path of variants.md,
     "statements": the content of variants.json, "figures": {name: FigureData}}``.
@@ -712,15 +713,15 @@ def write_variants(out_dir) -> dict:
     one, two, decay, endo = readings(), combined(), reuse_decay(), endogenous()
     t = one["table"]
     texts = (("txt", t.text()), ("csv", t.csv()), ("md", t.markdown()), ("tex", t.latex()))
-    table_paths = [reproduce.write_text(out / f"{t.name}.{ext}", text) for ext, text in texts]
+    table_paths = [_files.write_text(out / f"{t.name}.{ext}", text) for ext, text in texts]
     figs = [one["figure"], two["figure"], decay["figure"], endo["figure"]]
     fig_paths = {}
     for f in figs:
         fig_paths[f.name] = plots.save_figure(f, out)
     st = statements(one, two, decay, endo)
-    json_path = reproduce.write_text(out / "variants.json", json.dumps(st, indent=2, sort_keys=True) + "\n")
-    tex_path = reproduce.write_text(out / "variants.tex", latex_document(one, two, decay))
-    md = reproduce.write_text(out / "variants.md", summary_markdown(one, two, decay, endo, table_paths,
+    json_path = _files.write_text(out / "variants.json", json.dumps(st, indent=2, sort_keys=True) + "\n")
+    tex_path = _files.write_text(out / "variants.tex", latex_document(one, two, decay))
+    md = _files.write_text(out / "variants.md", summary_markdown(one, two, decay, endo, table_paths,
                                                                      fig_paths, tex_path, json_path))
     paths = [md, tex_path, json_path, *table_paths,
              *(p[k] for p in fig_paths.values() for k in ("pdf", "png", "csv"))]
@@ -728,7 +729,7 @@ def write_variants(out_dir) -> dict:
 
 
 def main(argv=None):
-    _args, out = reproduce.script_output(__doc__, "variants.py", argv)
+    _args, out = script_output(__doc__, "variants.py", argv)
     if out is None:
         return 2
     res = write_variants(out)
