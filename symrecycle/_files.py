@@ -18,7 +18,8 @@ import threading
 import uuid
 from pathlib import Path
 
-__all__ = ["MARKER", "atomic", "write_file", "write_bytes", "write_text", "mark_folder", "force_folder"]
+__all__ = ["MARKER", "atomic", "check_replaceable", "write_file", "write_bytes", "write_text",
+           "mark_folder", "force_folder"]
 
 #: the file that marks a directory as written by symrecycle (and lists what it wrote there)
 MARKER = ".symrecycle-output"
@@ -42,7 +43,7 @@ def atomic(path, replace: bool = True):
     """
     path = Path(path)
     if replace:
-        _check_replaceable(path)
+        check_replaceable(path)
     tmp = path.parent / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies
     try:
@@ -123,7 +124,14 @@ def _digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def _check_replaceable(path: Path):
+def check_replaceable(path):
+    """Raise where :func:`atomic` would not replace ``path``.
+
+    ``IsADirectoryError`` for what is not a regular file (or a link to one);
+    ``FileExistsError`` for a file of an output folder that symrecycle did not
+    write there, or that changed since.
+    """
+    path = Path(path)
     if not os.path.lexists(path):
         return
     try:

@@ -521,7 +521,7 @@ class _Sink:
 
 def _check_target(option, path, force):
     """Refuse an output name that is empty, a directory, existing (without ``--force``), or not a file."""
-    import stat
+    from . import _files
 
     where = f"{option} {path}"
     if not path:
@@ -532,12 +532,12 @@ def _check_target(option, path, force):
         if not force:
             raise UserError(f"{where}: the file exists; pass --force to overwrite it")
         try:
-            mode = os.stat(path).st_mode
-        except OSError:  # a dangling symbolic link: replaced by the file
-            return
-        if not stat.S_ISREG(mode):
+            _files.check_replaceable(path)
+        except IsADirectoryError:
             raise UserError(f"{where}: is not a regular file (a pipe, a device or a link to one); "
-                            "--force replaces regular files only")
+                            "--force replaces regular files only") from None
+        except FileExistsError as exc:  # a file of a user's in an output folder
+            raise UserError(f"{where}: {_one_line(exc).partition(': ')[2]}") from None
 
 
 class Progress:
@@ -738,8 +738,6 @@ def cmd_summary(args, out):
 # -- eval ----------------------------------------------------------------------------------
 def _number(text, where):
     """A double from text: refused where double precision would change it beyond rounding."""
-    import math
-
     t = text.strip()
     try:
         x = float(t) if len(t) <= 400 else math.nan
@@ -759,8 +757,6 @@ def _number(text, where):
 
 def _n_number(text, where, start):
     """An iteration from text: an exact integer >= ``start`` up to :data:`MAX_N`, or inf."""
-    import math
-
     t = text.strip().lower()
     if t in ("inf", "+inf", "oo", "infinity"):
         return math.inf
@@ -1462,7 +1458,7 @@ def _main(argv):
     except KeyboardInterrupt as exc:
         return _interrupted(exc)
     except BrokenPipeError:  # the reader went away (e.g. `| head`): not an error
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _drop_stdout()
         return 0
     except OSError as exc:  # the system refused a read or a write: a full disk, /dev/full, a closed stdout
         _drop_stdout()

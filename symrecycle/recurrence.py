@@ -239,9 +239,7 @@ def decompose_forcing(expr, n=N):
             continue
         if not c.is_polynomial(n):  # pragma: no cover - expo_terms gives polynomial coefficients
             raise ValueError(f"forcing {expr}: the coefficient {c} of {lam}**n is not polynomial in n")
-        poly = sp.Poly(c, n)
-        c = sum((sp.factor(k) * n**j for (j,), k in poly.terms()), sp.Integer(0))
-        out.append((c, lam))
+        out.append((_factored_in(c, n), lam))
     return tuple(out)
 
 
@@ -393,9 +391,13 @@ def _by_base(expr, n):
         c = sp.expand(terms[mu])
         if not c.is_polynomial(n):
             return None
-        poly = sp.Poly(c, n)
-        out += sum((sp.factor(k) * n**j for (j,), k in poly.terms()), sp.Integer(0)) * mu**n
+        out += _factored_in(c, n) * mu**n
     return out
+
+
+def _factored_in(c, n):
+    """The polynomial ``c`` in n with each coefficient factored: ``n**2*(a - 1)**2 + ...``."""
+    return sum((sp.factor(k) * n**j for (j,), k in sp.Poly(c, n).terms()), sp.Integer(0))
 
 
 @dataclass(frozen=True)
