@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 import symrecycle
 
 PACKAGE = Path(symrecycle.__file__).parent
@@ -55,3 +57,25 @@ def test_no_import_cycles():
 def test_the_cycle_finder_finds_one():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+@pytest.mark.parametrize("text", ["__import__('os').system('true')", b"1+1", "x"])
+def test_text_is_never_evaluated_by_the_one_sympify(text):
+    # the package's only sympify (symrecycle._sym.as_sympy) takes numbers and SymPy objects only
+    from symrecycle import _sym
+
+    with pytest.raises(ValueError, match="text is read only from model files"):
+        _sym.as_sympy(text)
+
+
+def test_no_other_module_evaluates_text():
+    evaluating = {"eval", "exec", "sympify", "parse_expr", "literal_eval"}
+    found = []
+    for p in PACKAGE.glob("*.py"):
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                f = node.func
+                name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+                if name in evaluating or (name in ("load", "loads") and "pickle" in ast.unparse(f)):
+                    found.append(f"{p.name}: {ast.unparse(node)}")
+    assert found == ["_sym.py: sp.sympify(x, strict=True)"], found
