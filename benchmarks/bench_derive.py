@@ -22,7 +22,7 @@ import time
 import sympy as sp
 from sympy.core.cache import clear_cache
 
-from symrecycle.usermodels import loads_model
+from symrecycle.io.modelfile import loads_model
 
 MODEL = """
 name = "{name}"

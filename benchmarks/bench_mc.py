@@ -41,7 +41,7 @@ def main(argv=None):
     import numpy as np
 
     import symrecycle as sr
-    from symrecycle.uncertainty import monte_carlo
+    from symrecycle.uncertainty.montecarlo import monte_carlo
 
     m = sr.get_model("kickstarting")
     specs = {"r": "lognormal 2 to 10", "alpha": "uniform 0.2 to 0.9"}

@@ -7,7 +7,7 @@ Calls the public API of symrecycle only; all mathematics is the toolkit's.
 
 import sys
 
-from symrecycle import reproduce
+from symrecycle.report import reproduce
 
 
 def options(parser):
@@ -18,7 +18,7 @@ def main(argv=None):
     args, out = reproduce.script_output(__doc__, "claims.py", argv, options)
     if out is None:
         return 2
-    from symrecycle.claims import ClaimFileError
+    from symrecycle.io.claimfile import ClaimFileError
 
     try:
         results, paths = reproduce.write_claims(out, args.claims)

@@ -7,7 +7,7 @@ Calls the public API of symrecycle only; all mathematics is the toolkit's.
 
 import sys
 
-from symrecycle import reproduce
+from symrecycle.report import reproduce
 
 
 def main(argv=None):

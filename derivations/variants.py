@@ -7,7 +7,7 @@ Calls the public API of symrecycle only; all mathematics is the toolkit's.
 
 import sys
 
-from symrecycle import variants
+from symrecycle.report import variants_doc as _variants_doc
 
 if __name__ == "__main__":
-    sys.exit(variants.main())
+    sys.exit(_variants_doc.main())

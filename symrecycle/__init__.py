@@ -5,16 +5,19 @@ case), their limits taken by regime, their sensitivities and breakevens
 derived, and each result verified against exact iteration.
 """
 
-from .models import QUANTITIES, Metric, Model, SequenceDef
-from .numeric import CrossCheck, cross_check
-from .params import STANDARD, Parameter, n
-from .recurrence import ClosedForm, Recurrence
-from .registry import get_model, models, register
-from .results import NotDerived, Result
-from .uncertainty import Distribution, MonteCarlo, SensitivityTable, monte_carlo, parse_spec, sobol
-from .usermodels import load_model
+from .core.params import STANDARD, Parameter, n
+from .core.results import QUANTITIES, NotDerived, Result
+from .core.version import VERSION
+from .io.modelfile import load_model
+from .io.registry import get_model, models, register
+from .models.crosscheck import CrossCheck, cross_check
+from .models.model import Metric, Model, SequenceDef
+from .solve.recurrence import ClosedForm, Recurrence
+from .uncertainty.distributions import Distribution, parse_spec
+from .uncertainty.montecarlo import MonteCarlo, monte_carlo
+from .uncertainty.sensitivity import SensitivityTable, sobol
 
-__version__ = "0.1.0"
+__version__ = VERSION
 
 __all__ = [
     # models

@@ -1,8 +1,8 @@
-"""``python -m symrecycle``: the command line (see :mod:`symrecycle.cli`)."""
+"""``python -m symrecycle``: the command line (see :mod:`symrecycle.cli.parser`)."""
 
 import sys
 
-from .cli import main
+from .cli.main import main
 
 if __name__ == "__main__":
     sys.exit(main())

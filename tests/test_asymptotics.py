@@ -261,7 +261,7 @@ def _case_at(cases, point):
 
 
 def test_limit_of_linear_contraction_and_growth():
-    from symrecycle.asymptotics import limit_of_linear
+    from symrecycle.solve.asymptotics import limit_of_linear
 
     r, a = _par("r", 0, None, lo_open=True), _par("a", 0, 1)
     rs, as_ = r.symbol, a.symbol
@@ -279,7 +279,7 @@ def test_limit_of_linear_contraction_and_growth():
 
 
 def test_limit_of_linear_rates_that_are_no_exponential_polynomial():
-    from symrecycle.asymptotics import limit_of_linear
+    from symrecycle.solve.asymptotics import limit_of_linear
 
     r = _par("r", 0, None, lo_open=True)
     # q_n = 1/(r n) -> 0 (SymPy's limit): the limit is h = 1 for every r
@@ -289,7 +289,7 @@ def test_limit_of_linear_rates_that_are_no_exponential_polynomial():
 
 
 def test_limit_of_linear_says_where_no_rule_applies():
-    from symrecycle.asymptotics import limit_of_linear
+    from symrecycle.solve.asymptotics import limit_of_linear
 
     a = _par("a", 0, 1)
     # q = -a reaches -1 at a = 1: oscillation the rules do not cover

@@ -290,7 +290,7 @@ def test_calculus_rejects_unknown_names(kick):
 
 def test_conditions_are_tidied():
     """Factors of known sign leave the conditions: beta*g - g < 0 reads beta < 1."""
-    import symrecycle._sym as S
+    import symrecycle.core.sym as S
 
     b, g, r = (sr.get_model("augmentation").symbols[k] for k in ("beta", "g", "r"))
     assert S.tidy_relational(b * g - g < 0) == (b < 1)
@@ -304,7 +304,7 @@ def test_conditions_are_tidied():
 def test_no_derivative_across_a_jump():
     """A quantity that jumps onto its degenerate set has no derivative there (nan), except where
     the jump vanishes; a continuous one keeps the limit of the generic derivative."""
-    from symrecycle.calculus import derivative
+    from symrecycle.solve.calculus import derivative
 
     r, rho = sp.symbols("r rho", positive=True)
     a = sp.Symbol("alpha", nonnegative=True)

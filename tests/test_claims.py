@@ -10,8 +10,9 @@ import pytest
 import sympy as sp
 
 import symrecycle as sr
-from symrecycle import claims
-from symrecycle.claims import ClaimFileError, check, check_file, parse_claims
+from symrecycle.io.claimfile import ClaimFileError, parse_claims
+from symrecycle.report import claims as _claims
+from symrecycle.report.claims import check, check_file
 
 
 def one(text):
@@ -38,7 +39,7 @@ def claim(id="c", quantity="limit", params='{ r = 2, alpha = 1 }', stated="2", e
 # -- the report's own claims -----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def audit():
-    return {r.id: r for r in check_file(claims.report_claims_path())}
+    return {r.id: r for r in check_file(_claims.report_claims_path())}
 
 
 def rounds_to(value, stated):
@@ -154,7 +155,7 @@ def test_engine_failure_is_an_error_verdict(monkeypatch):
     def boom(*a, **k):
         raise NotImplementedError("not this one")
 
-    monkeypatch.setattr(claims, "_eval", boom)
+    monkeypatch.setattr(_claims, "_eval", boom)
     res = check(one(claim()))
     assert res.verdict == "error"
     assert res.consistent is False
@@ -174,7 +175,7 @@ def test_to_dict_is_strict_json():
 
 def test_format_text():
     res = check(one(claim(stated="2.1")))
-    text = claims.format_text([res])
+    text = _claims.format_text([res])
     assert "c: INCONSISTENT  stated = 2.1, computed 2" in text
     assert "reproduced with r in [" in text
     assert text.rstrip().endswith("1 claims: 0 consistent, 1 not")
@@ -237,7 +238,7 @@ def test_check_file_reads_a_user_file(tmp_path):
 
 # -- the growth-rate data -----------------------------------------------------------------------------------
 def test_growth_rates_as_printed_with_citations():
-    from symrecycle.params import growth_rates, growth_scenarios
+    from symrecycle.io.growth import growth_rates, growth_scenarios
 
     rates = growth_rates()
     assert rates["compute"].factor == Fraction(42, 10)
@@ -258,7 +259,7 @@ def test_growth_rates_as_printed_with_citations():
     ('value = "-150"\nunit = "percent_per_year"', ["factor -1/2 <= 0"]),
 ])
 def test_growth_rate_file_errors(tmp_path, body, words):
-    from symrecycle.params import growth_rates
+    from symrecycle.io.growth import growth_rates
 
     path = tmp_path / "rates.toml"
     path.write_text(f'[[rate]]\nid = "x"\nname = "X"\ncitation = "c"\n{body}\n', encoding="utf-8")
@@ -270,7 +271,7 @@ def test_growth_rate_file_errors(tmp_path, body, words):
 
 
 def test_growth_rate_doubling_time_and_scenarios(tmp_path):
-    from symrecycle.params import growth_rates, growth_scenarios
+    from symrecycle.io.growth import growth_rates, growth_scenarios
 
     path = tmp_path / "rates.toml"
     path.write_text('[[rate]]\nid = "d"\nname = "D"\ncitation = "c"\nvalue = "6"\n'

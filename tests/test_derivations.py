@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 import symrecycle as sr
-from symrecycle import claims, reproduce
+from symrecycle.report import claims as _claims
+from symrecycle.report import reproduce
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "derivations"
@@ -98,7 +99,7 @@ def test_figure_files(runs, name):
     assert (out / f"{name}.pdf").read_bytes().startswith(b"%PDF")
     assert (out / f"{name}.png").read_bytes().startswith(b"\x89PNG")
     # the CSV is the plotted data: the same as the library's figure
-    from symrecycle import plots
+    from symrecycle.report import figures as plots
 
     assert (out / f"{name}.csv").read_text() == plots.FIGURES[name]().csv_text()
     assert f"Figure {name[-1]}." in runs[name][2]  # the caption
@@ -127,7 +128,7 @@ def test_figure4_csv_breakeven(runs):
 def test_claims_audit(runs):
     out, _rc, stdout, _ = runs["claims"]
     assert files(out) == ["audit.json", "audit.txt", "claims.toml"]
-    assert (out / "claims.toml").read_text() == claims.report_claims_path().read_text()
+    assert (out / "claims.toml").read_text() == _claims.report_claims_path().read_text()
     audit = {d["id"]: d for d in json.loads((out / "audit.json").read_text())}
     for cid, r, stated in (("table1-compute", 4.2, 1.3), ("table1-hardware", 1.3, 4.1),
                            ("table1-compute+software", 10.5, 1.1), ("table1-hardware+software", 3.3, 1.4)):

@@ -1,4 +1,4 @@
-"""symrecycle.endogenous: the benefit map of endogenous progress, its fixed point, bounds and limits.
+"""symrecycle.report.endogenous: the benefit map of endogenous progress, its fixed point, bounds and limits.
 
 Expected answers are typed here (the package derives them); numbers are
 checked against the model's own iteration (exact and float), against long
@@ -19,8 +19,11 @@ import sympy as sp
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from symrecycle import endogenous as E
-from symrecycle.usermodels import load_model, loads_model, variant_path
+from symrecycle.io.modelfile import load_model, loads_model, variant_path
+from symrecycle.report import endogenous as E
+from symrecycle.report.endogenous import base as E_base
+from symrecycle.report.endogenous import closed as E_closed
+from symrecycle.report.endogenous import numbers as E_numbers
 
 R = sp.Rational
 c, theta, B = E.c, E.theta, E.B
@@ -209,7 +212,7 @@ def test_fixed_point_piecewise_and_its_proofs():
         assert fact in text
     # closed forms are compared with fixed_point_mp; the Bstar branch (which is fixed_point_mp) is not
     ts = {R(0), R(1, 2), R(1)}
-    count = sum(tv in ts for _, tv in E._GRID) + len(E._C_SAMPLES) * len(ts)
+    count = sum(tv in ts for _, tv in E_base._GRID) + len(E_base._C_SAMPLES) * len(ts)
     assert "the closed forms equal fixed_point_mp (Newton" in text
     assert f"at {count} points (c, theta)" in text
     # the convergence rate F'(B*) = (1 - theta)(1 - 1/B*)
@@ -323,10 +326,10 @@ def test_bounds_hold(cv, tv):
 def test_the_bounds_check_does_not_use_the_solvers():
     """bounds() brackets B* by the sign of h at L and U: it fails for a wrong upper bound (U := L)."""
     res = E.bounds()
-    ok, line = E._brackets_grid(res.meta["lower"], res.meta["upper"])
+    ok, line = E_closed._brackets_grid(res.meta["lower"], res.meta["upper"])
     assert ok
     assert "h(L) >= 0 >= h(U)" in line
-    ok, line = E._brackets_grid(res.meta["lower"], res.meta["lower"])
+    ok, line = E_closed._brackets_grid(res.meta["lower"], res.meta["lower"])
     assert not ok
     assert "FAILS" in line
 
@@ -334,8 +337,9 @@ def test_the_bounds_check_does_not_use_the_solvers():
 def test_the_solvers_check_their_result(monkeypatch):
     """With a wrong upper bound (U := L < B*) Newton cannot move up: the solvers say so, not return L."""
     assert E.fixed_point_value(0.5, 0.25) == pytest.approx(float(reference_fixed_point(0.5, 0.25)), rel=1e-15)
-    good = E._functions
-    monkeypatch.setattr(E, "_functions", lambda module: {**good(module), "upper": good(module)["lower"]})
+    good = E_numbers._functions
+    monkeypatch.setattr(E_numbers, "_functions",
+                        lambda module: {**good(module), "upper": good(module)["lower"]})
     with pytest.raises(ArithmeticError, match=r"fixed_point_value: .* c = 0.5, theta = 0.25 is not a root"):
         E.fixed_point_value([0.5, 0.5], [1.0, 0.25])
     with pytest.raises(ArithmeticError, match=r"fixed_point_mp: .* c = 0.5, theta = 0.25 does not bracket"):

@@ -11,8 +11,10 @@ import pytest
 import sympy as sp
 
 import symrecycle as sr
-from symrecycle import latex
-from symrecycle.results import Result
+from symrecycle.core import texsafe as _texsafe
+from symrecycle.core.results import Result
+from symrecycle.io import outputs as _outputs
+from symrecycle.report import latex as _latex
 
 
 def needs_pdflatex():
@@ -25,17 +27,17 @@ def needs_pdflatex():
 @pytest.fixture(scope="module")
 def kick_derived():
     m = sr.get_model("kickstarting")
-    return m, latex.derivations(m)
+    return m, _latex.derivations(m)
 
 
 def test_escape():
-    assert latex.escape("a_b & 50% {x} #1 $ ~ ^ \\") == (
+    assert _texsafe.escape("a_b & 50% {x} #1 $ ~ ^ \\") == (
         r"a\_b \& 50\% \{x\} \#1 \$ \textasciitilde{} \textasciicircum{} \textbackslash{}"
     )
 
 
 def test_booktabs():
-    tex = latex.booktabs(["x", "y_1"], [["1", "2%"]], caption="c & d", label="tab:t", align="lr")
+    tex = _outputs.booktabs(["x", "y_1"], [["1", "2%"]], caption="c & d", label="tab:t", align="lr")
     lines = tex.splitlines()
     assert lines[2] == r"\begin{tabular}{lr}"
     assert lines.index(r"\toprule") < lines.index(r"\midrule") < lines.index(r"\bottomrule")
@@ -46,7 +48,7 @@ def test_booktabs():
 
 def test_every_result_of_the_model_is_in_the_document(kick_derived):
     m, derived = kick_derived
-    doc = latex.render_document([m], {m.name: derived})
+    doc = _latex.render_document([m], {m.name: derived})
     # closed forms of C and A; per parameter (r, alpha): 2 sensitivities, 2 elasticities, 2 breakevens;
     # benefit, limit, iterations-to
     assert len(derived) == 2 + 3 + 2 * 6
@@ -68,7 +70,7 @@ def test_every_result_of_the_model_is_in_the_document(kick_derived):
 def test_cases_are_rows_with_if_and_otherwise(kick_derived):
     m, derived = kick_derived
     d = next(x for x in derived if x.key == "benefit:limit")
-    rows, below = latex._rows(d)
+    rows, below = _latex._rows(d)
     assert below == []
     assert len(rows) == len(m.limit().expr.args) == 2
     assert r"\text{if } \alpha < r" in rows[0]
@@ -80,8 +82,8 @@ def test_long_parts_leave_the_align_row():
     cond = sp.And(*[sp.Or(sp.Eq(r, k), r > k + sp.Rational(1, 2), a < k) for k in range(60)])
     long_value = sum(a**k / (r + k) for k in range(80))
     res = Result("kickstarting", "test", sp.Piecewise((long_value, cond), (1, True)), "X_{n}", verified=True)
-    d = latex.Derivation("kickstarting", "test:long", "A long one", res)
-    rows, below = latex._rows(d)
+    d = _latex.Derivation("kickstarting", "test:long", "A long one", res)
+    rows, below = _latex._rows(d)
     assert rows[0].startswith("X_{n} &= E_{1} && \\text{if } K_{1}")
     assert len(below) == 2
     assert all(len(row) < 300 for row in rows)
@@ -94,14 +96,14 @@ def test_engine_exceptions_become_stable_reasons(monkeypatch):
         return deep(*a, **k)
 
     monkeypatch.setattr(type(m), "limit", lambda self, *a, **k: deep())
-    d = latex._derive(m, "benefit:limit", "Its limit", ("limit", ("benefit",), {}))
+    d = _latex._derive(m, "benefit:limit", "Its limit", ("limit", ("benefit",), {}))
     assert d.result is None
     assert d.error == "RecursionError: maximum recursion depth exceeded"
 
 
 def test_failures_are_shown_not_hidden():
-    d = latex.Derivation("kickstarting", "x", "Something hard", None, "NotImplementedError: a_b & c")
-    block = "\n".join(latex._block(d))
+    d = _latex.Derivation("kickstarting", "x", "Something hard", None, "NotImplementedError: a_b & c")
+    block = "\n".join(_latex._block(d))
     assert "% not derived: NotImplementedError: a_b & c" in block
     assert r"\textbf{Not derived.}" in block
     assert r"\texttt{NotImplementedError: a\_b \& c}" in block
@@ -114,17 +116,17 @@ def test_the_document_compiles(tmp_path, kick_derived):
     cond = sp.And(*[sp.Or(sp.Eq(r, k), r > k + sp.Rational(1, 2), a < k) for k in range(80)])
     long_res = Result("kickstarting", "test", sp.Piecewise((sum(a**k / (r + k) for k in range(60)), cond),
                                                            (1, True)), "X_{n}", verified=False)
-    extra = [latex.Derivation("kickstarting", "test:long", "A long one", long_res),
-             latex.Derivation("kickstarting", "test:fail", "A failed one", None, "RecursionError: deep_1 %")]
-    doc = latex.render_document([m], {m.name: derived + extra})
+    extra = [_latex.Derivation("kickstarting", "test:long", "A long one", long_res),
+             _latex.Derivation("kickstarting", "test:fail", "A failed one", None, "RecursionError: deep_1 %")]
+    doc = _latex.render_document([m], {m.name: derived + extra})
     tex = tmp_path / "eq.tex"
     tex.write_text(doc, encoding="utf-8")
-    pdf = latex.compile_pdf(tex)
+    pdf = _latex.compile_pdf(tex)
     assert pdf == tmp_path / "eq.pdf"
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["eq.pdf", "eq.tex"]  # no aux or temp files
-    assert latex.compile_pdf(tex).read_bytes() == data  # same input, same bytes
+    assert _latex.compile_pdf(tex).read_bytes() == data  # same input, same bytes
 
 
 def test_compile_errors_carry_the_log(tmp_path):
@@ -132,18 +134,18 @@ def test_compile_errors_carry_the_log(tmp_path):
     tex = tmp_path / "bad.tex"
     tex.write_text("\\documentclass{article}\\begin{document}$\\frac{1}$\\end{document}\n", encoding="utf-8")
     with pytest.raises(RuntimeError, match="pdflatex failed") as info:
-        latex.compile_pdf(tex)
+        _latex.compile_pdf(tex)
     assert "!" in str(info.value)
     assert not (tmp_path / "bad.pdf").exists()
 
 
 def test_worker_processes_give_the_same_document(kick_derived):
     m, derived = kick_derived
-    serial = latex.render_document([m], {m.name: derived})
+    serial = _latex.render_document([m], {m.name: derived})
     # a model made at run time is unknown to a fresh worker process: it is derived here instead
     copy = dataclasses.replace(m, name="kick-copy")
-    both = latex.derive_all([m, copy], workers=2, time_limit=120)
-    assert latex.render_document([m], {m.name: both[m.name]}) == serial
+    both = _latex.derive_all([m, copy], workers=2, time_limit=120)
+    assert _latex.render_document([m], {m.name: both[m.name]}) == serial
     assert [d.key for d in both["kick-copy"]] == [d.key for d in derived]
     assert all(d.result is not None and d.result.verified for d in both["kick-copy"])
     assert [d.result.expr for d in both["kick-copy"]] == [d.result.expr for d in derived]
@@ -151,8 +153,8 @@ def test_worker_processes_give_the_same_document(kick_derived):
 
 def test_a_time_limit_reports_instead_of_waiting():
     # 1 ms per result: the harder results of the augmentation model cannot finish
-    out = latex.derive_all(["augmentation"], workers=2, time_limit=0.001)["augmentation"]
+    out = _latex.derive_all(["augmentation"], workers=2, time_limit=0.001)["augmentation"]
     timed_out = [d for d in out if d.error and "time limit of 0.001 s" in d.error]
     assert timed_out
     assert all(d.result is not None or d.error for d in out)
-    assert [d.key for d in out] == [t[0] for t in latex._tasks(sr.get_model("augmentation"))]
+    assert [d.key for d in out] == [t[0] for t in _latex._tasks(sr.get_model("augmentation"))]

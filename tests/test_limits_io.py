@@ -12,18 +12,20 @@ import time
 
 import pytest
 
-from symrecycle import cli
-from symrecycle.params import exact_number
+from symrecycle.cli import common as _common
+from symrecycle.cli import main as _main
+from symrecycle.core.params import exact_number
+from symrecycle.report import latex as _latex
 
 KICK = ("kickstarting", "--set", "r=4.2", "--set", "alpha=1")
 
 
 @pytest.fixture
 def call(capsys):
-    """``cli.main`` in-process: ``(status, stdout, stderr)``, and its time is bounded."""
+    """``_main.main`` in-process: ``(status, stdout, stderr)``, and its time is bounded."""
     def go(*args):
         t = time.monotonic()
-        status = cli.main(list(args))
+        status = _main.main(list(args))
         out, err = capsys.readouterr()
         assert time.monotonic() - t < 30, args
         return status, out, err
@@ -147,13 +149,13 @@ def test_force_replaces_regular_files_only(call, tmp_path):
 
 def test_a_file_that_appears_while_writing_is_kept(call, tmp_path, monkeypatch):
     target = tmp_path / "b.txt"
-    real = cli._check_target
+    real = _common._check_target
 
     def check_then_someone_writes(option, path, force):
         real(option, path, force)
         target.write_text("theirs")
 
-    monkeypatch.setattr(cli, "_check_target", check_then_someone_writes)
+    monkeypatch.setattr(_common, "_check_target", check_then_someone_writes)
     status, _, err = call("eval", *KICK[:1], "benefit", *KICK[1:], "--n", "5", "--out", str(target))
     assert status == 2
     assert "appeared" in err
@@ -163,8 +165,8 @@ def test_a_file_that_appears_while_writing_is_kept(call, tmp_path, monkeypatch):
 
 # -- output folders: only what symrecycle wrote is replaced -----------------------------------------
 def test_an_output_folder_replaces_only_the_files_it_wrote(tmp_path):
-    from symrecycle import _files
-    from symrecycle.reproduce import prepare_out_dir, write_text
+    from symrecycle.io import files as _files
+    from symrecycle.report.reproduce import prepare_out_dir, write_text
 
     out = prepare_out_dir(tmp_path / "out")
     write_text(out / "report.md", "generated\n")
@@ -187,7 +189,7 @@ def test_an_output_folder_replaces_only_the_files_it_wrote(tmp_path):
 
 
 def test_a_failed_write_leaves_neither_the_file_nor_a_temporary_one(tmp_path):
-    from symrecycle import _files
+    from symrecycle.io import files as _files
 
     def fail(fh):
         fh.write(b"half")
@@ -203,7 +205,7 @@ def test_a_failed_write_leaves_neither_the_file_nor_a_temporary_one(tmp_path):
 def test_every_output_gets_the_same_mode(tmp_path):
     import shutil
 
-    from symrecycle import _files, latex
+    from symrecycle.io import files as _files
 
     old = os.umask(0o022)
     try:
@@ -211,7 +213,7 @@ def test_every_output_gets_the_same_mode(tmp_path):
         if shutil.which("pdflatex"):  # the TeX check of the suite installs it (.ci/run)
             tex = tmp_path / "d.tex"
             tex.write_text("\\documentclass{article}\\begin{document}x\\end{document}\n")
-            paths.append(latex.compile_pdf(tex))
+            paths.append(_latex.compile_pdf(tex))
     finally:
         os.umask(old)
     assert {oct(p.stat().st_mode & 0o777) for p in paths} == {"0o644"}

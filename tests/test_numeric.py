@@ -1,4 +1,4 @@
-"""Tests of the numeric backend (``symrecycle.numeric``): float and mpmath
+"""Tests of the numeric backend (``symrecycle.numeric.pool``): float and mpmath
 evaluation of derived quantities, direct iteration, and the cross-check.
 
 Every reference value here is computed independently of the package, in
@@ -1176,7 +1176,7 @@ def test_float_iteration_recovers_from_overflow():
 def test_compiled_sums_against_closed_forms_and_mpmath():
     import sympy as sp
 
-    from symrecycle.numeric import CompiledSums, compile_expr
+    from symrecycle.numeric.compile import CompiledSums, compile_expr
 
     x, k = sp.Symbol("x", positive=True), sp.Symbol("k", integer=True)
     geo = compile_expr(sp.Sum(x**k, (k, 0, sr.n)), (x, sr.n))

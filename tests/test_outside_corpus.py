@@ -17,8 +17,9 @@ import sympy as sp
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from symrecycle import n
-from symrecycle.recurrence import Recurrence, decompose_forcing
+from symrecycle.core.params import n
+from symrecycle.solve.cases import decompose_forcing
+from symrecycle.solve.recurrence import Recurrence
 
 a, b, c, r, s, i, g, p, d, q = sp.symbols("a b c r s i g p d q", real=True)
 al = sp.Symbol("alpha", nonnegative=True)

@@ -12,8 +12,8 @@ import pytest
 import sympy as sp
 
 import symrecycle as sr
-from symrecycle import parser
-from symrecycle.parser import (
+from symrecycle.io import parser
+from symrecycle.io.parser import (
     MAX_DEPTH,
     MAX_EXPONENT,
     MAX_LENGTH,
@@ -417,7 +417,7 @@ def test_the_parser_calls_no_evaluator():
     """No eval/exec/compile/sympify/parse_expr/lambdify call in the parser or the model reader."""
     banned = {"eval", "exec", "compile", "sympify", "parse_expr", "lambdify", "__import__", "S"}
     root = Path(parser.__file__).parent
-    for module in ("parser.py", "usermodels.py"):
+    for module in ("parser.py", "modelfile.py"):
         tree = ast.parse((root / module).read_text())
         called = set()
         for node in ast.walk(tree):

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import symrecycle as sr
-from symrecycle import plots
+from symrecycle.report import figures as plots
 
 
 @pytest.fixture(scope="module")

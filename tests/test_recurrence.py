@@ -15,14 +15,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import symrecycle as sr
-from symrecycle.recurrence import (
-    BranchCertificate,
-    ClosedForm,
-    Recurrence,
-    VariableRecurrence,
-    decompose_forcing,
-    linear,
-)
+from symrecycle.solve.cases import decompose_forcing
+from symrecycle.solve.certify import BranchCertificate
+from symrecycle.solve.recurrence import ClosedForm, Recurrence, VariableRecurrence, linear
 
 n = sr.n
 KICK = sr.get_model("kickstarting")

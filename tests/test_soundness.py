@@ -12,9 +12,9 @@ from fractions import Fraction
 import pytest
 import sympy as sp
 
-from symrecycle import n
-from symrecycle.results import NotDerived
-from symrecycle.usermodels import loads_model
+from symrecycle.core.params import n
+from symrecycle.core.results import NotDerived
+from symrecycle.io.modelfile import loads_model
 
 R = sp.Rational
 

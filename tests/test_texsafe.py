@@ -10,10 +10,10 @@ import textwrap
 import pytest
 
 import symrecycle as sr
-from symrecycle import latex
-from symrecycle._texsafe import check_math
-from symrecycle.models import Metric
-from symrecycle.usermodels import loads_model
+from symrecycle.core.texsafe import check_math
+from symrecycle.io.modelfile import loads_model
+from symrecycle.models.model import Metric
+from symrecycle.report import latex as _latex
 
 MARKER = "SECRET-MARKER-7f3a9"
 
@@ -80,7 +80,7 @@ def test_pdflatex_reads_no_file_outside_its_directory(tmp_path):
     doc.write_text("\\documentclass{article}\\begin{document}\n"
                    f"\\IfFileExists{{{secret}}}{{\\input{{{secret}}}}}{{NOFILE}}\n"
                    "\\end{document}\n")
-    pdf = latex.compile_pdf(doc)
+    pdf = _latex.compile_pdf(doc)
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
         assert MARKER not in text
@@ -99,5 +99,5 @@ def test_pdflatex_writes_no_file_outside_its_directory(tmp_path):
                    "\\immediate\\write5{written}\\immediate\\closeout5 x\n"
                    "\\end{document}\n")
     with pytest.raises(RuntimeError, match="I can't write on file"):
-        latex.compile_pdf(doc)
+        _latex.compile_pdf(doc)
     assert not probe.exists()

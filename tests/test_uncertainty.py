@@ -1,4 +1,4 @@
-"""Tests for symrecycle.uncertainty: specs, domains, correlations, Monte Carlo, Sobol indices.
+"""Tests for symrecycle.uncertainty.distributions: specs, domains, correlations, Monte Carlo, Sobol indices.
 
 Statistical checks state their tolerance in terms of the Monte Carlo error
 of the sample size used (a few standard errors), so that they fail when the
@@ -20,8 +20,9 @@ import pytest
 
 import symrecycle as sr
 from symrecycle import uncertainty as U
-from symrecycle.models import Metric, Model, SequenceDef, seq
-from symrecycle.params import Parameter
+from symrecycle.core.params import Parameter
+from symrecycle.models.model import Metric, Model, SequenceDef, seq
+from symrecycle.uncertainty import sampling as U_sampling
 
 Z95 = NormalDist().inv_cdf(0.95)
 
@@ -361,11 +362,11 @@ def test_quantile_selection_matches_a_full_sort(monkeypatch):
     x = rng.lognormal(size=50_001)
     x[::97] = np.inf
     x[::89] = np.nan
-    full = U._quantiles_1d(x, U.PERCENTS)
-    monkeypatch.setattr(U, "_SELECT_COPY", 1000)  # the path that does not copy the samples
-    assert np.array_equal(U._quantiles_1d(x, U.PERCENTS), full)
+    full = U_sampling._quantiles_1d(x, U.PERCENTS)
+    monkeypatch.setattr(U_sampling, "_SELECT_COPY", 1000)  # the path that does not copy the samples
+    assert np.array_equal(U_sampling._quantiles_1d(x, U.PERCENTS), full)
     y = rng.normal(size=30_000)
-    assert np.array_equal(U._quantiles_1d(y, U.PERCENTS), np.percentile(y, U.PERCENTS))
+    assert np.array_equal(U_sampling._quantiles_1d(y, U.PERCENTS), np.percentile(y, U.PERCENTS))
 
 
 # -- CSV and figures on disk --------------------------------------------------------------------
@@ -420,7 +421,7 @@ def test_save_figure(kick, tmp_path):
 
 
 def test_import_stays_light():
-    code = ("import sys, symrecycle; before = set(sys.modules); import symrecycle.uncertainty; "
+    code = ("import sys, symrecycle; before = set(sys.modules); import symrecycle.uncertainty.distributions; "
             "print(sorted({m.split('.')[0] for m in set(sys.modules) - before}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     for heavy in ("matplotlib", "scipy", "SALib", "pandas"):

@@ -13,17 +13,16 @@ import pytest
 import sympy as sp
 
 import symrecycle as sr
-from symrecycle import usermodels
-from symrecycle.models import Model
-from symrecycle.usermodels import (
+from symrecycle.io import modelfile as usermodels
+from symrecycle.io.modelfile import (
     NoClosedForm,
-    UserModel,
     load_model,
     loads_model,
     parse_domain,
     variant_path,
     variants,
 )
+from symrecycle.models.model import Model
 
 n = sr.n
 R = sp.Rational
@@ -91,7 +90,7 @@ def write(tmp_path, text, name="m.toml"):
 
 def test_issue_example_loads_and_derives(tmp_path, kick):
     m = load_model(write(tmp_path, ISSUE_EXAMPLE, "my.toml"))
-    assert isinstance(m, UserModel)
+    assert isinstance(m, Model)
     assert isinstance(m, Model)
     assert m.name == "my-kickstarting"
     assert m.description == "kickstarting, restated"
@@ -113,7 +112,7 @@ def test_sr_load_model_and_get_model_take_a_path(tmp_path):
     assert sr.load_model is load_model
     for arg in (str(p), p):
         m = sr.get_model(arg)
-        assert isinstance(m, UserModel)
+        assert isinstance(m, Model)
         assert m.name == "my-kickstarting"
     # a file without the .toml suffix, named by its path
     q = tmp_path / "model.txt"
@@ -719,7 +718,7 @@ def test_user_model_without_closed_form_still_reports_unknown_sequences(shipped)
 
 
 def test_shipped_files_are_package_data():
-    root = Path(usermodels.__file__).parent / "model_files"
+    root = Path(sr.__file__).parent / "model_files"
     assert {p.stem for p in root.glob("*.toml")} == SHIPPED
     on_disk = {p.stem: p.resolve() for p in root.glob("*.toml")}
     assert {k: v.resolve() for k, v in variants().items()} == on_disk

@@ -1,0 +1,250 @@
+"""cli.commands."""
+
+from __future__ import annotations
+
+import json
+
+from ..core.params import n as N
+from ..io import registry
+from .common import (
+    Progress,
+    _api,
+    _check_values,
+    _file_head,
+    _fmt,
+    _json_value,
+    _listed_models,
+    _model,
+    _model_dict,
+    _n_text,
+    _no_closed_form,
+    _one_line,
+    _parse_value,
+    _quantity,
+    _refuse_large_grid,
+    _Sink,
+)
+from .parser import SET_FORM, UserError
+
+#: points evaluated per call on a grid (float path / mpmath path)
+CHUNK = 1 << 16
+CHUNK_MP = 64
+
+
+def cmd_models(args, out):
+    listed = _listed_models()
+    if args.format == "json":
+        records = []
+        for m, f in listed:
+            rec = {"kind": "file" if f else "registered", **_model_dict(m)}
+            if f:
+                rec.update(f)
+            records.append(rec)
+        json.dump(records, out, indent=2)
+        print(file=out)
+        return
+    for m, f in listed:
+        head = m.name if f is None else _file_head(m, f)
+        if args.format == "latex":
+            print(f"% {head}: {m.description}", file=out)
+            print(m._repr_latex_().strip("$"), file=out)
+            continue
+        print(f"{head}: {m.description}", file=out)
+        for s in m.sequences:
+            print(f"  {s.name}[{m.start}] = {s.initial};  {s.name}[n] = {s.next}   ({s.description})",
+                  file=out)
+        for p in m.parameters:
+            print(f"  parameter {p.name} in {p.domain_text}: {p.description}", file=out)
+        for met in m.metrics:
+            print(f"  metric {met.name} = {met.expr}   ({met.description})", file=out)
+
+
+def _show(res, fmt, out):
+    if fmt == "json":
+        json.dump(res.to_dict(), out, indent=2)
+        print(file=out)
+    elif fmt == "latex":
+        print(res.latex(), file=out)
+    else:
+        print(f"{res.model} {res.quantity}: {res.text()}", file=out)
+        for v, c in res.cases if len(res.cases) > 1 else ():
+            print(f"    {v}    if {c}", file=out)
+        for note in res.notes:
+            print(f"    note: {note}", file=out)
+        print(f"    verified: {res.verified}", file=out)
+
+
+def cmd_derive(args, out):
+
+    m = _model(args.model)
+    q = _quantity(args.quantity, m, args.wrt, args.metric)
+    with _Sink(args.out, args.force) as sink:
+        res = _api(m.derive, q, wrt=args.wrt, n=N if args.at_n else None, fraction=args.fraction,
+                   level=args.level, metric=args.metric)
+        _show(res, args.format, sink)
+
+
+def cmd_summary(args, out):
+
+    names = args.model or registry.models()
+    models = [_model(name) for name in names]
+    for name, m in zip(names, models):  # a model without closed forms is refused before any output
+        problem = getattr(m, "closed_form_problem", None)
+        text = problem() if callable(problem) else None
+        if text:
+            raise UserError(_no_closed_form(text, name))
+    from ..core.results import NotDerived
+
+    def show(derive):  # what the engine does not derive is said in its place
+        try:
+            _show(derive(), "text", out)
+        except NotDerived as exc:
+            print(f"  not derived: {_one_line(exc)}", file=out)
+
+    for m in models:
+        print(f"== {m.name} ==", file=out)
+        for derive in (m.closed_form, m.benefit, m.limit, lambda m=m: m.iterations_to(0.99)):
+            show(derive)
+        for p in m.parameters:
+            if p.name == "C1":
+                continue
+            for q in ("sensitivity", "elasticity", "breakeven"):
+                show(lambda q=q, m=m, p=p: getattr(m, q)(p.name))
+
+
+def cmd_eval(args, out):
+    m = _model(args.model)
+    q = _quantity(args.quantity, m, args.wrt, args.metric)
+    specs = list(args.values) + ([f"n={args.n}"] if args.n is not None else [])
+    _refuse_large_grid(specs, args.dps)
+    axes, grid = {}, False
+    for i, spec in enumerate(specs):
+        where = f"--n {args.n}" if args.n is not None and i == len(specs) - 1 else f"--set {spec}"
+        name, sep, text = spec.partition("=")
+        name = name.strip()
+        if not sep or not name or not text.strip():
+            raise UserError(f"{where}: expected {SET_FORM}")
+        if name in axes:
+            raise UserError(f"{where}: {name} is given twice (--set {name}=... or --n)")
+        values, is_grid = _parse_value(name, text, where, m.start)
+        _check_values(m, name, values, where)
+        axes[name] = values
+        grid |= is_grid
+
+    fmt = args.format or ("csv" if grid else "text")
+    if grid and fmt == "text":
+        raise UserError("--format text gives one value; a grid is written as --format csv (the default) "
+                        "or json")
+    opts = {"dps": args.dps, "wrt": args.wrt, "fraction": args.fraction, "level": args.level,
+            "metric": args.metric}
+    meta = {"model": m.name, "quantity": q}
+    meta.update({k: v for k, v in (("wrt", args.wrt), ("metric", args.metric), ("dps", args.dps)) if v})
+    if q == "iterations-to":
+        meta["fraction"] = str(args.fraction)
+    if q == "breakeven":
+        meta["level"] = str(args.level)
+    with _Sink(args.out, args.force) as sink:
+        _eval_points(m, q, axes, opts, meta, fmt, sink, grid, args.quiet)
+
+
+def _param_text(name, x):
+    return _n_text(x) if name == "n" else repr(x)
+
+
+def _param_json(name, x):
+    if name == "n":
+        return "inf" if x == float("inf") else int(x)
+    return x
+
+
+def _eval_points(m, q, axes, opts, meta, fmt, sink, grid, quiet):
+    import math
+
+    import numpy as np
+
+    names = list(axes)
+    arrays = [np.asarray(axes[k], dtype=float) for k in names]
+    shape = tuple(len(a) for a in arrays)
+    total = math.prod(shape)
+    dps = opts["dps"]
+    if fmt == "csv":
+        sink.write(",".join([*names, q]) + "\n")
+    elif fmt == "json" and grid:
+        sink.write(json.dumps(meta)[:-1] + ', "points": [\n')
+    bar = Progress(f"{m.name} {q}", total, quiet)
+    chunk = CHUNK if dps is None else CHUNK_MP
+    try:
+        for start in range(0, total, chunk):
+            stop = min(start + chunk, total)
+            idx = np.unravel_index(np.arange(start, stop), shape) if shape else ()
+            cols = {k: a[i].tolist() for k, a, i in zip(names, arrays, idx, strict=True)}
+            if grid:
+                point = {k: np.asarray(v) for k, v in cols.items()}
+            else:
+                point = {k: v[0] for k, v in cols.items()}
+            try:
+                values = m.evaluate(q, **opts, **point)
+            except ValueError as exc:
+                hint = ""
+                if str(exc).startswith("missing parameter"):
+                    option = "--n N" if "'n'" in str(exc) else "--set NAME=VALUE"
+                    hint = f" (give it with {option})"
+                raise UserError(_one_line(exc) + hint) from None
+            values = np.asarray(values, dtype=object if dps else float).reshape(-1).tolist()
+            texts = [_fmt(v, dps) for v in values]
+            if fmt == "csv":
+                rows = zip(*[[_param_text(k, x) for x in cols[k]] for k in names], texts, strict=True)
+                sink.write("".join(",".join(row) + "\n" for row in rows))
+            elif fmt == "text":
+                sink.write(texts[0] + "\n")
+            else:
+                for j, (v, t) in enumerate(zip(values, texts, strict=True)):
+                    rec = {"parameters": {k: _param_json(k, cols[k][j]) for k in names},
+                           "value": _json_value(v), "text": t}
+                    if grid:
+                        sink.write(("" if start + j == 0 else ",\n") + json.dumps(rec))
+                    else:
+                        json.dump({**meta, **rec}, sink, indent=2)
+                        sink.write("\n")
+            bar.update(stop)
+    finally:
+        bar.close()
+    if fmt == "json" and grid:
+        sink.write("\n]}\n")
+
+
+# -- mc, sensitivity ---------------------------------------------------------------------
+def _plain_json(v):
+    """Plain Python values for JSON, non-finite floats as null (``jq`` reads no NaN or Infinity)."""
+    if isinstance(v, dict):
+        return {str(k): _plain_json(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_plain_json(x) for x in v]
+    if v is None or isinstance(v, (bool, str, int)):
+        return v
+    return _json_value(v)
+
+
+def _n_json(n):
+    """An iteration (or several) for JSON, as ``eval`` writes them: an integer, ``"inf"``, or null."""
+    if n is None:
+        return None
+    if hasattr(n, "tolist"):
+        n = n.tolist()
+    if isinstance(n, list):
+        return [_param_json("n", x) for x in n]
+    return _param_json("n", n)
+
+
+def _with_hint(call, *args, option="--set NAME=VALUE", **kwargs):
+    """``_api``, adding where a missing parameter is given on the command line."""
+    try:
+        return call(*args, **kwargs)
+    except ValueError as exc:
+        msg = _one_line(exc)
+        if msg.startswith("missing parameter"):
+            msg += " (give it with " + ("--n N" if "'n'" in msg.split("(")[0] else option) + ")"
+        raise UserError(msg) from None
+    except MemoryError:
+        raise UserError("not enough memory for this many samples; expected a smaller --samples "
+                        "(or fewer iterations in --n)") from None

@@ -1,0 +1,163 @@
+"""cli.main."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+
+from .commands import cmd_derive, cmd_eval, cmd_models, cmd_summary
+from .common import _is_not_derived, _no_closed_form, _one_line
+from .numbers import cmd_check, cmd_iterate, cmd_mc, cmd_reproduce, cmd_sensitivity
+from .parser import _PROGRESS_COMMANDS, TIME_LIMIT, UserError, _parser, _seconds
+
+COMMANDS = {
+    "models": cmd_models, "derive": cmd_derive, "summary": cmd_summary, "eval": cmd_eval,
+    "mc": cmd_mc, "sensitivity": cmd_sensitivity, "iterate": cmd_iterate,
+    "check": cmd_check, "reproduce": cmd_reproduce,
+}
+
+
+class _OverBudget(BaseException):
+    """The command's time limit passed (a BaseException: the engine's handlers let it through)."""
+
+
+def _time_limit(args):
+    if hasattr(args, "time_limit"):
+        return args.time_limit
+    env = os.environ.get("SYMRECYCLE_TIME_LIMIT")
+    if env:
+        try:
+            return _seconds(env)
+        except argparse.ArgumentTypeError as exc:
+            raise UserError(f"SYMRECYCLE_TIME_LIMIT: {exc}") from None
+    return None if args.command in _PROGRESS_COMMANDS else TIME_LIMIT
+
+
+@contextlib.contextmanager
+def _budget(seconds):
+    """Raise :class:`_OverBudget` in the main thread after ``seconds`` (SIGALRM; nothing elsewhere)."""
+    import signal
+    import threading
+
+    if not seconds or not hasattr(signal, "setitimer") or (
+            threading.current_thread() is not threading.main_thread()):
+        yield
+        return
+
+    def over(_signum, _frame):
+        raise _OverBudget
+
+    old = signal.signal(signal.SIGALRM, over)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is so that the same clean-up runs as for Ctrl-C."""
+
+
+def _on_sigterm(_signum, _frame):
+    raise _Terminated
+
+
+def main(argv=None) -> int:
+    """Run the command line; returns the exit status (0, 1 or 2; 130 after Ctrl-C, 143 after SIGTERM)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return _main(argv)
+    old = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return _main(argv)
+    except KeyboardInterrupt as exc:  # between the command's own handlers
+        return _interrupted(exc)
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+def _drop_stdout():
+    """What is still buffered for stdout is dropped (its write failed; Python would try again at exit)."""
+    with contextlib.suppress(OSError, ValueError):  # no stdout at all
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _interrupted(exc):
+    """One line and the shell's status for a signal: 130 for SIGINT (Ctrl-C), 143 for SIGTERM."""
+    term = isinstance(exc, _Terminated)
+    print(f"symrecycle: {'terminated' if term else 'interrupted'}", file=sys.stderr)
+    return 143 if term else 130
+
+
+def _main(argv):
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except UserError as exc:
+        print(f"symrecycle: error: {exc}", file=sys.stderr)
+        return 2
+    except SystemExit as exc:  # --help, --version
+        return 0 if not exc.code else 2
+    if args.command is None:
+        parser.print_help()
+        return 0
+    args.quiet = getattr(args, "quiet", False)
+    debug = getattr(args, "debug", False)
+    try:
+        limit = _time_limit(args)
+    except UserError as exc:
+        print(f"symrecycle: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        with _budget(limit):
+            status = COMMANDS[args.command](args, sys.stdout)
+            sys.stdout.flush()
+    except _OverBudget:
+        _drop_stdout()
+        print(f"symrecycle: error: {args.command} did not finish within its time limit of {limit:g} s "
+              "(the input asks too much of the engine; a larger --time-limit, or symrecycle iterate for "
+              "numbers)", file=sys.stderr)
+        return 2
+    except UserError as exc:
+        print(f"symrecycle: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): not an error
+        _drop_stdout()
+        return 0
+    except OSError as exc:  # the system refused a read or a write: a full disk, /dev/full, a closed stdout
+        _drop_stdout()
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"symrecycle: error: {exc.strerror or _one_line(exc)}{where}", file=sys.stderr)
+        return 2
+    except NotImplementedError as exc:
+        model = args.model if isinstance(getattr(args, "model", None), str) else "MODEL"
+        if not _is_not_derived(exc):
+            return _internal_error(exc, debug)
+        print(f"symrecycle: error: {_no_closed_form(exc, model)}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        return _internal_error(exc, debug)
+    return status or 0
+
+
+def _internal_error(exc, debug):
+    """Exit status 1 with a short message (and the traceback with --debug)."""
+    if debug:
+        import traceback
+
+        traceback.print_exception(exc)
+    print(f"symrecycle: internal error: {type(exc).__name__}: {_one_line(exc)}"
+          + ("" if debug else " (run with --debug for the traceback)"), file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""Small symbolic helpers shared by the engine (not public API)."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+
+import mpmath
+import sympy as sp
+
+from .params import n as N
+
+#: mpmath's working precision is one setting for the whole process: its users take turns
+MP_LOCK = threading.RLock()
+
+
+@contextlib.contextmanager
+def workdps(dps):
+    """``mpmath.workdps(dps)`` for this thread alone: no other thread changes the precision meanwhile.
+
+    (Two threads entering ``mpmath.workdps`` at once would compute at each
+    other's precision and leave ``mpmath.mp.dps`` changed when they leave.)
+    """
+    with MP_LOCK, mpmath.workdps(dps):
+        yield
+
+
+def as_sympy(x):
+    """A SymPy object from a SymPy object or a number; text is refused, never evaluated.
+
+    (``sympify`` on a string would run it through ``eval``; ``strict=True``
+    converts only numbers and SymPy objects.)
+    """
+    if isinstance(x, (str, bytes)):
+        raise ValueError(
+            f"got the text {x!r}; expected a number or a SymPy expression "
+            "(text is read only from model files, by symrecycle's own parser)"
+        )
+    try:
+        return sp.sympify(x, strict=True)
+    except sp.SympifyError:
+        raise ValueError(f"got {x!r}; expected a number or a SymPy expression") from None
+
+
+def is_zero(expr) -> bool:
+    """Whether ``expr`` simplifies to exactly 0 (a proof, not a float test)."""
+    expr = as_sympy(expr)
+    if expr == 0:
+        return True
+    for step in (
+        lambda e: sp.expand(sp.powsimp(sp.expand(e))),
+        lambda e: sp.cancel(sp.together(e)),
+    ):
+        expr = step(expr)
+        if expr == 0:
+            return True
+    if expo_terms(expr) is not None:  # an exponential polynomial: decided, no simplify
+        return expo_zero(expr)
+    try:
+        return sp.simplify(expr) == 0
+    except (TypeError, ValueError, NotImplementedError, RecursionError):  # SymPy gave up: not proved
+        return False
+
+
+def expo_terms(expr, n=N):
+    r"""``{mu: p(n)}`` with ``expr == sum(p(n) * mu**n)``, or None if ``expr`` is no exponential polynomial.
+
+    Powers ``b**(p n + q)`` are read as ``(b**p)**n * b**q``, and the bases of
+    one term are multiplied into one (``alpha**n (1-d)**n`` is the base
+    ``alpha (1 - d)``); bases are merged when equal as rational functions.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrecycle import n
+    >>> a, d = sp.symbols("alpha d", positive=True)
+    >>> expo_terms(n * a**n * (1 - d)**n - (a - a*d)**(n + 1))
+    {-alpha*d + alpha: alpha*d - alpha + n}
+    """
+    return _expo(as_sympy(expr), n)
+
+
+def _expo(e, n):
+    """:func:`expo_terms` by walking the expression (no global expand: denominators stay apart)."""
+    if not e.has(n):
+        return {sp.Integer(1): e}
+    if e == n:
+        return {sp.Integer(1): e}
+    if isinstance(e, sp.Add):
+        out: dict = {}
+        for arg in e.args:
+            part = _expo(arg, n)
+            if part is None:
+                return None
+            for k, c in part.items():
+                out[k] = out.get(k, 0) + c
+        return out
+    if isinstance(e, sp.Mul):
+        out = {sp.Integer(1): sp.Integer(1)}
+        for arg in e.args:
+            part = _expo(arg, n)
+            if part is None:
+                return None
+            out = _expo_product(out, part)
+        return out
+    if isinstance(e, sp.Pow):
+        b, x = e.args
+        if not b.has(n) and x.is_polynomial(n) and sp.degree(x, n) == 1:
+            p, q = sp.Poly(x, n).all_coeffs()
+            if not p.is_Integer and not b.is_positive:
+                return None  # (b**p)**n with a root of a base of unknown sign
+            return {sp.cancel(b**p): b**q}
+        if x.is_Integer and 0 < x <= 64:
+            part = _expo(b, n)
+            if part is None:
+                return None
+            out = {sp.Integer(1): sp.Integer(1)}
+            for _ in range(int(x)):
+                out = _expo_product(out, part)
+            return out
+    return None
+
+
+def _expo_product(left, right):
+    out: dict = {}
+    for k1, c1 in left.items():
+        for k2, c2 in right.items():
+            k = k2 if k1 == 1 else k1 if k2 == 1 else sp.cancel(k1 * k2)
+            out[k] = out.get(k, 0) + c1 * c2
+    return out
+
+
+def expo_zero(expr, n=N) -> bool:
+    """Whether ``expr`` is 0 for every n, decided as an exponential polynomial (False: not proved).
+
+    Every coefficient of ``n**j mu**n``, after grouping terms by base (see
+    :func:`expo_terms`), must cancel to 0 as a rational function of the
+    parameters: a proof, with no ``simplify``.
+    """
+    terms = expo_terms(expr, n)
+    if terms is None:
+        return False
+    return all(_zero_polynomial(c, n) for c in terms.values())
+
+
+def _zero_polynomial(c, n):
+    """Whether ``c``, a polynomial in n over rational functions of the parameters, is 0 (False: not proved).
+
+    Its terms are grouped by their power of n and each group's coefficient is
+    cancelled as one rational function; failing that, the numerator of ``c``
+    over one denominator is expanded.
+    """
+    if c == 0:
+        return True
+    groups: dict = {}
+    for t in sp.Add.make_args(sp.expand(c)):
+        coef, power = t.as_independent(n, as_Add=False)
+        groups.setdefault(power, []).append(coef)
+    if all(sp.cancel(sp.Add(*cs)) == 0 for cs in groups.values()):
+        return True
+    return sp.expand(sp.numer(sp.together(c))) == 0
+
+
+def pieces(expr):
+    """The ``(expression, condition)`` pairs of a Piecewise, else one pair."""
+    if isinstance(expr, sp.Piecewise):
+        return tuple((e, c) for e, c in expr.args)
+    return ((expr, sp.true),)
+
+
+def exclusive_pieces(expr):
+    """Like :func:`pieces`, but each condition excludes the earlier ones."""
+    out, before = [], []
+    for e, c in pieces(expr):
+        cond = sp.And(c, *[sp.Not(b) for b in before])
+        out.append((e, cond))
+        before.append(c)
+    return tuple(out)
+
+
+def equalities(cond):
+    """The equalities that ``cond`` asserts (its ``Eq`` conjuncts)."""
+    cond = as_sympy(cond)
+    return [a for a in sp.And.make_args(cond) if isinstance(a, sp.Eq)]

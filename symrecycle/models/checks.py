@@ -1,0 +1,254 @@
+"""The certificates of a :class:`~symrecycle.models.model.Model`'s results: exact iteration and checks.
+
+Each check returns ``(ok, lines)``: whether it decided the result right, and
+what it did, for the result's certificate. Points are sampled on every case
+of a piecewise result (closed domain ends included), so a formula wrong only
+on a degenerate set is caught there.
+"""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+
+import mpmath
+import sympy as sp
+
+from ..core import conditions as _cond
+from ..core import sym as _sym
+from ..core.params import n as N
+from ..numeric.iterate import iterate
+
+
+def _short(exc, limit=300) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _exact(v):
+    if isinstance(v, float):
+        return sp.Rational(Fraction(v))
+    return _sym.as_sympy(v) if not isinstance(v, sp.Basic) else v
+
+
+def _coverage_points(p):
+    """Every other interior point of ``p``'s domain, and its closed ends (``rho = 1`` in ``(0, 1]``)."""
+    return [*p.interior_points()[::2], *p.closed_ends()]
+
+
+def iterate_exact(model, values: dict, count: int) -> dict:
+    """``{name: [X_start, ..., X_{start+count-1}]}`` in exact arithmetic."""
+    for k, v in values.items():
+        model.parameter(k if isinstance(k, str) else k.name).validate(v)
+    vals = {model.parameter(k).symbol if isinstance(k, str) else k: _exact(v) for k, v in values.items()}
+    out = {s.name: [] for s in model.sequences}
+    for k in range(model.start, model.start + count):
+        for s in model.sequences:
+            e = s.initial if k == model.start else s.next
+            e = e.subs(vals).subs(N, k)
+
+            def ref(x, k=k):
+                idx = int(x.indices[0].subs(N, k)) - model.start
+                return out[x.base.label.name][idx]
+
+            out[s.name].append(_sym.as_sympy(e.replace(lambda x: isinstance(x, sp.Indexed), ref)))
+    return out
+
+
+def metric_exact(model, metric_expr, values, k):
+    seqs = iterate_exact(model, values, k - model.start + 1)
+    vals = {model.parameter(a).symbol if isinstance(a, str) else a: _exact(v) for a, v in values.items()}
+    e = metric_expr.subs(vals).subs(N, k)
+    return _sym.as_sympy(e.replace(
+        lambda x: isinstance(x, sp.Indexed),
+        lambda x: seqs[x.base.label.name][int(x.indices[0]) - model.start],
+    ))
+
+
+def points(model, expr, count=2):
+    pts = []
+    for _, cond in _sym.exclusive_pieces(expr):
+        pts += sample(model, cond, count)
+    return pts
+
+
+def sample(model, cond, count=2):
+    """Interior sample points of ``cond`` and, where ``cond`` holds there, its closed domain ends.
+
+    (A result wrong only on a closed end, ``alpha = 0`` say, is caught there.)
+    """
+    pts = _cond.sample_points(cond, model.parameters, count)
+    if not pts:  # a region on the domain's closed ends only (alpha = 1, say)
+        params = list(model.parameters)
+        combos = itertools.islice(itertools.product(
+            *[[sp.Rational(x) for x in _coverage_points(p)] for p in params]), 4096)
+        for combo in combos:
+            pt = dict(zip([p.symbol for p in params], combo))
+            if _cond.holds_at(cond, pt):
+                return [pt]
+        return []
+    extra = []
+    for p in model.parameters:
+        if p.symbol not in pts[0]:
+            continue
+        for end in p.closed_ends():
+            moved = {**pts[0], p.symbol: sp.Rational(end)}
+            if _cond.holds_at(cond, moved) and moved not in pts + extra:
+                extra.append(moved)
+    return pts + extra
+
+
+def check_iteration(model, expr, metric_expr):
+    pts, unchecked = [], []
+    for _, cond in _sym.exclusive_pieces(expr):
+        found = sample(model, cond, 2)
+        if not found:
+            unchecked.append(cond)
+        pts += [p for p in found if p not in pts]
+    ks = [model.start, model.start + 1, model.start + 4]
+    for pt in pts:
+        for k in ks:
+            want = metric_exact(model, metric_expr, pt, k)
+            got = _sym.as_sympy(_cond.branch_at(expr, pt).subs(N, k).subs(pt)).doit()
+            if sp.simplify(got - want) != 0:
+                return False, [f"exact iteration differs at {pt}, n={k}: {got} != {want}"]
+    lines = [f"equals exact Rational iteration at n = {ks} on {len(pts)} points, one per branch or more"]
+    if unchecked:
+        lines.append("no sample point (so NOT checked) on the case(s) "
+                     + "; ".join(_short(sp.sstr(c), 200) for c in unchecked))
+    return bool(pts) and not unchecked, lines
+
+
+def check_limit(model, bexpr, cases, met=None):
+    lines, ok = [], True
+    unchecked = []
+    for value, cond in cases:
+        pts = sample(model, cond, 2)
+        if not pts:
+            unchecked.append(cond)
+        for pt in pts:
+            with _sym.workdps(60):
+                if bexpr.has(sp.Sum):  # iterated: a sum of 8000 terms per point is slower
+                    # a closed form grows at most like exp(poly(n)): no bound on the magnitude
+                    seq = iterate(model, 8000, dps=60, metric=met.name, max_bits=None,
+                                  **{k.name: Fraction(int(v.p), int(v.q)) for k, v in pt.items()})
+                    b0, b1, b2, b3 = seq[3999 - model.start], seq[4000 - model.start], seq[-2], seq[-1]
+                else:
+                    f = sp.lambdify(N, _cond.branch_at(bexpr, pt).subs(pt), "mpmath")
+                    b0, b1, b2, b3 = (f(mpmath.mpf(k)) for k in (3999, 4000, 7999, 8000))
+                v = value.subs(pt)
+                if v is sp.nan:  # no limit: consecutive terms stay apart (the oscillation does not die)
+                    step1, step2 = abs(b1 - b0), abs(b3 - b2)
+                    good = step2 >= 0.5 * step1 and step2 > 1e-6 * max(1, abs(b3))
+                elif v is sp.oo:
+                    good = b2 > b1 and b2 > 1e3
+                elif v is -sp.oo:
+                    good = b2 < b1 and b2 < -1e3
+                else:
+                    v = mpmath.mpf(str(sp.N(v, 70)))
+                    err1, err2, scale = abs(b1 - v), abs(b2 - v), max(1, abs(v))
+                    # geometric approach: there already; slower (like 1/n): halving, and close
+                    good = (err2 <= 1e-6 * scale and err2 <= err1 + 1e-50) or (
+                        err2 <= 0.6 * err1 and err2 <= 1e-2 * scale)
+            ok &= bool(good)
+            if not good:
+                lines.append(f"limit check FAILED at {pt}: value {value}")
+    if unchecked:
+        ok = False
+        lines.append("no rational sample point (so NOT checked) where "
+                     + "; ".join(sp.sstr(c) for c in unchecked))
+    lines.append(
+        f"checked against the metric at n = 4000 and 8000 (60 digits) in {len(cases) - len(unchecked)} "
+        f"of {len(cases)} regions, closed domain ends included"
+    )
+    return ok, lines
+
+
+def check_derivative(model, qexpr, dexpr, p, n):
+    ok, count, bad = True, 0, []
+    pts = points(model, qexpr, 2)
+    pts += [x for x in points(model, dexpr, 1) if x not in pts]  # the derivative's own cases too
+    for pt in pts:
+        if p not in pt:
+            continue
+        nval = 5 if n is None or n == N else n
+        q = qexpr.subs({k: v for k, v in pt.items() if k != p}).subs(N, nval)
+        d = _cond.branch_at(dexpr, pt).subs(pt).subs(N, nval)
+        if q.subs(p, pt[p]).has(sp.oo, -sp.oo, sp.zoo):
+            continue
+        f = sp.lambdify(p, q, "mpmath")
+        with _sym.workdps(150):
+            x0 = mpmath.mpf(pt[p].p) / pt[p].q
+            par = model.parameter(p.name)
+            h = mpmath.mpf(10) ** -40
+            if par.lower is not None and x0 - h < par.lower:
+                fd = (f(x0 + h) - f(x0)) / h
+            elif par.upper is not None and x0 + h > par.upper:
+                fd = (f(x0) - f(x0 - h)) / h
+            else:
+                fd = (f(x0 + h) - f(x0 - h)) / (2 * h)
+            if d is sp.nan:  # no derivative: right only where the quantity jumps (a huge difference)
+                good = not mpmath.isfinite(fd) or abs(fd) > mpmath.mpf(10) ** 20
+            else:
+                dn = sp.N(d, 60)
+                if dn.is_Number and dn.is_finite:
+                    dv = mpmath.mpf(str(dn))
+                    good = abs(fd - dv) <= mpmath.mpf(10) ** -15 * max(1, abs(dv))
+                else:  # a derivative that does not evaluate to a finite number there
+                    good = False
+        if not good:
+            bad.append(f"derivative {sp.sstr(d)} at {pt} differs from the finite difference "
+                       f"{mpmath.nstr(fd, 12)}")
+        ok &= bool(good)
+        count += 1
+    line = (f"equals a 150-digit finite difference at {count - len(bad)} of {count} points "
+            "(n = 5 where n is free; nan only across a jump)")
+    return ok and count > 0, [*bad[:3], line]
+
+
+def check_iterations(model, bexpr, lexpr, cases, f):
+    count, ok = 0, True
+    for value, cond in cases:
+        if value.has(sp.oo) or value == 1:
+            continue
+        for pt in _cond.sample_points(cond, model.parameters, 2):
+            nstar = sp.N(value.subs(pt), 50)
+            with _sym.workdps(50):
+                b = sp.lambdify(N, bexpr.subs(pt), "mpmath")(mpmath.mpf(str(nstar)))
+                lim = mpmath.mpf(str(sp.N(lexpr.subs(pt), 50)))
+                dist = abs(b - lim) / abs(lim)
+                good = abs(dist - (1 - mpmath.mpf(f.p) / f.q)) < mpmath.mpf(10) ** -30
+            ok &= bool(good)
+            count += 1
+    return ok and count > 0, [
+        f"at n = n* the distance to the limit is (1 - fraction) of it, at {count} points"
+    ]
+
+
+def _piecewise(cases, params=None):
+    """A Piecewise of ``(value, condition)`` cases that cover the domain.
+
+    The last case becomes ``otherwise``; with ``params``, if it holds at no
+    sample point of the domain, the case that holds at most of them takes
+    its place.
+    """
+    cases = list(cases)
+    if len(cases) == 1:
+        return cases[0][0]
+    if params is not None:
+        used = set().union(*[c.free_symbols for _, c in cases])
+        params = [p for p in params if p.symbol in used]
+        combos = list(itertools.islice(
+            itertools.product(*[[sp.Rational(x) for x in _coverage_points(p)] for p in params]), 4096
+        ))
+        if len(combos) > 256:  # a fixed, spread subset: the order must not depend on chance
+            combos = combos[:: len(combos) // 256]
+        grid = [dict(zip([p.symbol for p in params], combo)) for combo in combos]
+
+        def coverage(case):
+            return sum(_cond.holds_at(case[1], pt) for pt in grid)
+
+        if coverage(cases[-1]) == 0:  # never "otherwise" a case met at no sample point
+            last = max(range(len(cases)), key=lambda i: coverage(cases[i]))
+            cases = cases[:last] + cases[last + 1:] + [cases[last]]
+    return sp.Piecewise(*cases[:-1], (cases[-1][0], sp.true))

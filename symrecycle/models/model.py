@@ -1,0 +1,561 @@
+"""Models: recurrences plus metrics, and the registry of the report's models.
+
+A :class:`Model` is a list of first-order sequences, each an initial value and
+a next term written with indexed references (``A[n-1]``, ``C[n]``), and the
+metrics built from them (the benefit first). Nothing here states a closed
+form: :meth:`Model.closed_form` asks the solver of
+:mod:`symrecycle.solve.certify`, and every later quantity is derived from it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from ..core import conditions as _cond
+from ..core import sym as _sym
+from ..core.params import STANDARD, Parameter
+from ..core.params import n as N
+from ..core.results import QUANTITIES, NoClosedForm, NotDerived, Result
+from ..core.texsafe import check_math
+from ..solve import asymptotics
+from ..solve.recurrence import Recurrence, VariableRecurrence, linear
+from . import checks, derivations
+from .checks import _coverage_points, _piecewise, _short
+
+__all__ = ["Model", "SequenceDef", "Metric"]
+
+
+@dataclass(frozen=True)
+class SequenceDef:
+    """One sequence: ``X[start] = initial``, ``X[n] = next`` for n > start."""
+
+    name: str
+    initial: sp.Expr
+    next: sp.Expr
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A quantity built from the sequences at index n (``A[n]/C[n]``)."""
+
+    name: str
+    expr: sp.Expr
+    description: str = ""
+    latex: str = ""
+
+    def __post_init__(self):
+        # the label is typeset in compiled documents: math only, never TeX code
+        check_math(self.latex, f"metric {self.name}: latex")
+
+
+def seq(name: str) -> sp.IndexedBase:
+    """The indexed symbol of a sequence, for writing ``A[n-1]``."""
+    return sp.IndexedBase(name)
+
+
+@dataclass(frozen=True)
+class Model:
+    """A recycling model: parameters, sequences and metrics.
+
+    Examples
+    --------
+    >>> from symrecycle.models.catalogue import kickstarting
+    >>> m = kickstarting()
+    >>> m.limit().expr
+    Piecewise((r/(-alpha + r), alpha < r), (oo, True))
+    """
+
+    name: str
+    description: str
+    parameters: tuple
+    sequences: tuple
+    metrics: tuple
+    adjusted: str = "A"
+    start: int = 1
+    #: where the model was read from (a model file's path); "" for a model built in code
+    source: str = ""
+    _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self):
+        names = [s.name for s in self.sequences]
+        if self.adjusted not in names:
+            raise ValueError(f"model {self.name!r}: adjusted sequence {self.adjusted!r} not in {names}")
+        if not self.metrics:
+            raise ValueError(f"model {self.name!r}: at least one metric (the benefit) is needed")
+        known = {p.symbol for p in self.parameters} | {N}
+        for s in self.sequences:
+            for e in (s.initial, s.next):
+                extra = {x for x in e.free_symbols if not isinstance(x, sp.Indexed)} - known
+                extra = {x for x in extra if not isinstance(x, sp.IndexedBase) and x.name not in names}
+                if extra:
+                    raise ValueError(
+                        f"model {self.name!r}: sequence {s.name} uses unknown names "
+                        f"{sorted(map(str, extra))}"
+                    )
+        # the iteration reads X[n] and X[n-1] in next terms, X[start] in initial
+        # values and X[n] in metrics: refuse anything else rather than misread it
+        allowed = {
+            "next": {N, N - 1}, "initial": {sp.Integer(self.start)}, "metric": {N},
+        }
+        parts = [(f"sequence {s.name} ({k})", k, e) for s in self.sequences
+                 for k, e in (("initial", s.initial), ("next", s.next))]
+        parts += [(f"metric {m.name}", "metric", m.expr) for m in self.metrics]
+        for where, kind, e in parts:
+            for ref in e.atoms(sp.Indexed):
+                if ref.base.label.name not in names:
+                    raise ValueError(f"model {self.name!r}: {where} refers to unknown sequence {ref}")
+                if len(ref.indices) != 1 or sp.expand(ref.indices[0]) not in allowed[kind]:
+                    forms = ", ".join(sorted(f"{ref.base.label.name}[{i}]" for i in map(str, allowed[kind])))
+                    raise ValueError(
+                        f"model {self.name!r}: {where} uses {ref}; expected one of {forms}"
+                    )
+
+    # -- names --------------------------------------------------------------------
+    @property
+    def symbols(self) -> dict:
+        """Parameter symbols by name, and ``"n"``."""
+        out = {p.name: p.symbol for p in self.parameters}
+        out["n"] = N
+        return out
+
+    def parameter(self, name: str) -> Parameter:
+        for p in self.parameters:
+            if p.name == name:
+                return p
+        known = ", ".join(p.name for p in self.parameters)
+        raise ValueError(f"model {self.name!r} has no parameter {name!r}; its parameters: {known}")
+
+    def metric(self, name: str | None = None) -> Metric:
+        if name is None:
+            return self.metrics[0]
+        for m in self.metrics:
+            if m.name == name:
+                return m
+        known = ", ".join(m.name for m in self.metrics)
+        raise ValueError(f"model {self.name!r} has no metric {name!r}; its metrics: {known}")
+
+    def __repr__(self):
+        params = ", ".join(f"{p.name} in {p.domain_text}" for p in self.parameters)
+        return f"Model({self.name!r}: {params}; metrics {[m.name for m in self.metrics]})"
+
+    def _repr_latex_(self):
+        lines = []
+        for s in self.sequences:
+            x, x0 = sp.Symbol(f"{s.name}_n"), sp.Symbol(f"{s.name}_{self.start}")
+            lines.append(
+                f"{sp.latex(x0)} &= {sp.latex(_pretty(s.initial))}, \\quad "
+                f"{sp.latex(x)} = {sp.latex(_pretty(s.next))}"
+            )
+        lines += [f"{m.latex or m.name} &= {sp.latex(_pretty(m.expr))}" for m in self.metrics]
+        return "$$\\begin{aligned}" + r"\\".join(lines) + r"\end{aligned}$$"
+
+    def _cached(self, key, make):
+        if key not in self._cache:
+            what = _QUANTITY_OF_KEY.get(key[0], key[0])
+            try:
+                self._cache[key] = make()
+            except NotDerived as exc:
+                if str(exc).startswith(f"model {self.name!r}"):
+                    raise
+                raise type(exc)(f"model {self.name!r}: {what} not derived: {exc}") from exc
+            except _ENGINE_ERRORS as exc:
+                # SymPy (or the engine) gave up inside the derivation: a limitation, said as one
+                raise NotDerived(
+                    f"model {self.name!r}: {what} not derived: {_step(exc)} raised "
+                    f"{type(exc).__name__}: {_short(exc)}"
+                ) from exc
+        return self._cache[key]
+
+    # -- the engine -----------------------------------------------------------------
+    def recurrence(self, name: str) -> Recurrence | VariableRecurrence:
+        """The recurrence of sequence ``name``, earlier sequences solved and substituted.
+
+        A :class:`~symrecycle.solve.recurrence.Recurrence` where the coefficient of
+        the previous term is constant and the forcing exponential, else a
+        :class:`~symrecycle.solve.recurrence.VariableRecurrence`. Where the
+        engine has no solver for the sequence, :class:`NoClosedForm` says why
+        (numeric iteration still works).
+        """
+        names = [s.name for s in self.sequences]
+        if name not in names:
+            raise ValueError(
+                f"model {self.name!r} has no sequence {name!r}; its sequences: {', '.join(names)}")
+        later = self._later_references(name)
+        if later:
+            raise NoClosedForm(self._no_closed_form(
+                f"the recurrence of {name} uses {later}, a later sequence (a coupled system)"))
+        try:
+            return self._cached(("rec", name), lambda: self._make_recurrence(name))
+        except NoClosedForm:
+            raise
+        except (ValueError, NotImplementedError) as exc:
+            # the model's references were checked when it was built: what is left is the engine's own limit
+            raise NoClosedForm(self._no_closed_form(str(exc))) from exc
+
+    def _later_references(self, name):
+        names = [s.name for s in self.sequences]
+        later = names[names.index(name) + 1:]
+        refs = sorted({e.base.label.name for e in self.sequences[names.index(name)].next.atoms(sp.Indexed)}
+                      & set(later))
+        return ", ".join(f"{r}[n-1]" for r in refs)
+
+    def _no_closed_form(self, reason):
+        return (f"model {self.name!r}: no closed form is derived for this model: {reason}. "
+                "Numeric iteration is available: model.iterate(n, metric=..., **values) "
+                "(symrecycle.numeric.iterate.iterate)")
+
+    def closed_form_problem(self) -> str | None:
+        """``None`` if every sequence has a closed form, else why not (the message of :class:`NoClosedForm`).
+
+        Examples
+        --------
+        >>> from symrecycle.io.modelfile import load_model, variant_path
+        >>> load_model(variant_path("kickstarting")).closed_form_problem() is None
+        True
+        >>> print(load_model(variant_path("endogenous-progress")).closed_form_problem())  # doctest: +ELLIPSIS
+        model 'endogenous-progress': no closed form is derived for this model: ... a later sequence ...
+        """
+        try:
+            for s in self.sequences:
+                self.recurrence(s.name)
+        except NoClosedForm as exc:
+            return str(exc)
+        return None
+
+    def has_closed_form(self) -> bool:
+        """Whether the engine derives closed forms for this model (else: numeric only)."""
+        return self.closed_form_problem() is None
+
+    def _make_recurrence(self, name):
+        order = [s.name for s in self.sequences]
+        sdef = self.sequences[order.index(name)]
+        prev = sp.Symbol(f"{name}_prev")
+        earlier = {s: self.solve(s).expr for s in order[: order.index(name)]}
+
+        def sub(e):
+            base = e.base.label.name
+            if base == name:
+                if sp.simplify(e.indices[0] - (N - 1)) != 0:
+                    raise ValueError(
+                        f"model {self.name!r}: {e} in the recurrence of {name}: only {name}[n-1] "
+                        "may appear (first order)"
+                    )
+                return prev
+            if base not in earlier:
+                raise ValueError(
+                    f"model {self.name!r}: {e} in the recurrence of {name} refers to a later "
+                    "or unknown sequence"
+                )
+            return earlier[base].subs(N, e.indices[0])
+
+        nxt = sdef.next.replace(lambda e: isinstance(e, sp.Indexed), sub)
+        nxt = sp.piecewise_fold(nxt)
+        if isinstance(nxt, sp.Piecewise):
+            raise NotDerived(
+                f"model {self.name!r}: the recurrence of {name} depends on a sequence with cases"
+            )
+        init = sdef.initial.replace(lambda e: isinstance(e, sp.Indexed), sub)
+        init = init.subs(N, self.start)
+        return linear(nxt, prev, init, self.start, name)
+
+    def solve(self, name: str):
+        """The solver's :class:`~symrecycle.solve.recurrence.ClosedForm` of sequence ``name``."""
+        def make():
+            rec = self.recurrence(name)
+            return rec.solve(self.parameters) if isinstance(rec, Recurrence) else rec.solve()
+
+        return self._cached(("solve", name), make)
+
+    def _substitute_sequences(self, expr):
+        def sub(e):
+            return self.solve(e.base.label.name).expr.subs(N, e.indices[0])
+
+        # a metric that is one sequence is that sequence's closed form, already in the solver's form
+        tidy = (lambda v: v) if isinstance(expr, sp.Indexed) else _cond.simplify_branch
+        expr = sp.piecewise_fold(expr.replace(lambda e: isinstance(e, sp.Indexed), sub))
+        pairs = [(_cond.sum_inside(tidy(_cond.substitute_condition(v, c))), c)
+                 for v, c in _sym.pieces(expr)]
+        return pairs[0][0] if len(pairs) == 1 else sp.Piecewise(*pairs)
+
+    def _result(self, quantity, expr, label, certificate, verified, notes=(), **meta):
+        return Result(
+            model=self.name,
+            quantity=quantity,
+            expr=expr,
+            label=label,
+            conditions=(
+                *(p.condition for p in self.parameters),
+                sp.Contains(N, sp.Range(self.start, sp.oo), evaluate=False),
+            ),
+            verified=verified,
+            certificate=tuple(certificate),
+            notes=tuple(notes),
+            meta=meta,
+        )
+
+    def closed_form(self, sequence: str | None = None) -> Result:
+        """The closed form of a sequence (default: adjusted compute), with its certificate."""
+        name = sequence or self.adjusted
+        if name not in [s.name for s in self.sequences]:
+            raise ValueError(f"model {self.name!r} has no sequence {name!r}")
+
+        def make():
+            cf = self.solve(name)
+            cert = [str(c) for c in cf.certificate]
+            ok, lines = checks.check_iteration(self, cf.expr, sp.IndexedBase(name)[N])
+            return self._result("closed-form", cf.expr, f"{name}_{{n}}", cert + lines, cf.verified and ok)
+
+        return self._cached(("closed_form", name), make)
+
+    def benefit(self, metric: str | None = None) -> Result:
+        """The metric (default: the benefit) at iteration n, from the closed forms."""
+        met = self.metric(metric)
+
+        def make():
+            expr = self._substitute_sequences(met.expr)
+            ok, lines = checks.check_iteration(self, expr, met.expr)
+            cert_ok = all(self.solve(s.name).verified for s in self.sequences)
+            names = ", ".join(s.name for s in self.sequences)
+            lines.insert(0, f"closed forms of {names} " + ("certified" if cert_ok else "NOT certified"))
+            return self._result(
+                "benefit", expr, met.latex or met.name, lines, ok and cert_ok, metric=met.name
+            )
+
+        return self._cached(("benefit", met.name), make)
+
+    def limit(self, metric: str | None = None) -> Result:
+        r"""The limit n -> oo of the metric, as a Piecewise by regime."""
+        met = self.metric(metric)
+
+        def make():
+            b = self.benefit(met.name)
+            cases = None
+            if not b.expr.has(sp.Sum):
+                try:
+                    cases = asymptotics.limit_by_regime(b.expr, self.parameters)
+                except ValueError as exc:  # not an exponential polynomial in n
+                    if not self._unrolled(met):
+                        raise NotDerived(str(exc)) from exc
+            if cases is None:
+                q, h, m0, derived = self._metric_recurrence(met)
+                cases = asymptotics.limit_of_linear(q, h, m0, self.parameters)
+                head = [f"derived from the metric's recurrence M_n = q_n M_(n-1) + h_n, q_n = {sp.sstr(q)}, "
+                        f"h_n = {sp.sstr(h)}, M_{self.start} = {sp.sstr(m0)} "
+                        + ("(checked against exact iteration, n = start..start+4)" if derived
+                           else "(FAILED against exact iteration)")]
+            else:
+                head, derived = ["derived from the dominant base of each branch of the benefit"], True
+            cases = [(v, _cond.within_domain(c, self.parameters)) for v, c in cases]
+            cases = [(v, c) for v, c in cases if c is not sp.false]
+            expr = _piecewise(cases, self.parameters)
+            ok, lines = checks.check_limit(self, b.expr, cases, met)
+            lines[:0] = head
+            ok = ok and derived
+            return self._result(
+                "limit", expr, r"\lim_{n \to \infty} " + (met.latex or met.name), lines, ok and b.verified,
+                metric=met.name,
+            )
+
+        return self._cached(("limit", met.name), make)
+
+    def _unrolled(self, met):
+        """The sequences of metric ``met`` solved by unrolling (a coefficient that depends on n)."""
+        refs = {e.base.label.name for e in met.expr.atoms(sp.Indexed)}
+        return [s.name for s in self.sequences
+                if s.name in refs and isinstance(self.recurrence(s.name), VariableRecurrence)]
+
+    def _metric_recurrence(self, met):
+        r"""``(q_n, h_n, M_start, checked)``: the metric's own recurrence ``M_n = q_n M_{n-1} + h_n``.
+
+        For a metric ``M_n = u_n X_n + v_n`` linear in the one sequence X
+        solved as an unrolled ``Sum`` (``X_n = a_n X_{n-1} + f_n``):
+        ``q_n = a_n u_n / u_{n-1}`` and ``h_n = u_n f_n + v_n - q_n v_{n-1}``.
+        ``checked``: the recurrence holds on exact iteration of the model (n = start..start+4).
+        """
+        unrolled = self._unrolled(met)
+        if len(unrolled) != 1:
+            raise NotDerived(
+                f"model {self.name!r}: the limit of metric {met.name!r} is derived for a metric linear "
+                "in one sequence with a coefficient that depends on n; it uses "
+                f"{', '.join(unrolled) or 'none'}"
+            )
+        (name,) = unrolled
+        x = sp.Dummy(name)
+
+        def sub(e):
+            if e.base.label.name == name:
+                return x
+            return self.solve(e.base.label.name).expr.subs(N, e.indices[0])
+
+        expr = sp.piecewise_fold(met.expr.replace(lambda e: isinstance(e, sp.Indexed), sub))
+        u = sp.simplify(sp.diff(expr, x))
+        v = sp.simplify(expr - u * x)
+        if expr.has(sp.Piecewise) or u.has(x) or v.has(x) or _sym.is_zero(u):
+            raise NotDerived(
+                f"model {self.name!r}: metric {met.name!r} is not linear in {name}[n] with coefficients "
+                "free of cases; no limit derived"
+            )
+        rec = self.recurrence(name)
+        q = sp.powsimp(sp.simplify(rec.a * u / u.subs(N, N - 1)))
+        h = sp.simplify(u * rec.forcing + v - q * v.subs(N, N - 1))
+        m0 = sp.simplify((u * rec.initial + v).subs(N, self.start))
+        return q, h, m0, self._check_metric_recurrence(met, q, h, m0)
+
+    def _check_metric_recurrence(self, met, q, h, m0):
+        """``M_n = q_n M_{n-1} + h_n`` and ``M_start = m0`` against exact iteration of the model."""
+        pts = checks.sample(self, sp.true, 2)
+        for pt in pts:
+            ms = [checks.metric_exact(self, met.expr, pt, k) for k in range(self.start, self.start + 5)]
+            if not _sym.is_zero(ms[0] - m0.subs(pt)):
+                return False
+            for k in range(1, len(ms)):
+                step = (q * ms[k - 1] + h).subs(pt).subs(N, self.start + k)
+                if not _sym.is_zero(ms[k] - step):
+                    return False
+        return bool(pts)
+
+    def _on_domain(self, expr):
+        """A Piecewise with relations its parameters' domains decide dropped (``rho <= 1`` on (0, 1])."""
+        if not isinstance(expr, sp.Piecewise):
+            return expr
+        pairs = [(v, _cond.within_domain(c, self.parameters)) for v, c in expr.args]
+        return sp.Piecewise(*[(v, _cond.simplify_condition(c)) for v, c in pairs if c is not sp.false])
+
+    def _quantity_expr(self, n, metric):
+        return self.limit(metric) if n is None else self.benefit(metric)
+
+    def _explicit_ends(self, expr):
+        """Cases that hold only on a closed end of a parameter's domain, with that end stated.
+
+        ``Piecewise((0, rho < 1), (alpha, True))`` with rho in (0, 1] reads
+        ``Piecewise((0, rho < 1), (alpha, Eq(rho, 1)))``: the derivative then
+        sees the set where the quantity may jump.
+        """
+        if not isinstance(expr, sp.Piecewise):
+            return expr
+        out = []
+        for (v, c), (_, excl) in zip(_sym.pieces(expr), _sym.exclusive_pieces(expr)):
+            for p in self.parameters:
+                ends = p.closed_ends()
+                if not ends or p.symbol not in excl.free_symbols:
+                    continue
+                others = [q for q in self.parameters if q is not p and q.symbol in excl.free_symbols]
+                grid = [dict(zip([q.symbol for q in others], combo)) for combo in itertools.islice(
+                    itertools.product(*[[sp.Rational(x) for x in _coverage_points(q)] for q in others]), 64)]
+
+                inner = [sp.Rational(x) for x in p.interior_points()]
+                if any(_cond.holds_at(excl, {**g, p.symbol: x}) for g in grid for x in inner):
+                    continue
+                at = [e for e in ends
+                      if any(_cond.holds_at(excl, {**g, p.symbol: sp.Rational(e)}) for g in grid)]
+                if len(at) == 1:
+                    c = sp.And(c, sp.Eq(p.symbol, sp.Rational(at[0])))
+            out.append((v, c))
+        return sp.Piecewise(*out)
+
+    def sensitivity(self, param: str, n=None, metric: str | None = None) -> Result:
+        r"""``d Q / d param`` of the limit (``n=None``) or of the metric at n (``n=sr.n``)."""
+        return derivations.sensitivity(self, param, n=n, metric=metric)
+
+    def elasticity(self, param: str, n=None, metric: str | None = None) -> Result:
+        r"""``(p/Q) dQ/dp`` of the limit or of the metric at n."""
+        return derivations.elasticity(self, param, n=n, metric=metric)
+
+    def breakeven(self, param: str, level=1, of: str = "benefit", metric: str | None = None) -> Result:
+        """Values of ``param`` where the metric at n (``of="benefit"``) or its limit equals ``level``."""
+        return derivations.breakeven(self, param, level=level, of=of, metric=metric)
+
+    def iterations_to(self, fraction=0.99, metric: str | None = None) -> Result:
+        r"""The real n* from which the metric stays within ``1 - fraction`` of its limit."""
+        return derivations.iterations_to(self, fraction, metric=metric)
+
+    def derive(self, quantity: str, wrt: str | None = None, n=None, fraction=0.99, level=1,
+               metric: str | None = None) -> Result:
+        """Any derived quantity by its command-line name (see :data:`QUANTITIES`)."""
+        q = quantity.replace("_", "-")
+        if q in ("sensitivity", "elasticity", "breakeven") and wrt is None:
+            raise ValueError(f"quantity {quantity!r} needs a parameter (wrt)")
+        if q == "closed-form":
+            return self.closed_form()
+        if q == "benefit":
+            return self.benefit(metric)
+        if q == "limit":
+            return self.limit(metric)
+        if q == "sensitivity":
+            return self.sensitivity(wrt, n=n, metric=metric)
+        if q == "elasticity":
+            return self.elasticity(wrt, n=n, metric=metric)
+        if q == "breakeven":
+            return self.breakeven(wrt, level=level, metric=metric)
+        if q == "iterations-to":
+            return self.iterations_to(fraction, metric=metric)
+        raise ValueError(f"unknown quantity {quantity!r}; known: {', '.join(QUANTITIES)}")
+
+    # -- numbers -------------------------------------------------------------------------
+    def evaluate(self, quantity, dps=None, **kwargs):
+        """Numbers for a derived quantity; see :func:`symrecycle.numeric.evaluate`."""
+        from ..numeric.evaluate import evaluate
+
+        return evaluate(self, quantity, dps=dps, **kwargs)
+
+    def iterate(self, n, **kwargs):
+        """Direct iteration; see :func:`symrecycle.numeric.iterate`."""
+        from ..numeric.iterate import iterate
+
+        return iterate(self, n, **kwargs)
+
+    # -- exact iteration ------------------------------------------------------------------
+    def iterate_exact(self, values: dict, count: int) -> dict:
+        """``{name: [X_start, ..., X_{start+count-1}]}`` in exact arithmetic.
+
+        Examples
+        --------
+        >>> from fractions import Fraction
+        >>> from symrecycle.models.catalogue import kickstarting
+        >>> kickstarting().iterate_exact({"r": 2, "alpha": Fraction(1, 2), "C1": 1}, 3)["A"]
+        [1, 5/2, 21/4]
+        """
+        return checks.iterate_exact(self, values, count)
+
+    def metric_exact(self, metric_expr, values: dict, k: int):
+        """The metric expression ``metric_expr`` at iteration ``k`` in exact arithmetic."""
+        return checks.metric_exact(self, metric_expr, values, k)
+
+
+_QUANTITY_OF_KEY = {"iter": "iterations-to", "sens": "sensitivity", "elast": "elasticity",
+                    "rec": "recurrence",
+                    "solve": "closed form", "closed_form": "closed form"}
+
+
+
+
+#: What a derivation may raise from inside SymPy or the engine's own solvers (not a user's mistake).
+_ENGINE_ERRORS = (
+    TypeError, ArithmeticError, AttributeError, KeyError, IndexError, RecursionError, NotImplementedError,
+    sp.PolynomialError, sp.polys.polyerrors.BasePolynomialError, _cond.Unsolved, _cond.Contradiction,
+)
+
+
+def _step(exc) -> str:
+    """The innermost function of symrecycle's that the exception passed through."""
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "symrecycle" in f.filename]
+    return f"{frames[-1].name}" if frames else "the derivation"
+
+
+
+def _pretty(expr):
+    return expr.replace(
+        lambda e: isinstance(e, sp.Indexed),
+        lambda e: sp.Symbol(f"{e.base.label.name}_{{{sp.latex(e.indices[0])}}}"),
+    )
+
+
+# -- the report's models -------------------------------------------------------------------
+A, C, P = seq("A"), seq("C"), seq("P")
+_s = {k: p.symbol for k, p in STANDARD.items()}

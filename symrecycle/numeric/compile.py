@@ -1,0 +1,445 @@
+"""numeric.compile."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from ..core import conditions as _cond
+from ..core import sym as _sym
+from ..core.params import n as N
+from .pool import _MP_LOCK, BLOCK, thread_pool, workers
+
+__all__ = ["compile_expr", "Compiled", "CompiledSums"]
+
+
+#: a growing power b**e with e*log(b) above this goes to the precise path
+#: (its relative error is about e*log(b) ulps)
+GROWTH = 64.0
+_GROWN = math.exp(GROWTH)
+#: a growing power over more steps than this goes to the precise path
+#: (the rounding of its base is multiplied by the exponent)
+GROWTH_STEPS = 200
+#: relative distance to a degenerate set below which a point of pole order k is precise
+DELTA = {1: 1e-2, 2: 0.06, 3: 0.2}
+#: float relative tolerance the precise path aims at before rounding to float
+_AGREE = mpmath.mpf(10) ** -22
+
+
+def _pole_order(generic, eq):
+    """Multiplicity of the factors of ``generic``'s denominator that vanish on ``eq``."""
+    try:
+        sub = _cond.solve_equality(eq)
+    except ValueError:
+        return 3
+    den = sp.denom(sp.together(generic))
+    order = 0
+    for f in sp.Mul.make_args(sp.factor(den)):
+        b, e = f.as_base_exp()
+        if b.has(*sub) and _sym.is_zero(b.subs(sub)):
+            order += int(e) if e.is_Integer else 3
+    return max(order, 1)
+
+
+_LOGB = sp.Function("logb")
+_EXP = sp.Function("exp")
+
+
+def _logb(b, bm1):
+    """log(b), from ``log1p(b - 1)`` near 1 (b - 1 computed exactly there), else ``log(b)``."""
+    out = np.log(b)
+    near = np.abs(bm1) < 0.5
+    if near.any():
+        np.log1p(bm1, out=out, where=near)
+    return out
+
+
+def _log1p_rewrite(expr):
+    """``log(x)`` as ``log1p(x - 1)`` near 1, ``x - 1`` over a common denominator.
+
+    ``log(alpha/r)`` then uses ``(alpha - r)/r``: exact subtraction near ``alpha = r``.
+    """
+
+    def log_of(arg):
+        if arg.is_number:
+            return sp.log(arg)
+        return _LOGB(arg, sp.together(arg - 1))
+
+    return expr.replace(lambda e: isinstance(e, sp.log), lambda e: log_of(e.args[0]))
+
+
+def _n_powers(expr):
+    """The powers ``b**e`` whose exponent depends on n (b not a number)."""
+    return sorted(
+        (p for p in expr.atoms(sp.Pow) if p.exp.has(N) and not p.base.is_number), key=sp.default_sort_key
+    )
+
+
+def _exp_powers(expr):
+    """``b**e(n)`` (b >= 0) as ``exp(e*log(b))``: underflow without libm pow's slow subnormal path."""
+    def is_pow(e):
+        return isinstance(e, sp.Pow) and e.exp.has(N) and e.base.is_nonnegative and not e.base.is_number
+
+    return expr.replace(is_pow, lambda e: _EXP(e.exp * sp.Function("logn")(e.base)))
+
+
+def _in_blocks(block_fn, arrays, shape):
+    """``block_fn(arrays, shape)`` over blocks of about :data:`BLOCK` elements along the first axis.
+
+    Each input keeps its own shape (leading axes of length 1 are not copied);
+    the blocks run on the thread pool (numpy releases the GIL in its loops).
+    """
+    out = np.empty(shape, dtype=float)
+    rows = max(1, BLOCK // max(1, math.prod(shape[1:])))
+    slices = [slice(i, i + rows) for i in range(0, shape[0], rows)]
+
+    def work(sl):
+        block = [a if a.shape[0] == 1 else a[sl] for a in arrays]
+        out[sl] = block_fn(block, out[sl].shape)
+
+    if len(slices) > 1 and workers() > 1:
+        list(thread_pool().map(work, slices))
+    else:
+        for sl in slices:
+            work(sl)
+    return out
+
+
+@dataclass
+class Compiled:
+    """A derived expression compiled for float and mpmath evaluation.
+
+    Built by :func:`compile_expr`; call :meth:`floats` or :meth:`mp`.
+    """
+
+    expr: sp.Basic
+    args: tuple
+    fast: tuple
+    near: int
+    growth: int
+    inf_case: object
+    precise: object
+
+    def floats(self, values: dict):
+        """Float evaluation with broadcasting; imprecise points recomputed in mpmath.
+
+        Works through the broadcast shape in blocks of about :data:`BLOCK`
+        elements along the first axis, so temporaries stay small.
+        """
+        arrays = [np.asarray(values[a], dtype=float) for a in self.args]
+        shape = np.broadcast_shapes(*[x.shape for x in arrays])
+        # subnormal or huge inputs lose digits in any formula: precise path
+        extreme = [((np.abs(x) < 1e-290) & (x != 0)) | (np.abs(x) > 1e290) for x in arrays]
+        extreme = [e for e in extreme if e.any()]
+        # keep each input in its own shape (leading axes padded): what depends on
+        # r alone is then computed once per r, not once per grid point
+        arrays = [x.reshape((1,) * (len(shape) - x.ndim) + x.shape) for x in arrays]
+        if extreme:
+            arrays.append(np.logical_or.reduce([np.broadcast_to(e, shape) for e in extreme]))
+        if not shape:
+            out = np.empty(shape, dtype=float)
+            out[()] = self._block([a.reshape(1) for a in arrays], (1,))[0]
+            return out
+        return _in_blocks(self._block, arrays, shape)
+
+    def _block(self, arrays, shape):
+        forced = arrays[len(self.args)] if len(arrays) > len(self.args) else None
+        arrays = arrays[: len(self.args)]
+        with np.errstate(all="ignore"):
+            fast, fast_long, exponents = self.fast
+            if exponents is not None and any(
+                (np.abs(np.asarray(e)) > GROWTH_STEPS).any() for e in exponents(*arrays)
+            ):
+                fast = fast_long
+            value, *checks = fast(*arrays)
+            out = np.asarray(value, dtype=float)
+            if out.shape != shape:
+                out = np.broadcast_to(out, shape).copy()
+            flag = np.isfinite(out)
+            np.logical_not(flag, out=flag)
+            if self.inf_case is not None and flag.any():
+                flag &= ~np.asarray(self.inf_case(*arrays), dtype=bool)
+            for i in range(self.growth):  # a power grown past e**64, or over many steps
+                power, steps = np.asarray(checks[2 * i]), np.asarray(checks[2 * i + 1])
+                flag |= power > _GROWN
+                long = np.abs(steps) > GROWTH_STEPS
+                if long.any():
+                    flag |= (power > 1) & long
+            for near in checks[2 * self.growth:]:
+                flag |= near
+            if forced is not None:
+                flag |= forced
+        if flag.any():
+            if not out.flags.writeable:
+                out = out.copy()
+            idx = np.nonzero(flag)
+            cols = [np.broadcast_to(a, shape)[idx] for a in arrays]
+            out[idx] = [float(self.mp_point(*pt)) for pt in zip(*cols)]
+        return out
+
+    def mp_point(self, *point, dps=None):
+        """One point in mpmath; precision raised until two evaluations agree.
+
+        mpmath's working precision is global to the process: the blocks' threads
+        take their turns here (one lock), so none runs at another's precision.
+        """
+        with _MP_LOCK:
+            return _real(self._mp_point(point, dps))
+
+    def _mp_point(self, point, dps):
+        target = _AGREE if dps is None else mpmath.mpf(10) ** -(dps + 3)
+        prec = 40 if dps is None else dps + 20
+        def args():  # exact inputs (Fraction) rounded at the working precision
+            return [as_mpf(x, prec) for x in point]
+
+        with _sym.workdps(prec):
+            last = self.precise(*args())
+        for _ in range(6):
+            prec *= 2
+            with _sym.workdps(prec):
+                val = self.precise(*args())
+                if not mpmath.isfinite(val) or not mpmath.isfinite(last):
+                    if val == last or (mpmath.isnan(val) and mpmath.isnan(last)):
+                        return +val
+                elif abs(val - last) <= target * abs(val) or val == last:
+                    return +val
+                last = val
+        return +last
+
+
+def _real(x):
+    """A real mpmath value: a complex one with an imaginary part is ``nan`` (the quantity is not real)."""
+    if isinstance(x, mpmath.mpc):
+        return x.real if x.imag == 0 else mpmath.nan
+    return x
+
+
+def _fast_function(args, expr, checks, modules):
+    """``f(*arrays) -> [value, *checks]``; a Piecewise evaluates only the cases that hold.
+
+    (numpy's ``select`` would compute every case on every point.)
+    """
+    if not isinstance(expr, sp.Piecewise):
+        return sp.lambdify(args, [expr, *checks], modules=modules, cse=True)
+    cases = [
+        (
+            sp.lambdify(args, v, modules=modules),
+            None if c is sp.true else sp.lambdify(args, c, modules=modules),
+        )
+        for v, c in expr.args
+    ]
+    check_fn = sp.lambdify(args, checks, modules=modules, cse=True) if checks else None
+
+    def run(*arrays):
+        shape = np.broadcast_shapes(*[np.shape(a) for a in arrays])
+        out, left = None, None
+        for value, cond in cases:
+            mask = np.ones(shape, dtype=bool) if cond is None else np.broadcast_to(cond(*arrays), shape)
+            if left is not None:
+                mask = mask & left
+            if left is None and mask.all():
+                out = np.broadcast_to(np.asarray(value(*arrays), dtype=float), shape)
+                break
+            if out is None:
+                out = np.full(shape, np.nan)
+            if mask.any():
+                out[mask] = np.broadcast_to(np.asarray(value(*arrays), dtype=float), shape)[mask]
+            left = ~mask if left is None else left & ~mask
+            if not left.any():
+                break
+        return [out, *(check_fn(*arrays) if check_fn else [])]
+
+    return run
+
+
+def _float_constants(expr):
+    """Exact numbers beyond int64 (``log(10**27)``) as floats: numpy has no ufunc for Python's big ints."""
+    big = {a: sp.Float(a, 30) for a in expr.atoms(sp.Rational) if max(abs(a.p), a.q) > 2**53}
+    return expr.xreplace(big) if big else expr
+
+
+def compile_expr(expr, args) -> Compiled:
+    """Compile ``expr`` (a Piecewise derived quantity) over the symbols ``args``.
+
+    Two float variants are built: powers by ``pow`` (used while every
+    exponent in a block is at most :data:`GROWTH_STEPS`), and powers as
+    ``exp(e*log(b))`` for long exponents, where ``pow`` crawls through
+    subnormal results. Both return, beside the value, each power and its
+    exponent (for the growth checks) and the near-degenerate tests.
+    """
+    expr = _sym.as_sympy(expr)
+    args = tuple(args)
+    if expr.has(sp.Sum):
+        return CompiledSums(expr, args)
+    cases = _sym.pieces(expr)
+    eqs = sorted({e for _, c in cases for e in c.atoms(sp.Eq)}, key=sp.default_sort_key)
+    fast_expr = expr.subs(dict.fromkeys(eqs, sp.false)) if eqs else expr
+    fast_expr = _float_constants(_log1p_rewrite(fast_expr))
+    generic = cases[-1][0]
+    powers = _n_powers(fast_expr)
+    near = []
+    for eq in eqs:
+        delta = DELTA.get(_pole_order(generic, eq), 0.3)
+        lhs, rhs = eq.lhs, eq.rhs
+        if not (rhs.is_positive or rhs.is_negative) and (lhs.is_positive or lhs.is_negative):
+            lhs, rhs = rhs, lhs
+        if rhs.is_positive or rhs.is_negative:  # relative to a side of fixed sign: shares lhs/rhs - 1
+            near.append(sp.Lt(sp.Abs(sp.together(lhs / rhs - 1)), delta))
+        else:
+            # (<=: a set such as alpha = 0 is met exactly, where both sides are 0)
+            near.append(sp.Le(sp.Abs(lhs - rhs), delta * (sp.Abs(lhs) + sp.Abs(rhs))))
+    modules = [{"logb": _logb, "exp": np.exp, "logn": np.log}, "numpy"]
+    pairs = [x for p in powers for x in (p, p.exp)]
+    fast = _fast_function(args, fast_expr, [*pairs, *near], modules)
+    exponents = sp.lambdify(args, [p.exp for p in powers], modules="numpy") if powers else None
+    long_expr = _exp_powers(fast_expr)
+    long_pairs = [x for p in powers for x in (_exp_powers(p), p.exp)]
+    fast_long = _fast_function(args, long_expr, [*long_pairs, *near], modules) if powers else fast
+    inf_conds = [
+        c for v, c in _sym.exclusive_pieces(fast_expr) if v.has(sp.oo, -sp.oo, sp.nan) and v.is_number
+    ]
+    inf_case = sp.lambdify(args, sp.Or(*inf_conds), modules="numpy") if inf_conds else None
+    precise = sp.lambdify(args, expr, modules="mpmath")
+    return Compiled(expr, args, (fast, fast_long, exponents), len(near), len(powers), inf_case, precise)
+
+
+# -- sums (closed forms of coefficients that depend on n) ---------------------------------------
+#: most terms a float or mpmath sum is evaluated with; beyond, iterate the model
+MAX_SUM_TERMS = 1_000_000
+#: a float sum whose terms' magnitudes exceed its value by this factor (cancellation) is recomputed in mpmath
+CANCELLATION = 1e3
+
+
+@dataclass
+class _Sum:
+    index: sp.Symbol
+    term: object  # f(k, *args) -> term (numpy)
+    term_mp: object  # the same in mpmath
+    bounds: object  # f(*args) -> (lo, hi) (numpy)
+
+
+class CompiledSums(Compiled):
+    """A derived expression with unevaluated ``Sum`` s (no closed form as a finite formula).
+
+    Floats: every sum term by term, vectorized over the parameters (a loop
+    over the index, ``n`` finite and integer); a point whose value is not
+    finite, or whose terms cancel (``sum |t_k| > CANCELLATION * |sum t_k|``),
+    goes to mpmath (:meth:`~Compiled.mp_point`, the same sums with ``fsum``).
+    """
+
+    def __init__(self, expr, args):
+        sums = sorted(expr.atoms(sp.Sum), key=sp.default_sort_key)
+        if any(len(t.limits) != 1 or t.function.has(sp.Sum) for t in sums):
+            raise NotImplementedError(f"sums over one index are evaluated; got {expr}")
+        self.slots = [sp.Dummy(f"S{i}") for i in range(len(sums))]
+        outer = expr.xreplace(dict(zip(sums, self.slots)))
+        self.sums = []
+        for total in sums:
+            (k, lo, hi), f = total.limits[0], total.function
+            # rising factorials and the like through the gamma function (scipy.special in floats)
+            special = f.has(sp.RisingFactorial, sp.FallingFactorial, sp.factorial, sp.binomial)
+            ff = f.rewrite(sp.gamma) if special else f
+            self.sums.append(_Sum(
+                k,
+                sp.lambdify([k, *args], ff, modules=["scipy", "numpy"] if special else "numpy"),
+                sp.lambdify([k, *args], f, modules="mpmath"),
+                sp.lambdify(args, [lo, hi], modules="numpy"),
+            ))
+        self.outer = sp.lambdify([*args, *self.slots], outer, modules="numpy")
+        self.outer_mp = sp.lambdify([*args, *self.slots], outer, modules="mpmath")
+        super().__init__(expr, tuple(args), (None, None, None), 0, 0, None, self._precise)
+
+    def _ranges(self, total, arrays):
+        lo, hi = (np.asarray(x, dtype=float) for x in total.bounds(*arrays))
+        if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
+            raise ValueError("parameter 'n': a sum without a closed form needs a finite n "
+                             "(for n = inf, evaluate the limit)")
+        k0, k1 = int(lo.min()), int(hi.max())
+        if k1 - k0 + 1 > MAX_SUM_TERMS:
+            raise ValueError(
+                f"parameter 'n': a sum of {k1 - k0 + 1} terms, expected at most {MAX_SUM_TERMS} "
+                "(this quantity has no closed form as a finite formula; model.iterate(n, last=True) "
+                "iterates in bounded memory)"
+            )
+        return lo, hi, k0, k1
+
+    def floats(self, values: dict):
+        """Float evaluation with broadcasting, in blocks of about :data:`BLOCK` elements."""
+        arrays = [np.asarray(values[a], dtype=float) for a in self.args]
+        shape = np.broadcast_shapes(*[x.shape for x in arrays])
+        if not shape:
+            return self._block(arrays, shape)
+        arrays = [x.reshape((1,) * (len(shape) - x.ndim) + x.shape) for x in arrays]
+        for total in self.sums:  # the range of every sum first: a bad n fails before any work
+            self._ranges(total, arrays)
+        return _in_blocks(self._block, arrays, shape)
+
+    def _block(self, arrays, shape):
+        flag = np.zeros(shape, dtype=bool)
+        totals = []
+        with np.errstate(all="ignore"):
+            for total in self.sums:
+                lo, hi, k0, k1 = self._ranges(total, arrays)
+                acc, mag = np.zeros(shape), np.zeros(shape)
+                for k in range(k0, k1 + 1):
+                    t = np.broadcast_to(np.asarray(total.term(float(k), *arrays), dtype=float), shape)
+                    t = np.where((lo <= k) & (k <= hi), t, 0.0)
+                    acc += t
+                    mag += np.abs(t)
+                flag |= ~np.isfinite(mag) | (mag > CANCELLATION * np.abs(acc))
+                totals.append(acc)
+            out = np.array(np.broadcast_to(np.asarray(self.outer(*arrays, *totals), dtype=float), shape))
+            flag |= ~np.isfinite(out)
+            # a sum that cancels against the rest of the expression: nudged by a relative eps, it moves
+            # the value by far more than eps (sum by sum, so two sums cancelling are seen too)
+            eps = 2.0**-20
+            for i in range(len(totals)):
+                nudged = [t * (1 + eps) if j == i else t for j, t in enumerate(totals)]
+                moved = np.asarray(self.outer(*arrays, *nudged), dtype=float) - out
+                flag |= np.abs(moved) > CANCELLATION * eps * np.abs(out)
+        if not shape:
+            return out if not flag else np.asarray(float(self.mp_point(*[float(a) for a in arrays])))
+        if flag.any():
+            idx = np.nonzero(flag)
+            cols = [np.broadcast_to(a, shape)[idx] for a in arrays]
+            out[idx] = [float(self.mp_point(*pt)) for pt in zip(*cols)]
+        return out
+
+    def _precise(self, *args):
+        totals = []
+        for total in self.sums:
+            lo, hi = (int(x) for x in total.bounds(*[float(a) for a in args]))
+            if hi - lo + 1 > MAX_SUM_TERMS:
+                raise ValueError(
+                    f"parameter 'n': a sum of {hi - lo + 1} terms, expected at most {MAX_SUM_TERMS}")
+            totals.append(mpmath.fsum(total.term_mp(mpmath.mpf(k), *args) for k in range(lo, hi + 1)))
+        return self.outer_mp(*args, *totals)
+
+
+def exact_input(value):
+    """An exact scalar input (int, Fraction, SymPy rational, Decimal) as a Fraction, else None."""
+    from decimal import Decimal
+
+    if isinstance(value, sp.Rational):
+        return Fraction(int(value.p), int(value.q))
+    if isinstance(value, (Fraction, Decimal)) or (
+        isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    ):
+        return Fraction(value)
+    return None
+
+
+def as_mpf(value, dps):
+    """``value`` at the working precision: exact inputs rounded once, floats as they are."""
+    exact = exact_input(value)
+    if exact is not None:
+        return mpmath.mpf(exact.numerator) / exact.denominator
+    if isinstance(value, sp.Basic):
+        return mpmath.mpf(str(sp.N(value, dps + 5)))
+    return mpmath.mpf(value)

@@ -1,0 +1,196 @@
+"""numeric.iterate."""
+
+from __future__ import annotations
+
+import numbers
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from ..core import sym as _sym
+from ..core.params import n as N
+from .compile import as_mpf
+from .evaluate import _as_array
+
+__all__ = ["iterate"]
+
+
+# -- direct iteration ---------------------------------------------------------------------
+def _step_functions(model, module):
+    """For each sequence: f(params..., n, previous values..., current values...) -> next."""
+    names = [s.name for s in model.sequences]
+    prev = {nm: sp.Symbol(f"{nm}__prev") for nm in names}
+    cur = {nm: sp.Symbol(f"{nm}__cur") for nm in names}
+    params = [p.symbol for p in model.parameters]
+    steps, inits = [], []
+    for s in model.sequences:
+        def ref(e):
+            nm = e.base.label.name
+            off = sp.simplify(e.indices[0] - N)
+            return prev[nm] if off == -1 else cur[nm]
+
+        nxt = s.next.replace(lambda e: isinstance(e, sp.Indexed), ref)
+        init = s.initial.replace(
+            lambda e: isinstance(e, sp.Indexed), lambda e: cur[e.base.label.name]
+        ).subs(N, model.start)
+        syms = [*params, N, *prev.values(), *cur.values()]
+        steps.append(sp.lambdify(syms, nxt, modules=module))
+        inits.append(sp.lambdify(syms, init, modules=module))
+    return names, steps, inits
+
+
+#: an mpmath value beyond 2^(10^6) in magnitude is taken as infinite: a step such as r**A or
+#: exp(A) beyond it would build exponents of millions of digits (minutes, or an OverflowError)
+MP_MAX_BITS = 10**6
+
+
+def _bounded(x, name, k, max_bits=MP_MAX_BITS):
+    """An mpmath step's value, real and of bounded size (``inf`` beyond ``max_bits``; None: no bound)."""
+    if isinstance(x, mpmath.mpc):
+        if x.imag != 0:
+            raise ValueError(f"sequence {name}: the value at n = {k} is not real ({mpmath.nstr(x, 8)}); "
+                             "expected parameter values where the model stays real")
+        x = x.real
+    if max_bits is not None and isinstance(x, mpmath.mpf) and mpmath.isfinite(x) and x != 0 and (
+            mpmath.mag(x) > max_bits):
+        return mpmath.inf if x > 0 else -mpmath.inf
+    return x
+
+
+def _run(model, values, count, module, convert, last=False, lost=None, max_bits=MP_MAX_BITS):
+    """Iterate every sequence; with ``lost`` (an empty list, floats), it ends holding the mask
+    of the points where a sequence passed through the subnormal range (digits lost, though finite)."""
+    names, steps, inits = _step_functions(model, module)
+    pvals = [values[p.symbol] for p in model.parameters]
+    zero = convert(0)
+    prev = dict.fromkeys(names, zero)
+    cur = dict.fromkeys(names, zero)
+    out = {nm: [] for nm in names}
+    tiny = np.finfo(float).tiny
+    for k in range(model.start, model.start + count):
+        fs = inits if k == model.start else steps
+        new = {}
+        for nm, f in zip(names, fs):
+            args = [*pvals, convert(k), *prev.values(), *{**cur, **new}.values()]
+            try:
+                new[nm] = f(*args)
+            except ZeroDivisionError:  # mpmath divides exactly: the step is undefined here
+                raise ValueError(f"sequence {nm}: a division by zero at n = {k}; the model is not "
+                                 "defined at these parameter values") from None
+            if module == "mpmath":
+                new[nm] = _bounded(new[nm], nm, k, max_bits)
+            if lost is not None:  # one mask, or-ed in place: bounded memory
+                x = np.abs(np.asarray(new[nm], dtype=float))
+                sub = (x < tiny) & (x > 0)
+                if not lost:
+                    lost.append(sub)
+                elif sub.any():
+                    lost[0] = lost[0] | sub
+        cur = dict.fromkeys(names, zero)
+        for nm in names:
+            if last:
+                out[nm] = [new[nm]]
+            else:
+                out[nm].append(new[nm])
+        prev = new
+    return out
+
+
+def iterate(model, n, dps=None, exact=False, sequence=None, metric=None, last=False, naive=False,
+            max_bits=MP_MAX_BITS, **values):
+    """The sequence (default: adjusted compute) for iterations start..n by direct iteration.
+
+    Floats (numpy, vectorized over parameter arrays: the iteration axis is
+    last), mpmath at ``dps`` digits, or exact rationals (``exact=True``).
+    With ``metric=`` the metric (e.g. ``"benefit"``) instead of a sequence;
+    with ``last=True`` (floats) only the term at n, in bounded memory.
+
+    Float iteration overflows where the sequences outgrow floats (``r**n``)
+    although a metric stays finite; parameter points that come out not
+    finite are iterated again in mpmath (30 digits) and rounded, unless
+    ``naive=True`` (the plain float iteration, e.g. as a baseline). In
+    mpmath a value beyond ``2**max_bits`` is taken as infinite (a tower such
+    as ``r**A`` would build exponents of millions of digits); ``None``: no bound.
+    """
+    if naive or exact or dps is not None:
+        return _iterate(model, n, dps, exact, sequence, metric, last, max_bits=max_bits, **values)
+    lost = []
+    out = _iterate(model, n, None, False, sequence, metric, last, lost=lost, **values)
+    bad = ~np.isfinite(out)
+    params = {k: np.asarray(v, dtype=float) for k, v in values.items()}
+    pshape = np.broadcast_shapes(*[v.shape for v in params.values()]) if params else ()
+    point_bad = bad if last else bad.any(axis=-1)
+    for mask in lost:  # a sequence passed through subnormal floats: digits lost on the way
+        point_bad = point_bad | np.broadcast_to(mask, pshape)
+    if not point_bad.any():
+        return out
+    out = out.copy()
+    for idx in zip(*np.nonzero(np.broadcast_to(point_bad, pshape))) if pshape else [()]:
+        point = {k: float(np.broadcast_to(v, pshape)[idx]) for k, v in params.items()}
+        with _sym.workdps(30):
+            seq = _iterate(model, n, 30, False, sequence, metric, False, **point)
+            vals = [float(x) for x in (seq[-1:] if last else seq)]
+        out[idx] = vals[0] if last else vals
+    return out
+
+
+def _iterate(model, n, dps, exact, sequence, metric, last, lost=None, max_bits=MP_MAX_BITS, **values):
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < model.start:
+        raise ValueError(f"parameter 'n': got {n!r}, expected an integer >= {model.start}")
+    count = int(n) - model.start + 1
+    names = {p.name: p for p in model.parameters}
+    unknown = set(values) - set(names)
+    if unknown:
+        raise ValueError(f"unknown parameter {sorted(unknown)[0]!r} for model {model.name!r}")
+    vals = {}
+    for nm, p in names.items():
+        if nm not in values:
+            if nm == "C1":
+                vals[p.symbol] = 1
+                continue
+            raise ValueError(f"missing parameter {nm!r} (domain {p.domain_text})")
+        vals[p.symbol] = values[nm]
+    if exact:
+        for nm, p in names.items():
+            if nm in values:
+                p.validate(values[nm])
+        seqs = model.iterate_exact(vals, count)
+    elif dps is not None:
+        for nm, p in names.items():
+            if nm in values:
+                p.validate(values[nm])
+        with _sym.workdps(dps):
+            mvals = {k: as_mpf(v, dps) for k, v in vals.items()}
+            seqs = _run(model, mvals, count, "mpmath", mpmath.mpf, max_bits=max_bits)
+            if metric is not None:
+                return _metric_values(model, seqs, mvals, count, metric, "mpmath", mpmath.mpf)
+        return seqs[sequence or model.adjusted]
+    else:
+        arrs = {p.symbol: _as_array(p.name, vals[p.symbol], p) for p in model.parameters}
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            seqs = _run(model, arrs, count, "numpy", float, last=last, lost=lost)
+            if last:
+                if metric is not None:
+                    met = _metric_values(model, seqs, arrs, 1, metric, "numpy", float, offset=count - 1)
+                    return np.asarray(met[0])
+                return np.asarray(seqs[sequence or model.adjusted][0])
+            if metric is not None:
+                res = _metric_values(model, seqs, arrs, count, metric, "numpy", float)
+                return np.stack(np.broadcast_arrays(*res), axis=-1)
+        return np.stack(np.broadcast_arrays(*seqs[sequence or model.adjusted]), axis=-1)
+    if metric is not None:
+        met = model.metric(metric)
+        return [model.metric_exact(met.expr, vals, k) for k in range(model.start, model.start + count)]
+    return seqs[sequence or model.adjusted]
+
+
+def _metric_values(model, seqs, vals, count, metric, module, convert, offset=0):
+    met = model.metric(metric)
+    names = [s.name for s in model.sequences]
+    cur = {nm: sp.Symbol(f"{nm}__cur") for nm in names}
+    expr = met.expr.replace(lambda e: isinstance(e, sp.Indexed), lambda e: cur[e.base.label.name])
+    params = [p.symbol for p in model.parameters]
+    f = sp.lambdify([*params, N, *cur.values()], expr, modules=module)
+    pv = [vals[p] for p in params]
+    return [f(*pv, convert(model.start + offset + i), *[seqs[nm][i] for nm in names]) for i in range(count)]

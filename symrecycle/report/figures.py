@@ -1,0 +1,537 @@
+r"""Figures of the report, drawn from the models' derived results.
+
+Each ``figureN()`` returns a :class:`FigureData`: the matplotlib figure, the
+plotted numbers as CSV rows, the caption (with the values chosen) and those
+values. :func:`save_figure` writes PDF, PNG and CSV, each to a temporary name
+and then renamed, with the same bytes for the same inputs (no dates in the
+PDF unless ``SOURCE_DATE_EPOCH`` sets one; a fixed style, whatever the
+user's matplotlibrc says).
+
+Figures are built on ``matplotlib.figure.Figure`` with the Agg canvas and
+never through ``pyplot``: no global backend is switched, nothing opens a
+window, and a notebook user's pyplot state is left alone.
+
+Every number plotted comes from :meth:`Model.evaluate` (the engine's closed
+forms, limits and breakevens) or, for Figure 3, from :func:`contributions`,
+which unrolls the model's own recurrence in exact arithmetic.
+
+Colours: the Okabe-Ito palette for lines, viridis for maps and ordered stacks
+(both readable with the common colour-vision deficiencies); lines also differ
+by marker.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+import sympy as sp
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import BoundaryNorm, LogNorm
+from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
+from ..io import files as _files
+from ..io import registry
+
+__all__ = [
+    "FigureData", "OKABE_ITO", "contributions", "figure3_rates", "figure1", "figure2", "figure3",
+    "figure4", "FIGURES", "save_figure", "style", "new_figure"
+]
+
+
+#: Okabe & Ito (2008) colour-blind-safe palette (black first dropped for lines)
+OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+
+_GFORMAT = FuncFormatter(lambda v, _pos: f"{v:g}")
+
+#: the fixed style all figures are drawn and saved with
+STYLE = {
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.titlesize": 9,
+    "axes.labelsize": 9,
+    "legend.fontsize": 8,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "lines.linewidth": 1.4,
+    "lines.markersize": 3.5,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "pdf.fonttype": 42,
+    "svg.hashsalt": "symrecycle",
+}
+
+
+class style:
+    """Context manager: matplotlib's defaults plus :data:`STYLE`, restored on exit."""
+
+    def __enter__(self):
+        self._ctx = mpl.rc_context()
+        self._ctx.__enter__()
+        mpl.rcdefaults()
+        mpl.rcParams.update(STYLE)
+        return self
+
+    def __exit__(self, *exc):
+        return self._ctx.__exit__(*exc)
+
+
+@dataclass
+class FigureData:
+    """A figure with its data: what :func:`save_figure` writes."""
+
+    name: str
+    figure: Figure
+    columns: tuple
+    rows: list
+    caption: str
+    values: dict = field(default_factory=dict)
+
+    def csv_text(self) -> str:
+        """The plotted data as CSV (floats in shortest round-trip form)."""
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(self.columns)
+        for row in self.rows:
+            w.writerow([_cell(x) for x in row])
+        return buf.getvalue()
+
+
+def _cell(x):
+    if isinstance(x, (float, np.floating)):
+        x = float(x)
+        if x != x:
+            return "nan"
+        if x in (float("inf"), float("-inf")):
+            return "inf" if x > 0 else "-inf"
+        return repr(x)
+    if isinstance(x, np.integer):
+        return str(int(x))
+    return str(x)
+
+
+def _new_figure(width, height):
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _num(x) -> str:
+    """A number for a caption: up to 4 significant digits."""
+    return f"{float(x):.4g}"
+
+
+def _model(name):
+
+    return registry.get_model(name)
+
+
+def _scenario_rates():
+    from ..io.growth import growth_scenarios
+
+    return [(s.name, float(s.factor)) for s in growth_scenarios() if s.table1]
+
+
+# -- Figure 1 ----------------------------------------------------------------------------------
+def figure1(r=None, alpha=None) -> FigureData:
+    """The kickstarting benefit after infinitely many iterations over the (r, alpha) plane.
+
+    A heat map (viridis, log colour scale) of :meth:`Model.limit` with
+    contour lines, and Table 1's growth scenarios marked at alpha = 1.
+    ``ax.collections[0]`` is the mesh; ``ax.lines[0]`` the scenarios.
+    """
+    m = _model("kickstarting")
+    r = np.arange(110, 1201, 5) / 100 if r is None else np.asarray(r, dtype=float)
+    alpha = np.arange(0, 51) / 50 if alpha is None else np.asarray(alpha, dtype=float)
+    lim = np.asarray(m.evaluate("limit", r=r[None, :], alpha=alpha[:, None]), dtype=float)
+    scen = _scenario_rates()
+    s_r = np.array([x for _, x in scen])
+    s_lim = np.asarray(m.evaluate("limit", r=s_r, alpha=1.0), dtype=float)
+    with style():
+        fig = _new_figure(6.4, 4.2)
+        ax = fig.add_subplot()
+        vmax = 10.0
+        mesh = ax.pcolormesh(r, alpha, np.minimum(lim, vmax), shading="nearest", cmap="viridis",
+                             norm=LogNorm(1.0, vmax), rasterized=True)
+        levels = [1.1, 1.25, 1.5, 2, 3, 5]
+        cs = ax.contour(r, alpha, lim, levels=levels, colors="white", linewidths=0.8)
+        ax.clabel(cs, fmt=lambda v: f"{v:g}", fontsize=7)
+        ax.plot(s_r, np.ones_like(s_r), linestyle="none", marker="o", markersize=6, color="#D55E00",
+                markeredgecolor="black", clip_on=False, zorder=5, label="Table 1 growth rates (alpha = 1)")
+        order = np.argsort(s_r)
+        for j, idx in enumerate(order):
+            x, v = s_r[idx], s_lim[idx]
+            ax.annotate(f"r={x:g}: {v:.2f}", (x, 1.0), xytext=(0, -13 - 11 * (j % 2)),
+                        textcoords="offset points", ha="center" if x < 8 else "right", fontsize=7,
+                        color="white")
+        ax.set_xscale("log")
+        ticks = [1.1, 1.5, 2, 3, 4, 5, 7, 10, 12]
+        ax.xaxis.set_major_locator(FixedLocator(ticks))
+        ax.xaxis.set_major_formatter(_GFORMAT)
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlabel("growth of compute per iteration r (log scale)")
+        ax.set_ylabel("re-use efficiency alpha")
+        ax.set_title("Kickstarting: benefit A/C after infinitely many iterations")
+        ax.grid(False)
+        cb = fig.colorbar(mesh, ax=ax, extend="max", ticks=[1, 1.1, 1.25, 1.5, 2, 3, 5, 10])
+        cb.ax.yaxis.set_major_formatter(_GFORMAT)
+        cb.ax.yaxis.set_minor_formatter(NullFormatter())
+        cb.set_label(f"lim A_n/C_n (colour clipped at {vmax:g})")
+        ax.legend(loc="lower left", framealpha=0.8)
+    rows = [(float(a), float(x), float(v)) for i, a in enumerate(alpha) for x, v in zip(r, lim[i])]
+    caption = (
+        "Figure 1. The benefit of kickstarting after infinitely many iterations, lim A_n/C_n, "
+        f"for compute growth r from {_num(r.min())} to {_num(r.max())} per iteration (year) and re-use "
+        f"efficiency alpha from {_num(alpha.min())} to {_num(alpha.max())}: the engine's limit, "
+        "finite where alpha < r. Colour on a log scale, clipped at 10; white lines are contours. "
+        "Circles: Table 1's growth scenarios at alpha = 1 ("
+        + "; ".join(f"{n} {x:g}x/yr: {v:.3f}" for (n, x), v in zip(scen, s_lim)) + ")."
+    )
+    return FigureData("figure1", fig, ("alpha", "r", "limit"), rows, caption,
+                      {"r": r, "alpha": alpha, "scenarios": dict(zip([n for n, _ in scen], s_r))})
+
+
+# -- Figure 2 ----------------------------------------------------------------------------------
+def figure2(alphas=(0.5, 0.9, 1.0), rs=None, n_max=30) -> FigureData:
+    """The kickstarting benefit over iterations n for several (r, alpha), with the limits.
+
+    One panel per alpha; in each, ``ax.lines[2*i]`` is B_n for the i-th r
+    and ``ax.lines[2*i + 1]`` its limit (a horizontal dotted line).
+    """
+    m = _model("kickstarting")
+    rs = sorted({x for _, x in _scenario_rates()}) if rs is None else list(rs)
+    ns = np.arange(1, n_max + 1)
+    rows = []
+    with style():
+        fig = _new_figure(9.0, 3.4)
+        axes = fig.subplots(1, len(alphas), sharey=True)
+        axes = np.atleast_1d(axes)
+        for ax, a in zip(axes, alphas):
+            for i, r in enumerate(rs):
+                b = np.asarray(m.evaluate("benefit", r=r, alpha=a, n=ns), dtype=float)
+                lim = float(m.evaluate("limit", r=r, alpha=a))
+                c = OKABE_ITO[i % len(OKABE_ITO)]
+                ax.plot(ns, b, color=c, marker=MARKERS[i % len(MARKERS)], markevery=3,
+                        label=f"r = {r:g} (limit {lim:.3g})", gid=f"benefit r={r:g}")
+                ax.axhline(lim, color=c, linestyle=":", linewidth=1, gid=f"limit r={r:g}")
+                rows += [(a, r, int(k), float(v)) for k, v in zip(ns, b)]
+                rows.append((a, r, "inf", lim))
+            ax.set_title(f"alpha = {a:g}")
+            ax.set_xlabel("iteration n (years)")
+            ax.legend(loc="upper left" if a < 1 else "center right")
+        axes[0].set_ylabel("benefit B_n = A_n / C_n")
+        fig.suptitle("Kickstarting: the benefit after repeated iterations (dotted: the limit)")
+    caption = (
+        f"Figure 2. The benefit of kickstarting B_n = A_n/C_n over iterations n = 1..{n_max} for alpha in "
+        f"{{{', '.join(f'{a:g}' for a in alphas)}}} (panels) and the growth rates of Table 1, "
+        f"r in {{{', '.join(f'{r:g}' for r in rs)}}} (lines); dotted lines are the limits as n grows. "
+        "Iterations to reach 99% of the limit (the engine's iterations-to, at alpha = "
+        f"{alphas[-1]:g}): "
+        + ", ".join(
+            f"r = {r:g}: {float(m.evaluate('iterations-to', r=r, alpha=alphas[-1], fraction=0.99)):.3g}"
+            for r in rs
+        )
+        + "."
+    )
+    return FigureData("figure2", fig, ("alpha", "r", "n", "benefit"), rows, caption,
+                      {"alpha": tuple(alphas), "r": tuple(rs), "n": ns})
+
+
+# -- Figure 3 ----------------------------------------------------------------------------------
+def contributions(model, n: int, source: str | None = None, **values):
+    r"""How much of adjusted compute A_m comes from each iteration's ``source`` term, m = 1..n.
+
+    The model's recurrence for adjusted compute is unrolled in exact
+    arithmetic with each iteration's term of the ``source`` sequence (default:
+    the first sequence, real compute C) kept as a separate symbol c_k; since
+    the recurrence is linear in them, A_m = sum_k a_{m,k} c_k and the
+    contribution of iteration k to A_m is a_{m,k} C_k.
+
+    .. math:: A_m = \sum_{k \le m} \frac{\partial A_m}{\partial c_k} C_k
+
+    Returns an ``n`` x ``n`` float array ``M`` with ``M[m-1, k-1]`` the
+    contribution of iteration k to A_m (0 for k > m). Raises ``ValueError``
+    if A is not linear in the source terms or if the contributions do not
+    add up to A exactly.
+
+    Examples
+    --------
+    >>> import symrecycle as sr
+    >>> M = contributions(sr.get_model("kickstarting"), 3, r=2, alpha=0.5)
+    >>> M.tolist()
+    [[1.0, 0.0, 0.0], [0.5, 2.0, 0.0], [0.25, 1.0, 4.0]]
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < model.start:
+        raise ValueError(f"n: got {n!r}, expected an integer >= {model.start}")
+    names = [s.name for s in model.sequences]
+    source = source or names[0]
+    if source not in names or source == model.adjusted:
+        raise ValueError(f"source: got {source!r}, expected one of the sequences "
+                         f"{', '.join(x for x in names if x != model.adjusted)}")
+    n = int(n)
+    for k, v in values.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float, Fraction, np.integer, np.floating)):
+            raise ValueError(f"parameter {k!r}: got {v!r}, expected a real number")
+    if "C1" in {p.name for p in model.parameters} and "C1" not in values:
+        values = {**values, "C1": 1}  # the scale of compute, as in Model.evaluate
+    exact = model.iterate_exact(values, n - model.start + 1)
+    vals = {model.parameter(k).symbol: sp.Rational(Fraction(float(v) if isinstance(v, np.floating) else v))
+            for k, v in values.items()}
+    adj = next(s for s in model.sequences if s.name == model.adjusted)
+    cs = sp.symbols(f"c1:{n + 1}")
+    from ..core.params import n as N
+
+    terms = []
+    for k in range(model.start, model.start + n):
+        expr = adj.initial if k == model.start else adj.next
+
+        def ref(e, k=k):
+            nm = e.base.label.name
+            j = int(e.indices[0].subs(N, k)) - model.start
+            if nm == model.adjusted:
+                return terms[j]
+            if nm == source:
+                return cs[j]
+            return exact[nm][j]
+
+        e = expr.replace(lambda x: isinstance(x, sp.Indexed), ref).subs(vals).subs(N, k)
+        terms.append(sp.expand(e))
+    out = np.zeros((n, n))
+    for m_i, a_m in enumerate(terms):
+        poly = sp.Poly(a_m, *cs)
+        if poly.total_degree() > 1:
+            raise ValueError(f"adjusted compute is not linear in the {source} terms")
+        total = sp.Integer(0)
+        for k in range(m_i + 1):
+            coef = poly.coeff_monomial(cs[k])
+            contrib = coef * exact[source][k]
+            total += contrib
+            out[m_i, k] = float(contrib)
+        rest = poly.coeff_monomial(1)
+        if sp.simplify(total + rest - exact[model.adjusted][m_i]) != 0:
+            raise ValueError("the contributions do not add up to the adjusted compute")
+    return out
+
+
+def figure3_rates():
+    """The two readings of Figure 3's "380%": an increase (factor 4.8) and a multiple (3.8)."""
+    from ..io.growth import growth_rates
+
+    rate = growth_rates()["figure3"]
+    return float(rate.factor), float(Fraction(rate.value) / 100)
+
+
+def figure3(alpha=0.9, rates=None, n_max=10) -> FigureData:
+    """The contribution of each earlier iteration's compute to adjusted compute (kickstarting).
+
+    One panel per growth rate (default: :func:`figure3_rates`): stacked bars,
+    for each year n, of the share of each year k's compute in A_n, in units of
+    C_n (so the stack's height is B_n); dashed: the limit; markers: B_n from
+    the closed form.
+    """
+    m = _model("kickstarting")
+    default = rates is None
+    rates = figure3_rates() if default else tuple(rates)
+    rows = []
+    cmap = mpl.colormaps["viridis"]
+    norm = BoundaryNorm(np.arange(0.5, n_max + 1.5), cmap.N)
+    ns = np.arange(1, n_max + 1)
+    with style():
+        fig = _new_figure(9.0, 3.6)
+        axes = np.atleast_1d(fig.subplots(1, len(rates), sharey=True))
+        for panel, (ax, r) in enumerate(zip(axes, rates)):
+            M = contributions(m, n_max, r=r, alpha=alpha)
+            C = np.asarray(m.iterate(n_max, sequence="C", r=r, alpha=alpha), dtype=float)
+            share = M / C[:, None]
+            bottom = np.zeros(n_max)
+            for k in range(n_max):
+                h = share[:, k]
+                ax.bar(ns, h, bottom=bottom, width=0.8, color=cmap(norm(k + 1)), edgecolor="white",
+                       linewidth=0.3, gid=f"year {k + 1}")
+                bottom = bottom + h
+            b = np.asarray(m.evaluate("benefit", r=r, alpha=alpha, n=ns), dtype=float)
+            lim = float(m.evaluate("limit", r=r, alpha=alpha))
+            ax.plot(ns, b, linestyle="none", marker="o", color="black", markersize=3,
+                    label="B_n (closed form)")
+            ax.axhline(lim, color="#D55E00", linestyle="--", linewidth=1.2, label=f"limit {lim:.4g}")
+            pct = (r - 1) * 100
+            ax.set_title(f"({'ab'[panel] if panel < 2 else panel + 1}) r = {r:g} per year "
+                         f"(an increase of {pct:.0f}%), alpha = {alpha:g}")
+            ax.set_xlabel("year n (one iteration per year)")
+            ax.set_xticks(ns)
+            ax.set_ylim(0, lim * 1.3)
+            ax.legend(loc="upper center", ncols=2)
+            for i, nn in enumerate(ns):
+                for k in range(i + 1):
+                    rows.append((r, alpha, int(nn), k + 1, float(M[i, k]), float(share[i, k]), float(b[i])))
+        axes[0].set_ylabel("adjusted compute A_n in units of C_n")
+        sm = mpl.cm.ScalarMappable(norm=norm, cmap=cmap)
+        cb = fig.colorbar(sm, ax=list(axes), ticks=ns)
+        cb.set_label("year k whose compute is recycled")
+        fig.suptitle("Kickstarting: where adjusted compute comes from")
+    caption = (
+        f"Figure 3. The contribution of each year's compute to adjusted compute under kickstarting, "
+        f"alpha = {alpha:g}, years n = 1..{n_max}: each bar is A_n in units of that year's compute C_n, "
+        "split by the year k whose compute it recycles (colour); its height is the benefit B_n. "
+        + (f"The report's 'rate of increase in effective compute of 380%' is read as an increase of 380% "
+           f"per year, r = {rates[0]:g} (panel a), as for its 130%, 150% and 475%; panel b shows the "
+           f"other reading, a factor {rates[1]:g} per year. " if default and len(rates) == 2 else "")
+        + "The current year's compute dominates: its share of A_n tends to "
+        + " and ".join(f"{_num(1 / float(m.evaluate('limit', r=r, alpha=alpha)))} (r = {r:g})" for r in rates)
+        + "."
+    )
+    return FigureData("figure3", fig, ("r", "alpha", "n", "k", "contribution", "share_of_C_n", "benefit"),
+                      rows, caption, {"alpha": alpha, "r": tuple(rates), "n": ns})
+
+
+# -- Figure 4 ----------------------------------------------------------------------------------
+def figure4(settings=((4.2, 2.5), (1.3, 2.5)), betas=(0.5, 0.8, 0.9, 0.95, 1.0), n_max=20,
+            n_values=(2, 3, 5, 10, float("inf")), gs=(1.0, 1.5, 2.5)) -> FigureData:
+    """Model augmentation in four panels.
+
+    (a), (b): the benefit B_n = A_n/(P_n C_n) over n for several beta at the
+    two (r, g) ``settings``; (c): B_n against beta at several n for the first
+    setting, with the breakeven beta; (d): the breakeven beta of the limit
+    against r for several g. Breakevens come from :meth:`Model.evaluate`
+    (``"breakeven"``, ``wrt="beta"``).
+    """
+    m = _model("augmentation")
+    ns = np.arange(1, n_max + 1)
+    rows = []
+    breakevens = {}
+    with style():
+        fig = _new_figure(9.0, 7.0)
+        axes = fig.subplots(2, 2)
+        for panel, (ax, (r, g)) in enumerate(zip(axes[0], settings)):
+            bstar = float(m.evaluate("breakeven", wrt="beta", r=r, g=g))
+            breakevens[(r, g)] = bstar
+            for i, beta in enumerate(betas):
+                b = np.asarray(m.evaluate("benefit", r=r, g=g, beta=beta, n=ns), dtype=float)
+                ax.plot(ns, b, color=OKABE_ITO[i % len(OKABE_ITO)], marker=MARKERS[i % len(MARKERS)],
+                        markevery=2, label=f"beta = {beta:g}", gid=f"beta={beta:g}")
+                rows += [("abcd"[panel], "benefit", r, g, beta, int(k), float(v)) for k, v in zip(ns, b)]
+            ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--", gid="scratch")
+            ax.set_title(f"({'ab'[panel]}) r = {r:g}, g = {g:g} (g r = {r * g:g}); "
+                         f"breakeven beta* = {bstar:.4g}")
+            ax.set_xlabel("iteration n")
+            ax.set_ylabel("benefit B_n = A_n / (P_n C_n)")
+            ax.legend(loc="best", ncols=2)
+        # (c) benefit against beta at several n
+        r, g = settings[0]
+        bstar = breakevens[(r, g)]
+        bgrid = np.arange(0, 101) / 100
+        ax = axes[1, 0]
+        for i, nv in enumerate(n_values):
+            b = np.asarray(m.evaluate("benefit", r=r, g=g, beta=bgrid, n=nv), dtype=float)
+            lab = "n -> infinity" if nv == float("inf") else f"n = {int(nv)}"
+            ax.plot(bgrid, b, color=OKABE_ITO[i % len(OKABE_ITO)], marker=MARKERS[i % len(MARKERS)],
+                    markevery=10, label=lab, gid=lab)
+            rows += [("c", "benefit", r, g, float(x), "inf" if nv == float("inf") else int(nv), float(v))
+                     for x, v in zip(bgrid, b)]
+        ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--", gid="scratch")
+        ax.axvline(bstar, color="#D55E00", linewidth=1.0, linestyle=":", gid="breakeven")
+        ax.set_title(f"(c) r = {r:g}, g = {g:g}: B_n against beta; beta* = {bstar:.4g} for every n")
+        ax.set_xlabel("beta (fraction of new algorithmic progress used)")
+        ax.set_ylabel("benefit B_n")
+        ax.legend(loc="upper left")
+        # (d) breakeven beta against r for several g
+        rgrid = np.geomspace(0.5, 12, 121)
+        ax = axes[1, 1]
+        for i, gv in enumerate(gs):
+            bs = np.asarray(m.evaluate("breakeven", wrt="beta", r=rgrid, g=gv), dtype=float)
+            ax.plot(rgrid, bs, color=OKABE_ITO[i % len(OKABE_ITO)], marker=MARKERS[i % len(MARKERS)],
+                    markevery=12, label=f"g = {gv:g}", gid=f"g={gv:g}")
+            rows += [("d", "breakeven_beta", float(x), gv, "", "inf", float(v)) for x, v in zip(rgrid, bs)]
+        pts = [(rr, gg, breakevens[(rr, gg)]) for rr, gg in settings]
+        ax.plot([p[0] for p in pts], [p[2] for p in pts], linestyle="none", marker="*", markersize=9,
+                color="black", label="settings of (a), (b)", gid="settings")
+        ax.set_xscale("log")
+        ax.xaxis.set_major_locator(FixedLocator([0.5, 1, 1.3, 2, 4.2, 8, 12]))
+        ax.xaxis.set_major_formatter(_GFORMAT)
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_title("(d) breakeven beta* (limit = 1) against r")
+        ax.set_xlabel("growth of real compute r (log scale)")
+        ax.set_ylabel("breakeven beta*")
+        ax.legend(loc="lower right")
+        fig.suptitle("Model augmentation: benefit over training from scratch with current algorithms")
+    note = m.breakeven("beta").notes
+    indep = any("does not depend on n" in x for x in note)
+    caption = (
+        "Figure 4. Model augmentation, benefit B_n = A_n/(P_n C_n) (adjusted compute over what "
+        "training from scratch with the current algorithms gets; 1 = no benefit, dashed). "
+        + " ".join(
+            f"({'ab'[i]}) r = {r:g}, g = {g:g}, beta in {{{', '.join(f'{b:g}' for b in betas)}}}, "
+            f"n = 1..{n_max}; breakeven "
+            f"beta* = {breakevens[(r, g)]:.4f}."
+            for i, (r, g) in enumerate(settings)
+        )
+        + f" (c) B_n against beta at r = {settings[0][0]:g}, g = {settings[0][1]:g} for n in "
+        f"{{{', '.join('inf' if x == float('inf') else str(int(x)) for x in n_values)}}}: all cross 1 at "
+        f"beta* = {breakevens[settings[0]]:.4f}"
+        + (" (the engine finds that the breakeven does not depend on n; at n = 1 every beta gives 1)"
+           if indep else "")
+        + f". (d) The breakeven beta* of the limit against r for g in {{{', '.join(f'{x:g}' for x in gs)}}}; "
+        "below it augmentation loses to training from scratch; no breakeven (no curve) where g r <= 1."
+    )
+    if tuple(settings) == ((4.2, 2.5), (1.3, 2.5)):
+        caption += (" The settings take Table 1's growth rates: real compute r = 4.2 (current compute "
+                    "increase) or 1.3 (hardware efficiency) per year, algorithmic progress g = 2.5 per year "
+                    "(the 150%/yr of Erdil & Besiroglu 2023).")
+    return FigureData("figure4", fig, ("panel", "quantity", "r", "g", "beta", "n", "value"), rows, caption,
+                      {"settings": tuple(settings), "betas": tuple(betas), "n_values": tuple(n_values),
+                       "g": tuple(gs), "breakeven": breakevens})
+
+
+FIGURES = {"figure1": figure1, "figure2": figure2, "figure3": figure3, "figure4": figure4}
+
+
+# -- saving ------------------------------------------------------------------------------------
+def save_figure(data: FigureData, out_dir) -> dict:
+    """Write ``NAME.pdf``, ``NAME.png`` and ``NAME.csv`` into ``out_dir``; their paths by format.
+
+    Each file is written under a temporary name in the same directory and
+    renamed, so it appears complete or not at all. Without
+    ``SOURCE_DATE_EPOCH`` the PDF carries no date, so the bytes depend on the
+    inputs only.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    pdf_meta = {} if os.environ.get("SOURCE_DATE_EPOCH") else {"CreationDate": None}
+    with style():
+        for fmt, meta in (("pdf", pdf_meta), ("png", {})):
+            path = out / f"{data.name}.{fmt}"
+            _files.write_file(path, lambda fh, fmt=fmt, meta=meta: data.figure.savefig(
+                fh, format=fmt, metadata=meta))
+            paths[fmt] = path
+    path = out / f"{data.name}.csv"
+    _files.write_text(path, data.csv_text())
+    paths["csv"] = path
+    return paths
+
+
+# -- helpers for figures drawn outside this module (derivations/variants.py) -------------------
+def new_figure(width: float, height: float) -> Figure:
+    """An empty figure on the Agg canvas, never through ``pyplot`` (constrained layout).
+
+    Draw on it inside :class:`style` and save it with :func:`save_figure`
+    (wrapped in a :class:`FigureData`), as this module's figures are.
+
+    Examples
+    --------
+    >>> fig = new_figure(4, 3)
+    >>> fig.get_size_inches().tolist(), type(fig.canvas).__name__
+    ([4.0, 3.0], 'FigureCanvasAgg')
+    """
+    return _new_figure(width, height)

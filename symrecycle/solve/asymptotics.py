@@ -1,0 +1,578 @@
+r"""Limits n -> oo of exponential polynomials, by regime, and convergence rates.
+
+A branch of a derived sequence is written as an exponential polynomial
+
+.. math::
+
+    s_n = \sum_k p_k(n)\,\mu_k^n
+
+with ``p_k`` polynomials in n and nonnegative bases ``mu_k`` free of n. Its
+limit is decided base by base: a term with ``mu < 1`` vanishes, one with
+``mu = 1`` tends to ``p(n)``'s limit, one with ``mu > 1`` diverges with the sign
+of its leading coefficient. Each comparison of ``mu`` with 1 becomes a region
+of parameter space (``mu = alpha/r < 1`` reads ``alpha < r``), and the signs of
+coefficients are proved on the region (see :func:`sign_on`) or, where no proof
+is found, kept as a further case split. SymPy's ``limit`` cannot do this: it
+has no relational assumptions.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import sympy as sp
+
+from ..core import conditions as _cond
+from ..core import sym as _sym
+from ..core.params import n as N
+from ..core.results import NotDerived
+
+__all__ = ["decompose", "limit_by_regime", "iterations_to", "sign_on"]
+
+
+def _sum_terms(expr, n):
+    """``{mu: p(n)}`` for an expanded sum of products (no n in denominators)."""
+    groups: dict = {}
+    for term in sp.Add.make_args(sp.expand(expr)):
+        coeff, base = sp.Integer(1), sp.Integer(1)
+        for factor in sp.Mul.make_args(term):
+            b, e = factor.as_base_exp()
+            if not factor.has(n) or (b == n and e.is_Integer and e > 0):
+                coeff *= factor
+            elif not b.has(n) and e.is_polynomial(n) and sp.degree(e, n) == 1:
+                p, q = sp.Poly(sp.expand(e), n).all_coeffs()
+                base *= b**p
+                coeff *= b**q
+            else:
+                raise ValueError(f"{expr} is not an exponential polynomial in n (factor {factor})")
+        base = sp.powsimp(sp.cancel(base))
+        groups[base] = groups.get(base, 0) + coeff
+    return groups
+
+
+def decompose(expr, n=N) -> dict:
+    r"""``{mu: p(n)}`` with ``expr == sum(p(n) * mu**n)``.
+
+    Raises ``ValueError`` if ``expr`` is not an exponential polynomial in n
+    (a denominator may hold one term ``c * mu**n``, which is divided out).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrecycle import n
+    >>> a, r = sp.symbols("alpha r", positive=True)
+    >>> decompose(r * (1 - (a / r)**n) / (r - a))
+    {1: r/(-alpha + r), alpha/r: -r/(-alpha + r)}
+    """
+    direct = _sym.expo_terms(expr, n)  # no n in a denominator: the terms as they stand
+    if direct is not None:
+        out = {}
+        for mu, c in direct.items():
+            c = sp.expand(c)
+            c = sp.factor(sp.cancel(c)) if not c.has(n) else sp.collect(c, n, _factored)
+            if c != 0:
+                out[mu] = c
+        return out
+    num, den = sp.fraction(sp.together(sp.powsimp(_sym.as_sympy(expr))))
+    den_terms = _sum_terms(den, n)
+    if len(den_terms) != 1:
+        raise ValueError(f"{expr} is not an exponential polynomial in n (denominator {den})")
+    (mu_d, c_d), = den_terms.items()
+    if c_d.has(n):
+        raise ValueError(f"{expr} is not an exponential polynomial in n (denominator {den})")
+    out = {}
+    for base, c in _sum_terms(num, n).items():
+        c = sp.expand(c / c_d)
+        if not _sym.is_zero(c):
+            key = sp.powsimp(sp.cancel(base / mu_d))
+            out[key] = out.get(key, 0) + sp.factor(c) if c.has(n) is False else c
+    return {k: sp.factor(sp.cancel(v)) if not v.has(n) else sp.collect(sp.expand(v), n, sp.factor)
+            for k, v in out.items() if not _sym.is_zero(v)}
+
+
+def _factored(x):
+    return sp.factor(sp.cancel(x))
+
+
+def _reparametrize(params, region_subs):
+    """Substitutions that turn interval domains into positive variables."""
+    subs, checks = dict(region_subs), []
+    for p in params:
+        s = p.symbol
+        if any(s in v.free_symbols for v in subs.values()) or s in subs:
+            continue
+        if p.upper is not None and p.lower is not None:
+            t = sp.Dummy("t", nonnegative=True)
+            lo, hi = sp.Rational(p.lower), sp.Rational(p.upper)
+            subs[s] = lo + (hi - lo) * t / (1 + t)  # covers [lo, hi)
+            if not p.upper_open:
+                checks.append({s: hi})
+        elif p.lower is not None and p.lower != 0:  # (lo, oo) or [lo, oo): lo + t
+            t = sp.Dummy("t", positive=True) if p.lower_open else sp.Dummy("t", nonnegative=True)
+            subs[s] = sp.Rational(p.lower) + t
+        elif p.upper is not None and p.lower is None:  # (-oo, hi) or (-oo, hi]: hi - t
+            t = sp.Dummy("t", positive=True) if p.upper_open else sp.Dummy("t", nonnegative=True)
+            subs[s] = sp.Rational(p.upper) - t
+    return subs, checks
+
+
+def _proved(expr, attr):
+    expr = sp.factor(sp.cancel(sp.together(expr)))
+    return bool(getattr(expr, attr))
+
+
+def sign_on(expr, params, region=()):
+    """The sign of ``expr`` proved on the domain and region, or None.
+
+    Returns ``1`` (positive), ``-1`` (negative), ``"nonneg"``, ``"nonpos"``
+    or ``None`` (not proved). ``region`` is a sequence of ``(mu, op)`` with
+    op in ``"<", ">"``: the regime conditions ``mu < 1`` or ``mu > 1``. The
+    proof substitutes ``mu = 1/(1+s)`` or ``mu = 1+s`` (s > 0) and maps
+    bounded parameters onto nonnegative variables, then asks SymPy whether
+    the factored rational function has a sign; the closed endpoints of
+    intervals are checked apart.
+    """
+    region_subs = {}
+    for mu, op in region:
+        if not _sym.as_sympy(mu).free_symbols:  # a number: its comparison with 1 is already decided
+            continue
+        s = sp.Dummy("s", positive=True)
+        target = {"<": 1 / (1 + s), ">": 1 + s, "=": sp.Integer(1)}[op]
+        moved = mu.subs(region_subs)
+        # a parameter, else a variable of an earlier region (solving for it keeps the
+        # proof sound: it then ranges over a superset)
+        cands = sorted(moved.free_symbols, key=lambda x: (isinstance(x, sp.Dummy), x.name))
+        for sym in cands:
+            sol = sp.solve(sp.Eq(moved, target), sym)
+            if len(sol) == 1:
+                region_subs = {k: v.subs(sym, sol[0]) for k, v in region_subs.items()}
+                region_subs[sym] = sol[0]
+                break
+        else:
+            return None
+    subs, checks = _reparametrize(params, region_subs)
+    base = _sym.as_sympy(expr).subs(region_subs)
+    cases = [base.subs(subs)] + [base.subs(c).subs(subs) for c in checks]
+    for attr, answer in (
+        ("is_positive", 1), ("is_negative", -1),
+        ("is_nonnegative", "nonneg"), ("is_nonpositive", "nonpos"),
+    ):
+        if all(_proved(e, attr) for e in cases):
+            return answer
+    return None
+
+
+def _poly_limit(p, diverges, params, region, n):
+    """Alternatives ``[(value, cond)]`` for the limit of ``p(n) * mu**n``.
+
+    ``diverges``: ``mu > 1`` (any nonzero p diverges); otherwise ``mu = 1``.
+    """
+    poly = sp.Poly(sp.expand(p), n)
+    if poly.is_zero:
+        return [(sp.Integer(0), sp.true)]
+    if poly.degree() == 0 and not diverges:
+        return [(poly.as_expr(), sp.true)]
+    lc = poly.LC()
+    rest = poly.as_expr() - lc * n ** poly.degree()
+    sign = sign_on(lc, params, region)
+    if sign in (1, -1):
+        return [(sign * sp.oo, sp.true)]
+    out = []
+    if sign != "nonpos":
+        out.append((sp.oo, lc > 0))
+    if sign != "nonneg":
+        out.append((-sp.oo, lc < 0))
+    for value, cond in _poly_limit(rest, diverges, params, region, n):
+        out.append((value, sp.And(sp.Eq(lc, 0), cond)))
+    return out
+
+
+#: regimes of a base of either sign, beside "=" (mu = 1) and ">" (mu > 1): |mu| < 1 ("v"),
+#: mu = -1 ("-=") and mu < -1 ("-<"); a nonnegative base has "<", "=" and ">"
+_SIGNED_OPS = ("v", "=", ">", "-=", "-<")
+
+
+def _regime(mu, op):
+    """The condition of regime ``op`` of the base ``mu``."""
+    if op == "v":
+        return sp.And(_cond.relational(mu, "<"), _cond.relational(-mu, "<"))
+    if op in ("-=", "-<"):
+        return _cond.relational(-mu, "=" if op == "-=" else ">")
+    return _cond.relational(mu, op)
+
+
+def _numeric_regime(mu, signed):
+    if not signed:
+        return "<" if mu < 1 else "=" if mu == 1 else ">"
+    return "v" if abs(mu) < 1 else "=" if mu == 1 else ">" if mu > 1 else "-=" if mu == -1 else "-<"
+
+
+def limit_by_regime(expr, params, n=N):
+    """``[(value, condition), ...]``: the limit n -> oo of ``expr`` by region.
+
+    Every branch of a Piecewise ``expr`` is decomposed with :func:`decompose`;
+    its bases are compared with 1 by modulus. Terms with bases below 1 in
+    modulus vanish, bases equal to 1 leave their polynomial, and among bases
+    above 1 the largest wins: two growing bases are compared through their
+    ratio (a further case split), equal bases are merged. A base of either
+    sign has two more regimes: at mu = -1 a nonzero constant coefficient
+    oscillates (no limit, ``nan``, unless the rest diverges); below -1 a term
+    with a nonzero coefficient oscillates without bound (``nan``). Cases
+    whose condition contradicts the branch are dropped; equal values are merged.
+    """
+    results = []
+    for branch, cond in _sym.exclusive_pieces(expr):
+        branch = _cond.substitute_condition(branch, cond)
+        terms = decompose(branch, n)
+        bases = [mu for mu in terms if mu != 1]
+        for mu in bases:
+            if mu.is_real is False or (mu.is_number and not mu.is_real):
+                raise NotDerived(f"the base {sp.sstr(mu)} of ({sp.sstr(mu)})**n is not real "
+                                 "(complex bases are not compared here)")
+        signed = {mu for mu in bases if not (mu.is_nonnegative or sign_on(mu, params) in (1, "nonneg"))}
+        # a numeric base is in one regime only: only symbolic bases split the regions
+        fixed = {mu: _numeric_regime(mu, mu in signed) for mu in bases if mu.is_number}
+        free = [mu for mu in bases if mu not in fixed]
+        for ops in itertools.product(*[_SIGNED_OPS if mu in signed else "<=>" for mu in free]):
+            chosen = dict(zip(free, ops))
+            regimes = [(mu, fixed.get(mu) or chosen[mu]) for mu in bases]
+            full = sp.And(cond, *[_regime(mu, op) for mu, op in regimes])
+            if _contradictory(full):
+                continue
+            # sign proofs read mu < 1 as mu = 1/(1+s): only bases known nonnegative take part in that regime
+            region = [(mu, op) for mu, op in regimes if op in "=>" or (op == "<" and mu not in signed)]
+            flat = terms.get(sp.Integer(1), sp.Integer(0))
+            flat += sum((terms[mu] for mu, op in regimes if op == "="), sp.Integer(0))
+            growing = [(mu, terms[mu]) for mu, op in regimes if op == ">"]
+            oscillating = [(mu, op) for mu, op in regimes if op in ("-=", "-<")]
+            flat_alts = _poly_limit(flat, False, params, region, n)
+            if oscillating:
+                alternatives = _oscillating(oscillating, terms, growing, flat_alts, params, region, full, n)
+            elif growing:
+                alternatives = []
+                for v, c in _dominant(growing, params, region, full, n):
+                    if v == 0:  # every growing coefficient vanishes here
+                        alternatives += [(fv, sp.And(c, fc)) for fv, fc in flat_alts]
+                    else:
+                        alternatives.append((v, c))
+            else:
+                alternatives = [(v, sp.And(full, c)) for v, c in flat_alts]
+            results.extend(
+                (_cond.substitute_condition(v, c) if v is not sp.nan else v, c2)
+                for v, c in alternatives for c2 in _cond.split_equalities(c) if not _contradictory(c2)
+            )
+    return _merge(results)
+
+
+def _oscillating(oscillating, terms, growing, flat_alts, params, region, cond, n):
+    """Alternatives where a base is -1 or below: ``nan`` (no limit) where its term does not vanish.
+
+    Derived for one such base with a coefficient constant in n and no growing
+    base beside it; other combinations raise :class:`NotDerived`.
+    """
+    if len(oscillating) > 1 or growing:
+        raise NotDerived("a base of -1 or below beside another base of modulus 1 or more: "
+                         "the comparison by modulus of oscillating terms is not derived")
+    (mu, op), = oscillating
+    c = terms[mu]
+    if op == "-=" and c.has(n):
+        raise NotDerived(f"the coefficient {sp.sstr(c)} of ({sp.sstr(mu)})**n depends on n: "
+                         "its oscillating limit is not derived")
+    # c(n) is 0 for every n exactly where each of its coefficients in n is
+    zero = sp.And(*[_zero_condition(k, params, region) for k in sp.Poly(sp.expand(c), n).all_coeffs()])
+    out = [(v, sp.And(cond, zero, fc)) for v, fc in flat_alts] if zero is not sp.false else []
+    nonzero = sp.And(cond, sp.Not(zero))
+    if op == "-<":  # |c(n) mu^n| grows without bound, with alternating sign
+        return [*out, (sp.nan, nonzero)]
+    # mu = -1: the flat part's limit plus c (-1)^n, which has no limit unless the flat part diverges
+    for v, fc in flat_alts:
+        out.append((v if v in (sp.oo, -sp.oo) else sp.nan, sp.And(nonzero, fc)))
+    return out
+
+
+def _dominant(growing, params, region, cond, n):
+    """Alternatives for the limit of a sum of growing terms ``c(n) * mu**n`` (mu > 1).
+
+    The value 0 stands for "every coefficient vanishes" (the caller falls
+    back to the slower terms).
+    """
+    if len(growing) == 1:
+        (_mu, c), = growing
+        return [(v, sp.And(cond, cc)) for v, cc in _poly_limit(c, True, params, region, n)]
+    (mu_a, c_a), (mu_b, c_b), *rest = growing
+    ratio = sp.powsimp(sp.cancel(mu_a / mu_b))
+    out = []
+    for op in "<=>":
+        sub = sp.And(cond, _cond.relational(ratio, op))
+        if _contradictory(sub):
+            continue
+        reg = [*region, (ratio, op)] if op != "=" else region
+        if op == "=":
+            for eq in _cond.split_equalities(_cond.relational(ratio, "=")):
+                merged = sp.expand(_cond.substitute_condition(c_a + c_b, eq))
+                out += _dominant([(mu_b, merged), *rest], params, reg, sp.And(cond, eq), n)
+            continue
+        weak, strong = ((mu_a, c_a), (mu_b, c_b)) if op == "<" else ((mu_b, c_b), (mu_a, c_a))
+        for v, c in _dominant([strong, *rest], params, reg, sub, n):
+            if v == 0:
+                out += _dominant([weak], params, reg, c, n)
+            else:
+                out.append((v, c))
+    return out
+
+
+def _contradictory(cond) -> bool:
+    cond = _sym.as_sympy(cond)
+    if cond is sp.false:
+        return True
+    try:
+        reduced = _cond.substitute_condition(cond, cond)
+    except _cond.Contradiction:
+        return True
+    except ValueError:
+        return False
+    if reduced is sp.false:
+        return True
+    # boolean simplification is costly: only for small conditions
+    if len(reduced.atoms(sp.core.relational.Relational)) > 4:
+        return False
+    return sp.simplify(reduced) is sp.false
+
+
+def _tidy_condition(cond):
+    """``Eq(beta*r, 0)`` as ``Eq(beta, 0)``: factors of fixed sign dropped from equalities."""
+    def tidy(eq):
+        num = sp.factor(sp.numer(sp.together(eq.lhs - eq.rhs)))
+        keep = [f for f in sp.Mul.make_args(num) if not (f.is_number or f.is_positive or f.is_negative)]
+        if not keep:
+            return sp.false if num != 0 else sp.true
+        if len(keep) == 1:
+            return sp.Eq(keep[0].as_base_exp()[0], 0)
+        return sp.Or(*[sp.Eq(f.as_base_exp()[0], 0) for f in keep])
+
+    return cond.replace(lambda e: isinstance(e, sp.Eq), tidy)
+
+
+def _merge(results):
+    merged: dict = {}
+    for value, cond in results:
+        cond = _cond.tidy_condition(_tidy_condition(cond))
+        if cond is sp.false:
+            continue
+        merged.setdefault(value, []).append(cond)
+    out = []
+    for value, conds in merged.items():
+        cond = _cond.tidy_condition(_cond.simplify_condition(sp.Or(*conds)))
+        if cond is sp.false:
+            continue
+        out.append((_cond.simplify_branch(value) if value.is_finite else value, cond))
+    out.sort(key=lambda vc: vc[0].has(sp.oo, -sp.oo))
+    return out
+
+
+def iterations_to(expr, limit_cases, fraction, params, n=N):
+    r"""The real n* from which ``expr`` stays within ``1 - fraction`` of its limit.
+
+    Where the limit ``L`` is finite and nonzero and ``expr - L`` is a single
+    term ``c * mu**n`` with ``mu < 1``,
+
+    .. math::
+
+        |c|\,\mu^{n} = (1 - f)\,|L| \iff n^* = \frac{\log\big((1-f)|L|/|c|\big)}{\log \mu}.
+
+    Returns ``[(value, condition), ...]``; where ``c = 0`` the sequence sits at
+    its limit from the start (``n* = start``); where the limit is infinite
+    there is no such n (``oo``).
+    """
+    f = sp.nsimplify(fraction) if isinstance(fraction, float) else _sym.as_sympy(fraction)
+    out = []
+    for L, cond in limit_cases:
+        if L.has(sp.oo, -sp.oo):
+            out.append((sp.oo, cond))
+            continue
+        for branch, bcond in _sym.exclusive_pieces(expr):
+            full = sp.And(cond, bcond)
+            if _contradictory(full):
+                continue
+            diff = _cond.substitute_condition(branch - L, full)
+            terms = decompose(diff, n)
+            if not terms:
+                out.append((sp.Integer(1), full))
+                continue
+            if len(terms) != 1:
+                raise NotDerived(
+                    f"{diff} has several terms; no closed form for the iterations"
+                )
+            (mu, c), = terms.items()
+            if c.has(n):
+                raise NotDerived(f"coefficient {c} depends on n")
+            region = [(mu, "<")]
+            size_c = _abs(c, params, region)
+            ratio = sp.factor(sp.simplify((1 - f) * _abs(L, params, region) / size_c))
+            nstar = sp.log(ratio) / sp.log(mu)
+            zero = _zero_condition(c, params, region)
+            l_zero = _zero_condition(L, params, region)
+            out.append((nstar, sp.And(full, sp.Not(zero), sp.Not(l_zero))))
+            out.append((sp.Integer(1), sp.And(full, zero)))
+            # a limit of 0 is approached but never within a fraction of itself
+            out.append((sp.oo, sp.And(full, sp.Not(zero), l_zero)))
+    return _merge([(v, c) for v, c in out if not _contradictory(c)])
+
+
+def _abs(expr, params, region):
+    """``|expr|``, factor by factor: factors of proved sign lose their ``Abs``."""
+    sign = sign_on(expr, params, region)
+    if sign in (1, "nonneg"):
+        return expr
+    if sign in (-1, "nonpos"):
+        return -expr
+    out = sp.Integer(1)
+    for f in sp.Mul.make_args(sp.factor(sp.together(expr))):
+        s = sign_on(f, params, region)
+        out *= f if s in (1, "nonneg") else -f if s in (-1, "nonpos") else sp.Abs(f)
+    return out
+
+
+def _zero_condition(expr, params, region):
+    """``expr == 0`` reduced to the factors of its numerator that can vanish."""
+    num = sp.factor(sp.numer(sp.together(expr)))
+    factors = [f for f in sp.Mul.make_args(num) if not f.is_number]
+    keep = [f for f in factors if sign_on(f, params, region) not in (1, -1)]
+    if not keep:
+        return sp.false
+    return sp.Or(*[sp.Eq(f, 0) for f in keep])
+
+
+def limit_of_linear(q, h, start_value, params, n=N):
+    r"""The limit of ``M_n = q_n M_{n-1} + h_n`` (n > n_0) by region, from the limits of q_n and h_n.
+
+    For sequences without an exponential-polynomial closed form (an unrolled
+    ``Sum``), the metric's own first-order recurrence decides the limit.
+    With ``q_n -> q`` and ``h_n -> h`` (each by :func:`limit_by_regime`):
+
+    - ``|q| < 1`` and h finite: ``M_n -> h / (1 - q)`` (a contraction:
+      ``M_n - L = q_n (M_{n-1} - L) + o(1)``);
+    - ``q_n, h_n >= 0`` for every n and ``M_{n_0} >= 0`` (proved on the
+      domain), ``h > 0`` and either ``q > 1``, ``q = oo``, or ``q_n = 1`` for
+      every n in the region: ``M_n >= M_{n-1} + h_n`` from some n on, so
+      ``M_n -> oo``; likewise ``h = oo`` with ``0 <= q < 1``.
+
+    Returns ``[(value, condition), ...]``. :class:`~symrecycle.core.results.NotDerived` names a
+    region where none of these applies (e.g. ``q_n -> 1`` from below).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrecycle.core.params import STANDARD, Parameter
+    >>> r, alpha = STANDARD["r"], STANDARD["alpha"]
+    >>> rho = Parameter("rho", 0, 1, lower_open=True)
+    >>> q = alpha.symbol * rho.symbol**(N - 1) / r.symbol
+    >>> for value, cond in limit_of_linear(q, sp.Integer(1), sp.Integer(1), [r, alpha, rho]):
+    ...     print(value, "if", cond)
+    1 if rho < 1
+    r/(-alpha + r) if Eq(rho, 1) & (alpha < r)
+    oo if Eq(rho, 1) & (Eq(alpha, r) | (alpha > r))
+    """
+    nonneg = all(sign_on(e, params) in (1, "nonneg") for e in (q, h, start_value))
+    out = []
+    for qv, qc in _limit_cases(q, params, n):
+        for hv, hc in _limit_cases(h, params, n):
+            cond = _cond.within_domain(sp.And(qc, hc), params)
+            if _contradictory(cond):
+                continue
+            out += [(sp.factor(sp.cancel(v)), _cond.within_domain(c, params))
+                    for v, c in _linear_cases(q, qv, hv, cond, nonneg, params, n)]
+    return _merge([(v, c) for v, c in out if not _contradictory(c)])
+
+
+def _limit_cases(expr, params, n):
+    """:func:`limit_by_regime`, else SymPy's ``limit`` where ``expr`` is no exponential polynomial.
+
+    (``1/(n + 1)``: one value for every parameter; the caller's numeric check
+    at large n catches a limit SymPy takes wrongly for some parameter values.)
+    """
+    try:
+        cases = limit_by_regime(expr, params, n)
+    except NotDerived:
+        raise
+    except ValueError as exc:
+        reason = exc
+    else:
+        for v, c in cases:
+            if v is sp.nan:  # the rules below need the rate and the forcing to converge
+                raise NotDerived(
+                    f"{sp.sstr(expr)} has no limit as n -> oo where {sp.sstr(c)} (it oscillates)")
+        return cases
+
+    def sympy_limit(e):
+        try:
+            value = sp.limit(e, n, sp.oo)
+        except (NotImplementedError, ValueError, TypeError):  # pragma: no cover
+            value = sp.nan
+        if value.has(sp.Limit, sp.AccumBounds, sp.nan, sp.zoo, n) or (
+            value not in (sp.oo, -sp.oo) and value.has(sp.oo, -sp.oo)
+        ):
+            raise NotDerived(f"no limit of {sp.sstr(e)} as n -> oo: {reason}") from reason
+        return value
+
+    value = sympy_limit(expr)
+    # SymPy takes the limit for a generic parameter value: at a closed end of a domain
+    # (alpha n/(alpha n + 1) at alpha = 0) it may differ, and becomes its own case
+    cases, generic = [], []
+    for p in params:
+        if p.symbol not in expr.free_symbols:
+            continue
+        for end in p.closed_ends():
+            at = sympy_limit(expr.subs(p.symbol, sp.Rational(end)))
+            if not _sym.is_zero(sp.piecewise_fold(at - value.subs(p.symbol, sp.Rational(end)))):
+                cases.append((at, sp.Eq(p.symbol, sp.Rational(end))))
+                generic.append(sp.Ne(p.symbol, sp.Rational(end)))
+    if len(cases) > 1:
+        raise NotDerived(f"the limit of {sp.sstr(expr)} changes at several domain ends: {reason}")
+    return [*cases, (value, sp.And(*generic))]
+
+
+def _linear_cases(q, qv, hv, cond, nonneg, params, n):
+    def unproved(why):
+        return NotDerived(f"no limit derived where {sp.sstr(cond)}: {why}")
+
+    def diverges(sub):
+        if not nonneg:
+            raise unproved("q_n, h_n and the first term are not proved nonnegative")
+        if hv is sp.oo or sign_on(hv, params) == 1:
+            return [(sp.oo, sub)]
+        raise unproved(f"the limit {hv} of h_n is not proved positive")
+
+    if qv is sp.oo:
+        return diverges(cond)
+    if qv is -sp.oo:
+        raise unproved("q_n -> -oo")
+    sign = sign_on(qv, params)
+
+    def on_domain(region):
+        return _cond.within_domain(region, params)
+
+    inside = on_domain(sp.And(cond, _cond.relational(qv, "<")))
+    if sign not in (1, "nonneg"):
+        inside = on_domain(sp.And(inside, _cond.relational(-qv, "<")))
+    out = []
+    if not _contradictory(inside):
+        if hv.is_finite:
+            out.append((hv / (1 - qv), inside))
+        elif hv is sp.oo and sign in (1, "nonneg") and nonneg:
+            out.append((sp.oo, inside))
+        else:
+            raise unproved(f"h_n -> {hv}")
+    above = on_domain(sp.And(cond, _cond.relational(qv, ">")))
+    if not _contradictory(above):
+        out += diverges(above)
+    at_one = on_domain(sp.And(cond, _cond.relational(qv, "=")))
+    if not _contradictory(at_one):
+        if not _sym.is_zero(_cond.substitute_condition(q, at_one) - 1):
+            raise unproved("q_n -> 1 without q_n = 1 for every n")
+        out += diverges(at_one)
+    if sign not in (1, "nonneg"):
+        below = on_domain(sp.And(cond, _cond.relational(-qv, ">") | _cond.relational(-qv, "=")))
+        if not _contradictory(below):
+            raise unproved("q_n -> q <= -1")
+    return out

@@ -1,0 +1,383 @@
+"""solve.recurrence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from ..core import conditions as _cond
+from ..core import sym as _sym
+from ..core.params import n as N
+from .cases import _cases, _condition, _readable, _term, _without_subsets, decompose_forcing
+from .certify import (
+    _SYMPY_GAVE_UP,
+    BranchCertificate,
+    _certify_branch,
+    _check_exact,
+    _index_symbols,
+    exact_iterate,
+)
+
+__all__ = ["Recurrence", "VariableRecurrence", "ClosedForm", "linear"]
+
+
+@dataclass(frozen=True)
+class ClosedForm:
+    """A solved recurrence: the closed form (a Piecewise over its cases) and its certificate.
+
+    ``terms`` holds the per-term solutions of a :class:`Recurrence` (empty for
+    an unrolled :class:`VariableRecurrence`); ``checks`` the lines of the
+    exact-iteration check.
+    """
+
+    recurrence: object
+    expr: sp.Expr
+    certificate: tuple
+    terms: tuple = ()
+    checks: tuple = ()
+    checked: bool = True
+    cases: tuple = ()  # per branch of expr: (the degenerate terms, the substitution of the set)
+
+    @property
+    def verified(self) -> bool:
+        return bool(self.certificate) and all(c.ok for c in self.certificate) and self.checked
+
+    def derivative(self, theta, at=None):
+        r"""``d x_n / d theta`` branch by branch, exact on the degenerate sets too.
+
+        Off a degenerate set a term's derivative is that of its formula. On
+        ``lambda = a`` it is the derivative of the finite sum
+        :math:`\sum_k a^{n-k} p(k) \lambda^k` evaluated there,
+
+        .. math::
+
+            a^{n-1}\Big(a_\theta \sum_k (n-k) p(k) + \lambda_\theta \sum_k k\,p(k)\Big)
+            + a^n \sum_k p_\theta(k),
+
+        with the polynomial sums in closed form: no limit is taken. The
+        set's substitution is applied after differentiating, and after
+        setting n to ``at`` where given (a base set to 0 leaves powers such as
+        ``0**(n-2)`` that only a given n decides). Returns
+        ``[(value, condition), ...]`` in the order of :attr:`expr`'s branches.
+        """
+        rec = self.recurrence
+        if not self.cases:
+            raise ValueError("derivative: only the closed forms of constant-coefficient recurrences")
+        n, n0, a = rec.n, rec.start, rec.a
+        head = sp.diff(a ** (n - n0) * rec.initial, theta)
+        out = []
+        for (deg, subs), (_, cond) in zip(self.cases, _sym.pieces(self.expr)):
+            total = head + sum((t.derivative(theta, a, n, n0, i in deg) for i, t in enumerate(self.terms)),
+                               sp.Integer(0))
+            if at is not None:
+                total = total.subs(n, at)
+            out.append((sp.powsimp(total.subs(subs) if subs else total), cond))
+        return out
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    r"""``x_n = a*x_{n-1} + sum_i p_i(n)*lambda_i**n`` for ``n > start``, ``x_start = initial``.
+
+    Parameters
+    ----------
+    a : sympy expression
+        The multiplier of the previous term; free of n.
+    forcing : tuple of (p, lambda) pairs
+        The forcing :math:`f(n) = \sum_i p_i(n) \lambda_i^n`: ``p_i`` polynomials in n
+        (a constant is the common case), ``lambda_i`` free of n.
+    initial : sympy expression
+        ``x_start``.
+    start : int
+        The first index ``n_0``.
+    name : str
+        The sequence's name, for display.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrecycle import n
+    >>> a, r, C1 = sp.symbols("alpha r C1", positive=True)
+    >>> rec = Recurrence(a, ((C1 / r, r),), C1, 1, "A")
+    >>> rec.term(3, {a: 1, r: 2, C1: 1})
+    7
+    >>> rec.solve().expr
+    Piecewise((C1*n*r**(n - 1), Eq(alpha, r)), (C1*(-alpha**n + r**n)/(-alpha + r), True))
+    """
+
+    a: sp.Expr
+    forcing: tuple = ()
+    initial: sp.Expr = 1
+    start: int = 1
+    name: str = "x"
+    n: sp.Symbol = field(default=N, repr=False)
+    #: the forcing as the model wrote it (checks use it: ``lam**(n-1)`` is not ``lam**n / lam`` at 0)
+    written: sp.Expr | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "a", _sym.as_sympy(self.a))
+        object.__setattr__(self, "initial", _sym.as_sympy(self.initial))
+        if self.written is not None:
+            object.__setattr__(self, "written", _sym.as_sympy(self.written))
+        forcing = tuple((_sym.as_sympy(c), _sym.as_sympy(lam)) for c, lam in self.forcing)
+        object.__setattr__(self, "forcing", forcing)
+        if not isinstance(self.start, int) or isinstance(self.start, bool):
+            raise ValueError(f"start: got {self.start!r}, expected an int")
+        for what, e in [("a", self.a), ("initial", self.initial)] + [
+            (f"forcing base {i}", lam) for i, (_, lam) in enumerate(forcing)
+        ]:
+            if e.has(self.n):
+                raise ValueError(f"{what}: got {e}, expected an expression free of n")
+        for i, (c, _) in enumerate(forcing):
+            if not c.is_polynomial(self.n):
+                raise ValueError(f"forcing coefficient {i}: got {c}, expected a polynomial in n")
+
+    @classmethod
+    def from_next(cls, next_expr, previous, initial, start=1, name="x", n=N):
+        """Build from a right-hand side ``next_expr`` linear in the symbol ``previous``.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> from symrecycle import n
+        >>> a, r, C1, prev = sp.symbols("alpha r C1 prev", positive=True)
+        >>> Recurrence.from_next(C1*r**(n-1) + a*prev, prev, C1, name="A").forcing
+        ((C1/r, r),)
+        """
+        a, rest = _split_linear(next_expr, previous, name)
+        if a.has(n):
+            raise ValueError(
+                f"recurrence for {name}: the coefficient {a} of the previous term depends "
+                "on n; only constant coefficients have a closed form here"
+            )
+        return cls(a, decompose_forcing(rest, n), initial, start, name, n)
+
+    @property
+    def forcing_expr(self):
+        """``f(n)`` as written where known (``(alpha r)**(n-1)``, finite at alpha = 0), else by term."""
+        if self.written is not None:
+            return self.written
+        return sp.Add(*[c * lam**self.n for c, lam in self.forcing])
+
+    @property
+    def free_symbols(self):
+        syms = self.a.free_symbols | self.initial.free_symbols
+        for c, lam in self.forcing:
+            syms |= c.free_symbols | lam.free_symbols
+        return syms - {self.n}
+
+    def residual(self, x):
+        """``x(n) - a*x(n-1) - f(n)`` for a candidate closed form ``x``."""
+        return x - self.a * x.subs(self.n, self.n - 1) - self.forcing_expr
+
+    def term(self, k: int, values: dict):
+        """``x_k`` by exact iteration at parameter ``values`` ({symbol: number})."""
+        return exact_iterate(self, k - self.start + 1, values)[-1]
+
+    def solve(self, params=None) -> ClosedForm:
+        """The closed form, as a Piecewise over the sets where groups of terms are degenerate, certified.
+
+        ``params`` (the model's :class:`~symrecycle.core.params.Parameter` s) lets the
+        case walk drop sets outside the domains and the check sample on them.
+        """
+        n, n0, a = self.n, self.start, self.a
+        terms = [_term(p, lam, a, n, n0) for p, lam in self.forcing]
+        head = a ** (n - n0) * self.initial
+        nodes = _without_subsets(_cases(terms, a, params))
+        small = len(terms) <= 1
+        branches, cases = [], []
+        for node in nodes:
+            cases.append((node.degenerate, node.subs))
+            expr = head + sum((t.at(i in node.degenerate) for i, t in enumerate(terms)), sp.Integer(0))
+            # powers combined before the set's substitution: (alpha r)**n / (alpha r) is finite at alpha = 0
+            expr = _readable(sp.powsimp(expr).subs(node.subs) if node.subs else expr, small, n)
+            cond = _condition(node)
+            branches.append((expr, cond))
+        # the head solves the homogeneous recurrence with x_n0 = x0; each term its part with 0 at n0
+        proof = "sum of the per-term solutions, each decided as an exponential-polynomial identity"
+        certs = [_certify_branch(self, e, c, proof) for e, c in branches]
+        expr = branches[0][0] if len(branches) == 1 else sp.Piecewise(
+            *branches[:-1], (branches[-1][0], sp.true))
+        if len(_sym.pieces(expr)) != len(cases):  # SymPy merged branches: the cases no longer align
+            cases = []
+        lines, checked = _check_exact(self, expr, nodes, params)
+        checked = checked and all(t.proved for t in terms)
+        return ClosedForm(self, expr, tuple(certs), tuple(terms), tuple(lines), checked, tuple(cases))
+
+
+@dataclass(frozen=True)
+class VariableRecurrence:
+    r"""``x_n = a(n) x_{n-1} + f(n)`` for ``n > start``, ``x_start = initial``.
+
+    The coefficient and the forcing may depend on n in any way. :meth:`solve`
+    writes the unrolled solution
+
+    .. math::
+
+        x_n = x_{n_0} \prod_{j=n_0+1}^{n} a(j)
+              + \sum_{k=n_0+1}^{n} f(k) \prod_{j=k+1}^{n} a(j),
+
+    with SymPy evaluating the product and the sum where it can; a sum that
+    has no closed form (a partial theta series, for instance), or whose
+    evaluated form SymPy cannot prove against the recurrence, stays a
+    ``Sum``. The unrolled form holds for every parameter value: one branch.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrecycle import n
+    >>> alpha, rho, r, C1 = sp.symbols("alpha rho r C1", positive=True)
+    >>> rec = VariableRecurrence(alpha * rho**(n - 1), C1 * r**(n - 1), C1, 1, "A")
+    >>> rec.solve().expr
+    Sum(C1*alpha**(-k + n)*r**(k - 1)*rho**(-k**2/2 + k/2 + n**2/2 - n/2), (k, 1, n))
+    >>> rec.term(3, {alpha: 1, rho: sp.Rational(1, 2), r: 2, C1: 1})
+    37/8
+    """
+
+    a: sp.Expr
+    forcing: sp.Expr = 0
+    initial: sp.Expr = 1
+    start: int = 1
+    name: str = "x"
+    n: sp.Symbol = field(default=N, repr=False)
+
+    def __post_init__(self):
+        for attr in ("a", "forcing", "initial"):
+            object.__setattr__(self, attr, _sym.as_sympy(getattr(self, attr)))
+        if not isinstance(self.start, int) or isinstance(self.start, bool):
+            raise ValueError(f"start: got {self.start!r}, expected an int")
+        if self.initial.has(self.n):
+            raise ValueError(f"initial: got {self.initial}, expected an expression free of n")
+
+    @property
+    def forcing_expr(self):
+        return self.forcing
+
+    @property
+    def free_symbols(self):
+        return (self.a.free_symbols | self.forcing.free_symbols | self.initial.free_symbols) - {self.n}
+
+    def residual(self, x):
+        """``x(n) - a(n)*x(n-1) - f(n)`` for a candidate closed form ``x``."""
+        return x - self.a * x.subs(self.n, self.n - 1) - self.forcing
+
+    def term(self, k: int, values: dict):
+        """``x_k`` by exact iteration at parameter ``values`` ({symbol: number})."""
+        return exact_iterate(self, k - self.start + 1, values)[-1]
+
+    def products(self):
+        """``(k, P)``: the index and ``P = prod_{j=k+1}^{n} a(j)``, evaluated where SymPy can."""
+        k, j = _index_symbols(self.free_symbols | {self.n})
+        try:
+            prod = sp.product(self.a.subs(self.n, j), (j, k + 1, self.n))
+        except _SYMPY_GAVE_UP:  # complex roots of a(n), say: the product stays a Product
+            prod = sp.Product(self.a.subs(self.n, j), (j, k + 1, self.n))
+        return k, sp.powsimp(prod)
+
+    def solve(self) -> ClosedForm:
+        """The unrolled closed form (a ``Sum`` where SymPy finds none), certified."""
+        n, n0 = self.n, self.start
+        k, prod = self.products()
+        head, lo = self.initial * prod.subs(k, n0), n0 + 1
+        if _sym.is_zero(self.forcing.subs(n, n0) - self.initial):  # x_{n0} is the k = n0 term
+            head, lo = sp.Integer(0), n0
+        total = sp.Sum(sp.powsimp(self.forcing.subs(n, k) * prod), (k, lo, n))
+        unrolled = head + total
+        try:
+            evaluated = total.doit()
+        except _SYMPY_GAVE_UP:  # SymPy's summation failed: the sum stays a Sum
+            evaluated = total
+        if evaluated.has(sp.Sum):
+            return ClosedForm(self, unrolled, (self._certify_unrolled(unrolled, k, prod),))
+        expr = sp.piecewise_fold(head + evaluated)
+        branches = [(_cond.simplify_branch(_cond.substitute_condition(e, c)), c)
+                    for e, c in _sym.pieces(expr)]
+        expr = branches[0][0] if len(branches) == 1 else sp.Piecewise(*branches)
+        certs = tuple(self._certify(e, c) for e, c in _sym.pieces(expr))
+        if all(c.ok for c in certs):
+            return ClosedForm(self, expr, certs)
+        # SymPy's sum (e.g. in incomplete gamma functions) is not proved: keep the certified sum
+        return ClosedForm(self, unrolled, (self._certify_unrolled(unrolled, k, prod),))
+
+    def _certify_unrolled(self, x, k, prod) -> BranchCertificate:
+        """The unrolling identity, for every n: ``P(n, k) = a(n) P(n-1, k)`` and ``P(n, n) = 1``."""
+        n = self.n
+        if isinstance(prod, sp.Product) and prod.limits[0][1:] == (k + 1, n) and _sym.is_zero(
+                prod.function.subs(prod.limits[0][0], n) - self.a):
+            bad = []  # an unevaluated product of a(j), j = k+1..n: both hold by its definition
+        else:
+            ratio = _step_ratio(prod, n)
+            if ratio is not None:  # P(n,k) / P(n-1,k), factor by factor: it must be a(n)
+                step = sp.expand(ratio - self.a)
+                step = sp.Integer(0) if step == 0 or sp.cancel(step) == 0 else step
+            else:
+                step = prod - self.a * prod.subs(n, n - 1)
+            last = prod.subs(k, n) - 1
+            bad = [e for e in (step, last) if not _sym.is_zero(e)]
+        init = x.subs(n, self.start).doit() - self.initial
+        return BranchCertificate(
+            sp.true,
+            sp.Integer(0) if not bad else sp.Tuple(*bad),
+            sp.Integer(0) if _sym.is_zero(init) else sp.simplify(init),
+            f"unrolled sum: P(n,k) = prod(a(j), j = k+1..n) = {sp.sstr(prod)} satisfies "
+            "P(n,k) = a(n) P(n-1,k) and P(n,n) = 1",
+        )
+
+    def _certify(self, x, cond) -> BranchCertificate:
+        return _certify_branch(self, x, cond, "sum evaluated by SymPy; residual simplified")
+
+
+def linear(next_expr, previous, initial, start=1, name="x", n=N):
+    """The recurrence whose next term is ``next_expr``, linear in the symbol ``previous``.
+
+    A :class:`Recurrence` (constant coefficient, exponential forcing: every
+    degenerate case its own branch) where it applies, else a
+    :class:`VariableRecurrence`. ``ValueError`` if ``next_expr`` is not
+    linear in ``previous``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrecycle import n
+    >>> a, rho, prev = sp.symbols("alpha rho prev", positive=True)
+    >>> type(linear(1 + a * prev, prev, 1)).__name__
+    'Recurrence'
+    >>> type(linear(1 + a * rho**n * prev, prev, 1)).__name__
+    'VariableRecurrence'
+    """
+    a, rest = _split_linear(next_expr, previous, name)
+    if not a.has(n):
+        try:
+            return Recurrence(a, decompose_forcing(rest, n), initial, start, name, n, written=rest)
+        except ValueError:
+            pass
+    return VariableRecurrence(sp.factor(a), rest, initial, start, name, n)
+
+
+def _split_linear(next_expr, previous, name):
+    """``(a, rest)`` with ``next_expr = a*previous + rest``; ValueError if not linear in ``previous``."""
+    next_expr = sp.expand(_sym.as_sympy(next_expr))
+    if not next_expr.is_polynomial(previous) or sp.degree(next_expr, previous) > 1:
+        raise ValueError(f"recurrence for {name}: {next_expr} is not linear in the previous term")
+    return next_expr.coeff(previous, 1), next_expr.coeff(previous, 0)
+
+
+def _step_ratio(prod, n):
+    """``P(n) / P(n-1)`` for a product of powers ``b**e(n)`` and rising factorials ``RF(x, e(n))``
+    whose exponents grow by 1 with n (``RF(x, m) = RF(x, m-1) (x + m - 1)``); None otherwise."""
+    out = sp.Integer(1)
+    for f in sp.Mul.make_args(prod):
+        if not f.has(n):
+            continue
+        if isinstance(f, sp.RisingFactorial):
+            x, e = f.args
+            if x.has(n) or sp.expand(e - e.subs(n, n - 1)) != 1:
+                return None
+            out *= x + e.subs(n, n - 1)
+            continue
+        b, e = f.as_base_exp()
+        if b.has(n):
+            return None
+        out *= b ** sp.expand(e - e.subs(n, n - 1))
+    return out
