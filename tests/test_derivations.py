@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import symrecycle as sr
+from symrecycle.io.files import MARKER
 from symrecycle.report import claims as _claims
 from symrecycle.report import reproduce
 
@@ -49,7 +50,7 @@ def read_csv(path):
 
 
 def files(out):
-    return sorted(p.name for p in out.iterdir() if p.name != reproduce.MARKER)
+    return sorted(p.name for p in out.iterdir() if p.name != MARKER)
 
 
 @pytest.mark.parametrize("name", NAMES)

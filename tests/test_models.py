@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import importlib
-import pkgutil
 import json
 import math
+import pkgutil
 from fractions import Fraction
 
 import pytest

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from symrecycle.io.files import MARKER
+from symrecycle.io.outputs import prepare_out_dir
 from symrecycle.numeric import pool as _processes
-from symrecycle.report.reproduce import MARKER, prepare_out_dir
 
 
 def test_no_tasks_start_no_worker():

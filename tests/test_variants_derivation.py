@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 
 import symrecycle as sr
+from symrecycle.io.files import MARKER
 from symrecycle.io.growth import growth_scenarios
 from symrecycle.io.modelfile import NoClosedForm, load_model, variant_path
 from symrecycle.report import reproduce, variants_doc
@@ -76,7 +77,7 @@ def read_csv(path):
 
 
 def files(out):
-    return sorted(p.name for p in out.iterdir() if p.name != reproduce.MARKER)
+    return sorted(p.name for p in out.iterdir() if p.name != MARKER)
 
 
 def params(row, names):
