@@ -106,7 +106,7 @@ def cmd_summary(args, out):
         for derive in (m.closed_form, m.benefit, m.limit, lambda m=m: m.iterations_to(0.99)):
             show(derive)
         for p in m.parameters:
-            if p.name == "C1":
+            if p.default is not None:  # a scale (C1): no metric depends on it
                 continue
             for q in ("sensitivity", "elasticity", "breakeven"):
                 show(lambda q=q, m=m, p=p: getattr(m, q)(p.name))

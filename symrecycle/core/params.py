@@ -14,9 +14,10 @@ import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+import numpy as np
 import sympy as sp
 
-__all__ = ["Parameter", "n", "STANDARD", "parameter", "exact_number"]
+__all__ = ["Parameter", "n", "STANDARD", "parameter", "exact_number", "as_array"]
 
 
 #: The iteration index: a positive integer.
@@ -47,6 +48,9 @@ class Parameter:
         Whether the bound itself is excluded.
     description : str
         One line saying what the parameter means.
+    default : int, Fraction or None
+        The value taken where none is given (a scale such as ``C1 = 1``);
+        ``None``: a value is required.
 
     Examples
     --------
@@ -63,6 +67,7 @@ class Parameter:
     lower_open: bool = False
     upper_open: bool = False
     description: str = ""
+    default: object = None
     symbol: sp.Symbol = field(default=None, compare=False)
 
     def __post_init__(self):
@@ -77,6 +82,13 @@ class Parameter:
             raise ValueError(
                 f"parameter {self.name!r}: lower bound {self.lower} exceeds upper {self.upper}"
             )
+        if self.default is not None:
+            if isinstance(self.default, bool) or not isinstance(self.default, (int, Fraction)):
+                raise ValueError(
+                    f"parameter {self.name!r}: default {self.default!r} must be an int or Fraction")
+            if not self.contains(self.default):
+                raise ValueError(
+                    f"parameter {self.name!r}: default {self.default} outside {self.domain_text}")
         if self.symbol is None:
             sym = sp.Symbol(self.name, **_assumptions(self.lower, self.lower_open))
             object.__setattr__(self, "symbol", sym)
@@ -143,6 +155,10 @@ class Parameter:
             )
         return value
 
+    def validate_array(self, value):
+        """``value`` (a number or an array) as a float ndarray in the domain; else ValueError."""
+        return as_array(self.name, value, self)
+
     def interior_points(self):
         """A few exact rational points of the domain, used for checks."""
         if self.upper is None:  # unbounded: small and large values, around 1
@@ -155,6 +171,69 @@ class Parameter:
             hi = Fraction(self.upper)
             pts = [lo + (hi - lo) * Fraction(k, 7) for k in range(1, 7)]
         return [p for p in pts if self.contains(p)]
+
+
+def as_array(name, value, param=None, integer=False, allow_inf=False):
+    """One input, scalar or array, validated: a float ndarray, else ValueError naming the parameter.
+
+    With ``param``, every element must lie in its domain; with ``integer``,
+    be a positive integer (the iteration n); ``allow_inf`` admits ``inf``.
+    The array counterpart of :meth:`Parameter.validate`.
+
+    Examples
+    --------
+    >>> as_array("alpha", [0.5, 1.0], STANDARD["alpha"]).tolist()
+    [0.5, 1.0]
+    >>> as_array("alpha", 1.5, STANDARD["alpha"])
+    Traceback (most recent call last):
+    ...
+    ValueError: parameter 'alpha': got 1.5, outside its domain [0, 1]
+    """
+    if isinstance(value, (str, bytes)) or value is None:
+        raise ValueError(f"parameter {name!r}: got {value!r}, expected a number or an array of numbers")
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and abs(int(value)) > 2**53:
+        raise ValueError(f"parameter {name!r}: got {value!r}, too large to represent exactly")
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"parameter {name!r}: got {value!r}, expected numbers") from None
+    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.number)):
+        if arr.dtype == object:
+            try:
+                arr = arr.astype(float)
+            except (TypeError, ValueError, OverflowError):
+                raise ValueError(f"parameter {name!r}: got {value!r}, expected real numbers") from None
+        else:
+            raise ValueError(f"parameter {name!r}: got {value!r}, expected real numbers")
+    if np.iscomplexobj(arr):
+        raise ValueError(f"parameter {name!r}: got {value!r}, expected real numbers")
+    if np.issubdtype(arr.dtype, np.integer) and arr.size and np.abs(arr).max() > 2**53:
+        raise ValueError(f"parameter {name!r}: got {value!r}, too large to represent exactly")
+    arr = arr.astype(float, copy=False)
+    if np.isnan(arr).any():
+        raise ValueError(f"parameter {name!r}: got nan, expected a number")
+    bad_inf = np.isinf(arr) if not allow_inf else np.isneginf(arr)
+    if bad_inf.any():
+        dom = param.domain_text if param is not None else "a finite number"
+        raise ValueError(f"parameter {name!r}: got {arr[bad_inf].flat[0]}, expected a finite value in {dom}")
+    if integer:
+        finite = arr[np.isfinite(arr)]
+        if (finite != np.round(finite)).any() or (finite < 1).any():
+            bad = finite[(finite != np.round(finite)) | (finite < 1)].flat[0]
+            raise ValueError(f"parameter 'n': got {bad}, expected a positive integer or inf")
+    if param is not None:
+        lo, hi = param.lower, param.upper
+        bad = np.zeros(arr.shape, dtype=bool)
+        if lo is not None:
+            bad |= (arr <= float(lo)) if param.lower_open else (arr < float(lo))
+        if hi is not None:
+            bad |= (arr >= float(hi)) if param.upper_open else (arr > float(hi))
+        if bad.any():
+            raise ValueError(
+                f"parameter {name!r}: got {float(arr[bad].flat[0])!r}, "
+                f"outside its domain {param.domain_text}"
+            )
+    return arr
 
 
 def parameter(name: str) -> Parameter:
@@ -175,7 +254,8 @@ STANDARD = {
         Parameter("g", 0, None, lower_open=True,
                   description="growth of algorithmic efficiency per iteration"),
         Parameter("beta", 0, 1, description="fraction of new algorithmic progress that augmentation uses"),
-        Parameter("C1", 0, None, lower_open=True, description="real compute of the first training run"),
+        Parameter("C1", 0, None, lower_open=True, description="real compute of the first training run",
+                  default=1),
     )
 }
 

@@ -114,7 +114,7 @@ from pathlib import Path
 
 import sympy as sp
 
-from ..core.params import Parameter
+from ..core.params import STANDARD, Parameter, exact_number
 from ..core.params import n as N
 from ..core.results import NoClosedForm
 from ..core.texsafe import check_math
@@ -302,12 +302,30 @@ def _parameters(table):
         check_name(name, "parameter")
         if isinstance(spec, str):
             spec = {"domain": spec}
-        spec = _table(spec, field, ("domain", "description"), ("domain",))
+        spec = _table(spec, field, ("domain", "description", "default"), ("domain",))
         lo, hi, lo_open, hi_open = parse_domain(spec["domain"], f"{field}.domain")
         desc = _text(spec.get("description"), f"{field}.description", "", 500)
         # an infinite bound is open already; Parameter writes it with open=False (as STANDARD does)
-        params.append(Parameter(name, lo, hi, lo_open and lo is not None, hi_open and hi is not None, desc))
+        domain = (lo, hi, lo_open and lo is not None, hi_open and hi is not None)
+        default = _default(spec, field, name, domain)
+        try:
+            params.append(Parameter(name, *domain, desc, default=default))
+        except ValueError as exc:
+            raise ValueError(f"{field}.default: {exc}") from None
     return tuple(params)
+
+
+def _default(spec, field, name, domain):
+    """A parameter's default: as written (``default = "1"``), else a standard parameter's (same domain)."""
+    if "default" in spec:
+        text = spec["default"]
+        if not isinstance(text, str):
+            raise ValueError(f"{field}.default: got {text!r}, expected a number as text (\"1\", \"3/2\")")
+        return exact_number(text)
+    std = STANDARD.get(name)
+    if std is not None and (std.lower, std.upper, std.lower_open, std.upper_open) == domain:
+        return std.default  # C1, the first run's compute: a scale, 1 unless given
+    return None
 
 
 def _sequence_specs(data):

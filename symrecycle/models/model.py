@@ -18,8 +18,11 @@ from ..core import conditions as _cond
 from ..core import sym as _sym
 from ..core.params import STANDARD, Parameter
 from ..core.params import n as N
-from ..core.results import QUANTITIES, NoClosedForm, NotDerived, Result
+from ..core.request import Request
+from ..core.results import NoClosedForm, NotDerived, Result
 from ..core.texsafe import check_math
+from ..numeric.evaluate import evaluate
+from ..numeric.iterate import iterate
 from ..solve import asymptotics
 from ..solve.recurrence import Recurrence, VariableRecurrence, linear
 from . import checks, derivations
@@ -474,38 +477,48 @@ class Model:
         return derivations.iterations_to(self, fraction, metric=metric)
 
     def derive(self, quantity: str, wrt: str | None = None, n=None, fraction=0.99, level=1,
-               metric: str | None = None) -> Result:
-        """Any derived quantity by its command-line name (see :data:`QUANTITIES`)."""
-        q = quantity.replace("_", "-")
-        if q in ("sensitivity", "elasticity", "breakeven") and wrt is None:
-            raise ValueError(f"quantity {quantity!r} needs a parameter (wrt)")
-        if q == "closed-form":
-            return self.closed_form()
-        if q == "benefit":
-            return self.benefit(metric)
-        if q == "limit":
-            return self.limit(metric)
-        if q == "sensitivity":
-            return self.sensitivity(wrt, n=n, metric=metric)
-        if q == "elasticity":
-            return self.elasticity(wrt, n=n, metric=metric)
-        if q == "breakeven":
-            return self.breakeven(wrt, level=level, metric=metric)
-        if q == "iterations-to":
-            return self.iterations_to(fraction, metric=metric)
-        raise ValueError(f"unknown quantity {quantity!r}; known: {', '.join(QUANTITIES)}")
+               metric: str | None = None, of: str = "benefit") -> Result:
+        """Any derived quantity by its command-line name (see :data:`QUANTITIES`).
+
+        Examples
+        --------
+        >>> from symrecycle.models.catalogue import kickstarting
+        >>> kickstarting().derive("iterations_to", fraction=0.99).verified
+        True
+        """
+        return Request.make(quantity, wrt, metric, n, fraction, level, of).check(self).derive(self)
 
     # -- numbers -------------------------------------------------------------------------
-    def evaluate(self, quantity, dps=None, **kwargs):
-        """Numbers for a derived quantity; see :func:`symrecycle.numeric.evaluate`."""
-        from ..numeric.evaluate import evaluate
+    def evaluate(self, quantity, dps=None, wrt=None, fraction=0.99, level=1, metric=None, **values):
+        """Numbers for a derived quantity at parameter values (arrays broadcast).
 
-        return evaluate(self, quantity, dps=dps, **kwargs)
+        ``n`` may be an integer, an integer array or ``inf`` (the limit); a
+        parameter with a default (``C1 = 1``) may be left out. Returns a float
+        or an ndarray; with ``dps``, mpmath numbers correct to about that many
+        digits (scalar ints, Fractions, SymPy rationals and Decimals are then
+        taken exactly, not through the nearest float). The numbers come from
+        :func:`symrecycle.numeric.evaluate.evaluate`.
+
+        Examples
+        --------
+        >>> from symrecycle.models.catalogue import kickstarting
+        >>> round(kickstarting().evaluate("limit", r=4.2, alpha=1.0), 6)
+        1.3125
+        """
+        req = Request.make(quantity, wrt, metric, None, fraction, level).check(self)
+        at_n, at_inf = req.pair(self)
+        return evaluate(self.parameters, at_n, at_inf, values, dps=dps, start=self.start, cache=self._cached,
+                        quantity=quantity, model=self.name)
 
     def iterate(self, n, **kwargs):
-        """Direct iteration; see :func:`symrecycle.numeric.iterate`."""
-        from ..numeric.iterate import iterate
+        """Direct iteration; see :func:`symrecycle.numeric.iterate.iterate`.
 
+        Examples
+        --------
+        >>> from symrecycle.models.catalogue import kickstarting
+        >>> kickstarting().iterate(3, r=2.0, alpha=0.5).tolist()
+        [1.0, 2.5, 5.25]
+        """
         return iterate(self, n, **kwargs)
 
     # -- exact iteration ------------------------------------------------------------------

@@ -9,9 +9,9 @@ import numpy as np
 import sympy as sp
 
 from ..core import sym as _sym
+from ..core.params import as_array
 from ..core.params import n as N
 from .compile import as_mpf
-from .evaluate import _as_array
 
 __all__ = ["iterate"]
 
@@ -146,8 +146,8 @@ def _iterate(model, n, dps, exact, sequence, metric, last, lost=None, max_bits=M
     vals = {}
     for nm, p in names.items():
         if nm not in values:
-            if nm == "C1":
-                vals[p.symbol] = 1
+            if p.default is not None:
+                vals[p.symbol] = p.default
                 continue
             raise ValueError(f"missing parameter {nm!r} (domain {p.domain_text})")
         vals[p.symbol] = values[nm]
@@ -167,7 +167,7 @@ def _iterate(model, n, dps, exact, sequence, metric, last, lost=None, max_bits=M
                 return _metric_values(model, seqs, mvals, count, metric, "mpmath", mpmath.mpf)
         return seqs[sequence or model.adjusted]
     else:
-        arrs = {p.symbol: _as_array(p.name, vals[p.symbol], p) for p in model.parameters}
+        arrs = {p.symbol: as_array(p.name, vals[p.symbol], p) for p in model.parameters}
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             seqs = _run(model, arrs, count, "numpy", float, last=last, lost=lost)
             if last:

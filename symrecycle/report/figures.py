@@ -282,8 +282,7 @@ def contributions(model, n: int, source: str | None = None, **values):
     for k, v in values.items():
         if isinstance(v, bool) or not isinstance(v, (int, float, Fraction, np.integer, np.floating)):
             raise ValueError(f"parameter {k!r}: got {v!r}, expected a real number")
-    if "C1" in {p.name for p in model.parameters} and "C1" not in values:
-        values = {**values, "C1": 1}  # the scale of compute, as in Model.evaluate
+    values = {**{p.name: p.default for p in model.parameters if p.default is not None}, **values}
     exact = model.iterate_exact(values, n - model.start + 1)
     vals = {model.parameter(k).symbol: sp.Rational(Fraction(float(v) if isinstance(v, np.floating) else v))
             for k, v in values.items()}
