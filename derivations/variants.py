@@ -7,7 +7,7 @@ Calls the public API of symrecycle only; all mathematics is the toolkit's.
 
 import sys
 
-from symrecycle.report import variants_doc as _variants_doc
+from symrecycle.report import variants_doc
 
 if __name__ == "__main__":
-    sys.exit(_variants_doc.main())
+    sys.exit(variants_doc.main())

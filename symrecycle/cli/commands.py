@@ -1,10 +1,11 @@
-"""cli.commands."""
+"""The commands ``models``, ``derive``, ``summary`` and ``eval``."""
 
 from __future__ import annotations
 
 import json
 
 from ..core.params import n as N
+from ..core.request import WITH_RESPECT_TO
 from ..io import registry
 from .common import (
     Progress,
@@ -108,7 +109,7 @@ def cmd_summary(args, out):
         for p in m.parameters:
             if p.default is not None:  # a scale (C1): no metric depends on it
                 continue
-            for q in ("sensitivity", "elasticity", "breakeven"):
+            for q in WITH_RESPECT_TO:
                 show(lambda q=q, m=m, p=p: getattr(m, q)(p.name))
 
 

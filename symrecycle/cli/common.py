@@ -1,4 +1,4 @@
-"""cli.common."""
+"""What the commands share: model and quantity resolution, value parsing, output sinks, progress."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import os
 import sys
 import time
 
+from ..core.request import Request
 from ..core.results import QUANTITIES
 from ..io import registry
-from ..io.modelfile import load_model
+from ..io.modelfile import load_model, variants
 from .parser import (
     MAX_AXIS,
     MAX_N,
@@ -45,37 +46,14 @@ def _api(call, *args, **kwargs):
         raise UserError(_one_line(exc)) from None
 
 
-def _is_path(name):
-    return name.endswith(".toml") or os.sep in name or (os.altsep is not None and os.altsep in name)
-
-
-def _shipped():
-    """``{name: path}`` of the model files shipped with symrecycle (empty where there are none)."""
-    try:
-        from ..io import modelfile as usermodels
-    except ImportError:  # pragma: no cover - an installation without model files
-        return {}
-    variants = getattr(usermodels, "variants", None)
-    return dict(sorted(variants().items())) if callable(variants) else {}
-
-
 def _model(name):
     """A registered model, a model file (a path: ``my.toml``, ``models/x.toml``), or a shipped
-    model file by its name (``reuse-decay``); a registered name wins."""
-
-    registered = registry.models()
-    load = load_model
-    if name in registered:
-        return _api(registry.get_model, name)
-    if _is_path(name):
-        return _api(load, name)
-    shipped = _shipped()
-    if name in shipped:
-        return _api(load, shipped[name])
-    files = [k for k in shipped if k not in registered]
-    also = f"; shipped model files: {', '.join(files)}" if files else ""
-    raise UserError(f"unknown model {name!r}; expected a registered model: {', '.join(registered)}{also}; "
-                    "or the path of a .toml model file (see 'symrecycle models')")
+    model file by its name (``reuse-decay``): :func:`symrecycle.io.registry.get_model`."""
+    try:
+        return registry.get_model(name)
+    except ValueError as exc:
+        hint = " (see 'symrecycle models')" if str(exc).startswith("unknown model") else ""
+        raise UserError(_one_line(exc) + hint) from None
 
 
 def _quantity(text, model, wrt, metric):
@@ -84,8 +62,8 @@ def _quantity(text, model, wrt, metric):
     q = text.replace("_", "-")
     if q not in QUANTITIES:
         raise UserError(f"unknown quantity {text!r}; expected one of: {', '.join(QUANTITIES)}")
-    params = ", ".join(p.name for p in model.parameters)
-    if q in ("sensitivity", "elasticity", "breakeven") and wrt is None:
+    if Request(q).needs_wrt and wrt is None:
+        params = ", ".join(p.name for p in model.parameters)
         raise UserError(f"quantity {q!r} needs --wrt PARAM, one of the parameters of {model.name}: {params}")
     if wrt is not None:
         _api(model.parameter, wrt)
@@ -265,10 +243,9 @@ def _listed_models():
 
     registered = registry.models()
     out = [(registry.get_model(name), None) for name in registered]
-    load = load_model
-    for stem, path in _shipped().items():
+    for stem, path in sorted(variants().items()):
         use = str(path) if stem in registered else stem
-        out.append((load(path), {"path": str(path), "model": use}))
+        out.append((load_model(path), {"path": str(path), "model": use}))
     return out
 
 

@@ -1,4 +1,4 @@
-"""cli.main."""
+"""The ``symrecycle`` command: dispatch, time limits, signals, and one-line errors."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""cli.numbers."""
+"""The commands ``mc``, ``sensitivity``, ``iterate``, ``check`` and ``reproduce``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""core.conditions."""
+"""Conditions on parameters: components of degenerate sets, solving them, substituting a condition,
+sample points on a set, and tidy, decided relations (no ``simplify`` guesswork)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,17 @@ from .sym import as_sympy, equalities, is_zero
 
 
 class Unsolved(ValueError):
-    """A condition the engine cannot write as one substitution valid on its whole set."""
+    """A condition the engine cannot write as one substitution valid on its whole set.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, r = sp.symbols("alpha r", real=True)
+    >>> solve_equality(sp.Eq(a * r, a))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    symrecycle.core.conditions.Unsolved: ... holds on 2 components (alpha = 0, r - 1 = 0), not one
+    """
 
 
 def components(expr):
@@ -102,6 +113,15 @@ def solve_equality(eq: sp.Eq, prefer=()):
 
     The equation must have one component (see :func:`components`); ``Unsolved``
     otherwise, or when no symbol parametrizes it (:func:`solve_component`).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> g, r = sp.symbols("g r", real=True)
+    >>> solve_equality(sp.Eq(g * r, 1))
+    {g: 1/r}
+    >>> solve_equality(sp.Eq((g + 1)**2, g**2 + 2*g + 1, evaluate=False))  # an identity: nothing to impose
+    {}
     """
     comps = components(eq.lhs - eq.rhs)
     if comps is None:
@@ -120,6 +140,18 @@ def substitute_condition(expr, cond):
     ``Contradiction`` where an equality has no solution; ``Unsolved`` where one
     holds on several components (the caller splits them) or on a set no
     substitution covers.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrecycle.core.params import STANDARD
+    >>> a, r = STANDARD["alpha"].symbol, STANDARD["r"].symbol
+    >>> substitute_condition(r / (r - a) + a, sp.Eq(a, 2 * r))
+    2*r - 1
+    >>> substitute_condition(a + r, sp.Eq(a + r, -1, evaluate=False))
+    Traceback (most recent call last):
+    ...
+    symrecycle.core.conditions.Contradiction: Eq(alpha + r, -1) cannot hold
     """
     cond = as_sympy(cond)
     while True:
@@ -141,6 +173,15 @@ def split_equalities(cond):
     with several roots in one symbol (``36 a**2 - 17 a + 1 = 0``) one case per
     real root; an equality that cannot hold removes its case. Only the
     conjuncts of ``cond`` are split (an ``Or`` inside is kept as it is).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, r = sp.symbols("alpha r", real=True)
+    >>> split_equalities(sp.Eq(a * (r - 1), 0))
+    [Eq(alpha, 0), Eq(r, 1)]
+    >>> split_equalities(sp.Eq(a * (r - 1), 0) & (r < 2))
+    [Eq(alpha, 0) & (r < 2), Eq(r, 1) & (r < 2)]
     """
     cond = as_sympy(cond)
     alternatives = [[]]
@@ -170,17 +211,46 @@ def split_equalities(cond):
 
 
 class Contradiction(ValueError):
-    """A condition that cannot hold on the domain."""
+    """A condition that cannot hold on the domain.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> r = sp.Symbol("r", positive=True)
+    >>> substitute_condition(r, sp.Eq(r**2, -1, evaluate=False))
+    Traceback (most recent call last):
+    ...
+    symrecycle.core.conditions.Contradiction: Eq(r**2, -1) cannot hold
+    """
 
 
 def impossible(eq) -> bool:
-    """Whether an equality provably fails: its sides differ by a nonzero-signed amount."""
+    """Whether an equality provably fails: its sides differ by a nonzero-signed amount.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> r = sp.Symbol("r", positive=True)
+    >>> impossible(sp.Eq(r**2 + 1, 0, evaluate=False)), impossible(sp.Eq(r, 1))
+    (True, False)
+    """
     num = sp.factor(sp.numer(sp.together(eq.lhs - eq.rhs)))
     return bool(num.is_positive or num.is_negative or num.is_nonzero)
 
 
 def relational(mu, op: str):
-    """``mu op 1`` with a positive denominator cleared, e.g. ``alpha < r``."""
+    """``mu op 1`` with a positive denominator cleared, e.g. ``alpha < r``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, r = sp.symbols("alpha r", positive=True)
+    >>> relational(a / r, "<"), relational(a / r, "=")
+    (alpha < r, Eq(alpha, r))
+    >>> x = sp.Symbol("x", real=True)
+    >>> relational(a / x, ">")  # the sign of x is unknown: nothing is cleared
+    alpha/x > 1
+    """
     num, den = sp.fraction(sp.together(mu))
     if den.is_positive:
         lhs, rhs = num, den
@@ -195,6 +265,16 @@ def simplify_branch(expr):
     """A readable form of one branch (SymPy ``simplify``, kept if shorter).
 
     ``Sum`` s are held fixed (``simplify`` would try, slowly, to evaluate them again).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrecycle.core.params import n
+    >>> a, k = sp.Symbol("alpha", positive=True), sp.Symbol("k", integer=True)
+    >>> simplify_branch((a**2 - 1) / (a - 1))
+    alpha + 1
+    >>> simplify_branch(sp.Sum(k, (k, 1, n)) * (a**2 - 1) / (a - 1))
+    (alpha + 1)*Sum(k, (k, 1, n))
     """
     if expr.has(sp.Sum):
         sums = sorted(expr.atoms(sp.Sum), key=sp.default_sort_key)
@@ -209,7 +289,15 @@ def simplify_branch(expr):
 
 
 def simplify_condition(cond):
-    """``cond`` simplified where that is cheap (at most 6 relations) and comes out no longer."""
+    """``cond`` simplified where that is cheap (at most 6 relations) and comes out no longer.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a = sp.Symbol("alpha", real=True)
+    >>> simplify_condition((a < 1) & (a < 2)), simplify_condition((a < 1) | sp.Eq(a, 1))
+    (alpha < 1, alpha <= 1)
+    """
     cond = as_sympy(cond)
     if cond in (sp.true, sp.false) or len(cond.atoms(sp.core.relational.Relational)) > 6:
         return cond
@@ -221,7 +309,18 @@ def simplify_condition(cond):
 
 
 def holds_at(cond, point) -> bool:
-    """Whether ``cond`` is decided true at ``point`` (``{symbol: number}``; n read as 3 where present)."""
+    """Whether ``cond`` is decided true at ``point`` (``{symbol: number}``; n read as 3 where present).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrecycle.core.params import n
+    >>> a, r = sp.symbols("alpha r", positive=True)
+    >>> holds_at(a < r, {a: sp.Rational(1, 2), r: 2}), holds_at(n * a < 1, {a: sp.Rational(1, 2)})
+    (True, False)
+    >>> holds_at(a < r, {a: 1})  # r is free: not decided
+    False
+    """
     try:
         return as_sympy(cond).subs(point).subs(N, 3) is sp.true
     except TypeError:  # a relation SymPy cannot order at that point
@@ -234,6 +333,15 @@ def branch_at(expr, point):
     Conditions are read in order, as SymPy does, and only they are substituted
     (a large Piecewise is not rebuilt at every point). ``expr`` itself where a
     condition is not decided there (one that depends on n, say); ``nan`` where none holds.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrecycle.core.params import n
+    >>> a, r = sp.symbols("alpha r", positive=True)
+    >>> limit = sp.Piecewise((n, sp.Eq(a, r)), (r / (r - a), a < r), (sp.oo, True))
+    >>> [branch_at(limit, {a: x, r: 2}) for x in (sp.Rational(1, 2), 2, 3)]
+    [r/(-alpha + r), n, oo]
     """
     if not isinstance(expr, sp.Piecewise):
         return expr
@@ -254,6 +362,14 @@ def sum_inside(expr):
 
     ``rho**(n*(n-1)/2) * Sum(t_k, (k, 1, n)) / r**n`` reads ``Sum(rho**(n*(n-1)/2) t_k / r**n, ...)``,
     so no factor that over- or underflows on its own is left outside.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrecycle.core.params import n
+    >>> a, k = sp.Symbol("alpha", positive=True), sp.Symbol("k", integer=True)
+    >>> sum_inside(a**n * sp.Sum(k / a**k, (k, 1, n)))
+    Sum(alpha**(-k + n)*k, (k, 1, n))
     """
     if not expr.has(sp.Sum):
         return expr
@@ -276,6 +392,14 @@ def tidy_sums(expr):
     ``Sum((n-k) alpha**(n-k)/alpha, (k, 1, n))`` reads
     ``Sum((n-k) alpha**(n-k-1), (k, 1, n-1))``: the k = n term is 0, and
     without it no term divides by alpha (finite at alpha = 0).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrecycle.core.params import n
+    >>> a, k = sp.Symbol("alpha", positive=True), sp.Symbol("k", integer=True)
+    >>> tidy_sums(sp.Sum((n - k) * a**(n - k) / a, (k, 1, n)))
+    Sum(alpha**(-k + n - 1)*(-k + n), (k, 1, n - 1))
     """
     def tidy(total):
         if len(total.limits) != 1:
@@ -296,140 +420,6 @@ def tidy_sums(expr):
     return sum_inside(expr.replace(lambda e: isinstance(e, sp.Sum), tidy))
 
 
-def _linear_set(rel, sym):
-    """The set where ``rel`` holds, for a relation linear in ``sym`` with numeric coefficients; else None."""
-    diff = sp.expand(rel.lhs - rel.rhs)
-    if not diff.is_polynomial(sym) or sp.degree(diff, sym) != 1:
-        return None
-    k, c = diff.coeff(sym, 1), diff.coeff(sym, 0)
-    if not (k.is_number and c.is_number and k.is_real and c.is_real) or k == 0:
-        return None
-    x0 = -c / k
-    op = type(rel) if k > 0 else _FLIP[type(rel)]
-    return {
-        sp.Lt: sp.Interval.open(-sp.oo, x0), sp.Le: sp.Interval(-sp.oo, x0),
-        sp.Gt: sp.Interval.open(x0, sp.oo), sp.Ge: sp.Interval(x0, sp.oo),
-        sp.Eq: sp.FiniteSet(x0), sp.Ne: sp.Union(sp.Interval.open(-sp.oo, x0), sp.Interval.open(x0, sp.oo)),
-    }.get(op)
-
-
-def within_domain(cond, params):
-    """``cond`` with each relation on a single parameter decided by that parameter's domain.
-
-    ``rho > 1`` is false for ``rho`` in ``(0, 1]``; ``rho <= 1`` is true there.
-    """
-    domains = {p.symbol: p.interval for p in params}
-
-    def decide(rel):
-        syms = rel.free_symbols
-        if len(syms) != 1 or next(iter(syms)) not in domains:
-            return rel
-        (sym,) = syms
-        try:
-            holds = _linear_set(rel, sym)
-            holds = (holds if holds is not None else rel.as_set()).intersect(domains[sym])
-        except (NotImplementedError, TypeError, ValueError):  # pragma: no cover
-            return rel
-        if holds is sp.S.EmptySet:
-            return sp.false
-        if holds == domains[sym]:
-            return sp.true
-        return rel
-
-    cond = as_sympy(cond)
-    if cond in (sp.true, sp.false):
-        return cond
-    return cond.replace(lambda e: e.is_Relational, decide)
-
-
-def sample_points(cond, params, count=3):
-    """Up to ``count`` exact rational points of the domain where ``cond`` holds.
-
-    Equalities of ``cond`` are imposed by solving them; the other parameters
-    run over a few interior points of their domains.
-    """
-    import itertools as _it
-
-    cond = as_sympy(cond)
-    # a union, or a conjunct that is one, with equalities: points on each alternative
-    ors = [a for a in sp.And.make_args(cond) if isinstance(a, sp.Or) and a.atoms(sp.Eq)]
-    if ors:
-        rest = [a for a in sp.And.make_args(cond) if a is not ors[0]]
-        out = []
-        for alt in ors[0].args:
-            for pt in sample_points(sp.And(alt, *rest), params, count):
-                if pt not in out:
-                    out.append(pt)
-        return out[: max(count, len(ors[0].args))]
-    subs = {}
-    c = cond
-    while True:
-        eqs = [e for e in equalities(c) if e not in (sp.true, sp.false)]
-        eqs = [e for e in eqs if e.free_symbols - {N}]
-        if not eqs:
-            break
-        try:
-            s = solve_equality(eqs[0], prefer=[p.symbol for p in params])
-        except Unsolved:  # several components: points on each of them
-            parts = split_equalities(eqs[0])
-            if len(parts) < 2:
-                return []
-            out = []
-            for part in parts:
-                for pt in sample_points(c.subs(eqs[0], part), params, count):
-                    if pt not in out:
-                        out.append({**pt, **{k: v.subs(pt) for k, v in subs.items()}})
-            return out[: max(count, len(parts))]
-        except ValueError:
-            return []
-        if not s:  # an identity: it imposes nothing
-            c = c.subs(eqs[0], sp.true)
-            continue
-        subs = {k: v.subs(s) for k, v in subs.items()}
-        subs.update(s)
-        c = c.subs(s)
-    free = [p for p in params if p.symbol not in subs]
-    grids = [p.interior_points() for p in free]
-    out = []
-    # at most 512 combinations, so that the work does not grow with the number of parameters
-    for combo in _it.islice(_it.product(*[g[::2] + g[1::2] for g in grids]), 512):
-        point = {p.symbol: sp.Rational(v) for p, v in zip(free, combo)}
-        full = dict(point)
-        ok = True
-        for sym, expr in subs.items():
-            if sym == N:
-                continue
-            val = expr.subs(point)
-            val = val if val.is_Rational or not val.is_number else sp.nsimplify(val)
-            par = next((p for p in params if p.symbol == sym), None)
-            algebraic = val.is_number and val.is_real and val.is_algebraic and not val.is_Rational
-            if algebraic and par is not None and par.interval.contains(val) is sp.true:
-                full[sym] = val  # sqrt(2), say: exact iteration handles it
-                continue
-            if par is None or not val.is_Rational or not par.contains(_frac(val)):
-                ok = False
-                break
-            full[sym] = val
-        if not ok:
-            continue
-        truth = cond.subs(full)
-        if truth.free_symbols - {N}:
-            continue
-        if truth.free_symbols:
-            truth = truth.subs(N, 3)
-        if truth is sp.true:
-            out.append(full)
-        if len(out) >= count:
-            break
-    return out
-
-
-def _frac(val):
-    from fractions import Fraction
-
-    return Fraction(int(val.p), int(val.q))
-
-
 _FLIP = {sp.Lt: sp.Gt, sp.Gt: sp.Lt, sp.Le: sp.Ge, sp.Ge: sp.Le, sp.Eq: sp.Eq, sp.Ne: sp.Ne}
 
 
@@ -442,6 +432,15 @@ def tidy_relational(rel):
     positive or negative are dropped (a negative one flips an inequality),
     and a difference of two terms is written ``a op b``. The result is kept
     only if it is not longer than the relation given.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrecycle.core.params import STANDARD
+    >>> g, beta = STANDARD["g"].symbol, STANDARD["beta"].symbol
+    >>> a, r = STANDARD["alpha"].symbol, STANDARD["r"].symbol
+    >>> tidy_relational(g * (beta - 1) < 0), tidy_relational(sp.Eq(r * (a - r), 0))
+    (beta < 1, Eq(r, alpha))
     """
     op = type(rel)
     if op not in _FLIP:
@@ -477,7 +476,17 @@ def tidy_relational(rel):
 
 
 def tidy_condition(cond):
-    """:func:`tidy_relational` applied to every relation of a boolean condition."""
+    """:func:`tidy_relational` applied to every relation of a boolean condition.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrecycle.core.params import STANDARD
+    >>> g, beta = STANDARD["g"].symbol, STANDARD["beta"].symbol
+    >>> a, r = STANDARD["alpha"].symbol, STANDARD["r"].symbol
+    >>> tidy_condition((g * (beta - 1) < 0) & sp.Eq(r * (a - r), 0))
+    Eq(r, alpha) & (beta < 1)
+    """
     cond = as_sympy(cond)
     if cond in (sp.true, sp.false):
         return cond

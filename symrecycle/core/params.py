@@ -237,7 +237,17 @@ def as_array(name, value, param=None, integer=False, allow_inf=False):
 
 
 def parameter(name: str) -> Parameter:
-    """The standard parameter of that name (see :data:`STANDARD`)."""
+    """The standard parameter of that name (see :data:`STANDARD`).
+
+    Examples
+    --------
+    >>> parameter("alpha").domain_text, parameter("r").domain_text
+    ('[0, 1]', '(0, oo)')
+    >>> parameter("rho")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown parameter 'rho'; known: C1, alpha, beta, g, r
+    """
     try:
         return STANDARD[name]
     except KeyError:

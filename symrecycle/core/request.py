@@ -47,6 +47,14 @@ class Request:
     ``n`` is ``None`` (the limit, or a quantity free of n), the symbol n (the
     quantity at a general iteration) or an iteration number. Build it with :meth:`make`, which
     validates; :meth:`check` validates the names against a model.
+
+    Examples
+    --------
+    >>> req = Request.make("sensitivity", wrt="alpha")
+    >>> req.quantity, req.wrt, req.n, req.needs_wrt
+    ('sensitivity', 'alpha', None, True)
+    >>> Request.make("limit").needs_wrt
+    False
     """
 
     quantity: str
@@ -59,7 +67,17 @@ class Request:
 
     @classmethod
     def make(cls, quantity, wrt=None, metric=None, n=None, fraction=0.99, level=1, of="benefit") -> Request:
-        """A validated request; ``quantity`` may be written with ``_`` or ``-``."""
+        """A validated request; ``quantity`` may be written with ``_`` or ``-``.
+
+        Examples
+        --------
+        >>> Request.make("closed_form")
+        Request(quantity='closed-form', wrt=None, metric=None, n=None, fraction=0.99, level=1, of='benefit')
+        >>> Request.make("iterations-to", fraction=1.5)
+        Traceback (most recent call last):
+        ...
+        ValueError: fraction: got 1.5, expected a number in (0, 1)
+        """
         if not isinstance(quantity, str):
             raise ValueError(f"quantity: got {quantity!r}, expected one of {', '.join(QUANTITIES)}")
         q = quantity.replace("_", "-")
@@ -82,14 +100,39 @@ class Request:
         return self.quantity in WITH_RESPECT_TO
 
     def check(self, model) -> Request:
-        """The request, once ``wrt`` and ``metric`` are found in ``model`` (else ValueError naming them)."""
+        """The request, once ``wrt`` and ``metric`` are found in ``model`` (else ValueError naming them).
+
+        Examples
+        --------
+        >>> from symrecycle.models.catalogue import kickstarting
+        >>> Request.make("sensitivity", wrt="alpha").check(kickstarting()).wrt
+        'alpha'
+        >>> Request.make("sensitivity", wrt="beta").check(kickstarting())
+        Traceback (most recent call last):
+        ...
+        ValueError: model 'kickstarting' has no parameter 'beta'; its parameters: r, alpha, C1
+        """
         if self.wrt is not None:
             model.parameter(self.wrt)
         model.metric(self.metric)
         return self
 
     def derive(self, model):
-        """The :class:`~symrecycle.core.results.Result` of this request for ``model``."""
+        """The :class:`~symrecycle.core.results.Result` of this request for ``model``.
+
+        Examples
+        --------
+        A one-sequence model, ``C_1 = 1``, ``C_n = r C_{n-1}``, whose benefit is ``C_n``:
+
+        >>> import sympy as sp
+        >>> from symrecycle.core.params import STANDARD, n
+        >>> from symrecycle.models.model import Metric, Model, SequenceDef, seq
+        >>> r, C = STANDARD["r"], seq("C")
+        >>> compute = (SequenceDef("C", sp.Integer(1), r.symbol * C[n - 1]),)
+        >>> m = Model("compute", "", (r,), compute, (Metric("benefit", C[n]),), adjusted="C")
+        >>> Request.make("benefit").derive(m)
+        Result(compute benefit: r**(n - 1); verified=True)
+        """
         q, at = self.quantity, self.n
         if q == "closed-form":
             return model.closed_form()
@@ -106,7 +149,15 @@ class Request:
         return model.iterations_to(self.fraction, metric=self.metric)
 
     def at(self, n) -> Request:
-        """The same request at iteration ``n`` (the symbol n) or in the limit (``None``)."""
+        """The same request at iteration ``n`` (the symbol n) or in the limit (``None``).
+
+        Examples
+        --------
+        >>> from symrecycle.core.params import n
+        >>> req = Request.make("breakeven", wrt="alpha")
+        >>> req.at(n).n, req.at(n).of, req.at(None).of
+        (n, 'benefit', 'limit')
+        """
         of = self.of if self.quantity != "breakeven" else ("benefit" if n is not None else "limit")
         return Request(self.quantity, self.wrt, self.metric, n, self.fraction, self.level, of)
 
@@ -114,6 +165,23 @@ class Request:
         """Thunks for (the result at a finite n, the result as n -> oo or free of n); None where absent.
 
         Thunks, so that only what the requested values of n need is derived.
+
+        Examples
+        --------
+        A one-sequence model, ``C_1 = 1``, ``C_n = r C_{n-1}``, whose benefit is ``C_n``:
+
+        >>> import sympy as sp
+        >>> from symrecycle.core.params import STANDARD, n
+        >>> from symrecycle.models.model import Metric, Model, SequenceDef, seq
+        >>> r, C = STANDARD["r"], seq("C")
+        >>> compute = (SequenceDef("C", sp.Integer(1), r.symbol * C[n - 1]),)
+        >>> m = Model("compute", "", (r,), compute, (Metric("benefit", C[n]),), adjusted="C")
+        >>> at_n, as_n_grows = Request.make("closed-form").pair(m)
+        >>> at_n().expr, as_n_grows
+        (r**(n - 1), None)
+        >>> at_n, as_n_grows = Request.make("limit").pair(m)
+        >>> at_n is None, callable(as_n_grows)
+        (True, True)
         """
         if self.quantity == "closed-form":
             return (lambda: self.derive(model)), None
@@ -121,4 +189,7 @@ class Request:
             return None, (lambda: self.at(None).derive(model))
         if self.quantity == "iterations-to":
             return None, (lambda: self.derive(model))
+        if self.quantity == "benefit":  # the metric at n; as n -> oo, its limit
+            limit = Request("limit", None, self.metric)
+            return (lambda: self.derive(model)), (lambda: limit.derive(model))
         return (lambda: self.at(N).derive(model)), (lambda: self.at(None).derive(model))

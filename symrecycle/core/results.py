@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from . import sym as _sym
+from .params import n
 
 __all__ = ["Result", "NotDerived", "NoClosedForm", "QUANTITIES"]
 
@@ -22,6 +23,16 @@ class NotDerived(NotImplementedError):
 
     A limitation, not a fault: numeric evaluation of what is derived, and
     direct iteration (:meth:`~symrecycle.models.model.Model.iterate`), still work.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrecycle.core.params import n
+    >>> from symrecycle.solve.asymptotics import limit_by_regime
+    >>> limit_by_regime(sp.I**n, [])
+    Traceback (most recent call last):
+    ...
+    symrecycle.core.results.NotDerived: the base I of (I)**n is not real (complex bases are not compared here)
     """
 
 
@@ -45,6 +56,17 @@ class Result:
         What was checked, one line each.
     notes : tuple of str
         Further facts (for example, that a breakeven does not depend on n).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrecycle.core.params import n
+    >>> a, r = sp.symbols("alpha r", positive=True)
+    >>> res = Result("kickstarting", "benefit", r * (1 - (a / r)**n) / (r - a), "B_{n}", verified=True)
+    >>> res
+    Result(kickstarting benefit: r*(1 - (alpha/r)**n)/(-alpha + r); verified=True)
+    >>> res.depends_on_n
+    True
     """
 
     model: str
@@ -59,22 +81,49 @@ class Result:
 
     @property
     def cases(self):
-        """``((expression, condition), ...)``, each condition excluding the earlier."""
+        """``((expression, condition), ...)``, each condition excluding the earlier.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> a, r = sp.symbols("alpha r", positive=True)
+        >>> limit = sp.Piecewise((r / (r - a), a < r), (sp.oo, True))
+        >>> Result("kickstarting", "limit", limit, "L").cases
+        ((r/(-alpha + r), alpha < r), (oo, alpha >= r))
+        """
         return _sym.exclusive_pieces(self.expr)
 
     @property
     def depends_on_n(self) -> bool:
-        from .params import n
 
         return self.expr.has(n)
 
     def latex(self, lhs: bool = True) -> str:
-        """LaTeX of the result, as ``label = expression`` unless ``lhs=False``."""
+        r"""LaTeX of the result, as ``label = expression`` unless ``lhs=False``.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> a, r = sp.symbols("alpha r", positive=True)
+        >>> res = Result("kickstarting", "limit", r / (r - a), "L")
+        >>> print(res.latex())
+        L = \frac{r}{- \alpha + r}
+        >>> print(res.latex(lhs=False))
+        \frac{r}{- \alpha + r}
+        """
         body = sp.latex(self.expr)
         return f"{self.label} = {body}" if lhs else body
 
     def text(self) -> str:
-        """Plain text of the expression."""
+        """Plain text of the expression.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> a, r = sp.symbols("alpha r", positive=True)
+        >>> Result("kickstarting", "limit", sp.Piecewise((r / (r - a), a < r), (sp.oo, True)), "L").text()
+        'Piecewise((r/(-alpha + r), alpha < r), (oo, True))'
+        """
         return sp.sstr(self.expr)
 
     def _repr_latex_(self) -> str:
@@ -90,7 +139,19 @@ class Result:
         )
 
     def to_dict(self) -> dict:
-        """A JSON-ready summary (``srepr`` of the expression, text, LaTeX)."""
+        """A JSON-ready summary (``srepr`` of the expression, text, LaTeX).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> a, r = sp.symbols("alpha r", positive=True)
+        >>> res = Result("kickstarting", "limit", sp.Piecewise((r / (r - a), a < r), (sp.oo, True)), "L")
+        >>> d = res.to_dict()
+        >>> d["cases"]
+        [{'value': 'r/(-alpha + r)', 'condition': 'alpha < r'}, {'value': 'oo', 'condition': 'alpha >= r'}]
+        >>> sp.sympify(d["expression"]) == res.expr
+        True
+        """
         return {
             "model": self.model,
             "quantity": self.quantity,
@@ -108,4 +169,20 @@ class Result:
 
 
 class NoClosedForm(NotDerived):
-    """The engine derives no closed form for this model; numeric iteration still works."""
+    """The engine derives no closed form for this model; numeric iteration still works.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrecycle.core.params import n
+    >>> from symrecycle.models.model import Metric, Model, SequenceDef, seq
+    >>> X, Y = seq("X"), seq("Y")
+    >>> coupled = (SequenceDef("X", sp.Integer(1), Y[n - 1]), SequenceDef("Y", sp.Integer(0), X[n - 1]))
+    >>> m = Model("swap", "", (), coupled, (Metric("benefit", X[n]),), adjusted="X")
+    >>> m.closed_form()  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    symrecycle.core.results.NoClosedForm: model 'swap': ... X uses Y[n-1], a later sequence ...
+    >>> issubclass(NoClosedForm, NotDerived)
+    True
+    """

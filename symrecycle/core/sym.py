@@ -20,6 +20,16 @@ def workdps(dps):
 
     (Two threads entering ``mpmath.workdps`` at once would compute at each
     other's precision and leave ``mpmath.mp.dps`` changed when they leave.)
+
+    Examples
+    --------
+    >>> import mpmath
+    >>> before = mpmath.mp.dps
+    >>> with workdps(30):
+    ...     print(mpmath.mpf(1) / 3)
+    0.333333333333333333333333333333
+    >>> mpmath.mp.dps == before
+    True
     """
     with MP_LOCK, mpmath.workdps(dps):
         yield
@@ -30,6 +40,15 @@ def as_sympy(x):
 
     (``sympify`` on a string would run it through ``eval``; ``strict=True``
     converts only numbers and SymPy objects.)
+
+    Examples
+    --------
+    >>> as_sympy(3), as_sympy(0.5)
+    (3, 0.500000000000000)
+    >>> as_sympy("1 + 1")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: got the text '1 + 1'; expected a number or a SymPy expression (...)
     """
     if isinstance(x, (str, bytes)):
         raise ValueError(
@@ -43,7 +62,18 @@ def as_sympy(x):
 
 
 def is_zero(expr) -> bool:
-    """Whether ``expr`` simplifies to exactly 0 (a proof, not a float test)."""
+    """Whether ``expr`` simplifies to exactly 0 (a proof, not a float test).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrecycle.core.params import n
+    >>> a, r = sp.symbols("alpha r", positive=True)
+    >>> is_zero((a * r)**n - a**n * r**n), is_zero(a / (a + 1) + 1 / (a + 1) - 1)
+    (True, True)
+    >>> is_zero(a - r)
+    False
+    """
     expr = as_sympy(expr)
     if expr == 0:
         return True
@@ -136,6 +166,16 @@ def expo_zero(expr, n=N) -> bool:
     Every coefficient of ``n**j mu**n``, after grouping terms by base (see
     :func:`expo_terms`), must cancel to 0 as a rational function of the
     parameters: a proof, with no ``simplify``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrecycle.core.params import n
+    >>> a, r = sp.symbols("alpha r", positive=True)
+    >>> expo_zero(a**(n + 1) * r**n - a * (a * r)**n)
+    True
+    >>> expo_zero(n * a**n - a**(n + 1))
+    False
     """
     terms = expo_terms(expr, n)
     if terms is None:
@@ -162,14 +202,32 @@ def _zero_polynomial(c, n):
 
 
 def pieces(expr):
-    """The ``(expression, condition)`` pairs of a Piecewise, else one pair."""
+    """The ``(expression, condition)`` pairs of a Piecewise, else one pair.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, r = sp.symbols("alpha r", positive=True)
+    >>> pieces(sp.Piecewise((1, sp.Eq(a, r)), (r / (r - a), True)))
+    ((1, Eq(alpha, r)), (r/(-alpha + r), True))
+    >>> pieces(a + 1)
+    ((alpha + 1, True),)
+    """
     if isinstance(expr, sp.Piecewise):
         return tuple((e, c) for e, c in expr.args)
     return ((expr, sp.true),)
 
 
 def exclusive_pieces(expr):
-    """Like :func:`pieces`, but each condition excludes the earlier ones."""
+    """Like :func:`pieces`, but each condition excludes the earlier ones.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, r = sp.symbols("alpha r", positive=True)
+    >>> exclusive_pieces(sp.Piecewise((1, sp.Eq(a, r)), (r / (r - a), True)))
+    ((1, Eq(alpha, r)), (r/(-alpha + r), Ne(alpha, r)))
+    """
     out, before = [], []
     for e, c in pieces(expr):
         cond = sp.And(c, *[sp.Not(b) for b in before])
@@ -179,6 +237,16 @@ def exclusive_pieces(expr):
 
 
 def equalities(cond):
-    """The equalities that ``cond`` asserts (its ``Eq`` conjuncts)."""
+    """The equalities that ``cond`` asserts (its ``Eq`` conjuncts).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, r = sp.symbols("alpha r", positive=True)
+    >>> sorted(equalities(sp.Eq(a, r) & (a < 1) & sp.Eq(r, 2)), key=str)
+    [Eq(alpha, r), Eq(r, 2)]
+    >>> equalities(sp.Eq(a, 1) | sp.Eq(r, 1))
+    []
+    """
     cond = as_sympy(cond)
     return [a for a in sp.And.make_args(cond) if isinstance(a, sp.Eq)]

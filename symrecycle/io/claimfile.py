@@ -48,8 +48,10 @@ from fractions import Fraction
 
 from ..core.params import DECIMAL, exact_number
 from ..core.params import n as N
+from ..core.request import WITH_RESPECT_TO, Request
 from ..core.results import QUANTITIES
 from ..io import registry
+from .growth import growth_rates
 from .toml import TomlError, read_toml
 
 __all__ = ["Claim", "ClaimResult", "ClaimFileError", "load_claims", "parse_claims"]
@@ -86,7 +88,15 @@ class ClaimFileError(ValueError):
 
 @dataclass(frozen=True)
 class Claim:
-    """One printed number and what it claims to be (see the module docstring)."""
+    """One printed number and what it claims to be (see the module docstring).
+
+    Examples
+    --------
+    >>> c = Claim(id="row1", quantity="limit", stated="1.3", source="Table 1", model="kickstarting",
+    ...           params={"r": 4.2, "alpha": 1.0}, printed={"r": "4.2"})
+    >>> c.relation, c.interval  # "1.3" stands for [1.25, 1.35]
+    ('=', (Fraction(5, 4), Fraction(27, 20)))
+    """
 
     id: str
     quantity: str
@@ -108,7 +118,13 @@ class Claim:
 
     @property
     def interval(self):
-        """``(low, high)`` as exact Fractions: the numbers that print as ``stated``."""
+        """``(low, high)`` as exact Fractions: the numbers that print as ``stated``.
+
+        Examples
+        --------
+        >>> Claim(id="x", quantity="limit", stated="475", source="p. 3").interval
+        (Fraction(949, 2), Fraction(951, 2))
+        """
         return rounding_interval(self.stated)
 
 
@@ -121,6 +137,12 @@ class ClaimResult:
     an inconsistent claim, each parameter (or ``n``) with a range of values
     that reproduces the stated figure: dicts with ``parameter``, ``low``,
     ``high`` and, where known, ``within_printed_precision``.
+
+    Examples
+    --------
+    >>> ok = ClaimResult(id="row1", stated="1.3", computed=1.3125, consistent=True)
+    >>> ok.verdict, ok.to_dict()["computed"]
+    ('consistent', 1.3125)
     """
 
     id: str
@@ -133,12 +155,30 @@ class ClaimResult:
 
     @property
     def verdict(self) -> str:
+        """``"consistent"``, ``"inconsistent"``, or ``"error"`` where the claim could not be evaluated.
+
+        Examples
+        --------
+        >>> ClaimResult("row1", "1.3", 1.5, False).verdict
+        'inconsistent'
+        >>> ClaimResult("row1", "1.3", None, False, error="model 'x': limit not derived").verdict
+        'error'
+        """
         if self.error is not None:
             return "error"
         return "consistent" if self.consistent else "inconsistent"
 
     def to_dict(self) -> dict:
-        """A JSON-ready dict (non-finite numbers as the strings ``"inf"``, ``"-inf"``, ``"nan"``)."""
+        """A JSON-ready dict (non-finite numbers as the strings ``"inf"``, ``"-inf"``, ``"nan"``).
+
+        Examples
+        --------
+        >>> c = Claim(id="row1", quantity="limit", stated="1.3", source="Table 1", model="kickstarting",
+        ...           params={"r": 4.2, "alpha": 1.0}, printed={"r": "4.2"})
+        >>> d = ClaimResult("row1", "1.3", float("inf"), False, claim=c).to_dict()
+        >>> d["computed"], d["verdict"], d["stated_interval"], d["params"]  # params as printed
+        ('inf', 'inconsistent', [1.25, 1.35], {'r': '4.2', 'alpha': 1.0})
+        """
         c = self.claim
         low, high = rounding_interval(self.stated)
         out = {
@@ -273,7 +313,26 @@ def parse_claims(text: str) -> list:
 
 
 def load_claims(path) -> list:
-    """Claims from a TOML file; :class:`ClaimFileError` (with the line) if it is unusable."""
+    """Claims from a TOML file; :class:`ClaimFileError` (with the line) if it is unusable.
+
+    Examples
+    --------
+    >>> import shutil, tempfile
+    >>> from pathlib import Path
+    >>> path = Path(tempfile.mkdtemp()) / "claims.toml"
+    >>> _ = path.write_text('''
+    ... [[claim]]
+    ... id = "combined"
+    ... quantity = "growth"
+    ... rates = ["compute", "software"]
+    ... unit = "x_per_year"
+    ... stated = "10.5"
+    ... source = "Section 2"
+    ... ''', encoding="utf-8")
+    >>> [(c.id, c.rates, c.line) for c in load_claims(path)]
+    [('combined', ('compute', 'software'), 2)]
+    >>> shutil.rmtree(path.parent)
+    """
     try:
         with open(path, "rb") as fh:
             raw = fh.read()
@@ -330,7 +389,6 @@ def _parse_claim(d, i, lines):
         if extra:
             fail(extra[0], f"{label}: unknown field {extra[0]!r} for a growth claim; "
                            f"expected {', '.join(sorted(_GROWTH_KEYS))}")
-        from .growth import growth_rates
 
         known = growth_rates()
         rates = d.get("rates")
@@ -368,7 +426,7 @@ def _parse_claim(d, i, lines):
         except ValueError as exc:
             fail("metric", f"{label}: {exc}")
     wrt = d.get("wrt")
-    if q in ("sensitivity", "elasticity", "breakeven"):
+    if q in WITH_RESPECT_TO:
         if not isinstance(wrt, str):
             fail("wrt", f"{label}: field 'wrt' is {'missing' if wrt is None else repr(wrt)}, expected the "
                         f"parameter of the {q} ({', '.join(p.name for p in model.parameters)})")
@@ -439,14 +497,9 @@ def _parse_claim(d, i, lines):
 
 def _result(model, claim, at_n):
 
-    q = claim.quantity
-    if q == "limit" and at_n:
-        return model.benefit(claim.metric)
-    if q == "breakeven":
-        of = "benefit" if at_n else "limit"
-        return model.breakeven(claim.wrt, level=claim.level, of=of, metric=claim.metric)
-    return model.derive(q, wrt=claim.wrt, n=N if at_n else None, fraction=claim.fraction,
-                        level=claim.level, metric=claim.metric)
+    q = "benefit" if claim.quantity == "limit" and at_n else claim.quantity  # the limit's metric at n
+    req = Request.make(q, claim.wrt, claim.metric, None, claim.fraction, claim.level)
+    return req.at(N if at_n else None).derive(model)
 
 
 def _at_n(claim):

@@ -43,6 +43,17 @@ def atomic(path, replace: bool = True):
     ``replace=True``: ``path`` may be replaced only where it is a regular file
     (or a link to one) and, in an output folder, one symrecycle wrote and
     nobody changed since.
+
+    Examples
+    --------
+    >>> import shutil, tempfile
+    >>> from pathlib import Path
+    >>> d = Path(tempfile.mkdtemp())
+    >>> with atomic(d / "out.txt") as fh:
+    ...     _ = fh.write(b"done")
+    >>> (d / "out.txt").read_bytes(), [f.name for f in d.iterdir()]  # no temporary file left
+    (b'done', ['out.txt'])
+    >>> shutil.rmtree(d)
     """
     path = Path(path)
     if replace:
@@ -75,31 +86,94 @@ def _link(tmp: Path, path: Path):
 
 
 def write_file(path, write, replace: bool = True) -> Path:
-    """Write through ``write(fh)`` (a binary file handle) with :func:`atomic`; returns the path."""
+    """Write through ``write(fh)`` (a binary file handle) with :func:`atomic`; returns the path.
+
+    Examples
+    --------
+    >>> import shutil, tempfile
+    >>> from pathlib import Path
+    >>> d = Path(tempfile.mkdtemp())
+    >>> write_file(d / "a.bin", lambda fh: fh.write(b"abc")).read_bytes()
+    b'abc'
+    >>> shutil.rmtree(d)
+    """
     with atomic(path, replace) as fh:
         write(fh)
     return Path(path)
 
 
 def write_bytes(path, data: bytes, replace: bool = True) -> Path:
-    """:func:`write_file` of ``data``."""
+    """:func:`write_file` of ``data``.
+
+    Examples
+    --------
+    >>> import shutil, tempfile
+    >>> from pathlib import Path
+    >>> d = Path(tempfile.mkdtemp())
+    >>> write_bytes(d / "a.bin", b"abc").read_bytes()
+    b'abc'
+    >>> write_bytes(d / "a.bin", b"new", replace=False)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    FileExistsError: ...a.bin: a file of that name appeared while the output was written; it is kept
+    >>> (d / "a.bin").read_bytes()
+    b'abc'
+    >>> shutil.rmtree(d)
+    """
     return write_file(path, lambda fh: fh.write(data), replace)
 
 
 def write_text(path, text: str, replace: bool = True) -> Path:
-    """:func:`write_file` of ``text`` in UTF-8."""
+    """:func:`write_file` of ``text`` in UTF-8.
+
+    Examples
+    --------
+    >>> import shutil, tempfile
+    >>> from pathlib import Path
+    >>> d = Path(tempfile.mkdtemp())
+    >>> p = write_text(d / "t.txt", "π")
+    >>> p.read_text(encoding="utf-8"), p.stat().st_size  # two bytes in UTF-8
+    ('π', 2)
+    >>> shutil.rmtree(d)
+    """
     return write_bytes(path, text.encode("utf-8"), replace)
 
 
 def mark_folder(folder) -> None:
-    """Make ``folder`` an output folder (its marker, with no files listed yet), if it is not one."""
+    """Make ``folder`` an output folder (its marker, with no files listed yet), if it is not one.
+
+    Examples
+    --------
+    >>> import shutil, tempfile
+    >>> from pathlib import Path
+    >>> d = Path(tempfile.mkdtemp())
+    >>> mark_folder(d)
+    >>> _ = write_text(d / "x.txt", "1")
+    >>> lines = (d / MARKER).read_text(encoding="utf-8").splitlines()
+    >>> lines[0], lines[2].endswith("  x.txt")  # the files written since are listed
+    ('This directory is written by symrecycle (reproduce / derivations).', True)
+    >>> shutil.rmtree(d)
+    """
     marker = Path(folder) / MARKER
     if not marker.exists():
         write_text(marker, _HEADER)
 
 
 def force_folder(folder) -> None:
-    """Let this process replace any file of the output folder ``folder`` (the user passed ``--force``)."""
+    """Let this process replace any file of the output folder ``folder`` (the user passed ``--force``).
+
+    Examples
+    --------
+    >>> import shutil, tempfile
+    >>> from pathlib import Path
+    >>> d = Path(tempfile.mkdtemp())
+    >>> mark_folder(d)
+    >>> _ = (d / "notes.txt").write_text("mine")  # not written by symrecycle: kept, unless forced
+    >>> force_folder(d)
+    >>> write_text(d / "notes.txt", "replaced").read_text()
+    'replaced'
+    >>> shutil.rmtree(d)
+    """
     _FORCED.add(Path(folder).resolve())
 
 
@@ -133,6 +207,20 @@ def check_replaceable(path):
     ``IsADirectoryError`` for what is not a regular file (or a link to one);
     ``FileExistsError`` for a file of an output folder that symrecycle did not
     write there, or that changed since.
+
+    Examples
+    --------
+    >>> import shutil, tempfile
+    >>> from pathlib import Path
+    >>> d = Path(tempfile.mkdtemp())
+    >>> mark_folder(d)
+    >>> check_replaceable(d / "new.txt")  # nothing there yet: nothing raised
+    >>> _ = (d / "notes.txt").write_text("mine")
+    >>> check_replaceable(d / "notes.txt")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    FileExistsError: ...notes.txt: this file was not written by symrecycle and is kept; move it away, ...
+    >>> shutil.rmtree(d)
     """
     path = Path(path)
     if not os.path.lexists(path):

@@ -1,4 +1,5 @@
-"""io.growth."""
+"""The growth rates and scenarios of the report's data file (``data/growth_rates.toml``), read and
+checked: a rate's unit converted to a factor per year."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..core.params import DECIMAL, exact_number
+from .toml import read_toml
 
 __all__ = ["GrowthRate", "GrowthScenario", "growth_rates", "growth_scenarios"]
 
@@ -41,7 +43,15 @@ class GrowthRate:
 
 @dataclass(frozen=True)
 class GrowthScenario:
-    """A combination of growth rates (their factors multiply), e.g. a row of Table 1."""
+    """A combination of growth rates (their factors multiply), e.g. a row of Table 1.
+
+    Examples
+    --------
+    >>> rates = growth_rates()
+    >>> s = GrowthScenario("c+s", "compute and software", (rates["compute"], rates["software"]))
+    >>> s.factor  # 4.2x times 150 % a year
+    Fraction(21, 2)
+    """
 
     id: str
     name: str
@@ -51,7 +61,14 @@ class GrowthScenario:
 
     @property
     def factor(self):
-        """The product of the rates' factors per year."""
+        """The product of the rates' factors per year.
+
+        Examples
+        --------
+        >>> rates = growth_rates()
+        >>> GrowthScenario("h+s", "hardware and software", (rates["hardware"], rates["software"])).factor
+        Fraction(13, 4)
+        """
         out = Fraction(1)
         for rate in self.rates:
             out = out * rate.factor
@@ -59,7 +76,6 @@ class GrowthScenario:
 
 
 def _load_toml(path):
-    from .toml import read_toml
 
     if path is None:
         from importlib import resources

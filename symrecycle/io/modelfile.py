@@ -181,7 +181,22 @@ def load_model(path) -> Model:
 
 
 def loads_model(text: str, source: str = "<string>", default_name: str = "user-model") -> Model:
-    """Read a model from TOML text (see :func:`load_model`)."""
+    """Read a model from TOML text (see :func:`load_model`).
+
+    Examples
+    --------
+    >>> m = loads_model('''
+    ... [parameters]
+    ... r = "(0, oo)"
+    ... [recurrence]
+    ... initial = "1"
+    ... next = "r*A[n-1]"
+    ... [metric]
+    ... benefit = "A[n]"
+    ... ''', default_name="growth")
+    >>> m.name, m.iterate(3, r=2.0).tolist()
+    ('growth', [1.0, 2.0, 4.0])
+    """
     if not isinstance(text, str):
         raise ValueError(f"{source}: got {type(text).__name__}, expected TOML text (str)")
     data = read_toml(text, source)
@@ -189,7 +204,20 @@ def loads_model(text: str, source: str = "<string>", default_name: str = "user-m
 
 
 def model_from_dict(data: dict, source: str = "<dict>", default_name: str = "user-model") -> Model:
-    """Build the model from the parsed TOML (a dict, as ``tomllib`` returns it)."""
+    """Build the model from the parsed TOML (a dict, as ``tomllib`` returns it).
+
+    Examples
+    --------
+    >>> m = model_from_dict({"parameters": {"r": "(0, oo)"}, "metric": {"benefit": "A[n]"},
+    ...                      "recurrence": {"initial": "1", "next": "r*A[n-1]"}})
+    >>> m.name, m.benefit().expr
+    ('user-model', r**(n - 1))
+    >>> model_from_dict({"parameters": {"r": "(0, oo)"}, "metric": {"benefit": "A[n]"},
+    ...                  "recurrence": {"initial": "1", "next": "r*A[n-2]"}})
+    Traceback (most recent call last):
+    ...
+    ValueError: <dict>: recurrence.next: A[n - 2]: expected A[n-1]: the recurrence is first order
+    """
     try:
         return _build(data, source, default_name)
     except ValueError as exc:
@@ -476,7 +504,17 @@ def variants() -> dict:
 
 
 def variant_path(name: str) -> Path:
-    """The path of a shipped model file, by its stem (``"reuse-decay"``)."""
+    """The path of a shipped model file, by its stem (``"reuse-decay"``).
+
+    Examples
+    --------
+    >>> variant_path("reuse-decay").name
+    'reuse-decay.toml'
+    >>> variant_path("no-such-model")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown model file 'no-such-model'; shipped: augmentation, endogenous-progress, ...
+    """
     found = variants()
     if name not in found:
         raise ValueError(f"unknown model file {name!r}; shipped: {', '.join(sorted(found))}")

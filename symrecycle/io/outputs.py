@@ -60,6 +60,20 @@ def prepare_out_dir(out_dir, force: bool = False) -> Path:
     ``NotADirectoryError``. Only files symrecycle wrote there, unchanged
     since, are replaced; writing over any other file raises
     ``FileExistsError`` unless ``force``.
+
+    Examples
+    --------
+    >>> import shutil, tempfile
+    >>> from pathlib import Path
+    >>> d = Path(tempfile.mkdtemp())
+    >>> out = prepare_out_dir(d / "results")
+    >>> out == d / "results", [f.name for f in out.iterdir()]
+    (True, ['.symrecycle-output'])
+    >>> prepare_out_dir(d)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    FileExistsError: output directory '...' is not empty and was not created by symrecycle; ...
+    >>> shutil.rmtree(d)
     """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -78,7 +92,15 @@ def prepare_out_dir(out_dir, force: bool = False) -> Path:
 
 @dataclass(frozen=True)
 class Table:
-    """A table with its caption: rows of text cells plus the exact numbers behind them."""
+    """A table with its caption: rows of text cells plus the exact numbers behind them.
+
+    Examples
+    --------
+    >>> t = Table("t", ("model", "r", "limit"), (("kickstarting", "4.2", "1.3125"),), "Limits.",
+    ...           ((4.2, 1.3125),), ("r", "limit"))
+    >>> t.header, t.data_header, t.data
+    (('model', 'r', 'limit'), ('r', 'limit'), ((4.2, 1.3125),))
+    """
 
     name: str
     header: tuple
@@ -88,6 +110,19 @@ class Table:
     data_header: tuple = ()
 
     def text(self) -> str:
+        """The table as aligned plain text, then its caption.
+
+        Examples
+        --------
+        >>> t = Table("t", ("model", "r", "limit"), (("kickstarting", "4.2", "1.3125"),), "Limits.",
+        ...           ((4.2, 1.3125),), ("r", "limit"))
+        >>> print(t.text(), end="")
+        model         r    limit
+        ------------  ---  ------
+        kickstarting  4.2  1.3125
+        <BLANKLINE>
+        Limits.
+        """
         widths = [max(len(str(c)) for c in col) for col in zip(self.header, *self.rows)]
         line = "  ".join("-" * w for w in widths)
         out = ["  ".join(str(c).ljust(w) for c, w in zip(self.header, widths)).rstrip(), line]
@@ -95,6 +130,15 @@ class Table:
         return "\n".join(out) + "\n\n" + self.caption + "\n"
 
     def csv(self) -> str:
+        r"""The exact numbers (``data`` under ``data_header``) as CSV.
+
+        Examples
+        --------
+        >>> t = Table("t", ("model", "r", "limit"), (("kickstarting", "4.2", "1.3125"),), "Limits.",
+        ...           ((4.2, 1.3125),), ("r", "limit"))
+        >>> t.csv()
+        'r,limit\n4.2,1.3125\n'
+        """
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(self.data_header)
@@ -102,12 +146,44 @@ class Table:
         return buf.getvalue()
 
     def markdown(self) -> str:
+        """The table in Markdown, then its caption.
+
+        Examples
+        --------
+        >>> t = Table("t", ("model", "r", "limit"), (("kickstarting", "4.2", "1.3125"),), "Limits.",
+        ...           ((4.2, 1.3125),), ("r", "limit"))
+        >>> print(t.markdown(), end="")
+        | model | r | limit |
+        |---|---|---|
+        | kickstarting | 4.2 | 1.3125 |
+        <BLANKLINE>
+        Limits.
+        """
         out = ["| " + " | ".join(self.header) + " |", "|" + "|".join("---" for _ in self.header) + "|"]
         out += ["| " + " | ".join(str(c).replace("|", "\\|") for c in r) + " |" for r in self.rows]
         return "\n".join(out) + "\n\n" + self.caption + "\n"
 
     def latex(self) -> str:
-        from .outputs import booktabs
+        r"""The table as a LaTeX float (:func:`booktabs`), labelled ``tab:NAME``.
+
+        Examples
+        --------
+        >>> t = Table("t", ("model", "r", "limit"), (("kickstarting", "4.2", "1.3125"),), "Limits.",
+        ...           ((4.2, 1.3125),), ("r", "limit"))
+        >>> print(t.latex(), end="")
+        \begin{table}[ht]
+        \centering
+        \begin{tabular}{lrl}
+        \toprule
+        model & r & limit \\
+        \midrule
+        kickstarting & 4.2 & 1.3125 \\
+        \bottomrule
+        \end{tabular}
+        \caption{Limits.}
+        \label{tab:t}
+        \end{table}
+        """
 
         return booktabs(self.header, self.rows, caption=self.caption, label=f"tab:{self.name}",
                         align="l" + "r" * (len(self.header) - 2) + "l") + "\n"
@@ -118,6 +194,16 @@ def script_output(doc: str, script: str, argv=None, add_arguments=None):
 
     Returns ``(args, out_dir)``; ``out_dir`` is None (after one line on
     stderr) where the directory cannot be used, and the script exits 2.
+
+    Examples
+    --------
+    >>> import shutil, tempfile
+    >>> from pathlib import Path
+    >>> d = Path(tempfile.mkdtemp())
+    >>> args, out = script_output("Write the tables.", "tables.py", ["--out", str(d / "tables")])
+    >>> args.force, out == d / "tables", out.is_dir()
+    (False, True, True)
+    >>> shutil.rmtree(d)
     """
     import argparse
     import sys

@@ -20,7 +20,16 @@ else:  # pragma: no cover - Python 3.10
 
 
 class TomlError(ValueError):
-    """Text that is not valid TOML; ``line`` is its line number where known."""
+    """Text that is not valid TOML; ``line`` is its line number where known.
+
+    Examples
+    --------
+    >>> try:
+    ...     read_toml('a = 1\\nb = x', "x.toml")
+    ... except TomlError as exc:
+    ...     print(exc.line, isinstance(exc, ValueError))
+    2 True
+    """
 
     def __init__(self, message, line=None):
         super().__init__(message)

@@ -1,4 +1,5 @@
-"""models.catalogue."""
+"""The report's two models, kickstarting and model augmentation, as :class:`~symrecycle.models.model.Model`
+data: sequences and metrics only; every result is derived by the engine."""
 
 from __future__ import annotations
 
@@ -12,7 +13,16 @@ __all__ = ["kickstarting", "augmentation"]
 
 
 def kickstarting() -> Model:
-    """Kickstarting: ``C_n = r C_{n-1}``, ``A_n = C_n + alpha A_{n-1}``, benefit ``A_n/C_n``."""
+    """Kickstarting: ``C_n = r C_{n-1}``, ``A_n = C_n + alpha A_{n-1}``, benefit ``A_n/C_n``.
+
+    Examples
+    --------
+    >>> m = kickstarting()
+    >>> [p.name for p in m.parameters], [s.name for s in m.sequences]
+    (['r', 'alpha', 'C1'], ['C', 'A'])
+    >>> m.iterate(3, r=2.0, alpha=0.5, metric="benefit").tolist()
+    [1.0, 1.25, 1.3125]
+    """
     p = STANDARD
     return Model(
         name="kickstarting",
@@ -27,7 +37,16 @@ def kickstarting() -> Model:
 
 
 def augmentation() -> Model:
-    """Model augmentation: ``P_n = g P_{n-1}``, ``A_n = beta P_n C_n + A_{n-1}``."""
+    """Model augmentation: ``P_n = g P_{n-1}``, ``A_n = beta P_n C_n + A_{n-1}``.
+
+    Examples
+    --------
+    >>> m = augmentation()
+    >>> [p.name for p in m.parameters], [x.name for x in m.metrics]
+    (['r', 'g', 'beta', 'C1'], ['benefit', 'real'])
+    >>> m.iterate_exact({"r": 2, "g": 2, "beta": 1}, 3)["A"]
+    [C1, 5*C1, 21*C1]
+    """
     p = STANDARD
     return Model(
         name="augmentation",

@@ -16,13 +16,23 @@ from ..core import conditions as _cond
 from ..core import sym as _sym
 from ..core.params import n as N
 from ..core.results import NotDerived, Result
-from ..solve import asymptotics, calculus
+from ..solve import asymptotics, calculus, iterations
 from . import checks
 from .checks import _piecewise
 
 
 def sensitivity(model, param: str, n=None, metric: str | None = None) -> Result:
-    r"""``d Q / d param`` of the limit (``n=None``) or of the metric at n (``n=sr.n``)."""
+    r"""``d Q / d param`` of the limit (``n=None``) or of the metric at n (``n=sr.n``).
+
+    Examples
+    --------
+    >>> from symrecycle.core.params import n
+    >>> from symrecycle.io.modelfile import model_from_dict
+    >>> m = model_from_dict({"parameters": {"r": "(0, oo)"}, "metric": {"benefit": "A[n]"},
+    ...                      "recurrence": {"initial": "1", "next": "r*A[n-1]"}})  # benefit r**(n-1)
+    >>> sensitivity(m, "r", n=n).expr, sensitivity(m, "r", n=3).expr
+    (r**(n - 2)*(n - 1), 2*r)
+    """
     p = model.parameter(param).symbol
     met = model.metric(metric)
 
@@ -54,6 +64,15 @@ def metric_derivative(model, met, p, at=None):
     <symrecycle.solve.recurrence.ClosedForm.derivative>`, no limit taken); for
     metrics of at most one sequence with cases, else None (the caller
     differentiates the Piecewise).
+
+    Examples
+    --------
+    >>> from symrecycle.core.params import n
+    >>> from symrecycle.io.modelfile import model_from_dict
+    >>> m = model_from_dict({"parameters": {"r": "(0, oo)"}, "metric": {"benefit": "A[n]"},
+    ...                      "recurrence": {"initial": "1", "next": "r*A[n-1]"}})  # benefit r**(n-1)
+    >>> metric_derivative(m, m.metric(), m.symbols["r"])
+    [(r**(n - 2)*(n - 1), r**(n - 1), True)]
     """
     refs = sorted({e.base.label.name for e in met.expr.atoms(sp.Indexed)})
     forms = {name: model.solve(name) for name in refs}
@@ -90,7 +109,18 @@ def metric_derivative(model, met, p, at=None):
 
 
 def elasticity(model, param: str, n=None, metric: str | None = None) -> Result:
-    r"""``(p/Q) dQ/dp`` of the limit or of the metric at n."""
+    r"""``(p/Q) dQ/dp`` of the limit or of the metric at n.
+
+    Examples
+    --------
+    >>> from symrecycle.core.params import n
+    >>> from symrecycle.io.modelfile import model_from_dict
+    >>> m = model_from_dict({"parameters": {"r": "(0, oo)"}, "metric": {"benefit": "A[n]"},
+    ...                      "recurrence": {"initial": "1", "next": "r*A[n-1]"}})  # benefit r**(n-1)
+    >>> e = elasticity(m, "r", n=n)
+    >>> e.expr, e.verified
+    (n - 1, True)
+    """
     p = model.parameter(param).symbol
     met = model.metric(metric)
 
@@ -118,7 +148,18 @@ def elasticity(model, param: str, n=None, metric: str | None = None) -> Result:
 
 
 def breakeven(model, param: str, level=1, of: str = "benefit", metric: str | None = None) -> Result:
-    """Values of ``param`` where the metric at n (``of="benefit"``) or its limit equals ``level``."""
+    """Values of ``param`` where the metric at n (``of="benefit"``) or its limit equals ``level``.
+
+    Examples
+    --------
+    >>> from symrecycle.core.params import n
+    >>> from symrecycle.io.modelfile import model_from_dict
+    >>> m = model_from_dict({"parameters": {"r": "(0, oo)"}, "metric": {"benefit": "A[n]"},
+    ...                      "recurrence": {"initial": "1", "next": "A[n-1] + r"}})  # benefit 1 + (n-1)*r
+    >>> b = breakeven(m, "r", level=3)
+    >>> b.expr, b.expr.subs(n, 5)
+    (Piecewise((2/(n - 1), (n > 1) & Ne(n, 1)), (nan, True)), 1/2)
+    """
     par = model.parameter(param)
     met = model.metric(metric)
     if of not in ("benefit", "limit"):
@@ -172,7 +213,7 @@ def iterations_to(model, fraction=0.99, metric: str | None = None) -> Result:
                 f"the {met.name} at iteration n is a sum without a closed form as a finite formula, "
                 "so n* has none; find it by iteration (model.iterate(n, metric=...))"
             )
-        cases = asymptotics.iterations_to(
+        cases = iterations.iterations_to(
             b.expr, asymptotics.limit_by_regime(b.expr, model.parameters), sp.Rational(f),
             model.parameters,
         )

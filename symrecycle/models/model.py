@@ -1,4 +1,4 @@
-"""Models: recurrences plus metrics, and the registry of the report's models.
+"""Models: sequences plus metrics, and everything derived from them.
 
 A :class:`Model` is a list of first-order sequences, each an initial value and
 a next term written with indexed references (``A[n-1]``, ``C[n]``), and the
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from ..core import conditions as _cond
+from ..core import points as _points
 from ..core import sym as _sym
 from ..core.params import STANDARD, Parameter
 from ..core.params import n as N
@@ -33,7 +34,16 @@ __all__ = ["Model", "SequenceDef", "Metric"]
 
 @dataclass(frozen=True)
 class SequenceDef:
-    """One sequence: ``X[start] = initial``, ``X[n] = next`` for n > start."""
+    """One sequence: ``X[start] = initial``, ``X[n] = next`` for n > start.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrecycle.core.params import n
+    >>> c = SequenceDef("C", sp.Symbol("C1"), sp.Symbol("r") * seq("C")[n - 1], "real compute")
+    >>> c.initial, c.next.subs(n, 3)
+    (C1, r*C[2])
+    """
 
     name: str
     initial: sp.Expr
@@ -43,7 +53,19 @@ class SequenceDef:
 
 @dataclass(frozen=True)
 class Metric:
-    """A quantity built from the sequences at index n (``A[n]/C[n]``)."""
+    r"""A quantity built from the sequences at index n (``A[n]/C[n]``).
+
+    Examples
+    --------
+    >>> from symrecycle.core.params import n
+    >>> b = Metric("benefit", seq("A")[n] / seq("C")[n], "adjusted over real compute", "B_{n}")
+    >>> b.expr, b.latex
+    (A[n]/C[n], 'B_{n}')
+    >>> Metric("bad", seq("A")[n], latex=r"\input{x}")
+    Traceback (most recent call last):
+    ...
+    ValueError: metric bad: latex: got the command \input, expected math commands only (\frac, ...)
+    """
 
     name: str
     expr: sp.Expr
@@ -352,7 +374,7 @@ class Model:
                            else "(FAILED against exact iteration)")]
             else:
                 head, derived = ["derived from the dominant base of each branch of the benefit"], True
-            cases = [(v, _cond.within_domain(c, self.parameters)) for v, c in cases]
+            cases = [(v, _points.within_domain(c, self.parameters)) for v, c in cases]
             cases = [(v, c) for v, c in cases if c is not sp.false]
             expr = _piecewise(cases, self.parameters)
             ok, lines = checks.check_limit(self, b.expr, cases, met)
@@ -425,7 +447,7 @@ class Model:
         """A Piecewise with relations its parameters' domains decide dropped (``rho <= 1`` on (0, 1])."""
         if not isinstance(expr, sp.Piecewise):
             return expr
-        pairs = [(v, _cond.within_domain(c, self.parameters)) for v, c in expr.args]
+        pairs = [(v, _points.within_domain(c, self.parameters)) for v, c in expr.args]
         return sp.Piecewise(*[(v, _cond.simplify_condition(c)) for v, c in pairs if c is not sp.false])
 
     def _quantity_expr(self, n, metric):

@@ -1,4 +1,24 @@
-"""numeric.compile."""
+r"""Derived results compiled to numbers: fast floats where floats are exact
+enough, mpmath where they are not.
+
+The float path is the symbolic result compiled with ``lambdify`` after two
+rewrites derived from the expression itself:
+
+* degenerate branches (``Eq`` conditions) are dropped, and every point within
+  a relative distance ``delta_k`` of a degenerate set is sent to the precise
+  path, where ``k`` is the order of the removable singularity there (the
+  multiplicity of the vanishing factor in the generic branch's denominator);
+  away from it the generic branch loses at most ``~ulp / delta_k**k``;
+* ``log(x)`` becomes ``log1p(x - 1)`` with ``x - 1`` brought over a common
+  denominator, so that ``log(alpha/r)`` near ``alpha = r`` keeps its digits.
+
+Points where the float value is not finite though the selected case is
+finite (overflow of ``r**n``), and points where a power grows over more than
+:data:`GROWTH` in ``e*log(b)`` (its relative error grows like that many ulps), also go to
+the precise path: mpmath at a precision raised until two evaluations agree.
+Branch selection there is exact (``g*r == 1`` is decided on the exact binary
+values), so the degenerate points themselves are right.
+"""
 
 from __future__ import annotations
 
@@ -116,6 +136,14 @@ class Compiled:
     """A derived expression compiled for float and mpmath evaluation.
 
     Built by :func:`compile_expr`; call :meth:`floats` or :meth:`mp`.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y", positive=True)
+    >>> c = compile_expr(x * y, [x, y])
+    >>> type(c).__name__, c.args, float(c.floats({x: 3.0, y: 2.0}))
+    ('Compiled', (x, y), 6.0)
     """
 
     expr: sp.Basic
@@ -131,6 +159,15 @@ class Compiled:
 
         Works through the broadcast shape in blocks of about :data:`BLOCK`
         elements along the first axis, so temporaries stay small.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import sympy as sp
+        >>> x, y = sp.symbols("x y", positive=True)
+        >>> compile_expr(x * y, [x, y]).floats({x: np.array([1.0, 2.0]), y: np.array([[1.0], [10.0]])})
+        array([[ 1.,  2.],
+               [10., 20.]])
         """
         arrays = [np.asarray(values[a], dtype=float) for a in self.args]
         shape = np.broadcast_shapes(*[x.shape for x in arrays])
@@ -188,6 +225,14 @@ class Compiled:
 
         mpmath's working precision is global to the process: the blocks' threads
         take their turns here (one lock), so none runs at another's precision.
+
+        Examples
+        --------
+        >>> import mpmath
+        >>> import sympy as sp
+        >>> x = sp.Symbol("x", positive=True)
+        >>> mpmath.nstr(compile_expr(1 / x, [x]).mp_point(3, dps=30), 30)
+        '0.333333333333333333333333333333'
         """
         with _MP_LOCK:
             return _real(self._mp_point(point, dps))
@@ -272,6 +317,15 @@ def compile_expr(expr, args) -> Compiled:
     ``exp(e*log(b))`` for long exponents, where ``pow`` crawls through
     subnormal results. Both return, beside the value, each power and its
     exponent (for the growth checks) and the near-degenerate tests.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", positive=True)
+    >>> c = compile_expr(sp.Piecewise((1 / x, x > 1), (x, True)), [x])
+    >>> c.floats({x: np.array([0.5, 2.0, 4.0])})
+    array([0.5 , 0.5 , 0.25])
     """
     expr = _sym.as_sympy(expr)
     args = tuple(args)
@@ -331,6 +385,15 @@ class CompiledSums(Compiled):
     over the index, ``n`` finite and integer); a point whose value is not
     finite, or whose terms cancel (``sum |t_k| > CANCELLATION * |sum t_k|``),
     goes to mpmath (:meth:`~Compiled.mp_point`, the same sums with ``fsum``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import sympy as sp
+    >>> x, (k, n) = sp.Symbol("x", positive=True), sp.symbols("k n", integer=True)
+    >>> c = compile_expr(sp.Sum(x**k, (k, 0, n - 1)), [x, n])
+    >>> type(c).__name__, c.floats({x: 2.0, n: np.array([1, 2, 10])}).tolist()
+    ('CompiledSums', [1.0, 3.0, 1023.0])
     """
 
     def __init__(self, expr, args):
@@ -370,7 +433,16 @@ class CompiledSums(Compiled):
         return lo, hi, k0, k1
 
     def floats(self, values: dict):
-        """Float evaluation with broadcasting, in blocks of about :data:`BLOCK` elements."""
+        """Float evaluation with broadcasting, in blocks of about :data:`BLOCK` elements.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import sympy as sp
+        >>> x, (k, n) = sp.Symbol("x", positive=True), sp.symbols("k n", integer=True)
+        >>> compile_expr(sp.Sum(x**k, (k, 0, n - 1)), [x, n]).floats({x: np.array([0.5, 2.0]), n: 3})
+        array([1.75, 7.  ])
+        """
         arrays = [np.asarray(values[a], dtype=float) for a in self.args]
         shape = np.broadcast_shapes(*[x.shape for x in arrays])
         if not shape:

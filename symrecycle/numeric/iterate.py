@@ -1,4 +1,5 @@
-"""numeric.iterate."""
+"""Direct iteration of any model's sequences: floats (vectorized), mpmath at any precision, or exact
+rationals; overflowing float points are iterated again in mpmath."""
 
 from __future__ import annotations
 
@@ -112,6 +113,16 @@ def iterate(model, n, dps=None, exact=False, sequence=None, metric=None, last=Fa
     ``naive=True`` (the plain float iteration, e.g. as a baseline). In
     mpmath a value beyond ``2**max_bits`` is taken as infinite (a tower such
     as ``r**A`` would build exponents of millions of digits); ``None``: no bound.
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> from symrecycle.models.catalogue import kickstarting
+    >>> m = kickstarting()
+    >>> iterate(m, 4, r=2.0, alpha=0.5, metric="benefit").tolist()
+    [1.0, 1.25, 1.3125, 1.328125]
+    >>> iterate(m, 3, exact=True, r=2, alpha=Fraction(1, 2), sequence="C")
+    [1, 2, 4]
     """
     if naive or exact or dps is not None:
         return _iterate(model, n, dps, exact, sequence, metric, last, max_bits=max_bits, **values)

@@ -1,4 +1,5 @@
-"""Tasks run in worker processes, each bounded in time by the parent.
+"""The workers: thread pools for the float paths (:func:`thread_pool`), and tasks run in worker
+processes (:func:`run_tasks`), each bounded in time by the parent.
 
 The parent hands one task at a time to each worker through a pipe and
 watches the clock: a task still running after its time limit has its worker
@@ -30,11 +31,30 @@ POLL = 0.1
 
 
 class Cancelled(Exception):
-    """The run was stopped by its ``cancel`` event; every worker is gone."""
+    """The run was stopped by its ``cancel`` event; every worker is gone.
+
+    Examples
+    --------
+    >>> import math
+    >>> import threading
+    >>> stop = threading.Event()
+    >>> stop.set()
+    >>> run_tasks(math.sqrt, [(4.0,)], workers=1, cancel=stop)
+    Traceback (most recent call last):
+    ...
+    symrecycle.numeric.pool.Cancelled: stopped
+    """
 
 
 class TimedOut:
-    """The outcome of a task that ran longer than its time limit (its worker was killed)."""
+    """The outcome of a task that ran longer than its time limit (its worker was killed).
+
+    Examples
+    --------
+    >>> t = TimedOut(2.5)
+    >>> t, t.seconds
+    (TimedOut(2.5), 2.5)
+    """
 
     def __init__(self, seconds):
         self.seconds = seconds
@@ -44,7 +64,14 @@ class TimedOut:
 
 
 class WorkerDied:
-    """The outcome of a task whose worker process ended without an answer (killed from outside)."""
+    """The outcome of a task whose worker process ended without an answer (killed from outside).
+
+    Examples
+    --------
+    >>> w = WorkerDied(-9)
+    >>> w, w.exitcode
+    (WorkerDied(-9), -9)
+    """
 
     def __init__(self, exitcode):
         self.exitcode = exitcode
@@ -54,7 +81,14 @@ class WorkerDied:
 
 
 class TaskFailed:
-    """The outcome of a task that raised: the exception's type and message."""
+    """The outcome of a task that raised: the exception's type and message.
+
+    Examples
+    --------
+    >>> f = TaskFailed("ValueError: math domain error")
+    >>> f, f.message
+    (TaskFailed('ValueError: math domain error'), 'ValueError: math domain error')
+    """
 
     def __init__(self, message):
         self.message = message
@@ -204,7 +238,16 @@ _POOLS_LOCK = threading.Lock()
 
 
 def workers() -> int:
-    """Threads for the float paths: the usable cores (``SYMRECYCLE_THREADS`` overrides)."""
+    """Threads for the float paths: the usable cores (``SYMRECYCLE_THREADS`` overrides).
+
+    Examples
+    --------
+    >>> import os
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"SYMRECYCLE_THREADS": "3"}):
+    ...     workers()
+    3
+    """
     env = os.environ.get("SYMRECYCLE_THREADS")
     if env and env.isdigit() and int(env) > 0:
         return int(env)
@@ -219,6 +262,12 @@ def thread_pool(purpose: str = "numeric") -> ThreadPoolExecutor:
 
     Each purpose has its own threads, so work of one kind (drawing samples)
     never waits behind a task of another (evaluating) that waits for it.
+
+    Examples
+    --------
+    >>> pool = thread_pool()
+    >>> pool is thread_pool(), pool.submit(pow, 2, 10).result()
+    (True, 1024)
     """
     with _POOLS_LOCK:
         if purpose not in _POOLS:

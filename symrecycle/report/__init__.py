@@ -1,0 +1,3 @@
+"""Everything specific to the report: its claims, figures, tables, LaTeX documents, variants, the
+endogenous-progress family, and :func:`~.reproduce.reproduce`.
+"""

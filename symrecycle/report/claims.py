@@ -1,4 +1,5 @@
-"""report.claims."""
+"""Checking claims: each claim of a claims file reproduced from its model and decided at its stated
+precision; where it is not consistent, which parameter values (or iterations) would reproduce it."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from ..io.claimfile import (
     needed_params,
     rounding_interval,
 )
+from ..io.growth import growth_rates
 
 __all__ = ["check", "check_claims", "check_file", "format_text", "report_claims_path"]
 
@@ -111,7 +113,6 @@ def check(claim: Claim) -> ClaimResult:
 
 
 def _check_growth(claim):
-    from ..io.growth import growth_rates
 
     rates = growth_rates()
     factor = Fraction(1)
@@ -122,7 +123,15 @@ def _check_growth(claim):
 
 
 def check_claims(claims) -> list:
-    """:func:`check` for each claim, in order."""
+    """:func:`check` for each claim, in order.
+
+    Examples
+    --------
+    >>> from symrecycle.io.claimfile import load_claims
+    >>> results = check_claims(load_claims(report_claims_path())[:2])
+    >>> [(r.id, r.verdict, round(r.computed, 6)) for r in results]
+    [('table1-compute', 'consistent', 1.3125), ('table1-hardware', 'inconsistent', 4.333333)]
+    """
     return [check(c) for c in claims]
 
 
@@ -144,7 +153,14 @@ def check_file(path) -> list:
 
 
 def report_claims_path():
-    """Path of the claims file of the report's own numbers (shipped with the package)."""
+    """Path of the claims file of the report's own numbers (shipped with the package).
+
+    Examples
+    --------
+    >>> path = report_claims_path()
+    >>> path.name, path.is_file()
+    ('report_claims.toml', True)
+    """
     from importlib import resources
 
     return resources.files("symrecycle").joinpath("data", "report_claims.toml")
@@ -265,7 +281,25 @@ def _fmt(x):
 
 
 def format_text(results) -> str:
-    """A plain-text audit: one block per claim (the CLI prints this)."""
+    """A plain-text audit: one block per claim (the CLI prints this).
+
+    Examples
+    --------
+    >>> from symrecycle.io.claimfile import parse_claims
+    >>> claims = parse_claims('''
+    ... [[claim]]
+    ... id = "compute"
+    ... model = "kickstarting"
+    ... quantity = "limit"
+    ... params = { r = "4.2", alpha = 1 }
+    ... stated = "1.3"
+    ... source = "Table 1"
+    ... ''')
+    >>> print(format_text(check_claims(claims)), end="")
+    compute: CONSISTENT  stated = 1.3, computed 1.3125
+        kickstarting limit at r=4.2, alpha=1   [Table 1]
+    1 claims: 1 consistent, 0 not
+    """
     lines = []
     for r in results:
         c = r.claim

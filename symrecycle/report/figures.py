@@ -37,8 +37,10 @@ from matplotlib.colors import BoundaryNorm, LogNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
+from ..core.params import n as N
 from ..io import files as _files
 from ..io import registry
+from ..io.growth import growth_rates, growth_scenarios
 
 __all__ = [
     "FigureData", "OKABE_ITO", "contributions", "figure3_rates", "figure1", "figure2", "figure3",
@@ -73,7 +75,17 @@ STYLE = {
 
 
 class style:
-    """Context manager: matplotlib's defaults plus :data:`STYLE`, restored on exit."""
+    """Context manager: matplotlib's defaults plus :data:`STYLE`, restored on exit.
+
+    Examples
+    --------
+    >>> import matplotlib as mpl
+    >>> with style():
+    ...     print(mpl.rcParams["font.size"], mpl.rcParams["svg.hashsalt"])
+    9.0 symrecycle
+    >>> mpl.rcParams["svg.hashsalt"] == "symrecycle"  # restored on exit
+    False
+    """
 
     def __enter__(self):
         self._ctx = mpl.rc_context()
@@ -88,7 +100,16 @@ class style:
 
 @dataclass
 class FigureData:
-    """A figure with its data: what :func:`save_figure` writes."""
+    """A figure with its data: what :func:`save_figure` writes.
+
+    Examples
+    --------
+    >>> data = FigureData("demo", new_figure(2, 1.5), ("n", "benefit"), [(1, 1.0), (2, 1.25)], "A demo.")
+    >>> print(data.csv_text(), end="")
+    n,benefit
+    1,1.0
+    2,1.25
+    """
 
     name: str
     figure: Figure
@@ -137,7 +158,6 @@ def _model(name):
 
 
 def _scenario_rates():
-    from ..io.growth import growth_scenarios
 
     return [(s.name, float(s.factor)) for s in growth_scenarios() if s.table1]
 
@@ -288,7 +308,6 @@ def contributions(model, n: int, source: str | None = None, **values):
             for k, v in values.items()}
     adj = next(s for s in model.sequences if s.name == model.adjusted)
     cs = sp.symbols(f"c1:{n + 1}")
-    from ..core.params import n as N
 
     terms = []
     for k in range(model.start, model.start + n):
@@ -323,8 +342,13 @@ def contributions(model, n: int, source: str | None = None, **values):
 
 
 def figure3_rates():
-    """The two readings of Figure 3's "380%": an increase (factor 4.8) and a multiple (3.8)."""
-    from ..io.growth import growth_rates
+    """The two readings of Figure 3's "380%": an increase (factor 4.8) and a multiple (3.8).
+
+    Examples
+    --------
+    >>> figure3_rates()
+    (4.8, 3.8)
+    """
 
     rate = growth_rates()["figure3"]
     return float(rate.factor), float(Fraction(rate.value) / 100)
@@ -503,6 +527,14 @@ def save_figure(data: FigureData, out_dir) -> dict:
     renamed, so it appears complete or not at all. Without
     ``SOURCE_DATE_EPOCH`` the PDF carries no date, so the bytes depend on the
     inputs only.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> data = FigureData("demo", new_figure(2, 1.5), ("n", "benefit"), [(1, 1.0), (2, 1.25)], "A demo.")
+    >>> paths = save_figure(data, tempfile.mkdtemp())
+    >>> sorted(p.name for p in paths.values()), paths["csv"].read_text().splitlines()
+    (['demo.csv', 'demo.pdf', 'demo.png'], ['n,benefit', '1,1.0', '2,1.25'])
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

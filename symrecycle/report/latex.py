@@ -27,13 +27,21 @@ from ..core.texsafe import PDFLATEX_ENV, escape, tex_comment
 from ..core.version import VERSION
 from ..io import files as _files
 from ..io import registry
+from ..numeric import pool as _processes
 
 __all__ = ["Derivation", "derivations", "derive_all", "render_document", "equations_document", "compile_pdf"]
 
 
 @dataclass(frozen=True)
 class Derivation:
-    """One entry of the equations document: a result, or why it could not be derived."""
+    """One entry of the equations document: a result, or why it could not be derived.
+
+    Examples
+    --------
+    >>> d = Derivation("kickstarting", "benefit:limit", "Its limit as n grows without bound")
+    >>> d.label, d.result is None
+    ('eq:kickstarting:benefit:limit', True)
+    """
 
     model: str
     key: str
@@ -150,7 +158,6 @@ def derive_all(models, workers: int = 1, time_limit: float | None = None, cancel
     (:class:`symrecycle.numeric.pool.Cancelled`).
     """
 
-    from ..numeric import pool as _processes
 
     models = [registry.get_model(m) if isinstance(m, str) else m for m in models]
     tasks = [(m.name, *t) for m in models for t in _tasks(m)]
@@ -279,6 +286,15 @@ def render_document(models, derived: dict, title="Derived results of the recycli
     """The LaTeX document of :func:`equations_document` from derivations already made.
 
     ``derived`` maps each model's name to its :class:`Derivation` list.
+
+    Examples
+    --------
+    >>> import symrecycle as sr
+    >>> m = sr.get_model("kickstarting")
+    >>> d = Derivation(m.name, "benefit:limit", "Its limit", error="not asked")
+    >>> doc = render_document([m], {m.name: [d]})
+    >>> doc.splitlines()[2], "Not derived." in doc
+    ('% 1 results: 0 verified, 0 not verified, 1 not derived', True)
     """
 
     out = [

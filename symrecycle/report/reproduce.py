@@ -26,9 +26,17 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..core.version import VERSION
+from ..io import claimfile as _claimfile
 from ..io import files as _files
 from ..io import registry
+from ..io.growth import growth_rates, growth_scenarios
 from ..io.outputs import Table, prepare_out_dir, script_output
+from . import claims as _claims
+from . import figures as plots
+from . import latex as _latex
+from . import variants_doc as _variants_doc
+from .claims import format_text
+from .figures import figure3_rates
 
 __all__ = [
     "table1", "write_text", "write_table1", "write_figure", "write_equations", "write_claims",
@@ -47,7 +55,15 @@ TIME_LIMIT = 180.0
 
 # -- files -------------------------------------------------------------------------------------------
 def write_text(path, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path``, complete or not at all (see :mod:`symrecycle.io.files`)."""
+    """Write ``text`` (UTF-8) to ``path``, complete or not at all (see :mod:`symrecycle.io.files`).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = write_text(pathlib.Path(tempfile.mkdtemp()) / "note.txt", "hello")
+    >>> path.name, path.read_text()
+    ('note.txt', 'hello')
+    """
     return _files.write_text(path, text)
 
 
@@ -82,9 +98,6 @@ def table1() -> Table:
     ['1.312', '4.333', '1.105', '1.444']
     """
 
-    from ..io import claimfile as _claimfile
-    from ..io.growth import growth_scenarios
-    from . import claims as _claims
 
     m = registry.get_model("kickstarting")
     printed = {c.id: c.stated for c in _claimfile.load_claims(_claims.report_claims_path())}
@@ -115,7 +128,14 @@ def table1() -> Table:
 
 
 def write_table1(out_dir) -> list:
-    """Write Table 1 as text, CSV, Markdown and LaTeX (booktabs); the paths."""
+    """Write Table 1 as text, CSV, Markdown and LaTeX (booktabs); the paths.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> [p.name for p in write_table1(tempfile.mkdtemp())]
+    ['table1.txt', 'table1.csv', 'table1.md', 'table1.tex']
+    """
     out = Path(out_dir)
     t = table1()
     return [write_text(out / "table1.txt", t.text()), write_text(out / "table1.csv", t.csv()),
@@ -125,7 +145,6 @@ def write_table1(out_dir) -> list:
 # -- figures, equations, claims ------------------------------------------------------------------------
 def write_figure(name: str, out_dir):
     """Draw one figure (``"figure1"`` ... ``"figure4"``) and write PDF, PNG, CSV; (data, paths)."""
-    from . import figures as plots
 
     if name not in plots.FIGURES:
         raise ValueError(f"figure: got {name!r}, expected one of {', '.join(plots.FIGURES)}")
@@ -145,7 +164,6 @@ def write_equations(out_dir, workers: int = WORKERS, time_limit: float | None = 
     "summary": the count line, "not_derived": [(label, reason), ...]}``.
     """
 
-    from . import latex as _latex
 
     out = Path(out_dir)
     models = [registry.get_model(m) for m in (models or MODELS)]
@@ -167,8 +185,14 @@ def write_claims(out_dir, claims_path=None):
     """Audit a claims file (default: the report's) and write the copy, ``audit.txt``, ``audit.json``.
 
     Returns ``(results, paths)``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> results, paths = write_claims(tempfile.mkdtemp())
+    >>> [p.name for p in paths], results[0].id, results[0].verdict
+    (['claims.toml', 'audit.txt', 'audit.json'], 'table1-compute', 'consistent')
     """
-    from . import claims as _claims
 
     out = Path(out_dir)
     src = _claims.report_claims_path() if claims_path is None else Path(claims_path)
@@ -187,7 +211,6 @@ def write_variants(out_dir):
 
     Returns ``{"paths": [...], "markdown": path, "statements": {...}, ...}``.
     """
-    from . import variants_doc as _variants_doc
 
     return _variants_doc.write_variants(Path(out_dir))
 
@@ -289,8 +312,6 @@ def report_markdown(out: Path, tab_paths, figs, eq, audit, claim_paths, variants
     ``variants``: what :func:`write_variants` returned (``None``: not derived).
     """
 
-    from ..io.growth import growth_rates, growth_scenarios
-    from .claims import format_text
 
     out = Path(out)
     t1 = table1()
@@ -331,7 +352,6 @@ def report_markdown(out: Path, tab_paths, figs, eq, audit, claim_paths, variants
     if fig3 is not None:
         from fractions import Fraction
 
-        from .figures import figure3_rates
 
         r_inc, r_mult = figure3_rates()
         prods = {}

@@ -76,7 +76,14 @@ BOUND_TEXT = {
 # -- inputs --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Setting:
-    """A row of Table 1 split into real-compute growth r and algorithmic progress g."""
+    """A row of Table 1 split into real-compute growth r and algorithmic progress g.
+
+    Examples
+    --------
+    >>> s = settings()[-1]
+    >>> s.id, s.r, s.g, s.growth
+    ('hardware+software', 1.3, 2.5, 3.25)
+    """
 
     id: str
     name: str
@@ -86,7 +93,13 @@ class Setting:
 
 
 def settings() -> list:
-    """Table 1's growth scenarios, each as (r, g): g from the report's rate of algorithmic progress."""
+    """Table 1's growth scenarios, each as (r, g): g from the report's rate of algorithmic progress.
+
+    Examples
+    --------
+    >>> [s.id for s in settings()]
+    ['compute', 'hardware', 'compute+software', 'hardware+software']
+    """
     out = []
     for s in growth_scenarios():
         if not s.table1:
@@ -98,14 +111,36 @@ def settings() -> list:
 
 
 def with_progress() -> list:
+    """The :func:`settings` with algorithmic progress (g != 1).
+
+    Examples
+    --------
+    >>> [(s.r, s.g) for s in with_progress()]
+    [(4.2, 2.5), (1.3, 2.5)]
+    """
     return [s for s in settings() if s.g != 1]
 
 
 def without_progress() -> list:
+    """The :func:`settings` without algorithmic progress (g = 1).
+
+    Examples
+    --------
+    >>> [(s.id, s.g) for s in without_progress()]
+    [('compute', 1.0), ('hardware', 1.0)]
+    """
     return [s for s in settings() if s.g == 1]
 
 
 def variant(name):
+    """The model of a shipped model file, by its stem (:func:`~symrecycle.io.modelfile.variant_path`).
+
+    Examples
+    --------
+    >>> m = variant("kickstarting-effective")
+    >>> m.name, [p.name for p in m.parameters]
+    ('kickstarting-effective', ['r', 'g', 'alpha', 'C1'])
+    """
     return load_model(variant_path(name))
 
 
@@ -138,6 +173,16 @@ def coincide(a, b) -> bool:
     For every case of ``a`` and every case of ``b`` (each condition excluding
     the earlier ones): the values simplify to the same expression, or the
     two conditions cannot hold together.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrecycle.core.results import Result
+    >>> r, a = sp.symbols("r alpha", positive=True)
+    >>> x = Result("m", "limit", sp.Piecewise((r / (r - a), a < r), (sp.oo, True)), "L")
+    >>> y = Result("m", "limit", sp.Piecewise((1 / (1 - a / r), a < r), (sp.oo, True)), "L")
+    >>> coincide(x, y), coincide(x, Result("m", "limit", r / (r - a), "L"))
+    (True, False)
     """
     for va, ca in a.cases:
         for vb, cb in b.cases:

@@ -1,4 +1,5 @@
-"""report.variants_doc."""
+"""The variants' documents: the statements, the Markdown summary and the LaTeX document, written
+with their tables and figures by :func:`write_variants`."""
 
 from __future__ import annotations
 

@@ -23,11 +23,12 @@ import itertools
 import sympy as sp
 
 from ..core import conditions as _cond
+from ..core import points as _points
 from ..core import sym as _sym
 from ..core.params import n as N
 from ..core.results import NotDerived
 
-__all__ = ["decompose", "limit_by_regime", "iterations_to", "sign_on"]
+__all__ = ["decompose", "limit_by_regime", "sign_on"]
 
 
 def _sum_terms(expr, n):
@@ -131,6 +132,16 @@ def sign_on(expr, params, region=()):
     bounded parameters onto nonnegative variables, then asks SymPy whether
     the factored rational function has a sign; the closed endpoints of
     intervals are checked apart.
+
+    Examples
+    --------
+    >>> from symrecycle.core.params import STANDARD
+    >>> params = [STANDARD["r"], STANDARD["alpha"]]
+    >>> a, r = STANDARD["alpha"].symbol, STANDARD["r"].symbol
+    >>> sign_on(1 - a, params), sign_on(a - 1, params)
+    ('nonneg', 'nonpos')
+    >>> sign_on(r / (r - a), params) is None, sign_on(r / (r - a), params, [(a / r, "<")])
+    (True, 1)
     """
     region_subs = {}
     for mu, op in region:
@@ -219,6 +230,16 @@ def limit_by_regime(expr, params, n=N):
     oscillates (no limit, ``nan``, unless the rest diverges); below -1 a term
     with a nonzero coefficient oscillates without bound (``nan``). Cases
     whose condition contradicts the branch are dropped; equal values are merged.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrecycle.core.params import STANDARD, n
+    >>> r = STANDARD["r"].symbol
+    >>> limit_by_regime(1 + r**n, [STANDARD["r"]])
+    [(1, r < 1), (2, Eq(r, 1)), (oo, r > 1)]
+    >>> limit_by_regime(2 - sp.Rational(1, 2)**n, [])  # a numeric base is in one regime only
+    [(2, True)]
     """
     results = []
     for branch, cond in _sym.exclusive_pieces(expr):
@@ -370,55 +391,6 @@ def _merge(results):
     return out
 
 
-def iterations_to(expr, limit_cases, fraction, params, n=N):
-    r"""The real n* from which ``expr`` stays within ``1 - fraction`` of its limit.
-
-    Where the limit ``L`` is finite and nonzero and ``expr - L`` is a single
-    term ``c * mu**n`` with ``mu < 1``,
-
-    .. math::
-
-        |c|\,\mu^{n} = (1 - f)\,|L| \iff n^* = \frac{\log\big((1-f)|L|/|c|\big)}{\log \mu}.
-
-    Returns ``[(value, condition), ...]``; where ``c = 0`` the sequence sits at
-    its limit from the start (``n* = start``); where the limit is infinite
-    there is no such n (``oo``).
-    """
-    f = sp.nsimplify(fraction) if isinstance(fraction, float) else _sym.as_sympy(fraction)
-    out = []
-    for L, cond in limit_cases:
-        if L.has(sp.oo, -sp.oo):
-            out.append((sp.oo, cond))
-            continue
-        for branch, bcond in _sym.exclusive_pieces(expr):
-            full = sp.And(cond, bcond)
-            if _contradictory(full):
-                continue
-            diff = _cond.substitute_condition(branch - L, full)
-            terms = decompose(diff, n)
-            if not terms:
-                out.append((sp.Integer(1), full))
-                continue
-            if len(terms) != 1:
-                raise NotDerived(
-                    f"{diff} has several terms; no closed form for the iterations"
-                )
-            (mu, c), = terms.items()
-            if c.has(n):
-                raise NotDerived(f"coefficient {c} depends on n")
-            region = [(mu, "<")]
-            size_c = _abs(c, params, region)
-            ratio = sp.factor(sp.simplify((1 - f) * _abs(L, params, region) / size_c))
-            nstar = sp.log(ratio) / sp.log(mu)
-            zero = _zero_condition(c, params, region)
-            l_zero = _zero_condition(L, params, region)
-            out.append((nstar, sp.And(full, sp.Not(zero), sp.Not(l_zero))))
-            out.append((sp.Integer(1), sp.And(full, zero)))
-            # a limit of 0 is approached but never within a fraction of itself
-            out.append((sp.oo, sp.And(full, sp.Not(zero), l_zero)))
-    return _merge([(v, c) for v, c in out if not _contradictory(c)])
-
-
 def _abs(expr, params, region):
     """``|expr|``, factor by factor: factors of proved sign lose their ``Abs``."""
     sign = sign_on(expr, params, region)
@@ -436,6 +408,8 @@ def _abs(expr, params, region):
 def _zero_condition(expr, params, region):
     """``expr == 0`` reduced to the factors of its numerator that can vanish."""
     num = sp.factor(sp.numer(sp.together(expr)))
+    if num == 0:  # the zero expression: zero everywhere
+        return sp.true
     factors = [f for f in sp.Mul.make_args(num) if not f.is_number]
     keep = [f for f in factors if sign_on(f, params, region) not in (1, -1)]
     if not keep:
@@ -477,10 +451,10 @@ def limit_of_linear(q, h, start_value, params, n=N):
     out = []
     for qv, qc in _limit_cases(q, params, n):
         for hv, hc in _limit_cases(h, params, n):
-            cond = _cond.within_domain(sp.And(qc, hc), params)
+            cond = _points.within_domain(sp.And(qc, hc), params)
             if _contradictory(cond):
                 continue
-            out += [(sp.factor(sp.cancel(v)), _cond.within_domain(c, params))
+            out += [(sp.factor(sp.cancel(v)), _points.within_domain(c, params))
                     for v, c in _linear_cases(q, qv, hv, cond, nonneg, params, n)]
     return _merge([(v, c) for v, c in out if not _contradictory(c)])
 
@@ -550,7 +524,7 @@ def _linear_cases(q, qv, hv, cond, nonneg, params, n):
     sign = sign_on(qv, params)
 
     def on_domain(region):
-        return _cond.within_domain(region, params)
+        return _points.within_domain(region, params)
 
     inside = on_domain(sp.And(cond, _cond.relational(qv, "<")))
     if sign not in (1, "nonneg"):

@@ -24,6 +24,7 @@ from fractions import Fraction
 import sympy as sp
 
 from ..core import conditions as _cond
+from ..core import points as _points
 from ..core import sym as _sym
 from ..core.params import n as N
 from ..core.results import NotDerived
@@ -62,7 +63,7 @@ def _neighbours(branches, cond, p, params, generic):
     if params is None:
         return [generic]
     par = next((q for q in params if q.symbol == p), None)
-    pts = _cond.sample_points(cond, params, 2) if par is not None else []
+    pts = _points.sample_points(cond, params, 2) if par is not None else []
     found = []
     for pt in pts:
         at = sp.nsimplify(pt[p])
@@ -88,6 +89,19 @@ def derivative(expr, p, params=None):
     the limit of the neighbouring cases' derivative, where the quantity is
     continuous across the set, else nan; with ``params`` (the model's
     parameters) the neighbours are found by stepping off the set along p.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrecycle.core.params import STANDARD
+    >>> a, r = STANDARD["alpha"].symbol, STANDARD["r"].symbol
+    >>> derivative(sp.Piecewise((r / (r - a), a < r), (sp.oo, True)), a)
+    Piecewise((r/(alpha - r)**2, alpha < r), (nan, True))
+
+    On the set alpha = r the derivative is that of the neighbouring case, 1, not ``d(2 r)/d alpha = 0``:
+
+    >>> derivative(sp.Piecewise((2 * r, sp.Eq(a, r)), (a + r, True)), a)
+    1
     """
     return _rebuild([(d, c) for d, c, _ in _derivative_cases(expr, p, params)])
 
@@ -147,7 +161,22 @@ def tidy(expr):
 
 
 def elasticity(expr, p, params=None):
-    r"""``(p / Q) dQ/dp``, case by case (see :func:`derivative`)."""
+    r"""``(p / Q) dQ/dp``, case by case (see :func:`derivative`).
+
+    .. math::
+
+        \varepsilon_p = \frac{p}{Q} \frac{\partial Q}{\partial p}
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrecycle.core.params import STANDARD
+    >>> a, r = STANDARD["alpha"].symbol, STANDARD["r"].symbol
+    >>> elasticity(r / (r - a), a)
+    alpha/(-alpha + r)
+    >>> elasticity(a**2 * r, a)
+    2
+    """
     out = []
     for dv, cond, qv in _derivative_cases(expr, p, params):
         if dv is sp.nan:
@@ -226,6 +255,16 @@ def breakeven(expr, param, level=1, n=N):
 
     Returns a list of ``(solution, condition)``; the solution ``sp.S.Reals``
     stands for "every value of the parameter" (the condition says when).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrecycle.core.params import STANDARD
+    >>> alpha, r = STANDARD["alpha"], STANDARD["r"].symbol
+    >>> breakeven(r / (r - alpha.symbol), alpha, level=2)  # alpha = r/2, inside [0, 1] where r <= 2
+    [(r/2, 2 >= r)]
+    >>> breakeven(sp.Integer(1), alpha, level=1)
+    [(Reals, True)]
     """
     p = param.symbol
     out = []

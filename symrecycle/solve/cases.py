@@ -1,4 +1,5 @@
-"""solve.cases."""
+"""Forcing terms and degenerate cases: the forcing split into exponential-polynomial terms, each term
+solved on its own, and the cases found by walking the components of the degenerate sets."""
 
 from __future__ import annotations
 
@@ -21,6 +22,23 @@ class TermSolution:
     ``generic`` holds where ``lambda != a``, ``degenerate`` (written in ``a``)
     on the whole set ``lambda = a``, whose irreducible components are
     ``components`` (``None``: ``lambda = a`` identically; ``()``: never).
+
+    .. math::
+
+        T(n) = \sum_{k=n_0+1}^{n} a^{n-k} p(k) \lambda^k
+
+    Examples
+    --------
+    The forcing ``r**n`` of ``x_n = alpha x_{n-1} + r**n``, ``x_0 = 0``:
+
+    >>> import sympy as sp
+    >>> from symrecycle.solve.recurrence import Recurrence
+    >>> a, r = sp.symbols("alpha r", positive=True)
+    >>> (term,) = Recurrence(a, ((1, r),), 0, 0).solve().terms
+    >>> term.components, term.proved
+    ((alpha - r,), True)
+    >>> term.at(degenerate=False), term.at(degenerate=True)
+    (r*(-alpha**n + r**n)/(-alpha + r), alpha**n*n)
     """
 
     poly: sp.Expr
@@ -37,6 +55,20 @@ class TermSolution:
         """``dT/d theta`` off the set ``lambda = a`` (``degenerate=False``) or on it.
 
         See :meth:`ClosedForm.derivative`.
+
+        Examples
+        --------
+        ``T(n) = sum_{k=1}^{n} alpha^(n-k) r^k``; at n = 3, ``dT/dr = alpha^2 + 2 alpha r + 3 r^2``:
+
+        >>> import sympy as sp
+        >>> from symrecycle.core.params import n
+        >>> from symrecycle.solve.recurrence import Recurrence
+        >>> a, r = sp.symbols("alpha r", positive=True)
+        >>> (term,) = Recurrence(a, ((1, r),), 0, 0).solve().terms
+        >>> sp.factor(term.derivative(r, a, n, 0, degenerate=False).subs(n, 3))
+        alpha**2 + 2*alpha*r + 3*r**2
+        >>> term.derivative(r, a, n, 0, degenerate=True)  # on r = alpha, no limit taken
+        alpha**(n - 1)*(n**2/2 + n/2)
         """
         if not degenerate:
             return sp.diff(self.generic, theta)

@@ -219,32 +219,74 @@ class Distribution:
 
 
 def fixed(value) -> Distribution:
-    """The parameter held at ``value``."""
+    """The parameter held at ``value``.
+
+    Examples
+    --------
+    >>> d = fixed(0.5)
+    >>> d, d.is_fixed, d.support
+    (Distribution('fixed 0.5'), True, (0.5, 0.5))
+    """
     return Distribution("fixed", (value,))
 
 
 def uniform(lo, hi, truncate=False) -> Distribution:
-    """Uniform on ``[lo, hi]``."""
+    """Uniform on ``[lo, hi]``.
+
+    Examples
+    --------
+    >>> d = uniform(2, 6)
+    >>> d.ppf([0.25, 0.5]).tolist(), d.cdf(3.0)
+    ([3.0, 4.0], 0.25)
+    """
     return Distribution("uniform", (lo, hi), truncate)
 
 
 def loguniform(lo, hi, truncate=False) -> Distribution:
-    """Log-uniform on ``[lo, hi]`` (``0 < lo < hi``): ``log x`` uniform."""
+    """Log-uniform on ``[lo, hi]`` (``0 < lo < hi``): ``log x`` uniform.
+
+    Examples
+    --------
+    >>> d = loguniform(1, 100)
+    >>> round(d.median, 6), d.cdf(10.0)
+    (10.0, 0.5)
+    """
     return Distribution("loguniform", (lo, hi), truncate)
 
 
 def normal(mean, sd, truncate=False) -> Distribution:
-    """Normal with mean ``mean`` and standard deviation ``sd``."""
+    """Normal with mean ``mean`` and standard deviation ``sd``.
+
+    Examples
+    --------
+    >>> d = normal(0.9, 0.1, truncate=True)
+    >>> d, d.median, round(d.cdf(1.0), 6)
+    (Distribution('normal(0.9, 0.1) truncated'), 0.9, 0.841345)
+    """
     return Distribution("normal", (mean, sd), truncate)
 
 
 def lognormal(lo, hi, truncate=False) -> Distribution:
-    """Lognormal whose 5th and 95th percentiles are ``lo`` and ``hi`` (a 90 % interval)."""
+    """Lognormal whose 5th and 95th percentiles are ``lo`` and ``hi`` (a 90 % interval).
+
+    Examples
+    --------
+    >>> d = lognormal(2, 8)
+    >>> round(d.median, 6), round(float(d.ppf(0.95)), 6)
+    (4.0, 8.0)
+    """
     return Distribution("lognormal", (lo, hi), truncate)
 
 
 def triangular(lo, mode, hi, truncate=False) -> Distribution:
-    """Triangular on ``[lo, hi]`` with its mode at ``mode``."""
+    """Triangular on ``[lo, hi]`` with its mode at ``mode``.
+
+    Examples
+    --------
+    >>> d = triangular(0, 1, 4)
+    >>> d.cdf(1.0), float(d.ppf(0.25)), d.support
+    (0.25, 1.0, (0.0, 4.0))
+    """
     return Distribution("triangular", (lo, mode, hi), truncate)
 
 

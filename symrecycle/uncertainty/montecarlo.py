@@ -1,4 +1,5 @@
-"""uncertainty.montecarlo."""
+"""The Monte Carlo of one derived quantity: :func:`monte_carlo`, its :class:`MonteCarlo` result
+(quantiles, mean, CSV) and its figures (fan chart, histogram)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..core.request import WITH_RESPECT_TO
 from ..io import files as _files
 from .distributions import CHUNK, PERCENTS, _num
 from .sampling import (
@@ -35,6 +37,18 @@ class MonteCarlo:
     (empty with ``keep_inputs=False``), ``fixed`` the fixed ones.
     ``quantiles`` maps each of :data:`PERCENTS` to a value (or an array over
     ``n``); ``undefined`` counts the nan values left out of them.
+
+    Examples
+    --------
+    >>> mc = monte_carlo("kickstarting", "limit", {"r": "uniform 2 to 6", "alpha": 1}, 64, seed=1)
+    >>> mc.size, mc.columns, round(mc.to_dict()["quantiles"]["50"], 6)
+    (64, ['limit'], 1.304781)
+    >>> print(mc.summary())
+    kickstarting: limit, 64 samples, seed 1
+      r ~ uniform 2 to 6
+      alpha ~ fixed 1
+           5%      25%      50%      75%      95%     mean
+      1.20662  1.23375  1.30478  1.44632  1.74257  1.36629
     """
 
     model: str
@@ -126,6 +140,14 @@ class MonteCarlo:
         exactly), to a temporary file renamed into place when complete.
         An existing file is replaced only with ``overwrite=True``. Returns
         the path.
+
+        Examples
+        --------
+        >>> import pathlib, tempfile
+        >>> mc = monte_carlo("kickstarting", "limit", {"r": "uniform 2 to 6", "alpha": 1}, 64, seed=1)
+        >>> path = mc.to_csv(pathlib.Path(tempfile.mkdtemp()) / "limit.csv")
+        >>> pathlib.Path(path).read_text().splitlines()[0]
+        'r,alpha,limit'
         """
         names = list(self.inputs) + list(self.fixed) + self.columns
         cols = self.samples.reshape(self.size, -1)
@@ -152,6 +174,14 @@ class MonteCarlo:
         """A fan chart over iterations: median, 25-75 % and 5-95 % bands (a matplotlib Figure).
 
         Needs a run with ``n`` a sequence of iterations (e.g. ``n=range(1, 31)``).
+
+        Examples
+        --------
+        >>> mc = monte_carlo("kickstarting", "benefit", {"r": "uniform 2 to 6", "alpha": 1}, 64, seed=1,
+        ...                  n=range(1, 6))
+        >>> ax = mc.fan_chart().axes[0]
+        >>> ax.get_xlabel(), [line.get_label() for line in ax.lines]
+        ('iteration n', ['median'])
         """
         if self.samples.ndim != 2 or len(self.n) < 2 or not np.isfinite(self.n).all():
             raise ValueError(
@@ -172,7 +202,15 @@ class MonteCarlo:
 
     def histogram(self, bins: int = 50, n=None, log: bool = False, title: str | None = None):
         """A histogram of the finite samples (at iteration ``n``; default the last), with the
-        5 %, median and 95 % quantiles as vertical lines (a matplotlib Figure)."""
+        5 %, median and 95 % quantiles as vertical lines (a matplotlib Figure).
+
+        Examples
+        --------
+        >>> mc = monte_carlo("kickstarting", "limit", {"r": "uniform 2 to 6", "alpha": 1}, 64, seed=1)
+        >>> ax = mc.histogram(bins=8).axes[0]
+        >>> len(ax.patches), [line.get_label() for line in ax.lines]
+        (8, ['5%: 1.207', '50%: 1.305', '95%: 1.743'])
+        """
         bins = _int("bins", bins, 1, 10**6)
         if self.samples.ndim == 1:
             if n is not None:
@@ -311,7 +349,7 @@ def monte_carlo(model, quantity, specs, samples, seed, n=None, wrt=None, chunk=N
     quantiles, mean, undefined = _summaries(out)
     q = quantity.replace("_", "-")
     label = q if metric is None else f"{q}({metric})"
-    if wrt is not None and q in ("sensitivity", "elasticity", "breakeven"):
+    if wrt is not None and q in WITH_RESPECT_TO:
         label = f"{q}[{wrt}]" if metric is None else f"{q}[{wrt}]({metric})"
     return MonteCarlo(
         model=model.name, quantity=q, label=label,
@@ -349,7 +387,16 @@ def _write_atomic(path, write, overwrite, text=True):
 
 
 def read_csv(path) -> dict:
-    """``{column: array}`` from a CSV written by :meth:`MonteCarlo.to_csv` (numbers only, read with numpy)."""
+    """``{column: array}`` from a CSV written by :meth:`MonteCarlo.to_csv` (numbers only, read with numpy).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> mc = monte_carlo("kickstarting", "limit", {"r": "uniform 2 to 6", "alpha": 1}, 64, seed=1)
+    >>> cols = read_csv(mc.to_csv(pathlib.Path(tempfile.mkdtemp()) / "limit.csv"))
+    >>> list(cols), bool((cols["limit"] == mc.samples).all())
+    (['r', 'alpha', 'limit'], True)
+    """
     path = os.fspath(path)
     with open(path, encoding="utf-8") as fh:
         header = fh.readline().rstrip("\n").split(",")
@@ -373,7 +420,16 @@ def _figure():
 
 
 def save_figure(fig, path, overwrite: bool = False) -> str:
-    """Save a figure (format from the extension) through a temporary file; no overwriting unless asked."""
+    """Save a figure (format from the extension) through a temporary file; no overwriting unless asked.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> mc = monte_carlo("kickstarting", "limit", {"r": "uniform 2 to 6", "alpha": 1}, 64, seed=1)
+    >>> path = save_figure(mc.histogram(), os.path.join(tempfile.mkdtemp(), "limit.png"))
+    >>> os.path.basename(path), os.path.getsize(path) > 0
+    ('limit.png', True)
+    """
     ext = os.path.splitext(os.fspath(path))[1].lstrip(".").lower()
     kinds = fig.canvas.get_supported_filetypes()
     if ext not in kinds:

@@ -1,4 +1,5 @@
-"""uncertainty.sampling."""
+"""Drawing samples: each parameter's distribution prepared once, a Gaussian copula for correlations,
+reproducible random streams per block, and quantiles without sorting whole arrays."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..io.registry import get_model
+from ..models.model import Model
 from ..numeric.pool import thread_pool, workers
 from .distributions import (
     _U_MAX,
@@ -218,8 +221,6 @@ class _Streams:
 
 # -- inputs -----------------------------------------------------------------------------------
 def _model(model):
-    from ..io.registry import get_model
-    from ..models.model import Model
 
     if isinstance(model, Model) or (hasattr(model, "evaluate") and hasattr(model, "parameters")):
         return model

@@ -1,4 +1,5 @@
-"""uncertainty.sensitivity."""
+"""Global sensitivity: Sobol indices of a derived quantity (SALib's Saltelli design) beside the
+local elasticities, in one :class:`SensitivityTable`."""
 
 from __future__ import annotations
 
@@ -18,7 +19,14 @@ __all__ = ["sobol", "SensitivityTable", "SensitivityRow", "local_elasticities"]
 # -- sensitivity ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class SensitivityRow:
-    """One parameter's global (Sobol) and local (elasticity) sensitivity."""
+    """One parameter's global (Sobol) and local (elasticity) sensitivity.
+
+    Examples
+    --------
+    >>> row = sobol("kickstarting", "limit", {"r": "uniform 2 to 6", "alpha": 1}, 8, seed=1).row("r")
+    >>> row.distribution, row.median, round(row.elasticity, 6), row.fixed
+    ('uniform 2 to 6', 4.0, -0.333333, False)
+    """
 
     name: str
     distribution: str
@@ -37,6 +45,14 @@ class SensitivityTable:
 
     Rows are sorted by total index (then by absolute elasticity); fixed
     parameters (index 0 by construction) come last.
+
+    Examples
+    --------
+    >>> t = sobol("kickstarting", "limit", {"r": "uniform 2 to 6", "alpha": 1}, 8, seed=1)
+    >>> t.evaluations, t.row("alpha").ST, [rec["name"] for rec in t.as_records()]
+    (24, 0.0, ['r', 'alpha'])
+    >>> t.to_dict()["samples"]
+    8
     """
 
     model: str

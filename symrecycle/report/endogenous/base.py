@@ -51,7 +51,14 @@ _MAX_DEGREE = 12
 # -- the model ------------------------------------------------------------------------------------
 @functools.cache
 def default_model():
-    """The shipped model ``endogenous-progress`` (read once)."""
+    """The shipped model ``endogenous-progress`` (read once).
+
+    Examples
+    --------
+    >>> m = default_model()
+    >>> m.name, [p.name for p in m.parameters], default_model() is m
+    ('endogenous-progress', ['r', 'g', 'alpha', 'theta', 'C1'], True)
+    """
     return load_model(variant_path(MODEL_NAME))
 
 

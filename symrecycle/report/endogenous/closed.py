@@ -1,4 +1,4 @@
-"""report.endogenous.closed."""
+"""Closed forms of the fixed point at rational theta, and the derived bounds that bracket it."""
 
 from __future__ import annotations
 

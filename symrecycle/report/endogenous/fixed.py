@@ -1,4 +1,4 @@
-"""report.endogenous.fixed."""
+"""The fixed point B* of the benefit map by regime of theta, its closed forms and proved bounds."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""report.endogenous.growth."""
+"""Limits of the endogenous-progress model: lim B_n = B*, and the growth of the gain and of adjusted
+compute per iteration; with numbers at parameter values (:func:`evaluate`)."""
 
 from __future__ import annotations
 

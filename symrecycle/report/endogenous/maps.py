@@ -1,4 +1,4 @@
-"""report.endogenous.maps."""
+"""The benefit (or gain) of a model written as a first-order map of itself, certified by exact iteration."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""report.endogenous.numbers."""
+"""Numbers for the fixed point: vectorized float64, any precision in mpmath (both bracketed), and the
+map's direct iteration; :class:`Bstar` stands for the root where no closed form is known."""
 
 from __future__ import annotations
 

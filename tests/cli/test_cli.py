@@ -33,12 +33,13 @@ from symrecycle.cli import commands as _commands
 from symrecycle.cli import common as _common
 from symrecycle.cli import main as _main
 from symrecycle.cli import parser as _parser
+from symrecycle.io import registry as registry_module
 from symrecycle.io.modelfile import variant_path, variants
 from symrecycle.report import claims as report_claims
 from symrecycle.report import reproduce as report_reproduce
 from symrecycle.uncertainty import montecarlo as unc_montecarlo
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def run(*args, cwd=None):
@@ -120,7 +121,7 @@ QUIET_CALLS = [
     ["mc", "kickstarting", "limit", "--set", R_DIST, "--set", "alpha=1", "--samples", "100"],
     ["sensitivity", *SENSITIVITY[1:]],
 ]
-NO_MATPLOTLIB = ("-c", "import contextlib, io, sys; from symrecycle.cli.parser import main\n"
+NO_MATPLOTLIB = ("-c", "import contextlib, io, sys; from symrecycle.cli.main import main\n"
                  "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
                  f"    rcs = [main(a) for a in {QUIET_CALLS!r}]\n"
                  "print(out.getvalue().splitlines()[0], rcs)\n"
@@ -884,7 +885,7 @@ def test_check_real_claims_file(ran, kick):
 
 
 def test_reproduce_refuses_a_directory_it_did_not_create(ran, workdir):
-    # the whole reproduction takes about a minute: tests/test_derivations.py runs it; here the
+    # the whole reproduction takes about a minute: tests/report/test_derivations.py runs it; here the
     # command line's handling of its refusal
     out = ran[REPRODUCE_REFUSED]
     check_user_error(out.returncode, out.stdout, out.stderr, ["nonempty", "not empty", "--force"],
@@ -1124,7 +1125,7 @@ def test_a_model_file_path_is_loaded(monkeypatch, call, kick):
             raise ValueError(f"model file {path!r}: no such file")
         return kick
 
-    monkeypatch.setattr(sr, "load_model", load_model, raising=False)
+    monkeypatch.setattr(registry_module, "load_model", load_model)
     status, out, err = call("derive", "my.toml", "limit", "--format", "json")
     assert (status, err) == (0, "")
     assert strict_json(out) == kick.limit().to_dict()

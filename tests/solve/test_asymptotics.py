@@ -301,3 +301,18 @@ def test_limit_of_linear_says_where_no_rule_applies():
     # a rate with no limit SymPy can take
     with pytest.raises(sr.NotDerived, match="no limit of"):
         limit_of_linear(sp.Integer(1), sp.sin(n), sp.Integer(1), [a])
+
+
+def test_iterations_to_a_zero_limit_is_never_reached():
+    """A metric tending to 0 never comes within a fraction of its limit: n* = oo there, not log(0)."""
+    import symrecycle as sr
+    from symrecycle.core.params import STANDARD
+    from symrecycle.models.model import Metric, Model, SequenceDef, seq
+
+    r, C = STANDARD["r"], seq("C")
+    m = Model("compute", "", (r,), (SequenceDef("C", sp.Integer(1), r.symbol * C[sr.n - 1]),),
+              (Metric("benefit", C[sr.n]),), adjusted="C")
+    res = m.iterations_to(0.99)
+    assert set(res.cases) == {(1, sp.Eq(r.symbol, 1)), (sp.oo, sp.Ne(r.symbol, 1))}
+    assert not res.expr.has(sp.zoo)
+    assert not res.verified  # no finite n* to check against iteration: said, not assumed

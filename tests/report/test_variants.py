@@ -30,7 +30,7 @@ from symrecycle.io.modelfile import NoClosedForm, load_model, variant_path
 from symrecycle.report import reproduce, variants_doc
 from symrecycle.report.endogenous import growth as fixed_growth
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "derivations" / "variants.py"
 FILES = sorted(
     [f"variants.{x}" for x in ("json", "md", "tex")]

@@ -15,6 +15,7 @@ import sympy as sp
 from symrecycle.core.params import n
 from symrecycle.core.results import NotDerived
 from symrecycle.io.modelfile import loads_model
+from symrecycle.models import checks
 
 R = sp.Rational
 
@@ -102,7 +103,7 @@ def test_derivative_on_the_degenerate_set_is_finite_and_right():
 def test_a_nan_derivative_fails_its_check_where_the_difference_is_finite():
     m = model("kick", 'alpha = "[0, 1]"\nr = "(0, oo)"', "1", "alpha*A[n-1] + r**(n-1)")
     q = m.benefit().expr
-    ok, lines = m._check_derivative(q, sp.nan, m.symbols["alpha"], 5)
+    ok, lines = checks.check_derivative(m, q, sp.nan, m.symbols["alpha"], 5)
     assert not ok
     assert "differs from the finite difference" in lines[0]
 

@@ -290,7 +290,7 @@ def test_calculus_rejects_unknown_names(kick):
 
 def test_conditions_are_tidied():
     """Factors of known sign leave the conditions: beta*g - g < 0 reads beta < 1."""
-    import symrecycle.core.sym as S
+    import symrecycle.core.conditions as S
 
     b, g, r = (sr.get_model("augmentation").symbols[k] for k in ("beta", "g", "r"))
     assert S.tidy_relational(b * g - g < 0) == (b < 1)
