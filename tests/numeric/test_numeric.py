@@ -278,7 +278,7 @@ KICK_EXAMPLES = [
     (0.7 * (1 - 1e-15), 0.7, 10**7, 1.0),
     (float(np.nextafter(1.0, 0.0)), 1.0, 10**7, 1.0),
     (float(np.nextafter(1.0, 2.0)), 1.0, 500, 1.0),
-    # the failures of a naive lambdify of the closed form
+    # the failures of a naive lambdify (docs/architecture.md, "Where SymPy alone stops")
     (10.5, 1.0, 400, 1.0),
     (1 + 1e-9, 1.0, 50, 1.0),
     (1.0, 1.0, 50, 1.0),
@@ -398,7 +398,7 @@ def test_augmentation_benefit_pinned(pt):
 
 
 def test_known_naive_lambdify_failures_values():
-    """A naive lambdify: nan at r == alpha, nan at r=10.5, n=400 (true ~1.105), 2e-9 error at r=1+1e-9."""
+    """docs/architecture.md: a naive lambdify gives nan at r == alpha and r=10.5, n=400; 2e-9 at r=1+1e-9."""
     got = KICK.evaluate("benefit", r=0.7, alpha=0.7, n=50)
     assert got == 50.0
     got = KICK.evaluate("benefit", r=10.5, alpha=1.0, n=400)
