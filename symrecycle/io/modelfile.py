@@ -130,6 +130,8 @@ __all__ = [
 
 #: Largest model file read, in bytes.
 MAX_FILE_BYTES = 1_000_000
+#: the deepest lag a model file may use (A[n-100]): each lag is a value kept and passed at every step
+MAX_LAG = 100
 _TOP_KEYS = ("name", "description", "start", "adjusted", "parameters", "recurrence", "sequences",
              "metric", "metrics")
 _METRIC_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}\Z")
@@ -213,10 +215,14 @@ def model_from_dict(data: dict, source: str = "<dict>", default_name: str = "use
     >>> m.name, m.benefit().expr
     ('user-model', r**(n - 1))
     >>> model_from_dict({"parameters": {"r": "(0, oo)"}, "metric": {"benefit": "A[n]"},
-    ...                  "recurrence": {"initial": "1", "next": "r*A[n-2]"}})
+    ...                  "recurrence": {"initial": "1", "next": "r*A[n-2]"}})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: <dict>: recurrence.next: A[n - 2]: expected A[n-1]: the recurrence is first order
+    ValueError: <dict>: recurrence.initial: got 1 value(s), expected 2 (A[1], A[2]) for a recurrence ...
+    >>> second = model_from_dict({"parameters": {"r": "(0, oo)"}, "metric": {"benefit": "A[n]"},
+    ...                           "recurrence": {"initial": ["1", "r"], "next": "A[n-1] + A[n-2]"}})
+    >>> second.iterate(5, r=2.0).tolist()
+    [1.0, 2.0, 3.0, 5.0, 8.0]
     """
     try:
         return _build(data, source, default_name)
@@ -414,38 +420,47 @@ def _build(data, source, default_name):
             raise ValueError(f"{field}: the sequence {seq_name!r} has the name of a parameter")
 
     sequences = []
-    for i, (seq_name, spec, field) in enumerate(specs):
-        earlier, later = order[:i], order[i + 1:]
-        init = parse_expression(_expr_text(spec["initial"], f"{field}.initial"), symbols, order,
-                                f"{field}.initial")
+    for seq_name, spec, field in specs:
         nxt = parse_expression(_expr_text(spec["next"], f"{field}.next"), symbols, order, f"{field}.next")
 
-        def in_initial(ref, at, offset, seq_name=seq_name, earlier=earlier):
-            if ref not in earlier:
-                return (f"the initial value of {seq_name} may use only earlier sequences "
-                        f"({', '.join(earlier) or 'none'}), at the first index {start}")
-            if at != start and offset != 0:
-                return f"expected {ref}[{start}] (or {ref}[n]): the initial value is at n = {start}"
-            return None
-
-        def in_next(ref, at, offset, seq_name=seq_name, earlier=earlier, later=later):
+        def in_next(ref, at, offset, seq_name=seq_name):
+            if offset is not None and offset < -MAX_LAG:
+                return f"expected a lag of at most {MAX_LAG} (n-{MAX_LAG})"
             if at is not None:
-                return f"expected {ref}[n] or {ref}[n-1]: a fixed index is only for initial values"
+                return f"expected {ref}[n], {ref}[n-1], ...: a fixed index is only for initial values"
             if ref == seq_name:
-                return None if offset == -1 else f"expected {seq_name}[n-1]: the recurrence is first order"
-            if ref in earlier:
-                return None if offset in (0, -1) else f"expected {ref}[n] or {ref}[n-1]"
-            if ref in later:
-                return None if offset == -1 else (
-                    f"{ref} comes later in the file, so only {ref}[n-1] is known when {seq_name}[n] "
-                    "is computed (or move it earlier)"
-                )
-            return None  # pragma: no cover - the parser knows only these sequences
+                return None if offset <= -1 else f"expected {ref}[n-1], {ref}[n-2], ... (not itself at n)"
+            return None if offset <= 0 else f"expected {ref}[n], {ref}[n-1], ...: a later index is not known"
 
-        _check_references(init, f"{field}.initial", in_initial)
         _check_references(nxt, f"{field}.next", in_next)
+        # the next term holds from the first index where every value it uses exists
+        deepest = max(((-int(r.indices[0] - N), str(r)) for r in nxt.atoms(sp.Indexed)), default=(1, ""))
+        k = max(deepest[0], 1)
+        texts = spec["initial"] if isinstance(spec["initial"], list) else [spec["initial"]]
+        if len(texts) != k:
+            want = ", ".join(f"{seq_name}[{start + i}]" for i in range(k))
+            uses = deepest[1].replace(" ", "") if deepest[0] > 1 else f"{seq_name}[n-1]"
+            raise ValueError(f"{field}.initial: got {len(texts)} value(s), expected {k} ({want}) "
+                             f"for a recurrence that uses {uses}"
+                             + ("; give them as a list: initial = [\"...\", ...]" if k > 1 else ""))
+        inits = []
+        for i, text in enumerate(texts):
+            where = f"{field}.initial" + (f"[{i}]" if k > 1 else "")
+            init = parse_expression(_expr_text(text, where), symbols, order, where)
+
+            def in_initial(ref, at, offset, seq_name=seq_name, here=start + i):
+                at = here + offset if at is None else at
+                if ref == seq_name and at >= here:
+                    return f"expected an earlier value of {seq_name}: this is {seq_name}[{here}] itself"
+                if not start <= at <= here:
+                    span = f"{ref}[{start}]" if here == start else f"{ref}[{start}], ..., {ref}[{here}]"
+                    return f"expected {span} (or {ref}[n]): this is the value at n = {here}"
+                return None
+
+            _check_references(init, where, in_initial)
+            inits.append(init)
         desc = _text(spec.get("description"), f"{field}.description", "", 500)
-        sequences.append(SequenceDef(seq_name, init, nxt, desc))
+        sequences.append(SequenceDef(seq_name, inits[0], nxt, desc, tuple(inits[1:])))
 
     metrics = _metrics(data, symbols, order)
     adjusted = data.get("adjusted", "A" if "A" in order else order[-1])

@@ -18,6 +18,7 @@ from ..core import conditions as _cond
 from ..core import points as _points
 from ..core import sym as _sym
 from ..core.params import n as N
+from ..core.sequences import lag_symbol
 from ..numeric.iterate import iterate
 
 
@@ -50,18 +51,20 @@ def iterate_exact(model, values: dict, count: int) -> dict:
     for k, v in values.items():
         model.parameter(k if isinstance(k, str) else k.name).validate(v)
     vals = {model.parameter(k).symbol if isinstance(k, str) else k: _exact(v) for k, v in values.items()}
-    out = {s.name: [] for s in model.sequences}
+    pl = model.iteration_plan
+    pos = {nm: i for i, nm in enumerate(pl.order)}
+    out = {nm: [] for nm in pl.order}
     for k in range(model.start, model.start + count):
-        for s in model.sequences:
-            e = s.initial if k == model.start else s.next
-            e = e.subs(vals).subs(N, k)
-
-            def ref(x, k=k):
-                idx = int(x.indices[0].subs(N, k)) - model.start
-                return out[x.base.label.name][idx]
-
-            out[s.name].append(_sym.as_sympy(e.replace(lambda x: isinstance(x, sp.Indexed), ref)))
-    return out
+        i = k - model.start
+        for nm in pl.order:
+            e = pl.initials[nm][i] if i < len(pl.initials[nm]) else pl.next[nm]
+            lags = {}
+            for ref, lag in pl.symbols:  # ref at index k - lag (its last value is at k once it came first)
+                back = lag if pos[ref] < pos[nm] else lag - 1
+                if 0 <= back < len(out[ref]):
+                    lags[lag_symbol(ref, lag)] = out[ref][-1 - back]
+            out[nm].append(_sym.as_sympy(e.subs(vals).subs(N, k).subs(lags)))
+    return {s.name: out[s.name] for s in model.sequences}
 
 
 def metric_exact(model, metric_expr, values, k):

@@ -21,34 +21,16 @@ from ..core.params import STANDARD, Parameter
 from ..core.params import n as N
 from ..core.request import Request
 from ..core.results import NoClosedForm, NotDerived, Result
+from ..core.sequences import SequenceDef, loop_through, plan, references, seq, uses
 from ..core.texsafe import check_math
 from ..numeric.evaluate import evaluate
 from ..numeric.iterate import iterate
 from ..solve import asymptotics
-from ..solve.recurrence import Recurrence, VariableRecurrence, linear
+from ..solve.recurrence import CaseRecurrence, Recurrence, VariableRecurrence, linear_by_cases
 from . import checks, derivations
 from .checks import _coverage_points, _piecewise, _short
 
-__all__ = ["Model", "SequenceDef", "Metric"]
-
-
-@dataclass(frozen=True)
-class SequenceDef:
-    """One sequence: ``X[start] = initial``, ``X[n] = next`` for n > start.
-
-    Examples
-    --------
-    >>> import sympy as sp
-    >>> from symrecycle.core.params import n
-    >>> c = SequenceDef("C", sp.Symbol("C1"), sp.Symbol("r") * seq("C")[n - 1], "real compute")
-    >>> c.initial, c.next.subs(n, 3)
-    (C1, r*C[2])
-    """
-
-    name: str
-    initial: sp.Expr
-    next: sp.Expr
-    description: str = ""
+__all__ = ["Model", "SequenceDef", "Metric", "seq"]
 
 
 @dataclass(frozen=True)
@@ -77,11 +59,6 @@ class Metric:
         check_math(self.latex, f"metric {self.name}: latex")
 
 
-def seq(name: str) -> sp.IndexedBase:
-    """The indexed symbol of a sequence, for writing ``A[n-1]``."""
-    return sp.IndexedBase(name)
-
-
 @dataclass(frozen=True)
 class Model:
     """A recycling model: parameters, sequences and metrics.
@@ -104,6 +81,7 @@ class Model:
     #: where the model was read from (a model file's path); "" for a model built in code
     source: str = ""
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
+    _plan: object = field(default=None, init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self):
         names = [s.name for s in self.sequences]
@@ -113,7 +91,7 @@ class Model:
             raise ValueError(f"model {self.name!r}: at least one metric (the benefit) is needed")
         known = {p.symbol for p in self.parameters} | {N}
         for s in self.sequences:
-            for e in (s.initial, s.next):
+            for e in (*s.initials, s.next):
                 extra = {x for x in e.free_symbols if not isinstance(x, sp.Indexed)} - known
                 extra = {x for x in extra if not isinstance(x, sp.IndexedBase) and x.name not in names}
                 if extra:
@@ -121,23 +99,45 @@ class Model:
                         f"model {self.name!r}: sequence {s.name} uses unknown names "
                         f"{sorted(map(str, extra))}"
                     )
-        # the iteration reads X[n] and X[n-1] in next terms, X[start] in initial
-        # values and X[n] in metrics: refuse anything else rather than misread it
-        allowed = {
-            "next": {N, N - 1}, "initial": {sp.Integer(self.start)}, "metric": {N},
-        }
-        parts = [(f"sequence {s.name} ({k})", k, e) for s in self.sequences
-                 for k, e in (("initial", s.initial), ("next", s.next))]
-        parts += [(f"metric {m.name}", "metric", m.expr) for m in self.metrics]
-        for where, kind, e in parts:
-            for ref in e.atoms(sp.Indexed):
-                if ref.base.label.name not in names:
-                    raise ValueError(f"model {self.name!r}: {where} refers to unknown sequence {ref}")
-                if len(ref.indices) != 1 or sp.expand(ref.indices[0]) not in allowed[kind]:
-                    forms = ", ".join(sorted(f"{ref.base.label.name}[{i}]" for i in map(str, allowed[kind])))
-                    raise ValueError(
-                        f"model {self.name!r}: {where} uses {ref}; expected one of {forms}"
-                    )
+        # next terms read X[n-j] (j >= 1 for the sequence itself: its order is its deepest lag),
+        # initial values the sequences at their own index or earlier ones, metrics X[n]: refuse
+        # anything else rather than misread it
+        for s in self.sequences:
+            parts = [(f"sequence {s.name} (next)", s.next, N, "X[n], X[n-1], X[n-2], ...")]
+            for i, e in enumerate(s.initials):
+                at = self.start + i
+                parts.append((f"sequence {s.name} (initial value at n = {at})", e.subs(N, at), at,
+                              f"X[{self.start}], ..., X[{at}]"))
+            for where, e, at, forms in parts:
+                for ref, lag in references(e, at):
+                    if ref not in names:
+                        raise ValueError(f"model {self.name!r}: {where} refers to unknown sequence {ref}")
+                    low = 1 if ref == s.name else 0
+                    if lag is None or lag < low or (at != N and at - lag < self.start):
+                        raise ValueError(f"model {self.name!r}: {where} uses {ref} at a lag of {lag}; "
+                                         f"expected one of {forms.replace('X', ref)}"
+                                         + (" (not itself at n)" if ref == s.name else ""))
+            deepest = max([lag for _, lag in references(s.next, N)] or [1])
+            if max(deepest, 1) != s.order:
+                raise ValueError(f"model {self.name!r}: sequence {s.name}'s next term reaches {deepest} "
+                                 f"iteration(s) back, so it needs {max(deepest, 1)} initial value(s); "
+                                 f"got {s.order}")
+        for m in self.metrics:
+            for ref, lag in references(m.expr, N):
+                if ref not in names:
+                    raise ValueError(f"model {self.name!r}: metric {m.name} refers to unknown sequence {ref}")
+                if lag != 0:
+                    raise ValueError(f"model {self.name!r}: metric {m.name} uses {ref} at a lag of {lag}; "
+                                     f"expected {ref}[n]")
+        try:
+            object.__setattr__(self, "_plan", plan(self.sequences, self.start))
+        except ValueError as exc:  # sequences that use each other at one index
+            raise ValueError(f"model {self.name!r}: {exc}") from None
+
+    @property
+    def iteration_plan(self):
+        """How the sequences are iterated: :class:`~symrecycle.core.sequences.Plan` (order, lags)."""
+        return self._plan
 
     # -- names --------------------------------------------------------------------
     @property
@@ -209,10 +209,16 @@ class Model:
         if name not in names:
             raise ValueError(
                 f"model {self.name!r} has no sequence {name!r}; its sequences: {', '.join(names)}")
-        later = self._later_references(name)
-        if later:
+        sdef = self.sequences[names.index(name)]
+        if sdef.order > 1:
             raise NoClosedForm(self._no_closed_form(
-                f"the recurrence of {name} uses {later}, a later sequence (a coupled system)"))
+                f"{name} is of order {sdef.order} (its next term reaches {sdef.order} iterations back); "
+                "closed forms are derived for first-order sequences"))
+        loop = loop_through(self.sequences, name)
+        if loop:
+            raise NoClosedForm(self._no_closed_form(
+                "the sequences " + ", ".join(sorted(set(loop))) + " feed each other ("
+                + " uses ".join(loop) + "): a coupled system"))
         try:
             return self._cached(("rec", name), lambda: self._make_recurrence(name))
         except NoClosedForm:
@@ -220,13 +226,6 @@ class Model:
         except (ValueError, NotImplementedError) as exc:
             # the model's references were checked when it was built: what is left is the engine's own limit
             raise NoClosedForm(self._no_closed_form(str(exc))) from exc
-
-    def _later_references(self, name):
-        names = [s.name for s in self.sequences]
-        later = names[names.index(name) + 1:]
-        refs = sorted({e.base.label.name for e in self.sequences[names.index(name)].next.atoms(sp.Indexed)}
-                      & set(later))
-        return ", ".join(f"{r}[n-1]" for r in refs)
 
     def _no_closed_form(self, reason):
         return (f"model {self.name!r}: no closed form is derived for this model: {reason}. "
@@ -242,7 +241,7 @@ class Model:
         >>> load_model(variant_path("kickstarting")).closed_form_problem() is None
         True
         >>> print(load_model(variant_path("endogenous-progress")).closed_form_problem())  # doctest: +ELLIPSIS
-        model 'endogenous-progress': no closed form is derived for this model: ... a later sequence ...
+        model 'endogenous-progress': no closed form is derived for this model: ... a coupled system...
         """
         try:
             for s in self.sequences:
@@ -256,42 +255,26 @@ class Model:
         return self.closed_form_problem() is None
 
     def _make_recurrence(self, name):
-        order = [s.name for s in self.sequences]
-        sdef = self.sequences[order.index(name)]
+        sdef = next(s for s in self.sequences if s.name == name)
         prev = sp.Symbol(f"{name}_prev")
-        earlier = {s: self.solve(s).expr for s in order[: order.index(name)]}
+        used = {s: self.solve(s).expr for s in uses(self.sequences, name)}  # no loop: each is solved first
 
         def sub(e):
             base = e.base.label.name
-            if base == name:
-                if sp.simplify(e.indices[0] - (N - 1)) != 0:
-                    raise ValueError(
-                        f"model {self.name!r}: {e} in the recurrence of {name}: only {name}[n-1] "
-                        "may appear (first order)"
-                    )
-                return prev
-            if base not in earlier:
-                raise ValueError(
-                    f"model {self.name!r}: {e} in the recurrence of {name} refers to a later "
-                    "or unknown sequence"
-                )
-            return earlier[base].subs(N, e.indices[0])
+            return prev if base == name else used[base].subs(N, e.indices[0])
 
         nxt = sdef.next.replace(lambda e: isinstance(e, sp.Indexed), sub)
-        nxt = sp.piecewise_fold(nxt)
-        if isinstance(nxt, sp.Piecewise):
-            raise NotDerived(
-                f"model {self.name!r}: the recurrence of {name} depends on a sequence with cases"
-            )
         init = sdef.initial.replace(lambda e: isinstance(e, sp.Indexed), sub)
         init = init.subs(N, self.start)
-        return linear(nxt, prev, init, self.start, name)
+        # a sequence it uses may have cases (alpha = r): one recurrence per case
+        return linear_by_cases(nxt, prev, init, self.start, name)
 
     def solve(self, name: str):
         """The solver's :class:`~symrecycle.solve.recurrence.ClosedForm` of sequence ``name``."""
         def make():
             rec = self.recurrence(name)
-            return rec.solve(self.parameters) if isinstance(rec, Recurrence) else rec.solve()
+            solvable = (Recurrence, CaseRecurrence)
+            return rec.solve(self.parameters) if isinstance(rec, solvable) else rec.solve()
 
         return self._cached(("solve", name), make)
 

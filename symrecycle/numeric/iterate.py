@@ -12,6 +12,7 @@ import sympy as sp
 from ..core import sym as _sym
 from ..core.params import as_array
 from ..core.params import n as N
+from ..core.sequences import lag_symbol
 from .compile import as_mpf
 
 __all__ = ["iterate"]
@@ -19,26 +20,13 @@ __all__ = ["iterate"]
 
 # -- direct iteration ---------------------------------------------------------------------
 def _step_functions(model, module):
-    """For each sequence: f(params..., n, previous values..., current values...) -> next."""
-    names = [s.name for s in model.sequences]
-    prev = {nm: sp.Symbol(f"{nm}__prev") for nm in names}
-    cur = {nm: sp.Symbol(f"{nm}__cur") for nm in names}
+    """The plan's expressions compiled: f(params..., n, X__0, X__1, ..., Y__0, ...) for each sequence."""
+    pl = model.iteration_plan
     params = [p.symbol for p in model.parameters]
-    steps, inits = [], []
-    for s in model.sequences:
-        def ref(e):
-            nm = e.base.label.name
-            off = sp.simplify(e.indices[0] - N)
-            return prev[nm] if off == -1 else cur[nm]
-
-        nxt = s.next.replace(lambda e: isinstance(e, sp.Indexed), ref)
-        init = s.initial.replace(
-            lambda e: isinstance(e, sp.Indexed), lambda e: cur[e.base.label.name]
-        ).subs(N, model.start)
-        syms = [*params, N, *prev.values(), *cur.values()]
-        steps.append(sp.lambdify(syms, nxt, modules=module))
-        inits.append(sp.lambdify(syms, init, modules=module))
-    return names, steps, inits
+    syms = [*params, N, *(lag_symbol(nm, lag) for nm, lag in pl.symbols)]
+    steps = {nm: sp.lambdify(syms, pl.next[nm], modules=module) for nm in pl.order}
+    inits = {nm: [sp.lambdify(syms, e, modules=module) for e in pl.initials[nm]] for nm in pl.order}
+    return pl, steps, inits
 
 
 #: an mpmath value beyond 2^(10^6) in magnitude is taken as infinite: a step such as r**A or
@@ -61,41 +49,44 @@ def _bounded(x, name, k, max_bits=MP_MAX_BITS):
 
 def _run(model, values, count, module, convert, last=False, lost=None, max_bits=MP_MAX_BITS):
     """Iterate every sequence; with ``lost`` (an empty list, floats), it ends holding the mask
-    of the points where a sequence passed through the subnormal range (digits lost, though finite)."""
-    names, steps, inits = _step_functions(model, module)
+    of the points where a sequence passed through the subnormal range (digits lost, though finite).
+
+    Each index computes the sequences in the plan's order (each after those it uses at that
+    index); with ``last`` only the plan's depth of history is kept (bounded memory).
+    """
+    pl, steps, inits = _step_functions(model, module)
     pvals = [values[p.symbol] for p in model.parameters]
     zero = convert(0)
-    prev = dict.fromkeys(names, zero)
-    cur = dict.fromkeys(names, zero)
-    out = {nm: [] for nm in names}
+    hist = {nm: [] for nm in pl.order}  # the values so far (the last depth + 1 of them with last=True)
+    pos = {nm: i for i, nm in enumerate(pl.order)}
     tiny = np.finfo(float).tiny
     for k in range(model.start, model.start + count):
-        fs = inits if k == model.start else steps
-        new = {}
-        for nm, f in zip(names, fs):
-            args = [*pvals, convert(k), *prev.values(), *{**cur, **new}.values()]
+        i = k - model.start
+        for nm in pl.order:
+            f = inits[nm][i] if i < len(inits[nm]) else steps[nm]
+            args = [*pvals, convert(k)]
+            for ref, lag in pl.symbols:  # ref at index k - lag: its last value is at k once it came first
+                back = lag if pos[ref] < pos[nm] else lag - 1
+                h = hist[ref]
+                args.append(h[-1 - back] if 0 <= back < len(h) else zero)
             try:
-                new[nm] = f(*args)
+                value = f(*args)
             except ZeroDivisionError:  # mpmath divides exactly: the step is undefined here
                 raise ValueError(f"sequence {nm}: a division by zero at n = {k}; the model is not "
                                  "defined at these parameter values") from None
             if module == "mpmath":
-                new[nm] = _bounded(new[nm], nm, k, max_bits)
+                value = _bounded(value, nm, k, max_bits)
             if lost is not None:  # one mask, or-ed in place: bounded memory
-                x = np.abs(np.asarray(new[nm], dtype=float))
+                x = np.abs(np.asarray(value, dtype=float))
                 sub = (x < tiny) & (x > 0)
                 if not lost:
                     lost.append(sub)
                 elif sub.any():
                     lost[0] = lost[0] | sub
-        cur = dict.fromkeys(names, zero)
-        for nm in names:
-            if last:
-                out[nm] = [new[nm]]
-            else:
-                out[nm].append(new[nm])
-        prev = new
-    return out
+            hist[nm].append(value)
+            if last and len(hist[nm]) > pl.depth + 1:
+                del hist[nm][0]
+    return hist if not last else {nm: h[-1:] for nm, h in hist.items()}
 
 
 def iterate(model, n, dps=None, exact=False, sequence=None, metric=None, last=False, naive=False,

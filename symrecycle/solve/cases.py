@@ -136,8 +136,10 @@ def _term(p, lam, a, n, n0) -> TermSolution:
     # lambda = a: T = a^n * sum_{k=n0+1}^{n} p(k)
     degenerate = a**n * sp.factor(sp.summation(p.subs(n, k), (k, n0 + 1, n)))
     # lambda != a: T = q(n) lam^n - a^m q(n0) lam^n0 with lam q(n) - a q(n-1) = lam p(n)
+    # coefficients factored, so that a factor of lam in a denominator (lam**(n-1) was written
+    # lam**n / lam) cancels against lam's powers: the formula stays finite at lam = 0
     if poly.degree() <= 0:
-        c = poly.as_expr()
+        c = sp.factor(poly.as_expr())
         generic = c * lam ** (n0 + 1) * (lam**m - a**m) / (lam - a)
     else:
         d = poly.degree()
@@ -147,7 +149,7 @@ def _term(p, lam, a, n, n0) -> TermSolution:
             # coefficient of n^j in lam q(n) - a q(n-1): (lam - a) q_j + a sum_{i>j} q_i C(i,j) (-1)^(i-j+1)
             rest = sum((q[i] * sp.binomial(i, j) * (-1) ** (i - j) for i in range(j + 1, d + 1)),
                        sp.Integer(0))
-            q[j] = sp.cancel((lam * pc[j] + a * rest) / (lam - a))
+            q[j] = sp.factor(sp.cancel((lam * pc[j] + a * rest) / (lam - a)))
         qn = sum((q[j] * n**j for j in range(d + 1)), sp.Integer(0))
         generic = qn * lam**n - a**m * qn.subs(n, n0) * lam**n0
     comps = _cond.components(lam - a)

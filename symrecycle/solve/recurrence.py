@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from ..core import conditions as _cond
+from ..core import points as _points
 from ..core import sym as _sym
 from ..core.params import n as N
 from .cases import _cases, _condition, _readable, _term, _without_subsets, decompose_forcing
@@ -50,7 +51,7 @@ from .certify import (
     exact_iterate,
 )
 
-__all__ = ["Recurrence", "VariableRecurrence", "ClosedForm", "linear"]
+__all__ = ["CaseRecurrence", "linear_by_cases", "Recurrence", "VariableRecurrence", "ClosedForm", "linear"]
 
 
 @dataclass(frozen=True)
@@ -383,6 +384,99 @@ class VariableRecurrence:
 
     def _certify(self, x, cond) -> BranchCertificate:
         return _certify_branch(self, x, cond, "sum evaluated by SymPy; residual simplified")
+
+
+@dataclass(frozen=True)
+class CaseRecurrence:
+    """A first-order recurrence whose forcing (or initial value) has cases: one recurrence per case.
+
+    Its closed form is each case's closed form on that case's set; a degenerate
+    set of a case's solution that lies outside the case is dropped.
+
+    Examples
+    --------
+    ``x_n = 2 x_{n-1} + f_n`` with ``f_n = 2**n`` where ``a = 0`` and ``1`` elsewhere:
+
+    >>> import sympy as sp
+    >>> from symrecycle.core.params import Parameter, n
+    >>> p, prev = Parameter("a", 0, None), sp.Symbol("prev")
+    >>> f = sp.Piecewise((2**n, sp.Eq(p.symbol, 0)), (1, True))
+    >>> cf = linear_by_cases(2 * prev + f, prev, sp.Integer(1)).solve([p])
+    >>> cf.expr
+    Piecewise((2**(n - 1)*(2*n - 1), Eq(a, 0)), (2**n - 1, True))
+    >>> cf.verified
+    True
+    """
+
+    branches: tuple
+    start: int = 1
+    name: str = "x"
+
+    def solve(self, params=None) -> ClosedForm:
+        """Each case's closed form on its set, certified there and checked by exact iteration."""
+        pieces, certificate, lines, recs = [], [], [], []
+        checked = True
+        for rec, cond in self.branches:
+            cf = rec.solve(params) if isinstance(rec, Recurrence) else rec.solve()
+            parts = _sym.pieces(cf.expr)
+            certs = cf.certificate if len(cf.certificate) == len(parts) else (None,) * len(parts)
+            for k, ((value, inner), cert) in enumerate(zip(parts, certs)):
+                subs = cf.cases[k][1] if cf.cases else None
+                if subs and _sym.as_sympy(cond).subs(subs) is sp.false:
+                    continue  # the set of this degenerate case lies outside the forcing's case
+                both = _cond.tidy_condition(sp.And(inner, cond))
+                if both is sp.false:
+                    continue
+                pieces.append((value, both))
+                certificate.append(cert)
+                recs.append(rec)
+            if None in certificate:  # SymPy merged branches: the branch certificates of the case, whole
+                certificate = [c for c in certificate if c is not None] + list(cf.certificate)
+        if not pieces:  # pragma: no cover - the forcing's cases cover the domain
+            raise NotImplementedError(f"{self.name}: no case of the forcing holds anywhere")
+        pieces[-1] = (pieces[-1][0], sp.true)  # the last case is what the others leave
+        expr = sp.Piecewise(*pieces)
+        exclusive = _sym.exclusive_pieces(expr)
+        if len(exclusive) != len(recs):  # pragma: no cover - SymPy merged two cases
+            return ClosedForm(self, expr, tuple(certificate), checked=False,
+                              checks=("cases merged: NOT checked by exact iteration",))
+        for rec, (value, cond) in zip(recs, exclusive):  # each case where it applies: after the others
+            ok, line = _check_on(rec, value, cond, params)
+            checked = checked and ok
+            lines.append(line)
+        return ClosedForm(self, expr, tuple(certificate), checks=tuple(lines), checked=checked)
+
+
+def _check_on(rec, value, cond, params, steps=5):
+    """``value`` against exact iteration of ``rec`` at sample points of ``cond``: ``(ok, line)``."""
+    pts = _points.sample_points(cond, params or [], 2) if params else []
+    for pt in pts:
+        want = exact_iterate(rec, steps, pt)
+        got = [value.subs(pt).subs(rec.n, rec.start + j) for j in range(steps)]
+        if any(not _sym.is_zero(g - w) for g, w in zip(got, want)):
+            return False, f"on {sp.sstr(cond)}: differs from exact iteration at {pt}"
+    if not pts:
+        return False, f"on {sp.sstr(cond)}: no sample point, so NOT checked"
+    return True, f"on {sp.sstr(cond)}: equals exact iteration at n = {rec.start}..{rec.start + steps - 1} " \
+                 f"on {len(pts)} point(s)"
+
+
+def linear_by_cases(next_expr, previous, initial, start=1, name="x", n=N):
+    """:func:`linear`, where the next term or the initial value may have cases (a ``Piecewise``).
+
+    Without cases it is :func:`linear`; with cases, a :class:`CaseRecurrence`
+    of one :func:`linear` recurrence per case (the cases of the next term and
+    of the initial value, folded together).
+    """
+    held = sp.Dummy("initial")
+    both = sp.piecewise_fold(next_expr + held * initial)
+    if not isinstance(both, sp.Piecewise):
+        return linear(next_expr, previous, initial, start, name, n)
+    branches = []
+    for expr, cond in _sym.exclusive_pieces(both):
+        expr = sp.expand(expr)
+        branches.append((linear(expr.coeff(held, 0), previous, expr.coeff(held, 1), start, name, n), cond))
+    return CaseRecurrence(tuple(branches), start, name)
 
 
 def linear(next_expr, previous, initial, start=1, name="x", n=N):

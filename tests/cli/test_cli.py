@@ -272,7 +272,7 @@ USER_ERRORS = {
     ],
     "no closed form": [
         (("derive", "endogenous-progress", "limit"),
-         ["model 'endogenous-progress'", "no closed form", "a later sequence",
+         ["model 'endogenous-progress'", "no closed form", "a coupled system",
           "Numeric iteration is available: symrecycle iterate endogenous-progress --set NAME=VALUE ... "
           "--n N"]),
         (("eval", "endogenous-progress", "benefit", "--set", "r=2", "--set", "alpha=1", "--set", "g=1.5",

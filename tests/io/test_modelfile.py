@@ -349,7 +349,7 @@ def test_coupled_models_refuse_symbolic_methods_clearly(shipped, name, what, cal
     message = str(info.value)
     assert f"model {name!r}: no closed form is derived for this model" in message
     assert "Numeric iteration is available" in message
-    assert "a later sequence" in message
+    assert "a coupled system" in message
     assert m.closed_form_problem() == message
 
 
@@ -603,19 +603,25 @@ BAD = [
      r"recurrence: unknown key 'nxt'; expected one of sequence, start, initial, next"),
     ({"sequences": '[recurrence]\ninitial = "1"\n'}, r"recurrence: missing key 'next'"),
     ({"sequences": '[sequences.C]\ninitial = "1"\nnext = "r*C[n]"\n'},
-     r"sequences\.C\.next: C\[n\]: expected C\[n-1\]: the recurrence is first order"),
+     r"sequences\.C\.next: C\[n\]: expected C\[n-1\], C\[n-2\], \.\.\. \(not itself at n\)"),
     ({"sequences": '[sequences.C]\ninitial = "1"\nnext = "r*C[n-2]"\n'},
-     r"sequences\.C\.next: C\[n - 2\]: expected C\[n-1\]"),
+     r"sequences\.C\.initial: got 1 value\(s\), expected 2 \(C\[1\], C\[2\]\) for a recurrence that uses "
+     r"C\[n-2\]; give them as a list"),
+    ({"sequences": '[sequences.C]\ninitial = ["1", "2", "3"]\nnext = "r*C[n-2]"\n'},
+     r"sequences\.C\.initial: got 3 value\(s\), expected 2"),
+    ({"sequences": '[sequences.C]\ninitial = "1"\nnext = "r*C[n-101]"\n'},
+     r"sequences\.C\.next: C\[n - 101\]: expected a lag of at most 100"),
     ({"sequences": '[sequences.C]\ninitial = "1"\nnext = "C[1]*r"\n'},
-     r"sequences\.C\.next: C\[1\]: expected C\[n\] or C\[n-1\]: a fixed index is only for initial"),
+     r"sequences\.C\.next: C\[1\]: expected C\[n\], C\[n-1\], \.\.\.: a fixed index is only for initial"),
     ({"sequences": '[sequences.C]\ninitial = "C[1]"\nnext = "r*C[n-1]"\n'},
-     r"sequences\.C\.initial: C\[1\]: the initial value of C may use only earlier sequences \(none\)"),
+     r"sequences\.C\.initial: C\[1\]: expected an earlier value of C: this is C\[1\] itself"),
     ({"sequences": GOOD["sequences"].replace('initial = "C[1]"', 'initial = "C[2]"')},
-     r"sequences\.A\.initial: C\[2\]: expected C\[1\] \(or C\[n\]\)"),
-    ({"sequences": GOOD["sequences"].replace('next = "C[n] + alpha*A[n-1]"', 'next = "C[n-2] + A[n-1]"')},
-     r"sequences\.A\.next: C\[n - 2\]: expected C\[n\] or C\[n-1\]"),
+     r"sequences\.A\.initial: C\[2\]: expected C\[1\] \(or C\[n\]\): this is the value at n = 1"),
+    ({"sequences": GOOD["sequences"].replace('next = "C[n] + alpha*A[n-1]"', 'next = "C[n+1] + A[n-1]"')},
+     r"sequences\.A\.next: C\[n \+ 1\]: expected C\[n\], C\[n-1\], \.\.\.: a later index is not known"),
     ({"sequences": GOOD["sequences"].replace('next = "r*C[n-1]"', 'next = "r*C[n-1] + A[n]"')},
-     r"sequences\.C\.next: A\[n\]: A comes later in the file, so only A\[n-1\] is known"),
+     r"sequences A and C use each other at the same index \(C\[n\] uses A\[n\] uses C\[n\]\): one of them "
+     r"must use the other at n-1"),
     ({"sequences": GOOD["sequences"].replace("alpha*A", "zeta*A")},
      r"sequences\.A\.next: 'C\[n\] \+ zeta\*A\[n-1\]': unknown name 'zeta'; the names are: n, r, alpha"),
     ({"sequences": GOOD["sequences"].replace("alpha*A", "().__class__*A")},

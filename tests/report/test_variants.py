@@ -414,4 +414,4 @@ def test_the_script_is_a_thin_wrapper():
     """derivations/variants.py only calls the package (which reproduce uses too)."""
     tree = ast.parse(SCRIPT.read_text())
     calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
-    assert [ast.unparse(c.func) for c in calls] == ["sys.exit", "_variants_doc.main"]
+    assert [ast.unparse(c.func) for c in calls] == ["sys.exit", "variants_doc.main"]

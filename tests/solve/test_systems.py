@@ -1,0 +1,188 @@
+"""Sequences in any order, triangular systems, lags across sequences, and order k in model files.
+
+Every closed form is compared with the tests' own loop over ``fractions.Fraction``
+(not the package's iterator) at points on every case.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction as F
+
+import pytest
+import sympy as sp
+
+from symrecycle.core.results import NoClosedForm
+from symrecycle.io.modelfile import loads_model
+
+TRIANGULAR = """
+name = "knowledge"
+[parameters]
+r = "(0, oo)"
+alpha = "[0, 1]"
+k = "[0, 1]"
+C1 = "(0, oo)"
+[sequences.K]
+initial = "0"
+next = "k*K[n-1] + A[n-1]"
+[sequences.A]
+initial = "C[n]"
+next = "C[n] + alpha*A[n-1]"
+[sequences.C]
+initial = "C1"
+next = "r*C[n-1]"
+[metrics.benefit]
+expr = "A[n] / C[n]"
+[metrics.knowledge]
+expr = "K[n] / C[n]"
+"""
+
+
+def triangular_by_hand(r, alpha, k, c1, count):
+    """K, A, C by the definition, in exact rationals."""
+    C, A, K = [c1], [c1], [F(0)]
+    for _ in range(count - 1):
+        K.append(k * K[-1] + A[-1])
+        C.append(r * C[-1])
+        A.append(C[-1] + alpha * A[-1])
+    return K, A, C
+
+
+@pytest.fixture(scope="module")
+def tri():
+    return loads_model(TRIANGULAR)
+
+
+# points on every case of K's closed form: alpha = r = k, alpha = r, alpha = k, k = r, alpha = 0, generic
+POINTS = [
+    (F(1, 2), F(1, 2), F(1, 2)), (F(1, 2), F(1, 2), F(1, 3)), (F(3), F(1, 4), F(1, 4)),
+    (F(1, 3), F(1, 5), F(1, 3)), (F(2), F(0), F(1, 3)), (F(2), F(0), F(0)), (F(5, 2), F(3, 4), F(1, 7)),
+]
+
+
+def test_a_triangular_system_written_in_any_order_is_solved_and_verified(tri):
+    cf = tri.closed_form("K")
+    assert cf.verified, cf.certificate
+    syms = tri.symbols
+    for r, alpha, k in POINTS:
+        K, _, _ = triangular_by_hand(r, alpha, k, F(3), 7)
+        at = {syms["r"]: r, syms["alpha"]: alpha, syms["k"]: k, syms["C1"]: 3}
+        for n, want in enumerate(K, 1):
+            got = sp.piecewise_fold(cf.expr.subs(at)).subs(syms["n"], n)
+            assert got == want, (r, alpha, k, n)
+
+
+def test_its_limit_is_derived_by_regime(tri):
+    lim = tri.limit("knowledge")
+    assert lim.verified
+    syms = tri.symbols
+    r, alpha, k = F(3), F(1, 2), F(1, 4)
+    value = lim.expr.subs({syms["r"]: r, syms["alpha"]: alpha, syms["k"]: k})
+    assert value == r / ((r - alpha) * (r - k))  # sum over i, j of alpha^i k^j / r^(i+j+1)
+    K, _, C = triangular_by_hand(r, alpha, k, F(1), 60)
+    assert abs(float(K[-1] / C[-1]) - float(value)) < 1e-12
+    assert lim.expr.subs({syms["r"]: F(1, 2), syms["alpha"]: F(1, 2), syms["k"]: 0}) == sp.oo
+
+
+def test_the_iterators_follow_the_order_each_index_needs(tri):
+    K, A, C = triangular_by_hand(F(2), F(1, 2), F(1, 3), F(1), 6)
+    exact = tri.iterate_exact({"r": 2, "alpha": F(1, 2), "k": F(1, 3), "C1": 1}, 6)
+    assert exact == {"K": K, "A": A, "C": C}
+    floats = tri.iterate(6, r=2.0, alpha=0.5, k=1 / 3, metric="knowledge")
+    assert floats.tolist() == pytest.approx([float(x / y) for x, y in zip(K, C)], rel=1e-15)
+    assert float(tri.iterate(6, r=2.0, alpha=0.5, k=1 / 3, metric="knowledge", last=True)) == pytest.approx(
+        float(K[-1] / C[-1]), rel=1e-15)
+
+
+LAGGED = """
+name = "lagged"
+[parameters]
+r = "(0, oo)"
+alpha = "[0, 1]"
+[sequences.C]
+initial = "1"
+next = "r*C[n-1]"
+[sequences.A]
+initial = {initial}
+next = "C[n-2] + alpha*A[n-1]"
+[metrics.benefit]
+expr = "A[n] / C[n]"
+"""
+
+
+def test_another_sequence_two_iterations_back_needs_two_initial_values():
+    message = (r"sequences\.A\.initial: got 1 value\(s\), expected 2 \(A\[1\], A\[2\]\) "
+               r"for a recurrence that uses C\[n-2\]")
+    with pytest.raises(ValueError, match=message):
+        loads_model(LAGGED.format(initial='"C[n]"'))
+    m = loads_model(LAGGED.format(initial='["C[n]", "C[n] + alpha*A[n-1]"]'))
+    r, alpha = F(3), F(1, 2)
+    C, A = [F(1), r], [F(1), r + alpha]
+    for _ in range(5):
+        C.append(r * C[-1])
+        A.append(C[-3] + alpha * A[-1])
+    assert m.iterate(7, r=r, alpha=alpha, exact=True) == A
+    with pytest.raises(NoClosedForm, match="A is of order 2"):
+        m.closed_form()
+
+
+SECOND_ORDER = """
+name = "two-back"
+[parameters]
+a1 = "(-oo, oo)"
+a2 = "(-oo, oo)"
+r = "(0, oo)"
+[recurrence]
+initial = ["1", "r"]
+next = "r**(n-1) + a1*A[n-1] + a2*A[n-2]"
+[metric]
+benefit = "A[n] / r**(n-1)"
+"""
+
+
+def second_order_by_hand(a1, a2, r, count):
+    A = [F(1), r]
+    for n in range(3, count + 1):
+        A.append(r ** (n - 1) + a1 * A[-1] + a2 * A[-2])
+    return A
+
+
+def test_a_second_order_model_iterates_in_every_arithmetic():
+    m = loads_model(SECOND_ORDER)
+    want = second_order_by_hand(F(1, 2), F(-1, 3), F(3, 2), 9)
+    assert m.iterate(9, a1=F(1, 2), a2=F(-1, 3), r=F(3, 2), exact=True) == want
+    floats = m.iterate(9, a1=0.5, a2=-1 / 3, r=1.5, sequence="A")
+    assert floats.tolist() == pytest.approx([float(x) for x in want], rel=1e-14)
+    mp = m.iterate(9, a1=F(1, 2), a2=F(-1, 3), r=F(3, 2), dps=40)
+    assert [float(x) for x in mp] == pytest.approx([float(x) for x in want], rel=1e-30)
+
+
+def test_a_second_order_model_says_why_it_has_no_closed_form_yet():
+    m = loads_model(SECOND_ORDER)
+    with pytest.raises(NoClosedForm, match=r"A is of order 2 \(its next term reaches 2 iterations back\)"):
+        m.limit()
+
+
+COUPLED = """
+name = "coupled"
+[parameters]
+r = "(0, oo)"
+s = "[0, 1]"
+[sequences.A]
+initial = "1"
+next = "r*A[n-1] + s*K[n-1]"
+[sequences.K]
+initial = "0"
+next = "A[n-1]"
+[metrics.benefit]
+expr = "K[n] / A[n]"
+"""
+
+
+def test_a_coupled_system_iterates_and_says_it_is_coupled():
+    m = loads_model(COUPLED)
+    A, K = [F(1)], [F(0)]
+    for _ in range(5):
+        A, K = [*A, 2 * A[-1] + F(1, 2) * K[-1]], [*K, A[-1]]
+    assert m.iterate_exact({"r": 2, "s": F(1, 2)}, 6) == {"A": A, "K": K}
+    with pytest.raises(NoClosedForm, match=r"the sequences A, K feed each other \(A uses K uses A\)"):
+        m.closed_form()
