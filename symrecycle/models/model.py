@@ -26,6 +26,7 @@ from ..core.texsafe import check_math
 from ..numeric.evaluate import evaluate
 from ..numeric.iterate import iterate
 from ..solve import asymptotics
+from ..solve.higher import HigherRecurrence, roots_of
 from ..solve.recurrence import CaseRecurrence, Recurrence, VariableRecurrence, linear_by_cases
 from . import checks, derivations
 from .checks import _coverage_points, _piecewise, _short
@@ -209,11 +210,6 @@ class Model:
         if name not in names:
             raise ValueError(
                 f"model {self.name!r} has no sequence {name!r}; its sequences: {', '.join(names)}")
-        sdef = self.sequences[names.index(name)]
-        if sdef.order > 1:
-            raise NoClosedForm(self._no_closed_form(
-                f"{name} is of order {sdef.order} (its next term reaches {sdef.order} iterations back); "
-                "closed forms are derived for first-order sequences"))
         loop = loop_through(self.sequences, name)
         if loop:
             raise NoClosedForm(self._no_closed_form(
@@ -258,6 +254,8 @@ class Model:
         sdef = next(s for s in self.sequences if s.name == name)
         prev = sp.Symbol(f"{name}_prev")
         used = {s: self.solve(s).expr for s in uses(self.sequences, name)}  # no loop: each is solved first
+        if sdef.order > 1:
+            return self._higher_recurrence(sdef, used)
 
         def sub(e):
             base = e.base.label.name
@@ -269,11 +267,36 @@ class Model:
         # a sequence it uses may have cases (alpha = r): one recurrence per case
         return linear_by_cases(nxt, prev, init, self.start, name)
 
+    def _higher_recurrence(self, sdef, used):
+        """Order k: ``X_n = sum_j a_j X_{n-j} + f(n)``, the a_j free of n, other sequences solved."""
+        k, own = sdef.order, seq(sdef.name)
+        lags = {own[N - j]: sp.Dummy(f"lag{j}") for j in range(1, k + 1)}
+        nxt = sp.expand(sdef.next.xreplace(lags))
+        coefficients = tuple(nxt.coeff(lags[own[N - j]], 1) for j in range(1, k + 1))
+        rest = sp.expand(nxt - sum((c * lags[own[N - j]] for j, c in enumerate(coefficients, 1)),
+                                   sp.Integer(0)))
+        varying = any(c.has(N, *lags.values()) or c.has(sp.Indexed) for c in coefficients)
+        if varying or rest.has(*lags.values()):
+            raise NotDerived(f"model {self.name!r}: the recurrence of {sdef.name} is not linear with "
+                             "constant coefficients in its earlier terms")
+
+        def sub(e):
+            return used[e.base.label.name].subs(N, e.indices[0])
+
+        rest = rest.replace(lambda e: isinstance(e, sp.Indexed), sub)
+        initials = []
+        for i, e in enumerate(sdef.initials):  # own earlier values, then the other sequences at that index
+            e = e.subs(N, self.start + i).xreplace({own[self.start + m]: v for m, v in enumerate(initials)})
+            initials.append(e.replace(lambda x: isinstance(x, sp.Indexed), sub))
+        rec = HigherRecurrence(coefficients, rest, tuple(initials), self.start, sdef.name)
+        roots_of(coefficients, sdef.name)  # refuses here (no closed form) roots it cannot yet write
+        return rec
+
     def solve(self, name: str):
         """The solver's :class:`~symrecycle.solve.recurrence.ClosedForm` of sequence ``name``."""
         def make():
             rec = self.recurrence(name)
-            solvable = (Recurrence, CaseRecurrence)
+            solvable = (Recurrence, CaseRecurrence, HigherRecurrence)
             return rec.solve(self.parameters) if isinstance(rec, solvable) else rec.solve()
 
         return self._cached(("solve", name), make)

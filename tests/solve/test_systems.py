@@ -121,7 +121,7 @@ def test_another_sequence_two_iterations_back_needs_two_initial_values():
         C.append(r * C[-1])
         A.append(C[-3] + alpha * A[-1])
     assert m.iterate(7, r=r, alpha=alpha, exact=True) == A
-    with pytest.raises(NoClosedForm, match="A is of order 2"):
+    with pytest.raises(NoClosedForm, match=r"a root 0"):  # the formula would hold only from n = 2 on
         m.closed_form()
 
 
@@ -156,9 +156,9 @@ def test_a_second_order_model_iterates_in_every_arithmetic():
     assert [float(x) for x in mp] == pytest.approx([float(x) for x in want], rel=1e-30)
 
 
-def test_a_second_order_model_says_why_it_has_no_closed_form_yet():
+def test_a_second_order_model_with_radical_roots_says_why():
     m = loads_model(SECOND_ORDER)
-    with pytest.raises(NoClosedForm, match=r"A is of order 2 \(its next term reaches 2 iterations back\)"):
+    with pytest.raises(NoClosedForm, match=r"the factor .*roots are not rational in the parameters"):
         m.limit()
 
 
@@ -186,3 +186,81 @@ def test_a_coupled_system_iterates_and_says_it_is_coupled():
     assert m.iterate_exact({"r": 2, "s": F(1, 2)}, 6) == {"A": A, "K": K}
     with pytest.raises(NoClosedForm, match=r"the sequences A, K feed each other \(A uses K uses A\)"):
         m.closed_form()
+
+
+def order_k_model(next_term, initials, params=None, start=1):
+    params = params or {}
+    lines = [f'{k} = "{v}"' for k, v in params.items()] or ['r = "(0, oo)"']
+    init = "[" + ", ".join(f'"{x}"' for x in initials) + "]"
+    return loads_model(f'name = "k"\nstart = {start}\n[parameters]\n' + "\n".join(lines)
+                       + f'\n[recurrence]\ninitial = {init}\nnext = "{next_term}"\n[metric]\nbenefit = "A[n]"\n')
+
+
+def values_of(res, model, upto, **at):
+    syms = model.symbols
+    expr = sp.piecewise_fold(res.expr.subs({syms[k]: v for k, v in at.items()}))
+    return [sp.expand(expr.subs(syms["n"], j)) for j in range(model.start, upto + 1)]
+
+
+def test_fibonacci_as_sympy_states_it():
+    """SymPy's test_recurr.py: y(n) = y(n-1) + y(n-2), y(0) = 0, y(1) = 5 is
+    sqrt(5) (1/2 + sqrt(5)/2)**n - sqrt(5) (1/2 - sqrt(5)/2)**n (here from n = 1: A[n] = y(n - 1))."""
+    m = order_k_model("A[n-1] + A[n-2]", ["0", "5"])
+    cf = m.closed_form()
+    assert cf.verified
+    n = m.symbols["n"]
+    h = sp.sqrt(5) * (sp.S.Half + sp.sqrt(5) / 2) ** n - sp.sqrt(5) * (sp.S.Half - sp.sqrt(5) / 2) ** n
+    for j in range(1, 25):
+        assert sp.expand(cf.expr.subs(n, j)) == sp.expand(h.subs(n, j - 1))
+    fib = [F(0), F(5)]
+    for _ in range(22):
+        fib.append(fib[-1] + fib[-2])
+    assert values_of(cf, m, 24) == fib
+
+
+def test_repeated_and_distinct_numeric_roots():
+    # (1 - B)**2: a repeated root 1, forcing 1 (SymPy's rsolve_poly([1, -2, 1], ...) family): x_n = n**3/6 + ...
+    m = order_k_model("2*A[n-1] - A[n-2] + 1", ["1", "3"])
+    cf = m.closed_form()
+    xs = [F(1), F(3)]
+    for _ in range(10):
+        xs.append(2 * xs[-1] - xs[-2] + 1)
+    assert cf.verified and values_of(cf, m, 12) == xs
+    # roots 1, 2, 3
+    m = order_k_model("6*A[n-1] - 11*A[n-2] + 6*A[n-3]", ["1", "2", "7"])
+    cf = m.closed_form()
+    xs = [F(1), F(2), F(7)]
+    for _ in range(9):
+        xs.append(6 * xs[-1] - 11 * xs[-2] + 6 * xs[-3])
+    assert cf.verified and values_of(cf, m, 12) == xs
+
+
+TWO_ROOTS = {"a": "(0, 1)", "b": "(0, 1)", "r": "(0, oo)"}
+
+
+@pytest.mark.parametrize(("a", "b", "r"), [
+    (F(1, 3), F(1, 5), F(2)),    # distinct roots, a forcing base apart from both
+    (F(1, 3), F(1, 3), F(2)),    # a repeated root
+    (F(1, 3), F(1, 5), F(1, 3)),  # the forcing base equal to a root
+    (F(1, 4), F(1, 4), F(1, 4)),  # all three equal
+])
+def test_parametric_roots_on_every_case(a, b, r):
+    """x_n = (a + b) x_{n-1} - a b x_{n-2} + r**(n-1): roots a and b; every case against the tests' loop."""
+    m = order_k_model("r**(n-1) + (a + b)*A[n-1] - a*b*A[n-2]", ["1", "r"], TWO_ROOTS)
+    cf = m.closed_form()
+    assert cf.verified, cf.certificate
+    xs = [F(1), r]
+    for k in range(3, 13):
+        xs.append(r ** (k - 1) + (a + b) * xs[-1] - a * b * xs[-2])
+    assert values_of(cf, m, 12, a=a, b=b, r=r) == xs
+
+
+def test_roots_it_cannot_yet_write_are_refused_by_name():
+    # SymPy's y(n) - a*y(n-2): roots +-sqrt(a)
+    m = order_k_model("a*A[n-2]", ["1", "1"], {"a": "(0, oo)"})
+    with pytest.raises(NoClosedForm, match=r"roots are not rational in the parameters"):
+        m.closed_form()
+    m = order_k_model("A[n-1] - A[n-2]", ["1", "1"])  # roots exp(+-i pi/3)
+    with pytest.raises(NoClosedForm, match=r"roots are complex"):
+        m.closed_form()
+    assert m.iterate(7, exact=True, r=1) == [1, 1, 0, -1, -1, 0, 1]

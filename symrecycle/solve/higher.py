@@ -1,0 +1,132 @@
+r"""Linear recurrences of order k with constant coefficients, solved as a cascade of first-order ones.
+
+.. math::
+
+    x_n = a_1 x_{n-1} + \dots + a_k x_{n-k} + f(n), \qquad
+    1 - a_1 B - \dots - a_k B^k = \prod_{j=1}^{k} (1 - \mu_j B)
+
+(``B`` the backward shift). With ``y^{(0)} = x`` and
+``y^{(j)}_n = y^{(j-1)}_n - \mu_j y^{(j-1)}_{n-1}``, the last one is the forcing,
+``y^{(k)}_n = f(n)``, and each ``y^{(j-1)}_n = \mu_j y^{(j-1)}_{n-1} + y^{(j)}_n`` is a
+first-order recurrence that :func:`~symrecycle.solve.recurrence.linear_by_cases`
+solves with every degenerate case: two roots equal (a repeated root, the
+``n \mu^n`` terms) or a root equal to a forcing base. The roots ``\mu_j`` must be
+rational functions of the parameters, or real numbers; otherwise the order-k
+recurrence is refused by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ..core import sym as _sym
+from ..core.params import n as N
+from .recurrence import ClosedForm, VariableRecurrence, linear_by_cases
+
+__all__ = ["HigherRecurrence", "roots_of"]
+
+
+def roots_of(coefficients, name="x"):
+    """The roots ``mu_1, ..., mu_k`` (with multiplicity) of ``z**k - a_1 z**(k-1) - ... - a_k``.
+
+    ``NotImplementedError`` naming why where they are not rational functions of
+    the parameters or real numbers (radicals of parameters, complex pairs).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, b = sp.symbols("a b", real=True)
+    >>> roots_of([a + b, -a * b])
+    [a, b]
+    >>> roots_of([2, -1])
+    [1, 1]
+    >>> roots_of([1, 1])
+    [1/2 - sqrt(5)/2, 1/2 + sqrt(5)/2]
+    """
+    z = sp.Dummy("z")
+    k = len(coefficients)
+    poly = sp.Poly(z**k - sum((c * z ** (k - 1 - i) for i, c in enumerate(coefficients)), sp.Integer(0)), z)
+    if coefficients and _sym.is_zero(coefficients[-1]):
+        raise NotImplementedError(
+            f"recurrence for {name}: a root 0 (the next term does not use {name}[n-{k}] itself, only other "
+            "values that far back): the closed form would hold only from a later n (not yet solved)")
+    out = []
+    _, factors = sp.factor_list(poly.as_expr(), z)
+    for f, mult in factors:
+        fz = sp.Poly(f, z)
+        if fz.degree() == 1:
+            root = sp.cancel(-fz.nth(0) / fz.nth(1))
+            out += [root] * mult
+            continue
+        if f.free_symbols - {z}:
+            raise NotImplementedError(
+                f"recurrence for {name}: the characteristic polynomial has the factor {sp.sstr(f)}, whose "
+                "roots are not rational in the parameters (radical roots are not yet solved)")
+        roots = sp.roots(fz)
+        if sum(roots.values()) != fz.degree() or any(r.is_real is not True for r in roots):
+            raise NotImplementedError(
+                f"recurrence for {name}: the characteristic polynomial has the factor {sp.sstr(f)}, whose "
+                "roots are complex (an oscillating solution; not yet solved)")
+        for r in sorted(roots, key=sp.default_sort_key):
+            out += [r] * (roots[r] * mult)
+    return sorted(out, key=sp.default_sort_key)
+
+
+@dataclass(frozen=True)
+class HigherRecurrence:
+    """``x_n = sum_j a_j x_{n-j} + f(n)`` for ``n >= start + k``, with ``x_start, ..., x_{start+k-1}`` given.
+
+    ``forcing`` may have cases (a ``Piecewise``); the coefficients are free of n.
+
+    Examples
+    --------
+    Fibonacci, ``x_n = x_{n-1} + x_{n-2}``, ``x_1 = x_2 = 1``:
+
+    >>> import sympy as sp
+    >>> from symrecycle.core.params import n
+    >>> fib = HigherRecurrence((1, 1), sp.Integer(0), (sp.Integer(1), sp.Integer(1)), 1, "F")
+    >>> cf = fib.solve()
+    >>> [sp.nsimplify(sp.expand(cf.expr.subs(n, k))) for k in range(1, 9)]
+    [1, 1, 2, 3, 5, 8, 13, 21]
+    >>> cf.verified
+    True
+    """
+
+    coefficients: tuple
+    forcing: sp.Expr
+    initials: tuple
+    start: int = 1
+    name: str = "x"
+
+    @property
+    def order(self) -> int:
+        return len(self.coefficients)
+
+    def solve(self, params=None) -> ClosedForm:
+        """The closed form through the cascade, every level certified and checked on its cases."""
+        mus = roots_of(self.coefficients, self.name)
+        k, n0 = self.order, self.start
+        # the initial values of each level: y^(j) at start + j, from x's initial values
+        levels = [list(self.initials)]
+        for j in range(1, k + 1):
+            prev = levels[-1]
+            levels.append([None] * j + [sp.expand(prev[i] - mus[j - 1] * prev[i - 1]) for i in range(j, k)])
+        below, certificate, lines, checked = self.forcing, [], [], True
+        held = sp.Dummy("prev")
+        for j in range(k, 0, -1):  # y^(j-1)_n = mu_j y^(j-1)_{n-1} + y^(j)_n, from start + j - 1
+            rec = linear_by_cases(mus[j - 1] * held + below, held, levels[j - 1][j - 1], n0 + j - 1,
+                                  f"{self.name}^({j - 1})")
+            cf = rec.solve() if isinstance(rec, VariableRecurrence) else rec.solve(params)
+            certificate += list(cf.certificate)
+            lines += [f"level {j - 1} (x - {', '.join(map(sp.sstr, mus[:j - 1])) or 'none'} shifted): {line}"
+                      for line in cf.checks]
+            checked = checked and cf.verified
+            below = cf.expr
+        return ClosedForm(self, below, tuple(certificate), checks=tuple(lines), checked=checked)
+
+    def residual(self, x):
+        """``x_n - sum_j a_j x_{n-j} - f(n)`` for a candidate ``x`` (0 for n >= start + k if it is right)."""
+        return x - sum((a * x.subs(N, N - j) for j, a in enumerate(self.coefficients, 1)),
+                       sp.Integer(0)) - _sym.as_sympy(self.forcing)
