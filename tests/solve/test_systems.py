@@ -193,7 +193,8 @@ def order_k_model(next_term, initials, params=None, start=1):
     lines = [f'{k} = "{v}"' for k, v in params.items()] or ['r = "(0, oo)"']
     init = "[" + ", ".join(f'"{x}"' for x in initials) + "]"
     return loads_model(f'name = "k"\nstart = {start}\n[parameters]\n' + "\n".join(lines)
-                       + f'\n[recurrence]\ninitial = {init}\nnext = "{next_term}"\n[metric]\nbenefit = "A[n]"\n')
+                       + f'\n[recurrence]\ninitial = {init}\nnext = "{next_term}"\n'
+                       + '[metric]\nbenefit = "A[n]"\n')
 
 
 def values_of(res, model, upto, **at):
@@ -219,20 +220,22 @@ def test_fibonacci_as_sympy_states_it():
 
 
 def test_repeated_and_distinct_numeric_roots():
-    # (1 - B)**2: a repeated root 1, forcing 1 (SymPy's rsolve_poly([1, -2, 1], ...) family): x_n = n**3/6 + ...
+    # (1 - B)**2: a repeated root 1 with a forcing 1, itself a root (SymPy's rsolve_poly family)
     m = order_k_model("2*A[n-1] - A[n-2] + 1", ["1", "3"])
     cf = m.closed_form()
     xs = [F(1), F(3)]
     for _ in range(10):
         xs.append(2 * xs[-1] - xs[-2] + 1)
-    assert cf.verified and values_of(cf, m, 12) == xs
+    assert cf.verified
+    assert values_of(cf, m, 12) == xs
     # roots 1, 2, 3
     m = order_k_model("6*A[n-1] - 11*A[n-2] + 6*A[n-3]", ["1", "2", "7"])
     cf = m.closed_form()
     xs = [F(1), F(2), F(7)]
     for _ in range(9):
         xs.append(6 * xs[-1] - 11 * xs[-2] + 6 * xs[-3])
-    assert cf.verified and values_of(cf, m, 12) == xs
+    assert cf.verified
+    assert values_of(cf, m, 12) == xs
 
 
 TWO_ROOTS = {"a": "(0, 1)", "b": "(0, 1)", "r": "(0, oo)"}
