@@ -17,7 +17,9 @@ import sympy as sp
 
 from .params import n as N
 
-__all__ = ["SequenceDef", "seq", "references", "step_order", "plan", "Plan", "uses", "loop_through"]
+__all__ = [
+    "SequenceDef", "seq", "references", "step_order", "plan", "Plan", "uses", "loop_through", "coupled",
+]
 
 
 def seq(name: str) -> sp.IndexedBase:
@@ -223,3 +225,28 @@ def loop_through(sequences, name) -> list:
     first = loop.index(min(loop))  # one wording for the loop, from whichever sequence it is met
     loop = loop[first:] + loop[:first]
     return [*loop, loop[0]]
+
+
+def coupled(sequences, name) -> set:
+    """The sequences that ``name`` uses and that use ``name`` back, through any chain (with ``name``).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a = SequenceDef("A", sp.Integer(1), seq("A")[N - 1] + seq("K")[N - 1] + seq("C")[N])
+    >>> k = SequenceDef("K", sp.Integer(0), seq("A")[N - 1])
+    >>> c = SequenceDef("C", sp.Integer(1), seq("C")[N - 1])
+    >>> sorted(coupled([a, k, c], "K"))
+    ['A', 'K']
+    """
+    def reach(start):
+        seen, todo = set(), [start]
+        while todo:
+            for dep in uses(sequences, todo.pop()):
+                if dep not in seen:
+                    seen.add(dep)
+                    todo.append(dep)
+        return seen
+
+    down = reach(name)
+    return {name} | {s for s in down if name in reach(s)}

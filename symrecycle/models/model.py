@@ -21,12 +21,12 @@ from ..core.params import STANDARD, Parameter
 from ..core.params import n as N
 from ..core.request import Request
 from ..core.results import NoClosedForm, NotDerived, Result
-from ..core.sequences import SequenceDef, loop_through, plan, references, seq, uses
+from ..core.sequences import SequenceDef, coupled, loop_through, plan, references, seq, uses
 from ..core.texsafe import check_math
 from ..numeric.evaluate import evaluate
 from ..numeric.iterate import iterate
 from ..solve import asymptotics
-from ..solve.higher import HigherRecurrence, roots_of
+from ..solve.higher import HigherRecurrence, roots_of, system_component
 from ..solve.recurrence import CaseRecurrence, Recurrence, VariableRecurrence, linear_by_cases
 from . import checks, derivations
 from .checks import _coverage_points, _piecewise, _short
@@ -211,17 +211,20 @@ class Model:
             raise ValueError(
                 f"model {self.name!r} has no sequence {name!r}; its sequences: {', '.join(names)}")
         loop = loop_through(self.sequences, name)
-        if loop:
-            raise NoClosedForm(self._no_closed_form(
-                "the sequences " + ", ".join(sorted(set(loop))) + " feed each other ("
-                + " uses ".join(loop) + "): a coupled system"))
+        if loop:  # sequences that feed each other: a linear system, one component of it
+            def make():
+                return self._system_recurrence(name, loop)
+        else:
+            def make():
+                return self._make_recurrence(name)
         try:
-            return self._cached(("rec", name), lambda: self._make_recurrence(name))
+            return self._cached(("rec", name), make)
         except NoClosedForm:
             raise
         except (ValueError, NotImplementedError) as exc:
             # the model's references were checked when it was built: what is left is the engine's own limit
-            raise NoClosedForm(self._no_closed_form(str(exc))) from exc
+            reason = str(exc).removeprefix(f"model {self.name!r}: recurrence not derived: ")
+            raise NoClosedForm(self._no_closed_form(reason)) from exc
 
     def _no_closed_form(self, reason):
         return (f"model {self.name!r}: no closed form is derived for this model: {reason}. "
@@ -266,6 +269,45 @@ class Model:
         init = init.subs(N, self.start)
         # a sequence it uses may have cases (alpha = r): one recurrence per case
         return linear_by_cases(nxt, prev, init, self.start, name)
+
+    def _system_recurrence(self, name, loop):
+        """A sequence of a linear system ``X_n = M X_{n-1} + F(n)``: one component, of order k."""
+        members = [s.name for s in self.sequences if s.name in coupled(self.sequences, name)]
+        coupled_text = ("the sequences " + ", ".join(members) + " feed each other (" + " uses ".join(loop)
+                        + "): a coupled system")
+        held = {m: sp.Dummy(m) for m in members}
+        others = {o for m in members for o in uses(self.sequences, m)} - set(members)
+        used = {o: self.solve(o).expr for o in others}
+        rows, forcing, initial = [], [], {}
+        for m in members:
+            sdef = next(s for s in self.sequences if s.name == m)
+            bad = [f"{r}[n-{lag}]" for r, lag in references(sdef.next, N) if r in members and lag != 1]
+            if sdef.order > 1 or bad:
+                raise NoClosedForm(self._no_closed_form(
+                    f"{coupled_text}, with {', '.join(bad) or 'a member of order > 1'}: a system is solved "
+                    "where its members use each other at n-1 only"))
+            nxt = sp.expand(sdef.next.replace(
+                lambda e: isinstance(e, sp.Indexed) and e.base.label.name in members,
+                lambda e: held[e.base.label.name]))
+            row = [nxt.coeff(held[x], 1) for x in members]
+            rest = sp.expand(nxt - sum((c * held[x] for c, x in zip(row, members)), sp.Integer(0)))
+            if any(c.has(N, *held.values(), sp.Indexed) for c in row) or rest.has(*held.values()):
+                raise NoClosedForm(self._no_closed_form(
+                    f"{coupled_text}, and {m}'s next term is not linear with constant coefficients in them"))
+            rows.append(row)
+            forcing.append(rest.replace(lambda e: isinstance(e, sp.Indexed),
+                                        lambda e: used[e.base.label.name].subs(N, e.indices[0])))
+        for m in self.iteration_plan.order:  # the first values, in the order one index is computed
+            if m in members:
+                e = next(s for s in self.sequences if s.name == m).initial.subs(N, self.start)
+                initial[m] = e.replace(
+                    lambda x: isinstance(x, sp.Indexed),
+                    lambda x: initial[x.base.label.name] if x.base.label.name in members
+                    else used[x.base.label.name].subs(N, x.indices[0]))
+        rec = system_component(rows, forcing, [initial[m] for m in members], members.index(name),
+                               self.start, name)
+        roots_of(rec.coefficients, name)  # refuses here (no closed form) roots it cannot yet write
+        return rec
 
     def _higher_recurrence(self, sdef, used):
         """Order k: ``X_n = sum_j a_j X_{n-j} + f(n)``, the a_j free of n, other sequences solved."""

@@ -23,15 +23,16 @@ import sympy as sp
 
 from ..core import sym as _sym
 from ..core.params import n as N
+from ..core.results import NotDerived
 from .recurrence import ClosedForm, VariableRecurrence, linear_by_cases
 
-__all__ = ["HigherRecurrence", "roots_of"]
+__all__ = ["HigherRecurrence", "roots_of", "system_component"]
 
 
 def roots_of(coefficients, name="x"):
     """The roots ``mu_1, ..., mu_k`` (with multiplicity) of ``z**k - a_1 z**(k-1) - ... - a_k``.
 
-    ``NotImplementedError`` naming why where they are not rational functions of
+    :class:`~symrecycle.core.results.NotDerived` naming why where they are not rational functions of
     the parameters or real numbers (radicals of parameters, complex pairs).
 
     Examples
@@ -49,7 +50,7 @@ def roots_of(coefficients, name="x"):
     k = len(coefficients)
     poly = sp.Poly(z**k - sum((c * z ** (k - 1 - i) for i, c in enumerate(coefficients)), sp.Integer(0)), z)
     if coefficients and _sym.is_zero(coefficients[-1]):
-        raise NotImplementedError(
+        raise NotDerived(
             f"recurrence for {name}: a root 0 (the next term does not use {name}[n-{k}] itself, only other "
             "values that far back): the closed form would hold only from a later n (not yet solved)")
     out = []
@@ -61,12 +62,12 @@ def roots_of(coefficients, name="x"):
             out += [root] * mult
             continue
         if f.free_symbols - {z}:
-            raise NotImplementedError(
+            raise NotDerived(
                 f"recurrence for {name}: the characteristic polynomial has the factor {sp.sstr(f)}, whose "
                 "roots are not rational in the parameters (radical roots are not yet solved)")
         roots = sp.roots(fz)
         if sum(roots.values()) != fz.degree() or any(r.is_real is not True for r in roots):
-            raise NotImplementedError(
+            raise NotDerived(
                 f"recurrence for {name}: the characteristic polynomial has the factor {sp.sstr(f)}, whose "
                 "roots are complex (an oscillating solution; not yet solved)")
         for r in sorted(roots, key=sp.default_sort_key):
@@ -130,3 +131,48 @@ class HigherRecurrence:
         """``x_n - sum_j a_j x_{n-j} - f(n)`` for a candidate ``x`` (0 for n >= start + k if it is right)."""
         return x - sum((a * x.subs(N, N - j) for j, a in enumerate(self.coefficients, 1)),
                        sp.Integer(0)) - _sym.as_sympy(self.forcing)
+
+
+def system_component(matrix, forcing, initial, index, start=1, name="x"):
+    r"""Component ``index`` of ``X_n = M X_{n-1} + F(n)`` (M constant) as an order-k recurrence.
+
+    By Cayley-Hamilton, with :math:`\det(zI - M) = z^k - c_1 z^{k-1} - \dots - c_k`
+    (:math:`a_0 = 1`, :math:`a_j = -c_j`), every component satisfies
+
+    .. math::
+
+        \sum_{j=0}^{k} a_j X_{n-j} = \sum_{j=0}^{k-1} a_j \sum_{i=0}^{k-j-1} M^i F(n-j-i)
+        \qquad (n \ge n_0 + k),
+
+    from the first k values of the system, ``X_{n_0}`` given and the next ones
+    iterated exactly. No division: a triangular or diagonal M needs no case.
+
+    Examples
+    --------
+    ``x_n = y_{n-1}``, ``y_n = x_{n-1}``, ``x_1 = 1``, ``y_1 = 0``: x is 1, 0, 1, 0, ...
+
+    >>> import sympy as sp
+    >>> from symrecycle.core.params import n
+    >>> rec = system_component([[0, 1], [1, 0]], [0, 0], [1, 0], 0, 1, "x")
+    >>> rec.coefficients, rec.initials
+    ((0, 1), (1, 0))
+    """
+    M = sp.Matrix(matrix)
+    k = M.shape[0]
+    F = sp.Matrix([_sym.as_sympy(f) for f in forcing])
+    z = sp.Dummy("z")
+    b = M.charpoly(z).all_coeffs()  # z**k + b_1 z**(k-1) + ... + b_k
+    a = [sp.Integer(1), *[sp.expand(x) for x in b[1:]]]
+    powers = [sp.eye(k)]
+    for _ in range(k):
+        powers.append(powers[-1] * M)
+    g = sp.Integer(0)
+    for j in range(k):
+        for i in range(k - j):
+            g += a[j] * (powers[i] * F.subs(N, N - j - i))[index]
+    values = [sp.Matrix([_sym.as_sympy(v) for v in initial])]
+    for j in range(1, k):
+        values.append(M * values[-1] + F.subs(N, start + j))
+    coefficients = tuple(sp.expand(-x) for x in a[1:])
+    firsts = tuple(sp.expand(v[index]) for v in values)
+    return HigherRecurrence(coefficients, sp.expand(g), firsts, start, name)

@@ -1,4 +1,4 @@
-"""Sequences in any order, triangular systems, lags across sequences, and order k in model files.
+"""Sequences in any order, triangular and coupled linear systems, and recurrences of order k.
 
 Every closed form is compared with the tests' own loop over ``fractions.Fraction``
 (not the package's iterator) at points on every case.
@@ -178,14 +178,68 @@ expr = "K[n] / A[n]"
 """
 
 
-def test_a_coupled_system_iterates_and_says_it_is_coupled():
+def test_a_coupled_system_with_radical_eigenvalues_iterates_and_says_why():
     m = loads_model(COUPLED)
     A, K = [F(1)], [F(0)]
     for _ in range(5):
         A, K = [*A, 2 * A[-1] + F(1, 2) * K[-1]], [*K, A[-1]]
     assert m.iterate_exact({"r": 2, "s": F(1, 2)}, 6) == {"A": A, "K": K}
-    with pytest.raises(NoClosedForm, match=r"the sequences A, K feed each other \(A uses K uses A\)"):
+    with pytest.raises(NoClosedForm, match=r"_z\*\*2 - _z\*r - s, whose roots are not rational"):
         m.closed_form()
+
+
+SYSTEM = """
+name = "system"
+[parameters]
+a = "(0, 1)"
+b = "(0, 1)"
+g = "(0, oo)"
+[sequences.A]
+initial = "1"
+next = "(a + b)*A[n-1] + K[n-1] + g**(n-1)"
+[sequences.K]
+initial = "0"
+next = "-a*b*A[n-1]"
+[metrics.benefit]
+expr = "A[n] / g**(n-1)"
+[metrics.stock]
+expr = "K[n]"
+"""
+
+
+def system_by_hand(a, b, g, count):
+    A, K = [F(1)], [F(0)]
+    for n in range(2, count + 1):
+        A, K = [*A, (a + b) * A[-1] + K[-1] + g ** (n - 1)], [*K, -a * b * A[-1]]
+    return A, K
+
+
+@pytest.mark.parametrize(("a", "b", "g"), [
+    (F(1, 3), F(1, 5), F(2)),      # distinct eigenvalues a, b; forcing growth apart
+    (F(1, 3), F(1, 3), F(2)),      # a repeated eigenvalue (a Jordan block: n a**n terms)
+    (F(1, 2), F(1, 5), F(1, 2)),   # the dominant eigenvalue equals the forcing's growth
+    (F(1, 4), F(1, 4), F(1, 4)),   # all equal
+])
+def test_a_coupled_linear_system_on_every_case(a, b, g):
+    """X_n = M X_{n-1} + F(n) with M = [[a+b, 1], [-ab, 0]] (eigenvalues a, b) and F = (g**(n-1), 0)."""
+    m = loads_model(SYSTEM)
+    want_a, want_k = system_by_hand(a, b, g, 10)
+    for name, want in (("A", want_a), ("K", want_k)):
+        cf = m.closed_form(name)
+        assert cf.verified, cf.certificate
+        assert values_of(cf, m, 10, a=a, b=b, g=g) == want, name
+
+
+def test_a_coupled_system_has_limits_by_spectral_regime():
+    m = loads_model(SYSTEM)
+    lim = m.limit()
+    assert lim.verified, lim.certificate
+    syms = m.symbols
+    # g > 1 > a, b: A_n / g**(n-1) -> g**2 / ((g - a)(g - b))
+    at = {syms["a"]: F(1, 3), syms["b"]: F(1, 5), syms["g"]: F(2)}
+    assert lim.expr.subs(at) == F(4) / ((F(2) - F(1, 3)) * (F(2) - F(1, 5)))
+    A, _ = system_by_hand(F(1, 3), F(1, 5), F(2), 80)
+    assert abs(float(A[-1] / 2 ** 79) - float(lim.expr.subs(at))) < 1e-12
 
 
 def order_k_model(next_term, initials, params=None, start=1):
