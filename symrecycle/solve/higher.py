@@ -55,6 +55,12 @@ def roots_of(coefficients, name="x"):
             "values that far back): the closed form would hold only from a later n (not yet solved)")
     out = []
     _, factors = sp.factor_list(poly.as_expr(), z)
+    taken = {str(x) for x in poly.free_symbols}
+    shown = sp.Symbol(next(x for x in ("z", "mu", "lambda_") if x not in taken))
+
+    def text(f):
+        return sp.sstr(f.subs(z, shown))
+
     for f, mult in factors:
         fz = sp.Poly(f, z)
         if fz.degree() == 1:
@@ -63,12 +69,12 @@ def roots_of(coefficients, name="x"):
             continue
         if f.free_symbols - {z}:
             raise NotDerived(
-                f"recurrence for {name}: the characteristic polynomial has the factor {sp.sstr(f)}, whose "
+                f"recurrence for {name}: the characteristic polynomial has the factor {text(f)}, whose "
                 "roots are not rational in the parameters (radical roots are not yet solved)")
         roots = sp.roots(fz)
         if sum(roots.values()) != fz.degree() or any(r.is_real is not True for r in roots):
             raise NotDerived(
-                f"recurrence for {name}: the characteristic polynomial has the factor {sp.sstr(f)}, whose "
+                f"recurrence for {name}: the characteristic polynomial has the factor {text(f)}, whose "
                 "roots are complex (an oscillating solution; not yet solved)")
         for r in sorted(roots, key=sp.default_sort_key):
             out += [r] * (roots[r] * mult)

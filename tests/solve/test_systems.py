@@ -184,7 +184,7 @@ def test_a_coupled_system_with_radical_eigenvalues_iterates_and_says_why():
     for _ in range(5):
         A, K = [*A, 2 * A[-1] + F(1, 2) * K[-1]], [*K, A[-1]]
     assert m.iterate_exact({"r": 2, "s": F(1, 2)}, 6) == {"A": A, "K": K}
-    with pytest.raises(NoClosedForm, match=r"_z\*\*2 - _z\*r - s, whose roots are not rational"):
+    with pytest.raises(NoClosedForm, match=r"the factor -r\*z - s \+ z\*\*2, whose roots are not rational"):
         m.closed_form()
 
 
