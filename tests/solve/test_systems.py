@@ -10,6 +10,8 @@ from fractions import Fraction as F
 
 import pytest
 import sympy as sp
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from symrecycle.core.results import NoClosedForm
 from symrecycle.io.modelfile import loads_model
@@ -252,9 +254,23 @@ def order_k_model(next_term, initials, params=None, start=1):
 
 
 def values_of(res, model, upto, **at):
+    """The closed form at n = start..upto, each value made exact: sums done, algebraic numbers decided.
+
+    A value that equals a rational (its difference has minimal polynomial x, SymPy's own decision for
+    algebraic numbers) is returned as that rational, so lists compare with the tests' Fraction loop.
+    """
     syms = model.symbols
     expr = sp.piecewise_fold(res.expr.subs({syms[k]: v for k, v in at.items()}))
-    return [sp.expand(expr.subs(syms["n"], j)) for j in range(model.start, upto + 1)]
+    out = []
+    for j in range(model.start, upto + 1):
+        v = sp.expand(expr.subs(syms["n"], j).doit())
+        if not v.is_Rational and v.is_number:
+            near = F(str(sp.N(v, 60))).limit_denominator(10**15)  # a rational candidate, then decided
+            r = sp.Rational(near.numerator, near.denominator)
+            if sp.minimal_polynomial(v - r, sp.Symbol("x")) == sp.Symbol("x"):
+                v = r
+        out.append(v)
+    return out
 
 
 def test_fibonacci_as_sympy_states_it():
@@ -321,3 +337,82 @@ def test_roots_it_cannot_yet_write_are_refused_by_name():
     with pytest.raises(NoClosedForm, match=r"roots are complex"):
         m.closed_form()
     assert m.iterate(7, exact=True, r=1) == [1, 1, 0, -1, -1, 0, 1]
+
+
+# -- random cases, eigenvalues made to collide ---------------------------------------------------
+small = st.fractions(min_value=-3, max_value=3, max_denominator=5)
+
+
+def frac(x):
+    return f"{x.numerator}/{x.denominator}"
+
+
+@st.composite
+def second_orders(draw):
+    """x_n = (mu1 + mu2) x_{n-1} - mu1 mu2 x_{n-2} + c lam**n with roots and base that may coincide."""
+    nonzero = small.filter(lambda x: x != 0)  # a root 0 makes it first order (tested above)
+    mu1 = draw(nonzero)
+    mu2 = draw(st.sampled_from([mu1, draw(nonzero)]))
+    lam = draw(st.sampled_from([mu1, mu2, draw(small.filter(lambda x: x != 0))]))
+    c, x1, x2 = draw(small), draw(small), draw(small)
+    return mu1, mu2, lam, c, x1, x2
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example((F(1, 2), F(1, 2), F(1, 2), F(1), F(0), F(1)))   # all three equal
+@given(second_orders())
+def test_random_second_order_recurrences_against_exact_iteration(case):
+    mu1, mu2, lam, c, x1, x2 = case
+    a1, a2 = mu1 + mu2, -mu1 * mu2
+    text = (f'[parameters]\nr = "(0, oo)"\n[recurrence]\ninitial = ["{frac(x1)}", "{frac(x2)}"]\n'
+            f'next = "({frac(a1)})*A[n-1] + ({frac(a2)})*A[n-2] + ({frac(c)})*({frac(lam)})**n"\n'
+            '[metric]\nbenefit = "A[n]"\n')
+    m = loads_model(text)
+    xs = [x1, x2]
+    for n in range(3, 11):
+        xs.append(a1 * xs[-1] + a2 * xs[-2] + c * lam**n)
+    cf = m.closed_form()
+    assert cf.verified, cf.certificate
+    assert values_of(cf, m, 10) == xs
+
+
+@st.composite
+def systems(draw):
+    """X_n = M X_{n-1} + (c1, c2) lam**n, M = P J P^-1 (J diagonal or Jordan), lam maybe an eigenvalue."""
+    mu1 = draw(small)
+    jordan = draw(st.booleans())
+    mu2 = mu1 if jordan else draw(st.sampled_from([mu1, draw(small)]))
+    p = [[draw(small) for _ in range(2)] for _ in range(2)]
+    det = p[0][0] * p[1][1] - p[0][1] * p[1][0]
+    if det == 0:
+        p, det = [[F(1), F(0)], [F(1), F(1)]], F(1)
+    j = [[mu1, F(1) if jordan else F(0)], [F(0), mu2]]
+    inv = [[p[1][1] / det, -p[0][1] / det], [-p[1][0] / det, p[0][0] / det]]
+    pj = [[sum(p[i][k] * j[k][l] for k in range(2)) for l in range(2)] for i in range(2)]
+    mat = [[sum(pj[i][k] * inv[k][l] for k in range(2)) for l in range(2)] for i in range(2)]
+    lam = draw(st.sampled_from([mu1, mu2, draw(small.filter(lambda x: x != 0))]))
+    return mat, lam, draw(small), draw(small), draw(small), draw(small)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example(([[F(1, 2), F(1)], [F(0), F(1, 2)]], F(1, 2), F(1), F(1), F(1), F(0)))  # a Jordan block, forced
+@given(systems())
+def test_random_2x2_systems_against_exact_iteration(case):
+    mat, lam, c1, c2, x0, y0 = case
+    if (mat[0][1] == 0 and mat[1][0] == 0) or mat[0][0] * mat[1][1] - mat[0][1] * mat[1][0] == 0:
+        return  # uncoupled, or a zero eigenvalue: other tests cover these
+    def next_term(row, c):
+        return f'"({frac(row[0])})*X[n-1] + ({frac(row[1])})*Y[n-1] + ({frac(c)})*({frac(lam)})**n"'
+
+    text = (f'[parameters]\nr = "(0, oo)"\n[sequences.X]\ninitial = "{frac(x0)}"\n'
+            f'next = {next_term(mat[0], c1)}\n[sequences.Y]\ninitial = "{frac(y0)}"\n'
+            f'next = {next_term(mat[1], c2)}\n[metrics.benefit]\nexpr = "X[n] + Y[n]"\n')
+    m = loads_model(text)
+    X, Y = [x0], [y0]
+    for n in range(2, 10):
+        X, Y = ([*X, mat[0][0] * X[-1] + mat[0][1] * Y[-1] + c1 * lam**n],
+                [*Y, mat[1][0] * X[-1] + mat[1][1] * Y[-1] + c2 * lam**n])
+    for name, want in (("X", X), ("Y", Y)):
+        cf = m.closed_form(name)
+        assert cf.verified, cf.certificate
+        assert values_of(cf, m, 9) == want, name
