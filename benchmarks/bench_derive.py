@@ -8,10 +8,19 @@ before every measurement, for both tools):
 - polynomial forcing of degree d: ``A_n = 2 A_{n-1} + sum_{j=0}^{d} (j+1) n^j``
   and the same with a free coefficient ``a`` (the case a = 1 is the sum of the polynomial).
 
-``rsolve`` gives the generic closed form only (no case a = 1/(i+1), no limit),
-so its time is a floor for the closed form, not a like-for-like rival.
+Two more against the structure of the model:
 
-Run: python benchmarks/bench_derive.py [--max-terms 20] [--max-degree 8]   (prints a Markdown table)
+- order k: ``A_n = sum_j c_j A_{n-j} + 1`` with characteristic roots
+  ``a, 1/2, ..., 1/k`` (``a`` free: every pair can meet) and k initial values;
+- a linear system of s sequences, ``X_n = M X_{n-1} + (1/2**n, 0, ...)``, with
+  ``M = P diag(1/2, 1/3, ...) P^-1`` dense (every sequence feeds every other).
+
+``rsolve`` gives the generic closed form only (no case a = 1/(i+1), no limit),
+so its time is a floor for the closed form, not a like-for-like rival; it has
+no solver for systems.
+
+Run: python benchmarks/bench_derive.py [--max-terms 20] [--max-degree 8] [--max-order 4] [--max-size 3]
+(prints a Markdown table)
 """
 
 from __future__ import annotations
@@ -62,10 +71,41 @@ def derive(name, coef, forcing, limit=True):
     return t_cf, t_lim, cases, ok
 
 
+def order_model(k):
+    """Order k, roots a, 1/2, ..., 1/k: the model file and, for rsolve, the numeric recurrence at a = 1/7."""
+    z = sp.Symbol("z")
+    roots = [A] + [sp.Rational(1, j) for j in range(2, k + 1)]
+    coeffs = sp.Poly(sp.prod([z - r for r in roots]), z).all_coeffs()[1:]  # z**k + b_1 z**(k-1) + ...
+    nxt = " + ".join(f"({sp.sstr(-b)})*A[n-{j}]" for j, b in enumerate(coeffs, 1)) + " + 1"
+    init = "[" + ", ".join(f'"{j}"' for j in range(1, k + 1)) + "]"
+    text = (f'name = "order{k}"\n[parameters]\na = "(0, 1)"\n[recurrence]\ninitial = {init}\n'
+            f'next = "{nxt}"\n[metric]\nbenefit = "A[n]"\n')
+    y = sp.Function("y")
+    eq = y(N) - sum((-b * y(N - j) for j, b in enumerate(coeffs, 1)), sp.Integer(0)) - 1
+    return text, eq.subs(A, sp.Rational(1, 7)), {y(j): j for j in range(1, k + 1)}, y
+
+
+def system_model(size):
+    """s sequences X_n = M X_{n-1} + F(n), M = P D P^-1 with P = I + (ones above the diagonal)."""
+    P = sp.eye(size) + sp.Matrix(size, size, lambda i, j: 1 if j > i else 0)
+    D = sp.diag(*[sp.Rational(1, j + 2) for j in range(size)])
+    M = P * D * P.inv()
+    names = [f"X{i + 1}" for i in range(size)]
+    lines = [f'name = "system{size}"', "[parameters]", 'r = "(0, oo)"']
+    for i, nm in enumerate(names):
+        terms = " + ".join(f"({sp.sstr(M[i, j])})*{names[j]}[n-1]" for j in range(size) if M[i, j] != 0)
+        forcing = " + (1/2)**n" if i == 0 else ""
+        lines += [f"[sequences.{nm}]", f'initial = "{i + 1}"', f'next = "{terms}{forcing}"']
+    lines += ["[metrics.benefit]", f'expr = "{names[0]}[n]"']
+    return "\n".join(lines) + "\n", names
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--max-terms", type=int, default=20)
     ap.add_argument("--max-degree", type=int, default=8)
+    ap.add_argument("--max-order", type=int, default=4)
+    ap.add_argument("--max-size", type=int, default=3)
     args = ap.parse_args()
     print("| input | cases | verified | closed form (s) | limit (s) | total (s) | rsolve (s) "
           "| total / rsolve |")
@@ -89,6 +129,30 @@ def main():
             lim = f"{t_lim:.2f}" if coef == A else "-"
             print(f"| degree {d}, coefficient {coef} | {cases} | {ok} | {t_cf:.2f} | {lim} | {total:.2f} "
                   f"| {t_rs:.2f} | {total / t_rs:.1f} |", flush=True)
+    for k in range(1, args.max_order + 1):
+        text, eq, init, y = order_model(k)
+        m = loads_model(text)
+        t_cf, cf = timed(m.closed_form)
+        t_lim, lim = timed(m.limit)
+        cases = len(cf.expr.args) if isinstance(cf.expr, sp.Piecewise) else 1
+        t_rs, _ = timed(lambda eq=eq, init=init, y=y: sp.rsolve(eq, y(N), init))
+        total = t_cf + t_lim
+        roots = ", ".join(["a", *[f"1/{j}" for j in range(2, k + 1)]])
+        print(f"| order {k}, roots {roots} | {cases} | {cf.verified and lim.verified} | {t_cf:.2f} "
+              f"| {t_lim:.2f} | {total:.2f} | {t_rs:.2f} (a = 1/7) | {total / t_rs:.1f} |", flush=True)
+    for size in range(1, args.max_size + 1):
+        text, names = system_model(size)
+        m = loads_model(text)
+        t_cf = 0.0
+        ok = True
+        for nm in names:
+            t, cf = timed(lambda m=m, nm=nm: m.closed_form(nm))
+            t_cf += t
+            ok = ok and cf.verified
+        t_lim, lim = timed(m.limit)
+        eig = ", ".join(f"1/{j + 2}" for j in range(size))
+        print(f"| system of {size}, dense M, eigenvalues {eig} | - | {ok and lim.verified} "
+              f"| {t_cf:.2f} | {t_lim:.2f} | {t_cf + t_lim:.2f} | no system solver | - |", flush=True)
 
 
 if __name__ == "__main__":
