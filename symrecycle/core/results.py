@@ -177,12 +177,13 @@ class NoClosedForm(NotDerived):
     >>> from symrecycle.core.params import n
     >>> from symrecycle.models.model import Metric, Model, SequenceDef, seq
     >>> X, Y = seq("X"), seq("Y")
-    >>> coupled = (SequenceDef("X", sp.Integer(1), Y[n - 1]), SequenceDef("Y", sp.Integer(0), X[n - 1]))
-    >>> m = Model("swap", "", (), coupled, (Metric("benefit", X[n]),), adjusted="X")
+    >>> x = SequenceDef("X", sp.Integer(2), X[n - 1] * Y[n - 1])  # a product: nonlinear
+    >>> coupled = (x, SequenceDef("Y", sp.Integer(1), X[n - 1]))
+    >>> m = Model("product", "", (), coupled, (Metric("benefit", X[n]),), adjusted="X")
     >>> m.closed_form()  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    symrecycle.core.results.NoClosedForm: model 'swap': ... (X uses Y uses X): a coupled system...
+    symrecycle.core.results.NoClosedForm: model 'product': ... (X uses Y uses X): a coupled system...
     >>> issubclass(NoClosedForm, NotDerived)
     True
     """

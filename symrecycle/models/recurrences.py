@@ -1,0 +1,85 @@
+"""The recurrences of a model's sequences beyond first order: order k, and linear systems.
+
+:meth:`Model.recurrence <symrecycle.models.model.Model.recurrence>` hands a
+sequence here when its next term reaches further back than one iteration
+(:func:`higher_recurrence`) or when it belongs to a loop of sequences that
+feed each other (:func:`system_recurrence`); both return a
+:class:`~symrecycle.solve.higher.HigherRecurrence`, or refuse by name.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..core.params import n as N
+from ..core.results import NoClosedForm, NotDerived
+from ..core.sequences import coupled, references, seq, uses
+from ..solve.higher import HigherRecurrence, roots_of, system_component
+
+__all__ = ["higher_recurrence", "system_recurrence"]
+
+
+def system_recurrence(model, name, loop):
+    """A sequence of a linear system ``X_n = M X_{n-1} + F(n)``: one component, of order k."""
+    members = [s.name for s in model.sequences if s.name in coupled(model.sequences, name)]
+    coupled_text = ("the sequences " + ", ".join(members) + " feed each other (" + " uses ".join(loop)
+                    + "): a coupled system")
+    held = {m: sp.Dummy(m) for m in members}
+    others = {o for m in members for o in uses(model.sequences, m)} - set(members)
+    used = {o: model.solve(o).expr for o in others}
+    rows, forcing, initial = [], [], {}
+    for m in members:
+        sdef = next(s for s in model.sequences if s.name == m)
+        bad = [f"{r}[n-{lag}]" for r, lag in references(sdef.next, N) if r in members and lag != 1]
+        if sdef.order > 1 or bad:
+            raise NoClosedForm(model._no_closed_form(
+                f"{coupled_text}, with {', '.join(bad) or 'a member of order > 1'}: a system is solved "
+                "where its members use each other at n-1 only"))
+        nxt = sp.expand(sdef.next.replace(
+            lambda e: isinstance(e, sp.Indexed) and e.base.label.name in members,
+            lambda e: held[e.base.label.name]))
+        row = [nxt.coeff(held[x], 1) for x in members]
+        rest = sp.expand(nxt - sum((c * held[x] for c, x in zip(row, members)), sp.Integer(0)))
+        if any(c.has(N, *held.values(), sp.Indexed) for c in row) or rest.has(*held.values()):
+            raise NoClosedForm(model._no_closed_form(
+                f"{coupled_text}, and {m}'s next term is not linear with constant coefficients in them"))
+        rows.append(row)
+        forcing.append(rest.replace(lambda e: isinstance(e, sp.Indexed),
+                                    lambda e: used[e.base.label.name].subs(N, e.indices[0])))
+    for m in model.iteration_plan.order:  # the first values, in the order one index is computed
+        if m in members:
+            e = next(s for s in model.sequences if s.name == m).initial.subs(N, model.start)
+            initial[m] = e.replace(
+                lambda x: isinstance(x, sp.Indexed),
+                lambda x: initial[x.base.label.name] if x.base.label.name in members
+                else used[x.base.label.name].subs(N, x.indices[0]))
+    rec = system_component(rows, forcing, [initial[m] for m in members], members.index(name),
+                           model.start, name)
+    roots_of(rec.coefficients, name)  # refuses here (no closed form) roots it cannot yet write
+    return rec
+
+
+def higher_recurrence(model, sdef, used):
+    """Order k: ``X_n = sum_j a_j X_{n-j} + f(n)``, the a_j free of n, other sequences solved."""
+    k, own = sdef.order, seq(sdef.name)
+    lags = {own[N - j]: sp.Dummy(f"lag{j}") for j in range(1, k + 1)}
+    nxt = sp.expand(sdef.next.xreplace(lags))
+    coefficients = tuple(nxt.coeff(lags[own[N - j]], 1) for j in range(1, k + 1))
+    rest = sp.expand(nxt - sum((c * lags[own[N - j]] for j, c in enumerate(coefficients, 1)),
+                               sp.Integer(0)))
+    varying = any(c.has(N, *lags.values()) or c.has(sp.Indexed) for c in coefficients)
+    if varying or rest.has(*lags.values()):
+        raise NotDerived(f"model {model.name!r}: the recurrence of {sdef.name} is not linear with "
+                         "constant coefficients in its earlier terms")
+
+    def sub(e):
+        return used[e.base.label.name].subs(N, e.indices[0])
+
+    rest = rest.replace(lambda e: isinstance(e, sp.Indexed), sub)
+    initials = []
+    for i, e in enumerate(sdef.initials):  # own earlier values, then the other sequences at that index
+        e = e.subs(N, model.start + i).xreplace({own[model.start + m]: v for m, v in enumerate(initials)})
+        initials.append(e.replace(lambda x: isinstance(x, sp.Indexed), sub))
+    rec = HigherRecurrence(coefficients, rest, tuple(initials), model.start, sdef.name)
+    roots_of(coefficients, sdef.name)  # refuses here (no closed form) roots it cannot yet write
+    return rec
