@@ -230,7 +230,12 @@ def cmd_iterate(args, out):
         what = {"metric": label}
     dps = args.dps
     with _Sink(args.out, args.force) as sink:
-        got = _with_hint(m.iterate, n, dps=dps, last=args.last and dps is None, **what, **values)
+        bar = Progress(f"{m.name} iterate", n - m.start + 1, args.quiet)
+        try:
+            got = _with_hint(m.iterate, n, dps=dps, last=args.last and dps is None, progress=bar, **what,
+                             **values)
+        finally:
+            bar.close()
         if dps is None:
             import numpy as np
 

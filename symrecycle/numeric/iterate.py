@@ -47,7 +47,11 @@ def _bounded(x, name, k, max_bits=MP_MAX_BITS):
     return x
 
 
-def _run(model, values, count, module, convert, last=False, lost=None, max_bits=MP_MAX_BITS):
+#: steps between two calls of an iteration's ``progress`` callback
+PROGRESS_EVERY = 1 << 12
+
+
+def _run(model, values, count, module, convert, last=False, lost=None, max_bits=MP_MAX_BITS, progress=None):
     """Iterate every sequence; with ``lost`` (an empty list, floats), it ends holding the mask
     of the points where a sequence passed through the subnormal range (digits lost, though finite).
 
@@ -86,11 +90,13 @@ def _run(model, values, count, module, convert, last=False, lost=None, max_bits=
             hist[nm].append(value)
             if last and len(hist[nm]) > pl.depth + 1:
                 del hist[nm][0]
+        if progress is not None and ((i + 1) % PROGRESS_EVERY == 0 or i + 1 == count):
+            progress(i + 1, count)
     return hist if not last else {nm: h[-1:] for nm, h in hist.items()}
 
 
 def iterate(model, n, dps=None, exact=False, sequence=None, metric=None, last=False, naive=False,
-            max_bits=MP_MAX_BITS, **values):
+            max_bits=MP_MAX_BITS, progress=None, **values):
     """The sequence (default: adjusted compute) for iterations start..n by direct iteration.
 
     Floats (numpy, vectorized over parameter arrays: the iteration axis is
@@ -104,6 +110,8 @@ def iterate(model, n, dps=None, exact=False, sequence=None, metric=None, last=Fa
     ``naive=True`` (the plain float iteration, e.g. as a baseline). In
     mpmath a value beyond ``2**max_bits`` is taken as infinite (a tower such
     as ``r**A`` would build exponents of millions of digits); ``None``: no bound.
+    ``progress(done, total)``, where given, is called every
+    :data:`PROGRESS_EVERY` iterations and at the end (floats and mpmath).
 
     Examples
     --------
@@ -116,9 +124,10 @@ def iterate(model, n, dps=None, exact=False, sequence=None, metric=None, last=Fa
     [1, 2, 4]
     """
     if naive or exact or dps is not None:
-        return _iterate(model, n, dps, exact, sequence, metric, last, max_bits=max_bits, **values)
+        return _iterate(model, n, dps, exact, sequence, metric, last, max_bits=max_bits, progress=progress,
+                        **values)
     lost = []
-    out = _iterate(model, n, None, False, sequence, metric, last, lost=lost, **values)
+    out = _iterate(model, n, None, False, sequence, metric, last, lost=lost, progress=progress, **values)
     bad = ~np.isfinite(out)
     params = {k: np.asarray(v, dtype=float) for k, v in values.items()}
     pshape = np.broadcast_shapes(*[v.shape for v in params.values()]) if params else ()
@@ -137,7 +146,8 @@ def iterate(model, n, dps=None, exact=False, sequence=None, metric=None, last=Fa
     return out
 
 
-def _iterate(model, n, dps, exact, sequence, metric, last, lost=None, max_bits=MP_MAX_BITS, **values):
+def _iterate(model, n, dps, exact, sequence, metric, last, lost=None, max_bits=MP_MAX_BITS, progress=None,
+             **values):
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < model.start:
         raise ValueError(f"parameter 'n': got {n!r}, expected an integer >= {model.start}")
     count = int(n) - model.start + 1
@@ -164,14 +174,14 @@ def _iterate(model, n, dps, exact, sequence, metric, last, lost=None, max_bits=M
                 p.validate(values[nm])
         with _sym.workdps(dps):
             mvals = {k: as_mpf(v, dps) for k, v in vals.items()}
-            seqs = _run(model, mvals, count, "mpmath", mpmath.mpf, max_bits=max_bits)
+            seqs = _run(model, mvals, count, "mpmath", mpmath.mpf, max_bits=max_bits, progress=progress)
             if metric is not None:
                 return _metric_values(model, seqs, mvals, count, metric, "mpmath", mpmath.mpf)
         return seqs[sequence or model.adjusted]
     else:
         arrs = {p.symbol: as_array(p.name, vals[p.symbol], p) for p in model.parameters}
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            seqs = _run(model, arrs, count, "numpy", float, last=last, lost=lost)
+            seqs = _run(model, arrs, count, "numpy", float, last=last, lost=lost, progress=progress)
             if last:
                 if metric is not None:
                     met = _metric_values(model, seqs, arrs, 1, metric, "numpy", float, offset=count - 1)

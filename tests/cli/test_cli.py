@@ -1031,6 +1031,22 @@ def test_eval_grid_shows_progress_on_a_terminal(monkeypatch, capsys, kick):
     assert tty.getvalue() == ""
 
 
+def test_a_long_iteration_shows_its_progress_on_a_terminal(monkeypatch, capsys):
+    monkeypatch.setattr(_common, "PROGRESS_DELAY", 0.0)
+    tty = FakeTTY()
+    monkeypatch.setattr(sys, "stderr", tty)
+    args = ["iterate", "kickstarting", "--n", "9000", "--set", "r=2", "--set", "alpha=0.5", "--last"]
+    assert _main.main(args) == 0
+    assert float(capsys.readouterr().out.split()[-1]) == pytest.approx(4 / 3, rel=1e-15)  # r / (r - alpha)
+    assert "kickstarting iterate [" in tty.getvalue()
+    assert "4096/9000" in tty.getvalue()
+    assert "9000/9000" in tty.getvalue()
+    tty = FakeTTY()
+    monkeypatch.setattr(sys, "stderr", tty)
+    assert _main.main([*args, "--quiet"]) == 0
+    assert tty.getvalue() == ""
+
+
 CLAIMS = """
 [[claim]]
 id = "t1"
