@@ -125,6 +125,17 @@ def step_order(sequences, start=1) -> list:
     return out
 
 
+def lag_symbol(name: str, lag: int) -> sp.Symbol:
+    """The symbol that stands for ``name`` at ``lag`` iterations back in a :class:`Plan`.
+
+    Examples
+    --------
+    >>> lag_symbol("A", 2)
+    A__2
+    """
+    return sp.Symbol(f"{name}__{lag}")
+
+
 @dataclass(frozen=True)
 class Plan:
     """The sequences rewritten for iteration: every reference a lag symbol ``X__j`` (X at index k - j)."""
@@ -135,9 +146,13 @@ class Plan:
     initials: dict
     next: dict
 
+    def back(self, ref, name, lag) -> int:
+        """How far back in ``ref``'s values so far its value at lag ``lag`` lies, while ``name`` is computed.
 
-def _lag_symbol(name, lag):
-    return sp.Symbol(f"{name}__{lag}")
+        ``ref``'s last value is at this index once ``ref`` comes before ``name`` in :attr:`order`,
+        else at the index before.
+        """
+        return lag if self.order.index(ref) < self.order.index(name) else lag - 1
 
 
 def plan(sequences, start=1) -> Plan:
@@ -164,24 +179,13 @@ def plan(sequences, start=1) -> Plan:
 
     def rewrite(expr, at):
         return expr.replace(lambda e: isinstance(e, sp.Indexed),
-                            lambda e: _lag_symbol(e.base.label.name, int(sp.expand(at - e.indices[0]))))
+                            lambda e: lag_symbol(e.base.label.name, int(sp.expand(at - e.indices[0]))))
 
     initials = {s.name: tuple(rewrite(e.subs(N, start + i), start + i) for i, e in enumerate(s.initials))
                 for s in sequences}
     nxt = {s.name: rewrite(s.next, N) for s in sequences}
     symbols = tuple((s.name, lag) for s in sequences for lag in range(depth + 1))
     return Plan(order, depth, symbols, initials, nxt)
-
-
-def lag_symbol(name: str, lag: int) -> sp.Symbol:
-    """The symbol that stands for ``name`` at ``lag`` iterations back in a :class:`Plan`.
-
-    Examples
-    --------
-    >>> lag_symbol("A", 2)
-    A__2
-    """
-    return _lag_symbol(name, lag)
 
 
 def uses(sequences, name) -> list:

@@ -52,7 +52,6 @@ def iterate_exact(model, values: dict, count: int) -> dict:
         model.parameter(k if isinstance(k, str) else k.name).validate(v)
     vals = {model.parameter(k).symbol if isinstance(k, str) else k: _exact(v) for k, v in values.items()}
     pl = model.iteration_plan
-    pos = {nm: i for i, nm in enumerate(pl.order)}
     out = {nm: [] for nm in pl.order}
     for k in range(model.start, model.start + count):
         i = k - model.start
@@ -60,7 +59,7 @@ def iterate_exact(model, values: dict, count: int) -> dict:
             e = pl.initials[nm][i] if i < len(pl.initials[nm]) else pl.next[nm]
             lags = {}
             for ref, lag in pl.symbols:  # ref at index k - lag (its last value is at k once it came first)
-                back = lag if pos[ref] < pos[nm] else lag - 1
+                back = pl.back(ref, nm, lag)
                 if 0 <= back < len(out[ref]):
                     lags[lag_symbol(ref, lag)] = out[ref][-1 - back]
             out[nm].append(_sym.as_sympy(e.subs(vals).subs(N, k).subs(lags)))

@@ -62,7 +62,6 @@ def _run(model, values, count, module, convert, last=False, lost=None, max_bits=
     pvals = [values[p.symbol] for p in model.parameters]
     zero = convert(0)
     hist = {nm: [] for nm in pl.order}  # the values so far (the last depth + 1 of them with last=True)
-    pos = {nm: i for i, nm in enumerate(pl.order)}
     tiny = np.finfo(float).tiny
     for k in range(model.start, model.start + count):
         i = k - model.start
@@ -70,7 +69,7 @@ def _run(model, values, count, module, convert, last=False, lost=None, max_bits=
             f = inits[nm][i] if i < len(inits[nm]) else steps[nm]
             args = [*pvals, convert(k)]
             for ref, lag in pl.symbols:  # ref at index k - lag: its last value is at k once it came first
-                back = lag if pos[ref] < pos[nm] else lag - 1
+                back = pl.back(ref, nm, lag)
                 h = hist[ref]
                 args.append(h[-1 - back] if 0 <= back < len(h) else zero)
             try:

@@ -107,14 +107,10 @@ class HigherRecurrence:
     start: int = 1
     name: str = "x"
 
-    @property
-    def order(self) -> int:
-        return len(self.coefficients)
-
     def solve(self, params=None) -> ClosedForm:
         """The closed form through the cascade, every level certified and checked on its cases."""
         mus = roots_of(self.coefficients, self.name)
-        k, n0 = self.order, self.start
+        k, n0 = len(self.coefficients), self.start
         # the initial values of each level: y^(j) at start + j, from x's initial values
         levels = [list(self.initials)]
         for j in range(1, k + 1):
@@ -132,11 +128,6 @@ class HigherRecurrence:
             checked = checked and cf.verified
             below = cf.expr
         return ClosedForm(self, below, tuple(certificate), checks=tuple(lines), checked=checked)
-
-    def residual(self, x):
-        """``x_n - sum_j a_j x_{n-j} - f(n)`` for a candidate ``x`` (0 for n >= start + k if it is right)."""
-        return x - sum((a * x.subs(N, N - j) for j, a in enumerate(self.coefficients, 1)),
-                       sp.Integer(0)) - _sym.as_sympy(self.forcing)
 
 
 def system_component(matrix, forcing, initial, index, start=1, name="x"):

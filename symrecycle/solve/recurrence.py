@@ -419,8 +419,10 @@ class CaseRecurrence:
         for rec, cond in self.branches:
             cf = rec.solve(params) if isinstance(rec, Recurrence) else rec.solve()
             parts = _sym.pieces(cf.expr)
-            certs = cf.certificate if len(cf.certificate) == len(parts) else (None,) * len(parts)
-            for k, ((value, inner), cert) in enumerate(zip(parts, certs)):
+            aligned = len(cf.certificate) == len(parts)  # else SymPy merged branches: keep them all
+            if not aligned:
+                certificate += list(cf.certificate)
+            for k, (value, inner) in enumerate(parts):
                 subs = cf.cases[k][1] if cf.cases else None
                 if subs and _sym.as_sympy(cond).subs(subs) is sp.false:
                     continue  # the set of this degenerate case lies outside the forcing's case
@@ -428,10 +430,9 @@ class CaseRecurrence:
                 if both is sp.false:
                     continue
                 pieces.append((value, both))
-                certificate.append(cert)
                 recs.append(rec)
-            if None in certificate:  # SymPy merged branches: the branch certificates of the case, whole
-                certificate = [c for c in certificate if c is not None] + list(cf.certificate)
+                if aligned:
+                    certificate.append(cf.certificate[k])
         if not pieces:  # pragma: no cover - the forcing's cases cover the domain
             raise NotImplementedError(f"{self.name}: no case of the forcing holds anywhere")
         pieces[-1] = (pieces[-1][0], sp.true)  # the last case is what the others leave
