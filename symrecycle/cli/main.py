@@ -19,6 +19,9 @@ COMMANDS = {
 }
 
 
+_AGAIN = 0.5  # seconds between repeats of the time limit's alarm
+
+
 class _OverBudget(BaseException):
     """The command's time limit passed (a BaseException: the engine's handlers let it through)."""
 
@@ -37,7 +40,12 @@ def _time_limit(args):
 
 @contextlib.contextmanager
 def _budget(seconds):
-    """Raise :class:`_OverBudget` in the main thread after ``seconds`` (SIGALRM; nothing elsewhere)."""
+    """Raise :class:`_OverBudget` in the main thread after ``seconds`` (SIGALRM; nothing elsewhere).
+
+    The alarm repeats every half second until the block is left: Python ignores an exception
+    raised while it runs a garbage-collector callback or a ``__del__``, so one alarm alone could
+    be lost and the command would run on.
+    """
     import signal
     import threading
 
@@ -46,14 +54,18 @@ def _budget(seconds):
         yield
         return
 
+    active = [True]
+
     def over(_signum, _frame):
-        raise _OverBudget
+        if active[0]:
+            raise _OverBudget
 
     old = signal.signal(signal.SIGALRM, over)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, _AGAIN)
     try:
         yield
     finally:
+        active[0] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
 

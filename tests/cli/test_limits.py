@@ -287,3 +287,27 @@ def test_a_command_stops_at_its_time_limit(call, tmp_path, monkeypatch):
     status, _, err = call("derive", path, "limit")
     assert status == 2
     assert "SYMRECYCLE_TIME_LIMIT" in err
+
+
+def test_a_time_limit_that_is_swallowed_once_fires_again():
+    # Python ignores an exception raised in a garbage-collector callback or a __del__: the alarm
+    # must come again, or the command runs on past its limit
+    swallowed = 0
+    t = time.monotonic()
+    with pytest.raises(_main._OverBudget):
+        with _main._budget(0.05):
+            while time.monotonic() - t < 5:
+                try:
+                    time.sleep(0.01)
+                except _main._OverBudget:
+                    swallowed += 1
+                    if swallowed > 1:
+                        raise
+    assert swallowed == 2
+    assert time.monotonic() - t < 0.05 + 2 * _main._AGAIN
+
+
+def test_a_time_limit_is_silent_once_its_block_is_left():
+    with _main._budget(0.05):
+        pass
+    time.sleep(0.2 + _main._AGAIN)  # no alarm arrives after the block
