@@ -24,11 +24,13 @@ import sympy as sp
 
 from ..core import conditions as _cond
 from ..core import points as _points
+from ..core import progress as _progress
 from ..core import sym as _sym
 from ..core.params import n as N
 from ..core.results import NotDerived
+from .signs import sign_on
 
-__all__ = ["decompose", "limit_by_regime", "sign_on"]
+__all__ = ["decompose", "limit_by_regime", "sign_on"]  # sign_on: from .signs, as before
 
 
 def _sum_terms(expr, n):
@@ -95,84 +97,6 @@ def _factored(x):
     return sp.factor(sp.cancel(x))
 
 
-def _reparametrize(params, region_subs):
-    """Substitutions that turn interval domains into positive variables."""
-    subs, checks = dict(region_subs), []
-    for p in params:
-        s = p.symbol
-        if any(s in v.free_symbols for v in subs.values()) or s in subs:
-            continue
-        if p.upper is not None and p.lower is not None:
-            t = sp.Dummy("t", nonnegative=True)
-            lo, hi = sp.Rational(p.lower), sp.Rational(p.upper)
-            subs[s] = lo + (hi - lo) * t / (1 + t)  # covers [lo, hi)
-            if not p.upper_open:
-                checks.append({s: hi})
-        elif p.lower is not None and p.lower != 0:  # (lo, oo) or [lo, oo): lo + t
-            t = sp.Dummy("t", positive=True) if p.lower_open else sp.Dummy("t", nonnegative=True)
-            subs[s] = sp.Rational(p.lower) + t
-        elif p.upper is not None and p.lower is None:  # (-oo, hi) or (-oo, hi]: hi - t
-            t = sp.Dummy("t", positive=True) if p.upper_open else sp.Dummy("t", nonnegative=True)
-            subs[s] = sp.Rational(p.upper) - t
-    return subs, checks
-
-
-def _proved(expr, attr):
-    expr = sp.factor(sp.cancel(sp.together(expr)))
-    return bool(getattr(expr, attr))
-
-
-def sign_on(expr, params, region=()):
-    """The sign of ``expr`` proved on the domain and region, or None.
-
-    Returns ``1`` (positive), ``-1`` (negative), ``"nonneg"``, ``"nonpos"``
-    or ``None`` (not proved). ``region`` is a sequence of ``(mu, op)`` with
-    op in ``"<", ">"``: the regime conditions ``mu < 1`` or ``mu > 1``. The
-    proof substitutes ``mu = 1/(1+s)`` or ``mu = 1+s`` (s > 0) and maps
-    bounded parameters onto nonnegative variables, then asks SymPy whether
-    the factored rational function has a sign; the closed endpoints of
-    intervals are checked apart.
-
-    Examples
-    --------
-    >>> from symrecycle.core.params import STANDARD
-    >>> params = [STANDARD["r"], STANDARD["alpha"]]
-    >>> a, r = STANDARD["alpha"].symbol, STANDARD["r"].symbol
-    >>> sign_on(1 - a, params), sign_on(a - 1, params)
-    ('nonneg', 'nonpos')
-    >>> sign_on(r / (r - a), params) is None, sign_on(r / (r - a), params, [(a / r, "<")])
-    (True, 1)
-    """
-    region_subs = {}
-    for mu, op in region:
-        if not _sym.as_sympy(mu).free_symbols:  # a number: its comparison with 1 is already decided
-            continue
-        s = sp.Dummy("s", positive=True)
-        target = {"<": 1 / (1 + s), ">": 1 + s, "=": sp.Integer(1)}[op]
-        moved = mu.subs(region_subs)
-        # a parameter, else a variable of an earlier region (solving for it keeps the
-        # proof sound: it then ranges over a superset)
-        cands = sorted(moved.free_symbols, key=lambda x: (isinstance(x, sp.Dummy), x.name))
-        for sym in cands:
-            sol = sp.solve(sp.Eq(moved, target), sym)
-            if len(sol) == 1:
-                region_subs = {k: v.subs(sym, sol[0]) for k, v in region_subs.items()}
-                region_subs[sym] = sol[0]
-                break
-        else:
-            return None
-    subs, checks = _reparametrize(params, region_subs)
-    base = _sym.as_sympy(expr).subs(region_subs)
-    cases = [base.subs(subs)] + [base.subs(c).subs(subs) for c in checks]
-    for attr, answer in (
-        ("is_positive", 1), ("is_negative", -1),
-        ("is_nonnegative", "nonneg"), ("is_nonpositive", "nonpos"),
-    ):
-        if all(_proved(e, attr) for e in cases):
-            return answer
-    return None
-
-
 def _poly_limit(p, diverges, params, region, n):
     """Alternatives ``[(value, cond)]`` for the limit of ``p(n) * mu**n``.
 
@@ -212,6 +136,59 @@ def _regime(mu, op):
     return _cond.relational(mu, op)
 
 
+#: regime combinations beyond which partial ones are tested for contradiction as they are built
+_WALK = 243
+#: regime combinations a limit may take at most
+MAX_REGIMES = 4096
+
+
+def _regime_choices(free, signed, cond, params):
+    """The regime of each base in ``free``, every combination the domains and ``cond`` allow.
+
+    A regime excluded by a sign proved on the domains (``r + 1 > 1`` for
+    ``r > 0``) is never tried. Where the combinations are many, a partial
+    choice that contradicts ``cond`` is dropped before it is extended, so
+    bases that are all above 1 cost one combination, not ``3**k``.
+    """
+    options = [_possible(mu, mu in signed, params) for mu in free]
+    total = 1
+    for ops in options:
+        total *= len(ops)
+    if total <= _WALK:
+        yield from itertools.product(*options)
+        return
+    count = 0
+
+    def walk(chosen):
+        nonlocal count
+        if len(chosen) == len(free):
+            count += 1
+            if count > MAX_REGIMES:
+                raise NotDerived(f"the limit has more than {MAX_REGIMES} regimes of its {len(free)} bases "
+                                 "against 1 (too many for the engine)")
+            yield tuple(chosen)
+            return
+        for op in options[len(chosen)]:
+            partial = sp.And(cond, *[_regime(mu, o) for mu, o in zip(free, [*chosen, op])])
+            if not _contradictory(partial):
+                yield from walk([*chosen, op])
+
+    yield from walk([])
+
+
+def _possible(mu, signed, params, region=()):
+    """The regimes of the base ``mu`` that the parameters' domains (and ``region``) leave possible."""
+    ops = _SIGNED_OPS if signed else ("<", "=", ">")
+    above = sign_on(mu - 1, params, region)
+    drop = {1: {"<", "v", "=", "-=", "-<"}, -1: {"=", ">"}, "nonneg": {"<", "v", "-=", "-<"},
+            "nonpos": {">"}}.get(above, set())
+    if signed:
+        below = sign_on(mu + 1, params, region)
+        drop |= {1: {"-=", "-<"}, "nonneg": {"-<"}, -1: {"v", "=", ">", "-="},
+                 "nonpos": {"v", "=", ">"}}.get(below, set())
+    return tuple(op for op in ops if op not in drop) or ops
+
+
 def _numeric_regime(mu, signed):
     if not signed:
         return "<" if mu < 1 else "=" if mu == 1 else ">"
@@ -242,7 +219,7 @@ def limit_by_regime(expr, params, n=N):
     [(2, True)]
     """
     results = []
-    for branch, cond in _sym.exclusive_pieces(expr):
+    for branch, cond in _progress.steps("limit: cases", _sym.exclusive_pieces(expr)):
         branch = _cond.substitute_condition(branch, cond)
         terms = decompose(branch, n)
         bases = [mu for mu in terms if mu != 1]
@@ -254,7 +231,7 @@ def limit_by_regime(expr, params, n=N):
         # a numeric base is in one regime only: only symbolic bases split the regions
         fixed = {mu: _numeric_regime(mu, mu in signed) for mu in bases if mu.is_number}
         free = [mu for mu in bases if mu not in fixed]
-        for ops in itertools.product(*[_SIGNED_OPS if mu in signed else "<=>" for mu in free]):
+        for ops in _regime_choices(free, signed, cond, params):
             chosen = dict(zip(free, ops))
             regimes = [(mu, fixed.get(mu) or chosen[mu]) for mu in bases]
             full = sp.And(cond, *[_regime(mu, op) for mu, op in regimes])
@@ -323,7 +300,7 @@ def _dominant(growing, params, region, cond, n):
     (mu_a, c_a), (mu_b, c_b), *rest = growing
     ratio = sp.powsimp(sp.cancel(mu_a / mu_b))
     out = []
-    for op in "<=>":
+    for op in _possible(ratio, False, params, region):
         sub = sp.And(cond, _cond.relational(ratio, op))
         if _contradictory(sub):
             continue

@@ -11,6 +11,7 @@ import sympy as sp
 from ..core import conditions as _cond
 from ..core import sym as _sym
 from ..core.params import n as N
+from .signs import sign_on
 
 __all__ = ["TermSolution", "decompose_forcing"]
 
@@ -187,11 +188,15 @@ def _degenerate_under(terms, a, subs):
 
 
 def _domain_empty(subs, params):
-    """Whether a substitution sets a parameter to a number outside its domain."""
+    """Whether a substitution sets a parameter outside its domain: to a number outside it, or to an
+    expression that differs from it in sign everywhere on the domains (``alpha = r + 3`` for
+    ``alpha <= 1 < r``)."""
     if not params:
         return False
     doms = {p.symbol: p for p in params}
     for s, v in subs.items():
+        if s in doms and not v.is_number and sign_on(s - v, params) in (1, -1):
+            return True
         if s in doms and v.is_number:
             if not v.is_real:
                 return True

@@ -316,3 +316,56 @@ def test_iterations_to_a_zero_limit_is_never_reached():
     assert set(res.cases) == {(1, sp.Eq(r.symbol, 1)), (sp.oo, sp.Ne(r.symbol, 1))}
     assert not res.expr.has(sp.zoo)
     assert not res.verified  # no finite n* to check against iteration: said, not assumed
+
+
+def _forced_model(tmp_path, k):
+    """A_1 = 1, A_n = alpha A_{n-1} + sum_{i<=k} alpha (r+i)^n, for r > 1 and alpha in [0, 1]."""
+    from symrecycle.io.modelfile import load_model
+
+    forcing = " + ".join(f"alpha*(r+{i})**n" for i in range(1, k + 1))
+    path = tmp_path / "forced.toml"
+    path.write_text(f'name = "forced"\n[parameters]\nr = "(1, oo)"\nalpha = "[0, 1]"\n[recurrence]\n'
+                    f'initial = "1"\nnext = "alpha*A[n-1] + {forcing}"\n[metric]\nbenefit = "A[n]"\n')
+    m = load_model(path)
+    return m, m.symbols["r"], m.symbols["alpha"]
+
+
+def _fraction_terms(k, r, alpha, count):
+    a, out = Fraction(1), [Fraction(1)]
+    for m in range(2, count + 1):
+        a = alpha * a + sum(alpha * (r + i) ** m for i in range(1, k + 1))
+        out.append(a)
+    return out
+
+
+def test_a_base_that_can_be_zero_keeps_its_zero_case(tmp_path):
+    # at alpha = 0 the forcing vanishes: A_n = 0 for n >= 2 and the limit is 0, not oo (the regime
+    # 0 <= alpha < 1 once read as 0 < alpha < 1, so the coefficient alpha was "proved" positive)
+    import sympy as sp
+
+    m, _r, alpha = _forced_model(tmp_path, 1)
+    res = m.limit()
+    assert res.verified
+    assert sp.Piecewise((0, sp.Eq(alpha, 0)), (sp.oo, True)) == res.expr
+    assert _fraction_terms(1, Fraction(6, 5), Fraction(0), 6)[1:] == [0] * 5
+
+
+def test_forcing_bases_above_one_on_the_domain_cost_no_regime_walk(tmp_path):
+    # r + i > 1 for r > 1, and alpha = r + i is outside alpha in [0, 1]: one case, one regime per base
+    import sympy as sp
+
+    from symrecycle.core.params import n
+
+    m, r, alpha = _forced_model(tmp_path, 6)
+    cf = m.closed_form()
+    assert cf.verified
+    assert not isinstance(cf.expr, sp.Piecewise)
+    for pt in ((Fraction(3, 2), Fraction(1, 3)), (Fraction(7, 4), Fraction(1))):
+        want = _fraction_terms(6, *pt, 5)
+        got = [cf.expr.subs({r: sp.Rational(pt[0].numerator, pt[0].denominator),
+                             alpha: sp.Rational(pt[1].numerator, pt[1].denominator), n: j})
+               for j in range(1, 6)]
+        assert [sp.Rational(w.numerator, w.denominator) for w in want] == [sp.expand(g) for g in got]
+    res = m.limit()
+    assert res.verified
+    assert sp.Piecewise((0, sp.Eq(alpha, 0)), (sp.oo, True)) == res.expr
