@@ -7,8 +7,9 @@ import contextlib
 import os
 import sys
 
+from ..core import progress as _progress
 from .commands import cmd_derive, cmd_eval, cmd_models, cmd_summary
-from .common import _is_not_derived, _no_closed_form, _one_line
+from .common import Progress, _is_not_derived, _no_closed_form, _one_line
 from .numbers import cmd_check, cmd_iterate, cmd_mc, cmd_reproduce, cmd_sensitivity
 from .parser import _PROGRESS_COMMANDS, TIME_LIMIT, UserError, _parser, _seconds
 
@@ -126,9 +127,14 @@ def _main(argv):
     except UserError as exc:
         print(f"symrecycle: error: {exc}", file=sys.stderr)
         return 2
+    # the engine names its steps (forcing terms, cases, certificates): a long derivation shows them
+    bar = Progress(quiet=args.quiet or args.command in _PROGRESS_COMMANDS)
     try:
-        with _budget(limit):
-            status = COMMANDS[args.command](args, sys.stdout)
+        with _budget(limit), _progress.reporting(lambda label, i, total: bar(label, i, total)):
+            try:
+                status = COMMANDS[args.command](args, sys.stdout)
+            finally:
+                bar.close()  # the line is cleared before any message
             sys.stdout.flush()
     except _OverBudget:
         _drop_stdout()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from math import comb
 
 import mpmath
 import sympy as sp
@@ -250,3 +251,98 @@ def equalities(cond):
     """
     cond = as_sympy(cond)
     return [a for a in sp.And.make_args(cond) if isinstance(a, sp.Eq)]
+
+
+def linear_parts(expr, x):
+    """``(a, b)`` with ``expr == a*x + b`` read off the tree (nothing expanded), or None.
+
+    None where the walk meets ``x`` other than linearly (``x**2``, ``x*x``,
+    ``exp(x)``): the caller may expand to see whether such terms cancel.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, r, x = sp.symbols("alpha r x")
+    >>> linear_parts(a * (x + r) + ((r + 1)**100 + 1)**100, x)
+    (alpha, alpha*r + ((r + 1)**100 + 1)**100)
+    >>> linear_parts(x**2 + x, x) is None
+    True
+    """
+    if not expr.has(x):
+        return sp.Integer(0), expr
+    if expr == x:
+        return sp.Integer(1), sp.Integer(0)
+    if isinstance(expr, sp.Add):
+        a, b = [], []
+        for arg in expr.args:
+            part = linear_parts(arg, x)
+            if part is None:
+                return None
+            a.append(part[0])
+            b.append(part[1])
+        return sp.Add(*a), sp.Add(*b)
+    if isinstance(expr, sp.Mul):
+        inner = [arg for arg in expr.args if arg.has(x)]
+        if len(inner) != 1:
+            return None
+        part = linear_parts(inner[0], x)
+        if part is None:
+            return None
+        rest = sp.Mul(*[arg for arg in expr.args if not arg.has(x)])
+        return rest * part[0], rest * part[1]
+    return None
+
+
+def expanded_terms(expr) -> int:
+    """An upper bound on the number of terms of ``sp.expand(expr)``, counted without expanding.
+
+    A sum adds its terms' counts, a product multiplies them, and a power
+    ``b**k`` of a sum of ``t`` terms has at most ``C(t+k-1, k)`` terms; any
+    other expression counts as one term.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> r, a = sp.symbols("r alpha")
+    >>> expanded_terms((r + a + 1)**100)
+    5151
+    >>> expanded_terms((r + 1) * (a + 2) + r**2)
+    5
+    """
+    if isinstance(expr, sp.Add):
+        return sum(expanded_terms(arg) for arg in expr.args)
+    if isinstance(expr, sp.Mul):
+        out = 1
+        for arg in expr.args:
+            out *= expanded_terms(arg)
+        return out
+    if isinstance(expr, sp.Pow) and expr.exp.is_Integer and expr.exp > 1:
+        t = expanded_terms(expr.base)
+        return comb(t + int(expr.exp) - 1, int(expr.exp)) if t > 1 else 1
+    return 1
+
+
+def degree_bound(expr, x) -> int:
+    """The largest power of ``x`` that expanding ``expr`` could make, counted without expanding.
+
+    Denominators count as numerators do; a power with a symbolic exponent,
+    and a function, count as their base and arguments.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> r, n = sp.symbols("r n")
+    >>> degree_bound((r + 1)**100 * (r + 2)**100 + r**n, r), degree_bound(n**3 / (n + 1)**2, n)
+    (200, 5)
+    """
+    if not expr.has(x):
+        return 0
+    if expr == x:
+        return 1
+    if isinstance(expr, sp.Add):
+        return max(degree_bound(arg, x) for arg in expr.args)
+    if isinstance(expr, sp.Mul):
+        return sum(degree_bound(arg, x) for arg in expr.args)
+    if isinstance(expr, sp.Pow) and expr.exp.is_Integer:
+        return abs(int(expr.exp)) * degree_bound(expr.base, x)
+    return max(degree_bound(arg, x) for arg in expr.args)

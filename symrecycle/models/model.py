@@ -191,8 +191,8 @@ class Model:
             except _ENGINE_ERRORS as exc:
                 # SymPy (or the engine) gave up inside the derivation: a limitation, said as one
                 raise NotDerived(
-                    f"model {self.name!r}: {what} not derived: {_step(exc)} raised "
-                    f"{type(exc).__name__}: {_short(exc)}"
+                    f"model {self.name!r}: {what} not derived: the engine stopped at a step SymPy "
+                    f"could not complete ({type(exc).__name__}: {_short(exc)}, in {_step(exc)})"
                 ) from exc
         return self._cache[key]
 

@@ -15,6 +15,7 @@ from ..core.params import n as N
 from ..core.results import NoClosedForm, NotDerived
 from ..core.sequences import coupled, references, seq, uses
 from ..solve.higher import HigherRecurrence, roots_of, system_component
+from ..solve.recurrence import check_size
 
 __all__ = ["higher_recurrence", "system_recurrence"]
 
@@ -30,6 +31,7 @@ def system_recurrence(model, name, loop):
     rows, forcing, initial = [], [], {}
     for m in members:
         sdef = next(s for s in model.sequences if s.name == m)
+        check_size(sdef.next, f"recurrence for {m}: the next term")
         bad = [f"{r}[n-{lag}]" for r, lag in references(sdef.next, N) if r in members and lag != 1]
         if sdef.order > 1 or bad:
             raise NoClosedForm(model._no_closed_form(
@@ -62,6 +64,7 @@ def system_recurrence(model, name, loop):
 def higher_recurrence(model, sdef, used):
     """Order k: ``X_n = sum_j a_j X_{n-j} + f(n)``, the a_j free of n, other sequences solved."""
     k, own = sdef.order, seq(sdef.name)
+    check_size(sdef.next, f"recurrence for {sdef.name}: the next term")
     lags = {own[N - j]: sp.Dummy(f"lag{j}") for j in range(1, k + 1)}
     nxt = sp.expand(sdef.next.xreplace(lags))
     coefficients = tuple(nxt.coeff(lags[own[N - j]], 1) for j in range(1, k + 1))

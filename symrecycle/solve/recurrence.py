@@ -39,6 +39,7 @@ import sympy as sp
 
 from ..core import conditions as _cond
 from ..core import points as _points
+from ..core import progress as _progress
 from ..core import sym as _sym
 from ..core.params import n as N
 from .cases import _cases, _condition, _readable, _term, _without_subsets, decompose_forcing
@@ -240,12 +241,13 @@ class Recurrence:
         case walk drop sets outside the domains and the check sample on them.
         """
         n, n0, a = self.n, self.start, self.a
-        terms = [_term(p, lam, a, n, n0) for p, lam in self.forcing]
+        named = _progress.steps(f"{self.name}: forcing terms", self.forcing)
+        terms = [_term(p, lam, a, n, n0) for p, lam in named]
         head = a ** (n - n0) * self.initial
         nodes = _without_subsets(_cases(terms, a, params))
         small = len(terms) <= 1
         branches, cases = [], []
-        for node in nodes:
+        for node in _progress.steps(f"{self.name}: cases", nodes):
             cases.append((node.degenerate, node.subs))
             expr = head + sum((t.at(i in node.degenerate) for i, t in enumerate(terms)), sp.Integer(0))
             # powers combined before the set's substitution: (alpha r)**n / (alpha r) is finite at alpha = 0
@@ -254,7 +256,8 @@ class Recurrence:
             branches.append((expr, cond))
         # the head solves the homogeneous recurrence with x_n0 = x0; each term its part with 0 at n0
         proof = "sum of the per-term solutions, each decided as an exponential-polynomial identity"
-        certs = [_certify_branch(self, e, c, proof) for e, c in branches]
+        certs = [_certify_branch(self, e, c, proof)
+                 for e, c in _progress.steps(f"{self.name}: certificates", branches)]
         expr = branches[0][0] if len(branches) == 1 else sp.Piecewise(
             *branches[:-1], (branches[-1][0], sp.true))
         if len(_sym.pieces(expr)) != len(cases):  # SymPy merged branches: the cases no longer align
@@ -498,7 +501,12 @@ def linear(next_expr, previous, initial, start=1, name="x", n=N):
     >>> type(linear(1 + a * rho**n * prev, prev, 1)).__name__
     'VariableRecurrence'
     """
+    check_size(next_expr, f"recurrence for {name}: the next term")
+    check_size(_sym.as_sympy(initial), f"recurrence for {name}: the initial value")
     a, rest = _split_linear(next_expr, previous, name)
+    if a.has(sp.zoo, sp.nan) or rest.has(sp.zoo, sp.nan):
+        raise ValueError(f"recurrence for {name}: the next term is undefined for every value of the "
+                         "parameters (it divides by an expression equal to 0)")
     if not a.has(n):
         try:
             return Recurrence(a, decompose_forcing(rest, n), initial, start, name, n, written=rest)
@@ -507,9 +515,55 @@ def linear(next_expr, previous, initial, start=1, name="x", n=N):
     return VariableRecurrence(sp.factor(a), rest, initial, start, name, n)
 
 
+#: an expression of at most this many terms once expanded is expanded (a larger one is kept as written)
+_SMALL = 200
+#: the engine's size limits, checked before any work: terms of an expression once expanded, and the
+#: power of any one symbol (n or a parameter) in it
+MAX_TERMS = 2000
+MAX_DEGREE = 64
+
+
+def check_size(expr, what):
+    """``ValueError`` naming ``what`` if ``expr`` is beyond :data:`MAX_TERMS` or :data:`MAX_DEGREE`.
+
+    Both are bounds counted on the expression as written (nothing is
+    expanded), so the refusal comes at once.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> r = sp.Symbol("r")
+    >>> check_size(((r + 1)**100 + 1)**100, "the forcing")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: the forcing is too large for the engine: r appears to the power 10000 (the limit is 64)
+    """
+    expr = _sym.as_sympy(expr)
+    for x in sorted(expr.free_symbols, key=str):
+        d = _sym.degree_bound(expr, x)
+        if d > MAX_DEGREE:
+            raise ValueError(f"{what} is too large for the engine: {x} appears to the power {d} "
+                             f"(the limit is {MAX_DEGREE})")
+    t = _sym.expanded_terms(expr)
+    if t > MAX_TERMS:
+        raise ValueError(f"{what} is too large for the engine: expanded, it has up to {t:.3g} terms "
+                         f"(the limit is {MAX_TERMS})")
+
+
 def _split_linear(next_expr, previous, name):
-    """``(a, rest)`` with ``next_expr = a*previous + rest``; ValueError if not linear in ``previous``."""
-    next_expr = sp.expand(_sym.as_sympy(next_expr))
+    """``(a, rest)`` with ``next_expr = a*previous + rest``; ValueError if not linear in ``previous``.
+
+    The split walks the expression, so that a large term free of ``previous``
+    (``((r+1)**100 + 1)**100``) is never expanded; only an expression that the
+    walk finds nonlinear is expanded, to see whether its higher powers cancel.
+    """
+    next_expr = _sym.as_sympy(next_expr)
+    parts = _sym.linear_parts(next_expr, previous)
+    if parts is not None:
+        a, rest = parts
+        small = [sp.expand(e) if _sym.expanded_terms(e) <= _SMALL else e for e in (a, rest)]
+        return small[0], small[1]
+    next_expr = sp.expand(next_expr)
     if not next_expr.is_polynomial(previous) or sp.degree(next_expr, previous) > 1:
         raise ValueError(f"recurrence for {name}: {next_expr} is not linear in the previous term")
     return next_expr.coeff(previous, 1), next_expr.coeff(previous, 0)

@@ -7,7 +7,10 @@ reported success on a failed write.
 from __future__ import annotations
 
 import errno
+import io
 import os
+import re
+import sys
 import time
 
 import pytest
@@ -15,6 +18,8 @@ import pytest
 from symrecycle.cli import common as _common
 from symrecycle.cli import main as _main
 from symrecycle.core.params import exact_number
+from symrecycle.core.results import NoClosedForm
+from symrecycle.io.modelfile import load_model
 from symrecycle.report import latex as _latex
 
 KICK = ("kickstarting", "--set", "r=4.2", "--set", "alpha=1")
@@ -294,7 +299,8 @@ def test_a_time_limit_that_is_swallowed_once_fires_again():
     # must come again, or the command runs on past its limit
     swallowed = 0
     t = time.monotonic()
-    with pytest.raises(_main._OverBudget):
+    def swallow_one():
+        nonlocal swallowed
         with _main._budget(0.05):
             while time.monotonic() - t < 5:
                 try:
@@ -303,6 +309,9 @@ def test_a_time_limit_that_is_swallowed_once_fires_again():
                     swallowed += 1
                     if swallowed > 1:
                         raise
+
+    with pytest.raises(_main._OverBudget):
+        swallow_one()
     assert swallowed == 2
     assert time.monotonic() - t < 0.05 + 2 * _main._AGAIN
 
@@ -311,3 +320,58 @@ def test_a_time_limit_is_silent_once_its_block_is_left():
     with _main._budget(0.05):
         pass
     time.sleep(0.2 + _main._AGAIN)  # no alarm arrives after the block
+
+
+@pytest.mark.parametrize(("nxt", "says"), [
+    ("alpha*A[n-1] + (r+alpha+1)**100", "alpha appears to the power 100 (the limit is 64)"),
+    ("alpha*A[n-1] + ((r+1)**100+1)**100", "r appears to the power 10000"),
+    ("alpha*A[n-1] + (r+1)**60*(r+2)**60", "r appears to the power 120"),
+    ("alpha*A[n-1] + (r+alpha+1)**40*(r+alpha+2)**20", "expanded, it has up to 1.99e+05 terms"),
+    ("n**100*A[n-1] + 1", "n appears to the power 100"),
+])
+def test_a_model_too_large_for_the_engine_is_refused_at_once(call, tmp_path, nxt, says):
+    t = time.monotonic()
+    status, out, err = call("derive", _model_file(tmp_path, nxt), "closed-form")
+    assert time.monotonic() - t < 2
+    assert (status, out) == (2, "")
+    assert "too large for the engine" in err
+    assert len(err.splitlines()) == 1
+    with pytest.raises(NoClosedForm, match=re.escape(says)):  # the reason, in full (the line above is cut)
+        load_model(_model_file(tmp_path, nxt)).recurrence("A")
+    # its numbers still come from iteration
+    status, out, _ = call("iterate", _model_file(tmp_path, nxt), "--set", "r=1.5", "--set", "alpha=0.5",
+                          "--n", "3", "--last")
+    assert status == 0
+    assert float(out) > 0
+
+
+def test_a_next_term_that_divides_by_zero_everywhere_is_refused(call, tmp_path):
+    # log(r*alpha) - log(r) - log(alpha) is 0 for positive r and alpha (once an engine KeyError)
+    path = _model_file(tmp_path, "1/(log(r*alpha) - log(r) - log(alpha)) + alpha*A[n-1]")
+    for quantity in ("closed-form", "limit"):
+        status, _, err = call("derive", path, quantity)
+        assert status == 2
+        assert "undefined for every value of the parameters" in err
+        assert "KeyError" not in err
+        assert len(err.splitlines()) == 1
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_a_long_derivation_shows_its_steps_on_a_terminal(call, tmp_path, monkeypatch):
+    monkeypatch.setattr(_common, "PROGRESS_DELAY", 0.0)
+    tty = _Terminal()
+    monkeypatch.setattr(sys, "stderr", tty)
+    path = _model_file(tmp_path, "alpha*A[n-1] + (r+1)**n + (r+2)**n + (r+3)**n")
+    assert _main.main(["derive", path, "closed-form"]) == 0
+    drawn = tty.getvalue()
+    assert "A: forcing terms [" in drawn
+    assert "A: certificates [" in drawn
+    assert drawn.endswith("\r")  # the line is cleared when the command ends
+    tty = _Terminal()
+    monkeypatch.setattr(sys, "stderr", tty)
+    assert _main.main(["derive", path, "limit", "--quiet"]) == 0
+    assert tty.getvalue() == ""
