@@ -57,7 +57,7 @@ def system_recurrence(model, name, loop):
                 else used[x.base.label.name].subs(N, x.indices[0]))
     rec = system_component(rows, forcing, [initial[m] for m in members], members.index(name),
                            model.start, name)
-    roots_of(rec.coefficients, name)  # refuses here (no closed form) roots it cannot yet write
+    roots_of(rec.coefficients, name, model.parameters)  # refuses here roots it cannot yet write
     return rec
 
 
@@ -84,5 +84,5 @@ def higher_recurrence(model, sdef, used):
         e = e.subs(N, model.start + i).xreplace({own[model.start + m]: v for m, v in enumerate(initials)})
         initials.append(e.replace(lambda x: isinstance(x, sp.Indexed), sub))
     rec = HigherRecurrence(coefficients, rest, tuple(initials), model.start, sdef.name)
-    roots_of(coefficients, sdef.name)  # refuses here (no closed form) roots it cannot yet write
+    roots_of(coefficients, sdef.name, model.parameters)  # refuses here roots it cannot yet write
     return rec

@@ -11,8 +11,15 @@ r"""Linear recurrences of order k with constant coefficients, solved as a cascad
 first-order recurrence that :func:`~symrecycle.solve.recurrence.linear_by_cases`
 solves with every degenerate case: two roots equal (a repeated root, the
 ``n \mu^n`` terms) or a root equal to a forcing base. The roots ``\mu_j`` must be
-rational functions of the parameters, or real numbers; otherwise the order-k
-recurrence is refused by name.
+rational functions of the parameters, real numbers, or the two roots of a
+quadratic factor whose discriminant is proved positive on the parameters'
+domains; otherwise the order-k recurrence is refused by name.
+
+Radical roots stand as symbols through the cascade, so that each level is an
+identity in them; they go in at the end, where each is decided to be a root,
+a case "root = forcing base" becomes the polynomial condition ``char(lam) = 0``
+with the side of the roots' midpoint that picks the root, and the result is
+certified once more against the order-k recurrence itself.
 """
 
 from __future__ import annotations
@@ -21,19 +28,27 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from ..core import conditions as _cond
 from ..core import sym as _sym
+from ..core.params import Parameter
 from ..core.params import n as N
 from ..core.results import NotDerived
+from .certify import BranchCertificate
 from .recurrence import ClosedForm, VariableRecurrence, linear_by_cases
+from .signs import sign_on
 
 __all__ = ["HigherRecurrence", "roots_of", "system_component"]
 
 
-def roots_of(coefficients, name="x"):
+def roots_of(coefficients, name="x", params=None):
     """The roots ``mu_1, ..., mu_k`` (with multiplicity) of ``z**k - a_1 z**(k-1) - ... - a_k``.
 
-    :class:`~symrecycle.core.results.NotDerived` naming why where they are not rational functions of
-    the parameters or real numbers (radicals of parameters, complex pairs).
+    Rational functions of the parameters, real numbers, or the two roots
+    ``(-b +- sqrt(D)) / (2a)`` of a quadratic factor whose discriminant ``D``
+    is proved positive on the domains of ``params`` (two real, distinct
+    roots for every parameter value).
+    :class:`~symrecycle.core.results.NotDerived` naming why otherwise (other
+    radicals of parameters, complex pairs).
 
     Examples
     --------
@@ -67,6 +82,17 @@ def roots_of(coefficients, name="x"):
             root = sp.cancel(-fz.nth(0) / fz.nth(1))
             out += [root] * mult
             continue
+        if f.free_symbols - {z} and fz.degree() == 2:
+            a2, a1, a0 = fz.all_coeffs()
+            disc = sp.factor(a1**2 - 4 * a2 * a0)
+            if params and sign_on(disc, params) == 1:
+                out += [sp.radsimp((-a1 - sp.sqrt(disc)) / (2 * a2)),
+                        sp.radsimp((-a1 + sp.sqrt(disc)) / (2 * a2))] * mult
+                continue
+            raise NotDerived(
+                f"recurrence for {name}: the characteristic polynomial has the factor {text(f)}, whose "
+                f"discriminant {sp.sstr(disc)} is not proved positive on the parameters' domains (its "
+                "roots may coincide or be a complex pair: not yet solved)")
         if f.free_symbols - {z}:
             raise NotDerived(
                 f"recurrence for {name}: the characteristic polynomial has the factor {text(f)}, whose "
@@ -109,7 +135,16 @@ class HigherRecurrence:
 
     def solve(self, params=None) -> ClosedForm:
         """The closed form through the cascade, every level certified and checked on its cases."""
-        mus = roots_of(self.coefficients, self.name)
+        mus = roots_of(self.coefficients, self.name, params)
+        # radical roots stand as symbols through the cascade: each level is then an identity in them
+        # (decided for every value), and the roots go in at the end, where sum and product are checked
+        radical = {}
+        for i, mu in enumerate(mus):
+            if not mu.is_number and any(not p.exp.is_Integer for p in mu.atoms(sp.Pow)):
+                radical.setdefault(mu, sp.Dummy(f"mu{len(radical) + 1}", real=True))
+                mus[i] = radical[mu]
+        if radical:
+            params = [*(params or ()), *(Parameter(d.name, symbol=d) for d in radical.values())]
         k, n0 = len(self.coefficients), self.start
         # the initial values of each level: y^(j) at start + j, from x's initial values
         levels = [list(self.initials)]
@@ -127,7 +162,83 @@ class HigherRecurrence:
                       for line in cf.checks]
             checked = checked and cf.verified
             below = cf.expr
+        if radical:
+            below, note, ok = _radicals_in(below, radical, self.coefficients, params)
+            lines.append(note)
+            checked = checked and ok
+            certificate += [_certify_order_k(self, value, cond) for value, cond in _sym.pieces(below)]
         return ClosedForm(self, below, tuple(certificate), checks=tuple(lines), checked=checked)
+
+
+def _decided(e):
+    """0 where ``e`` (an exponential polynomial in n, radicals in its bases) is decided to be 0, else e."""
+    e = sp.expand(sp.powsimp(sp.expand(e)))
+    return sp.Integer(0) if e == 0 or _sym.expo_zero(e) or _sym.is_zero(e) else e
+
+
+def _radicals_in(expr, radical, coefficients, params):
+    """``expr`` with the radical roots put back, its cases where two distinct roots meet dropped.
+
+    Returns ``(expr, note, ok)``: ``ok`` where the roots' elementary symmetric
+    functions are decided equal to the coefficients (``mu1 + mu2 = a_1``,
+    ``mu1 mu2 = -a_2`` for a quadratic factor) and every dropped case is one
+    whose equation is proved impossible on the domains.
+    """
+    back = {d: mu for mu, d in radical.items()}
+    z = sp.Dummy("z")
+    k = len(coefficients)
+    char = z**k - sum((c * z ** (k - 1 - i) for i, c in enumerate(coefficients)), sp.Integer(0))
+    ok = all(_sym.is_zero(sp.radsimp(char.subs(z, mu))) for mu in radical)
+    total = coefficients[0] if k == 2 else None  # the sum of the two roots of a quadratic
+    low = min(radical, key=lambda mu: sp.default_sort_key(mu)) if len(radical) == 2 else None
+
+    def polynomial(c):
+        """``mu = lam`` as ``char(lam) = 0`` and the side of the roots' midpoint ``lam`` is on."""
+        d = next((x for x in c.free_symbols if x in back), None)
+        if d is None or total is None:
+            return c.subs(back)
+        lam = sp.solve(c.lhs - c.rhs, d)
+        if len(lam) != 1 or lam[0].has(*back):
+            return c.subs(back)
+        lam = lam[0]
+        on_eq = sp.Eq(sp.factor(char.subs(z, lam)), 0)
+        # mu = (total -+ sqrt(D)) / 2: the lower root is below the midpoint total / 2, the upper above
+        side = sp.Lt(2 * lam, total) if back[d] == low else sp.Gt(2 * lam, total)
+        proved = sign_on((2 * lam - total) * (1 if back[d] != low else -1), params)
+        side = {1: sp.true, -1: sp.false}.get(proved, side)
+        both = sp.And(on_eq, side)
+        return both if isinstance(c, sp.Eq) else sp.Not(both)
+
+    kept, dropped = [], 0
+    for value, cond in _sym.pieces(expr):
+        cond = cond.replace(lambda c: isinstance(c, (sp.Eq, sp.Ne)) and bool(c.free_symbols & set(back)),
+                            polynomial)
+        cond = cond.subs(back)
+        if cond is sp.false:
+            dropped += 1
+            continue
+        eqs = [c for c in sp.And.make_args(cond) if isinstance(c, sp.Eq)]
+        if any(sign_on(sp.radsimp(e.lhs - e.rhs), params) in (1, -1) for e in eqs):
+            dropped += 1
+            continue
+        kept.append((value.subs(back), cond))
+    if not kept:  # pragma: no cover - the generic branch has no equation
+        return expr.subs(back), "radical roots: no case left (NOT checked)", False
+    out = kept[0][0] if len(kept) == 1 else sp.Piecewise(*kept[:-1], (kept[-1][0], sp.true))
+    note = (f"radical roots {', '.join(sp.sstr(mu) for mu in radical)}: each a root of the characteristic "
+            f"polynomial ({'decided' if ok else 'NOT decided'}); {dropped} case(s) where distinct roots "
+            "meet dropped (impossible on the domains)")
+    return out, note, ok
+
+
+def _certify_order_k(rec, value, cond):
+    """``value`` against ``rec``'s own recurrence and its k first values, decided."""
+    n, k = N, len(rec.coefficients)
+    residual = value - sum((c * value.subs(n, n - j) for j, c in enumerate(rec.coefficients, 1)),
+                           sp.Integer(0)) - rec.forcing
+    initial = sp.Add(*[_decided(value.subs(n, rec.start + i) - x0) for i, x0 in enumerate(rec.initials)])
+    return BranchCertificate(cond, _decided(_cond.substitute_condition(residual, cond)), initial,
+                             f"order {k}: the recurrence itself, radical roots put in")
 
 
 def system_component(matrix, forcing, initial, index, start=1, name="x"):

@@ -21,9 +21,9 @@ def _reparametrize(params, region_subs):
         if any(s in v.free_symbols for v in subs.values()) or s in subs:
             continue
         if p.upper is not None and p.lower is not None:
-            t = sp.Dummy("t", nonnegative=True)
+            t = sp.Dummy("t", positive=True) if p.lower_open else sp.Dummy("t", nonnegative=True)
             lo, hi = sp.Rational(p.lower), sp.Rational(p.upper)
-            subs[s] = lo + (hi - lo) * t / (1 + t)  # covers [lo, hi)
+            subs[s] = lo + (hi - lo) * t / (1 + t)  # covers (lo, hi) or [lo, hi)
             if not p.upper_open:
                 checks.append({s: hi})
         elif p.lower is not None and p.lower != 0:  # (lo, oo) or [lo, oo): lo + t

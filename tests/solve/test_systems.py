@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from symrecycle.core.results import NoClosedForm
+from symrecycle.core.sym import pieces as _sym_pieces
 from symrecycle.io.modelfile import loads_model
 
 TRIANGULAR = """
@@ -160,7 +161,8 @@ def test_a_second_order_model_iterates_in_every_arithmetic():
 
 def test_a_second_order_model_with_radical_roots_says_why():
     m = loads_model(SECOND_ORDER)
-    with pytest.raises(NoClosedForm, match=r"the factor .*roots are not rational in the parameters"):
+    # a1**2 + 4 a2 takes every sign: distinct real roots, a repeated one, or a complex pair
+    with pytest.raises(NoClosedForm, match=r"discriminant a1\*\*2 \+ 4\*a2 is not proved positive"):
         m.limit()
 
 
@@ -180,14 +182,21 @@ expr = "K[n] / A[n]"
 """
 
 
-def test_a_coupled_system_with_radical_eigenvalues_iterates_and_says_why():
+def test_a_coupled_system_with_radical_eigenvalues():
+    # eigenvalues (r -+ sqrt(r**2 + 4 s))/2: distinct and real for r > 0, s >= 0 (one is 0 at s = 0)
     m = loads_model(COUPLED)
     A, K = [F(1)], [F(0)]
     for _ in range(5):
         A, K = [*A, 2 * A[-1] + F(1, 2) * K[-1]], [*K, A[-1]]
     assert m.iterate_exact({"r": 2, "s": F(1, 2)}, 6) == {"A": A, "K": K}
-    with pytest.raises(NoClosedForm, match=r"the factor -r\*z - s \+ z\*\*2, whose roots are not rational"):
-        m.closed_form()
+    cf = m.closed_form()
+    assert cf.verified
+    for r, s_ in ((F(2), F(1, 2)), (F(1), F(1)), (F(3), F(0)), (F(1, 3), F(2, 3))):
+        A, K = [F(1)], [F(0)]
+        for _ in range(7):
+            A, K = [*A, r * A[-1] + s_ * K[-1]], [*K, A[-1]]
+        at = {"r": sp.Rational(r.numerator, r.denominator), "s": sp.Rational(s_.numerator, s_.denominator)}
+        assert values_of(cf, m, 8, **at) == A
 
 
 SYSTEM = """
@@ -328,11 +337,36 @@ def test_parametric_roots_on_every_case(a, b, r):
     assert values_of(cf, m, 12, a=a, b=b, r=r) == xs
 
 
-def test_roots_it_cannot_yet_write_are_refused_by_name():
-    # SymPy's y(n) - a*y(n-2): roots +-sqrt(a)
+def test_radical_roots_of_a_positive_discriminant():
+    # SymPy's test_recurr y(n) - a*y(n-2): roots +-sqrt(a), distinct and real for a > 0
     m = order_k_model("a*A[n-2]", ["1", "1"], {"a": "(0, oo)"})
-    with pytest.raises(NoClosedForm, match=r"roots are not rational in the parameters"):
-        m.closed_form()
+    cf = m.closed_form()
+    assert cf.verified
+    assert cf.expr.has(sp.sqrt(m.symbols["a"]))
+    for a in (F(2), F(4), F(2, 9)):
+        xs = [F(1), F(1)]
+        for _ in range(8):
+            xs.append(a * xs[-2])
+        assert values_of(cf, m, 10, a=sp.Rational(a.numerator, a.denominator)) == xs
+
+
+def test_radical_roots_with_a_forcing_on_one_of_them():
+    # x_n = a x_{n-1} + b x_{n-2} + 1: roots (a -+ sqrt(a**2 + 4b))/2; the upper one is 1 where
+    # a + b = 1 (a repeated base with the forcing's 1**n), the lower one never (it is below a/2 < 1)
+    m = order_k_model("a*A[n-1] + b*A[n-2] + 1", ["1", "1"], {"a": "(0, 1)", "b": "(0, 1/4)"})
+    cf = m.closed_form()
+    assert cf.verified
+    a, b = m.symbols["a"], m.symbols["b"]
+    assert next(c for _, c in _sym_pieces(cf.expr)) == sp.Eq(a + b, 1)
+    for av, bv in ((F(1, 2), F(1, 5)), (F(4, 5), F(1, 5)), (F(9, 10), F(1, 10))):
+        xs = [F(1), F(1)]
+        for _ in range(8):
+            xs.append(av * xs[-1] + bv * xs[-2] + 1)
+        at = {"a": sp.Rational(av.numerator, av.denominator), "b": sp.Rational(bv.numerator, bv.denominator)}
+        assert values_of(cf, m, 10, **at) == xs
+
+
+def test_roots_it_cannot_yet_write_are_refused_by_name():
     m = order_k_model("A[n-1] - A[n-2]", ["1", "1"])  # roots exp(+-i pi/3)
     with pytest.raises(NoClosedForm, match=r"roots are complex"):
         m.closed_form()
