@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 
-__all__ = ["reporting", "steps"]
+__all__ = ["reporting", "step", "steps"]
 
 _LISTENER = contextvars.ContextVar("symrecycle_progress", default=None)
 
@@ -46,3 +46,10 @@ def steps(label, items):
         if listener is not None:
             listener(label, i, len(items))
         yield item
+
+
+def step(label, i=None, total=None):
+    """Announce step ``i`` of ``total`` (or, without them, that the work is at ``label``)."""
+    listener = _LISTENER.get()
+    if listener is not None:
+        listener(label, i, total)

@@ -16,6 +16,7 @@ import sympy as sp
 
 from ..core import conditions as _cond
 from ..core import points as _points
+from ..core import progress as _progress
 from ..core import sym as _sym
 from ..core.params import n as N
 from ..core.sequences import lag_symbol
@@ -199,7 +200,7 @@ def check_limit(model, bexpr, cases, met=None):
     """
     lines, ok = [], True
     unchecked = []
-    for value, cond in cases:
+    for value, cond in _progress.steps("limit: checks", cases):
         pts = sample(model, cond, 2)
         if not pts:
             unchecked.append(cond)

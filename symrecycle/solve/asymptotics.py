@@ -70,7 +70,7 @@ def decompose(expr, n=N) -> dict:
     direct = _sym.expo_terms(expr, n)  # no n in a denominator: the terms as they stand
     if direct is not None:
         out = {}
-        for mu, c in direct.items():
+        for mu, c in _progress.steps("limit: terms", direct.items()):
             c = sp.expand(c)
             c = sp.factor(sp.cancel(c)) if not c.has(n) else sp.collect(c, n, _factored)
             if c != 0:
@@ -84,7 +84,7 @@ def decompose(expr, n=N) -> dict:
     if c_d.has(n):
         raise ValueError(f"{expr} is not an exponential polynomial in n (denominator {den})")
     out = {}
-    for base, c in _sum_terms(num, n).items():
+    for base, c in _progress.steps("limit: terms", _sum_terms(num, n).items()):
         c = sp.expand(c / c_d)
         if not _sym.is_zero(c):
             key = sp.powsimp(sp.cancel(base / mu_d))
@@ -294,6 +294,7 @@ def _dominant(growing, params, region, cond, n):
     The value 0 stands for "every coefficient vanishes" (the caller falls
     back to the slower terms).
     """
+    _progress.step(f"limit: growing terms, {len(growing)} to compare")
     if len(growing) == 1:
         (_mu, c), = growing
         return [(v, sp.And(cond, cc)) for v, cc in _poly_limit(c, True, params, region, n)]

@@ -40,6 +40,10 @@ def _proved(expr, attr):
     return bool(getattr(expr, attr))
 
 
+#: signs already proved: the limits ask the same question of many regimes
+_PROVED: dict = {}
+
+
 def sign_on(expr, params, region=()):
     """The sign of ``expr`` proved on the domain and region, or None.
 
@@ -62,6 +66,16 @@ def sign_on(expr, params, region=()):
     >>> sign_on(r / (r - a), params) is None, sign_on(r / (r - a), params, [(a / r, "<")])
     (True, 1)
     """
+    key = (_sym.as_sympy(expr), tuple((p, p.symbol) for p in params or ()),
+           tuple((_sym.as_sympy(mu), op) for mu, op in region))
+    if key not in _PROVED:
+        if len(_PROVED) > 4096:
+            _PROVED.clear()
+        _PROVED[key] = _sign_on(expr, params, region)
+    return _PROVED[key]
+
+
+def _sign_on(expr, params, region):
     if region:  # a sign on the whole domain holds on the region; its proof needs no solve per entry
         whole = sign_on(expr, params)
         if whole in (1, -1):
