@@ -81,6 +81,8 @@ def is_zero(expr) -> bool:
     for step in (
         lambda e: sp.expand(sp.powsimp(sp.expand(e))),
         lambda e: sp.cancel(sp.together(e)),
+        # sin(k acos(x)), cos(k theta) at integers k: polynomials in cos and sin of the angle
+        lambda e: sp.radsimp(sp.expand(sp.expand_trig(e))) if e.has(sp.sin, sp.cos) else e,
     ):
         expr = step(expr)
         if expr == 0:

@@ -15,6 +15,7 @@ from ..core.params import n as N
 from ..core.results import NoClosedForm, NotDerived
 from ..core.sequences import coupled, references, seq, uses
 from ..solve.higher import HigherRecurrence, roots_of, system_component
+from ..solve.oscillating import is_complex_pair
 from ..solve.recurrence import check_size
 
 __all__ = ["higher_recurrence", "system_recurrence"]
@@ -57,7 +58,8 @@ def system_recurrence(model, name, loop):
                 else used[x.base.label.name].subs(N, x.indices[0]))
     rec = system_component(rows, forcing, [initial[m] for m in members], members.index(name),
                            model.start, name)
-    roots_of(rec.coefficients, name, model.parameters)  # refuses here roots it cannot yet write
+    if not is_complex_pair(rec.coefficients, model.parameters):
+        roots_of(rec.coefficients, name, model.parameters)  # refuses here roots it cannot yet write
     return rec
 
 
@@ -84,5 +86,6 @@ def higher_recurrence(model, sdef, used):
         e = e.subs(N, model.start + i).xreplace({own[model.start + m]: v for m, v in enumerate(initials)})
         initials.append(e.replace(lambda x: isinstance(x, sp.Indexed), sub))
     rec = HigherRecurrence(coefficients, rest, tuple(initials), model.start, sdef.name)
-    roots_of(coefficients, sdef.name, model.parameters)  # refuses here roots it cannot yet write
+    if not is_complex_pair(coefficients, model.parameters):
+        roots_of(coefficients, sdef.name, model.parameters)  # refuses here roots it cannot yet write
     return rec

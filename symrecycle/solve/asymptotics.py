@@ -221,6 +221,7 @@ def limit_by_regime(expr, params, n=N):
     results = []
     for branch, cond in _progress.steps("limit: cases", _sym.exclusive_pieces(expr)):
         branch = _cond.substitute_condition(branch, cond)
+        branch = _without_vanishing_oscillation(branch, params, n)
         terms = decompose(branch, n)
         bases = [mu for mu in terms if mu != 1]
         for mu in bases:
@@ -260,6 +261,44 @@ def limit_by_regime(expr, params, n=N):
                 for v, c in alternatives for c2 in _cond.split_equalities(c) if not _contradictory(c2)
             )
     return _merge(results)
+
+
+def _without_vanishing_oscillation(expr, params, n):
+    """``expr`` less its terms ``c n**j rho**n sin(n theta + phi)`` (or cos), where rho < 1 is proved.
+
+    Such a term tends to 0 (|sin| <= 1 and n**j rho**n -> 0). A term with a
+    modulus not proved below 1 is refused: it does not settle, or only where
+    its coefficient vanishes, and that is not derived here.
+    """
+    def trig(t):
+        return any(f.has(n) for f in t.atoms(sp.sin, sp.cos))
+
+    if not expr.has(sp.sin, sp.cos) or not trig(expr):
+        return expr
+    terms = sp.Add.make_args(sp.expand(expr, deep=False, power_exp=False, log=False, multinomial=False))
+    kept = []
+    for t in terms:
+        if not trig(t):
+            kept.append(t)
+            continue
+        modulus = sp.Integer(1)
+        for f in sp.Mul.make_args(t):
+            if not f.has(n) or (isinstance(f, (sp.sin, sp.cos)) and f.args[0].is_polynomial(n)
+                                and sp.degree(f.args[0], n) == 1):
+                continue
+            b, e = f.as_base_exp()
+            if b == n and e.is_Integer and e > 0:
+                continue
+            if b.has(n) or not e.is_polynomial(n) or sp.degree(e, n) != 1:
+                raise NotDerived(f"the oscillating term {sp.sstr(t)} is not c n**j rho**n sin(n theta + phi)")
+            modulus *= b ** sp.diff(e, n)
+        below = sign_on(sp.expand(modulus**2) - 1, params)  # modulus >= 0: modulus < 1 iff its square is
+        if modulus.is_number and below != -1:
+            return expr  # sin(n), or a modulus above 1: the rules below refuse it by name
+        if not (sign_on(modulus, params) in (1, "nonneg") and below == -1):
+            raise NotDerived(f"an oscillating term of modulus ({sp.sstr(modulus)})**n, not proved below 1 "
+                             "(a complex pair of roots with a modulus that may reach 1)")
+    return sp.Add(*kept)
 
 
 def _oscillating(oscillating, terms, growing, flat_alts, params, region, cond, n):

@@ -34,6 +34,7 @@ from ..core.params import Parameter
 from ..core.params import n as N
 from ..core.results import NotDerived
 from .certify import BranchCertificate
+from .oscillating import is_complex_pair, solve_complex_pair
 from .recurrence import ClosedForm, VariableRecurrence, linear_by_cases
 from .signs import sign_on
 
@@ -134,7 +135,13 @@ class HigherRecurrence:
     name: str = "x"
 
     def solve(self, params=None) -> ClosedForm:
-        """The closed form through the cascade, every level certified and checked on its cases."""
+        """The closed form through the cascade, every level certified and checked on its cases.
+
+        Second order with a complex pair of roots is written with real cosines and
+        sines (:mod:`~symrecycle.solve.oscillating`).
+        """
+        if is_complex_pair(self.coefficients, params):
+            return solve_complex_pair(self, params)
         mus = roots_of(self.coefficients, self.name, params)
         # radical roots stand as symbols through the cascade: each level is then an identity in them
         # (decided for every value), and the roots go in at the end, where sum and product are checked

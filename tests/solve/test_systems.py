@@ -13,7 +13,7 @@ import sympy as sp
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from symrecycle.core.results import NoClosedForm
+from symrecycle.core.results import NoClosedForm, NotDerived
 from symrecycle.core.sym import pieces as _sym_pieces
 from symrecycle.io.modelfile import loads_model
 
@@ -272,7 +272,7 @@ def values_of(res, model, upto, **at):
     expr = sp.piecewise_fold(res.expr.subs({syms[k]: v for k, v in at.items()}))
     out = []
     for j in range(model.start, upto + 1):
-        v = sp.expand(expr.subs(syms["n"], j).doit())
+        v = sp.expand(sp.expand_trig(expr.subs(syms["n"], j).doit()))  # sin(k acos(x)): algebraic
         if not v.is_Rational and v.is_number:
             near = F(str(sp.N(v, 60))).limit_denominator(10**15)  # a rational candidate, then decided
             r = sp.Rational(near.numerator, near.denominator)
@@ -366,11 +366,48 @@ def test_radical_roots_with_a_forcing_on_one_of_them():
         assert values_of(cf, m, 10, **at) == xs
 
 
-def test_roots_it_cannot_yet_write_are_refused_by_name():
-    m = order_k_model("A[n-1] - A[n-2]", ["1", "1"])  # roots exp(+-i pi/3)
-    with pytest.raises(NoClosedForm, match=r"roots are complex"):
-        m.closed_form()
+def test_a_complex_pair_of_numbers_is_written_with_sines():
+    m = order_k_model("A[n-1] - A[n-2]", ["1", "1"])  # roots exp(+-i pi/3): period 6
+    cf = m.closed_form()
+    assert cf.verified
+    assert cf.expr.has(sp.sin)
+    assert not cf.expr.has(sp.I)
+    assert values_of(cf, m, 13) == [1, 1, 0, -1, -1, 0] * 2 + [1]
     assert m.iterate(7, exact=True, r=1) == [1, 1, 0, -1, -1, 0, 1]
+    # modulus 1: it never settles, and no limit is claimed
+    with pytest.raises(NotDerived, match=r"is not an exponential polynomial in n"):
+        m.limit()
+
+
+OSCILLATING = {"a": "(0, 1)", "b": "(1/2, 1)", "g": "(0, oo)"}  # a**2 - 4b < 0: a complex pair
+
+
+def test_a_complex_pair_of_parameters_with_a_forcing():
+    # x_n = a x_{n-1} - b x_{n-2} + g**n + 1: roots sqrt(b) exp(+-i theta), cos(theta) = a / (2 sqrt(b))
+    m = order_k_model("a*A[n-1] - b*A[n-2] + g**n + 1", ["1", "2"], OSCILLATING)
+    cf = m.closed_form()
+    assert cf.verified
+    assert cf.expr.has(sp.sin)
+    assert not cf.expr.has(sp.I)
+    for a, b, g in ((F(1, 2), F(3, 4), F(3, 2)), (F(1, 7), F(4, 7), F(1, 5)), (F(9, 10), F(11, 18), F(1))):
+        xs = [F(1), F(2)]
+        for k in range(3, 11):
+            xs.append(a * xs[-1] - b * xs[-2] + g**k + 1)
+        at = {"a": sp.Rational(a.numerator, a.denominator), "b": sp.Rational(b.numerator, b.denominator),
+              "g": sp.Rational(g.numerator, g.denominator)}
+        assert values_of(cf, m, 10, **at) == xs
+        got = m.evaluate("benefit", n=10, a=float(a), b=float(b), g=float(g))
+        assert float(got) == pytest.approx(float(xs[-1]), rel=1e-12)
+    # modulus sqrt(b) < 1: the oscillation dies; the limit is the forcing's
+    res = m.limit()
+    assert res.verified
+    a, b = m.symbols["a"], m.symbols["b"]
+    assert _sym_pieces(res.expr)[0] == (-1 / (a - b - 1), m.symbols["g"] < 1)
+    # b up to 2: the modulus sqrt(b) may pass 1, and the limit is refused by name
+    wider = order_k_model("a*A[n-1] - b*A[n-2] + g**n + 1", ["1", "2"], {**OSCILLATING, "b": "(1/2, 2)"})
+    assert wider.closed_form().verified
+    with pytest.raises(NotDerived, match=r"modulus \(sqrt\(b\)\)\*\*n, not proved below 1"):
+        wider.limit()
 
 
 # -- random cases, eigenvalues made to collide ---------------------------------------------------
@@ -405,6 +442,31 @@ def test_random_second_order_recurrences_against_exact_iteration(case):
     xs = [x1, x2]
     for n in range(3, 11):
         xs.append(a1 * xs[-1] + a2 * xs[-2] + c * lam**n)
+    cf = m.closed_form()
+    assert cf.verified, cf.certificate
+    assert values_of(cf, m, 10) == xs
+
+
+@st.composite
+def complex_pairs(draw):
+    """x_n = c1 x_{n-1} + c2 x_{n-2} + c lam**n with c1**2 + 4 c2 < 0: a complex pair of roots."""
+    c1 = draw(small)
+    c2 = -c1**2 / 4 - draw(st.fractions(min_value=F(1, 5), max_value=3, max_denominator=5))
+    lam = draw(small.filter(lambda x: x != 0))
+    return c1, c2, lam, draw(small), draw(small), draw(small)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(complex_pairs())
+def test_random_complex_pairs_against_exact_iteration(case):
+    c1, c2, lam, c, x1, x2 = case
+    text = (f'[parameters]\nr = "(0, oo)"\n[recurrence]\ninitial = ["{frac(x1)}", "{frac(x2)}"]\n'
+            f'next = "({frac(c1)})*A[n-1] + ({frac(c2)})*A[n-2] + ({frac(c)})*({frac(lam)})**n"\n'
+            '[metric]\nbenefit = "A[n]"\n')
+    m = loads_model(text)
+    xs = [x1, x2]
+    for n in range(3, 11):
+        xs.append(c1 * xs[-1] + c2 * xs[-2] + c * lam**n)
     cf = m.closed_form()
     assert cf.verified, cf.certificate
     assert values_of(cf, m, 10) == xs
