@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import os
 import sys
 
@@ -43,9 +44,9 @@ def _time_limit(args):
 def _budget(seconds):
     """Raise :class:`_OverBudget` in the main thread after ``seconds`` (SIGALRM; nothing elsewhere).
 
-    The alarm repeats every half second until the block is left: Python ignores an exception
-    raised while it runs a garbage-collector callback or a ``__del__``, so one alarm alone could
-    be lost and the command would run on.
+    The alarm repeats every half second until the block is left, and it raises nothing while the
+    garbage collector runs: Python ignores an exception raised in a collector callback or a
+    ``__del__``, so that alarm would be lost and the command would run on.
     """
     import signal
     import threading
@@ -55,12 +56,22 @@ def _budget(seconds):
         yield
         return
 
-    active = [True]
+    active, collecting = [True], [False]
 
     def over(_signum, _frame):
-        if active[0]:
+        if active[0] and not collecting[0]:  # never inside the collector: the alarm comes again
             raise _OverBudget
 
+    def starts(phase, _info):  # the first of the collector's callbacks, and the last
+        if phase == "start":
+            collecting[0] = True
+
+    def stops(phase, _info):
+        if phase == "stop":
+            collecting[0] = False
+
+    gc.callbacks.insert(0, starts)
+    gc.callbacks.append(stops)
     old = signal.signal(signal.SIGALRM, over)
     signal.setitimer(signal.ITIMER_REAL, seconds, _AGAIN)
     try:
@@ -68,6 +79,9 @@ def _budget(seconds):
     finally:
         active[0] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
+        for callback in (starts, stops):
+            with contextlib.suppress(ValueError):
+                gc.callbacks.remove(callback)
         signal.signal(signal.SIGALRM, old)
 
 
