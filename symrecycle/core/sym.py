@@ -151,6 +151,12 @@ def _expo(e, n):
             for _ in range(int(x)):
                 out = _expo_product(out, part)
             return out
+        if x.is_Integer and x < 0 and isinstance(b, sp.Add):
+            # a denominator whose terms share the power: 2**n*(2*r - a) over -2**n*a + 2*2**n*r
+            f = sp.factor_terms(b)
+            varying = [g for g in sp.Mul.make_args(f) if g.has(n)]
+            if f != b and all(isinstance(g, sp.Pow) and not g.base.has(n) for g in varying):
+                return _expo(sp.Mul(*[g**x for g in sp.Mul.make_args(f)]), n)
     return None
 
 

@@ -275,7 +275,7 @@ def _without_vanishing_oscillation(expr, params, n):
 
     if not expr.has(sp.sin, sp.cos) or not trig(expr):
         return expr
-    terms = sp.Add.make_args(sp.expand(expr, deep=False, power_exp=False, log=False, multinomial=False))
+    terms = sp.Add.make_args(sp.expand_mul(expr))
     kept = []
     for t in terms:
         if not trig(t):

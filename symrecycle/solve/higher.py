@@ -13,7 +13,10 @@ solves with every degenerate case: two roots equal (a repeated root, the
 ``n \mu^n`` terms) or a root equal to a forcing base. The roots ``\mu_j`` must be
 rational functions of the parameters, real numbers, or the two roots of a
 quadratic factor whose discriminant is proved positive on the parameters'
-domains; otherwise the order-k recurrence is refused by name.
+domains; otherwise the order-k recurrence is refused by name. Second order
+whose discriminant D has no proved sign is solved in three cases: D < 0 in
+sines (:mod:`~symrecycle.solve.oscillating`), D = 0 as a double root (D solved
+for one parameter), and D > 0 with the two radicals.
 
 Radical roots stand as symbols through the cascade, so that each level is an
 identity in them; they go in at the end, where each is decided to be a root,
@@ -41,7 +44,7 @@ from .signs import sign_on
 __all__ = ["HigherRecurrence", "roots_of", "system_component"]
 
 
-def roots_of(coefficients, name="x", params=None):
+def roots_of(coefficients, name="x", params=None, distinct=False):
     """The roots ``mu_1, ..., mu_k`` (with multiplicity) of ``z**k - a_1 z**(k-1) - ... - a_k``.
 
     Rational functions of the parameters, real numbers, or the two roots
@@ -86,7 +89,7 @@ def roots_of(coefficients, name="x", params=None):
         if f.free_symbols - {z} and fz.degree() == 2:
             a2, a1, a0 = fz.all_coeffs()
             disc = sp.factor(a1**2 - 4 * a2 * a0)
-            if params and sign_on(disc, params) == 1:
+            if distinct or (params and sign_on(disc, params) == 1):
                 out += [sp.radsimp((-a1 - sp.sqrt(disc)) / (2 * a2)),
                         sp.radsimp((-a1 + sp.sqrt(disc)) / (2 * a2))] * mult
                 continue
@@ -142,7 +145,13 @@ class HigherRecurrence:
         """
         if is_complex_pair(self.coefficients, params):
             return solve_complex_pair(self, params)
-        mus = roots_of(self.coefficients, self.name, params)
+        disc = discriminant_of_either_sign(self.coefficients, params)
+        if disc is not None:
+            return _by_discriminant(self, disc, params)
+        return self._cascade(roots_of(self.coefficients, self.name, params), params)
+
+    def _cascade(self, mus, params):
+        """The cascade through the roots ``mus`` (radical ones carried as symbols)."""
         # radical roots stand as symbols through the cascade: each level is then an identity in them
         # (decided for every value), and the roots go in at the end, where sum and product are checked
         radical = {}
@@ -177,6 +186,50 @@ class HigherRecurrence:
         return ClosedForm(self, below, tuple(certificate), checks=tuple(lines), checked=checked)
 
 
+def discriminant_of_either_sign(coefficients, params):
+    """``D = c1**2 + 4 c2`` for an irreducible ``z**2 - c1 z - c2`` whose D has no proved sign, else None."""
+    if len(coefficients) != 2 or not params:
+        return None
+    c1, c2 = (_sym.as_sympy(c) for c in coefficients)
+    disc = sp.factor(c1**2 + 4 * c2)
+    if disc.is_number or sign_on(disc, params) in (1, -1):
+        return None
+    z = sp.Dummy("z")
+    _, factors = sp.factor_list(z**2 - c1 * z - c2, z)
+    if len(factors) != 1 or sp.degree(factors[0][0], z) != 2:
+        return None  # rational roots: the cascade's own cases
+    return disc
+
+
+def _by_discriminant(rec, disc, params):
+    """Three forms by the sign of D: a complex pair in sines (D < 0), a double root (D = 0), two radicals."""
+    below = sp.Lt(disc, 0)
+    oscillating = solve_complex_pair(rec, params, below)
+    try:
+        sub = _cond.solve_component(disc, [p.symbol for p in params])
+    except _cond.Unsolved as exc:
+        raise NotDerived(
+            f"recurrence for {rec.name}: the double-root case {sp.sstr(disc)} = 0: {exc}") from exc
+    rest = [p for p in params if p.symbol not in sub]
+    double = HigherRecurrence(tuple(sp.cancel(_sym.as_sympy(c).subs(sub)) for c in rec.coefficients),
+                              _sym.as_sympy(rec.forcing).subs(sub),
+                              tuple(_sym.as_sympy(x).subs(sub) for x in rec.initials), rec.start,
+                              rec.name).solve(rest)
+    distinct = rec._cascade(roots_of(rec.coefficients, rec.name, params, distinct=True), params)
+    on_zero = sp.Eq(disc, 0)
+    pieces = [(oscillating.expr, below)]
+    pieces += [(v, sp.And(on_zero, c) if c is not sp.true else on_zero) for v, c in _sym.pieces(double.expr)]
+    pieces += list(_sym.pieces(distinct.expr))
+    pieces[-1] = (pieces[-1][0], sp.true)
+    lines = ([f"where {sp.sstr(below)}: {line}" for line in oscillating.checks]
+             + [f"where {sp.sstr(on_zero)}: {line}" for line in double.checks]
+             + [f"where {sp.sstr(disc)} > 0: {line}" for line in distinct.checks])
+    return ClosedForm(rec, sp.Piecewise(*pieces), (*oscillating.certificate, *double.certificate,
+                                                   *distinct.certificate),
+                      checks=tuple(lines),
+                      checked=oscillating.verified and double.verified and distinct.verified)
+
+
 def _decided(e):
     """0 where ``e`` (an exponential polynomial in n, radicals in its bases) is decided to be 0, else e."""
     e = sp.expand(sp.powsimp(sp.expand(e)))
@@ -201,7 +254,10 @@ def _radicals_in(expr, radical, coefficients, params):
 
     def polynomial(c):
         """``mu = lam`` as ``char(lam) = 0`` and the side of the roots' midpoint ``lam`` is on."""
-        d = next((x for x in c.free_symbols if x in back), None)
+        ds = c.free_symbols & set(back)
+        if len(ds) == 2:  # mu1 = mu2: D = 0, which is not this form's set
+            return sp.false if isinstance(c, sp.Eq) else sp.true
+        d = next(iter(ds), None)
         if d is None or total is None:
             return c.subs(back)
         lam = sp.solve(c.lhs - c.rhs, d)
@@ -218,6 +274,18 @@ def _radicals_in(expr, radical, coefficients, params):
 
     kept, dropped = [], 0
     for value, cond in _sym.pieces(expr):
+        # both roots equal to one value: mu1 = mu2, which distinct roots never are
+        met = {}
+        for c in sp.And.make_args(cond):
+            ds = c.free_symbols & set(back) if isinstance(c, sp.Eq) else set()
+            if len(ds) == 1:
+                (d,) = ds
+                sol = sp.solve(c.lhs - c.rhs, d)
+                if len(sol) == 1:
+                    met[d] = sol[0]
+        if len(met) == 2 and _sym.is_zero(sp.Add(*[v * (-1) ** i for i, v in enumerate(met.values())])):
+            dropped += 1
+            continue
         cond = cond.replace(lambda c: isinstance(c, (sp.Eq, sp.Ne)) and bool(c.free_symbols & set(back)),
                             polynomial)
         cond = cond.subs(back)

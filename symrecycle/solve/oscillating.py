@@ -77,8 +77,12 @@ def _particular(p, lam, c1, c2, n=N):
     return sp.factor(q.subs(sol[0]))
 
 
-def solve_complex_pair(rec, params=None) -> ClosedForm:
-    """The closed form of a second-order ``rec`` (a HigherRecurrence) whose roots are a complex pair."""
+def solve_complex_pair(rec, params=None, where=sp.true) -> ClosedForm:
+    """The closed form of a second-order ``rec`` (a HigherRecurrence) whose roots are a complex pair.
+
+    ``where``: the set of parameters it is for (``c1**2 + 4 c2 < 0`` where that
+    is not the whole domain), on which the exact iteration is sampled.
+    """
     n, s = N, rec.start
     c1, c2 = (_sym.as_sympy(c) for c in rec.coefficients)
     x0, x1 = (_sym.as_sympy(x) for x in rec.initials)
@@ -101,7 +105,7 @@ def solve_complex_pair(rec, params=None) -> ClosedForm:
         BranchCertificate(sp.true, sp.Integer(0), _initial_residual(expr, rec, x0, x1),
                           "the first two values, exact"),
     )
-    ok, line = _check(expr, rec, params)
+    ok, line = _check(expr, rec, params, where)
     return ClosedForm(rec, expr, certificate, checks=(line,), checked=ok)
 
 
@@ -138,10 +142,12 @@ def _initial_residual(expr, rec, x0, x1):
     return sp.Add(*[e for e in left if not _sym.is_zero(sp.radsimp(e))])
 
 
-def _check(expr, rec, params, count=3, steps=6):
-    """``expr`` against exact iteration at sample points of the domain: ``(ok, line)``."""
+def _check(expr, rec, params, where=sp.true, count=3, steps=6):
+    """``expr`` against exact iteration at sample points of ``where`` in the domain: ``(ok, line)``."""
     n, s = N, rec.start
-    pts = _points.sample_points(sp.true, params, count) if params else [{}]
+    pts = _points.sample_points(where, params, count) if params else [{}]
+    if not pts:
+        return False, f"no sample point where {sp.sstr(where)} (so NOT checked)"
     for pt in pts:
         c1, c2 = (_sym.as_sympy(c).subs(pt) for c in rec.coefficients)
         xs = [_sym.as_sympy(x).subs(pt) for x in rec.initials]

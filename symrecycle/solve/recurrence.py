@@ -440,11 +440,13 @@ class CaseRecurrence:
             raise NotImplementedError(f"{self.name}: no case of the forcing holds anywhere")
         pieces[-1] = (pieces[-1][0], sp.true)  # the last case is what the others leave
         expr = sp.Piecewise(*pieces)
-        exclusive = _sym.exclusive_pieces(expr)
-        if len(exclusive) != len(recs):  # pragma: no cover - SymPy merged two cases
-            return ClosedForm(self, expr, tuple(certificate), checked=False,
-                              checks=("cases merged: NOT checked by exact iteration",))
-        for rec, (value, cond) in zip(recs, exclusive):  # each case where it applies: after the others
+        # each case where it applies, after the others (taken from the pieces themselves: SymPy's
+        # Piecewise may merge cases of equal value, or drop one that an earlier case covers)
+        exclusive = [(value, sp.And(cond, *[sp.Not(c) for _, c in pieces[:i]]))
+                     for i, (value, cond) in enumerate(pieces)]
+        for rec, (value, cond) in zip(recs, exclusive):
+            if cond is sp.false:  # an earlier case holds wherever this one does: it never applies
+                continue
             ok, line = _check_on(rec, value, cond, params)
             checked = checked and ok
             lines.append(line)
