@@ -451,7 +451,11 @@ def second_orders(draw):
 @given(second_orders())
 def test_random_second_order_recurrences_against_exact_iteration(case):
     mu1, mu2, lam, c, x1, x2 = case
-    a1, a2 = mu1 + mu2, -mu1 * mu2
+    _second_order_against_exact_iteration(mu1 + mu2, -mu1 * mu2, lam, c, x1, x2)
+
+
+def _second_order_against_exact_iteration(a1, a2, lam, c, x1, x2):
+    """x_n = a1 x_{n-1} + a2 x_{n-2} + c lam**n from x1, x2: the closed form, verified, at n = 1..10."""
     text = (f'[parameters]\nr = "(0, oo)"\n[recurrence]\ninitial = ["{frac(x1)}", "{frac(x2)}"]\n'
             f'next = "({frac(a1)})*A[n-1] + ({frac(a2)})*A[n-2] + ({frac(c)})*({frac(lam)})**n"\n'
             '[metric]\nbenefit = "A[n]"\n')
@@ -476,17 +480,7 @@ def complex_pairs(draw):
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(complex_pairs())
 def test_random_complex_pairs_against_exact_iteration(case):
-    c1, c2, lam, c, x1, x2 = case
-    text = (f'[parameters]\nr = "(0, oo)"\n[recurrence]\ninitial = ["{frac(x1)}", "{frac(x2)}"]\n'
-            f'next = "({frac(c1)})*A[n-1] + ({frac(c2)})*A[n-2] + ({frac(c)})*({frac(lam)})**n"\n'
-            '[metric]\nbenefit = "A[n]"\n')
-    m = loads_model(text)
-    xs = [x1, x2]
-    for n in range(3, 11):
-        xs.append(c1 * xs[-1] + c2 * xs[-2] + c * lam**n)
-    cf = m.closed_form()
-    assert cf.verified, cf.certificate
-    assert values_of(cf, m, 10) == xs
+    _second_order_against_exact_iteration(*case)
 
 
 @st.composite
