@@ -196,3 +196,49 @@ def test_random_recurrences_with_forced_collisions(coef, x0, c1, lam1, c2, degen
     if degenerate == "both":
         pt[w] = sp.Integer(1)
     assert closed_values(cf.expr, pt, 1, 6) == fraction_loop(u, forcing, R(x0), 1, pt, 6)
+
+
+# -- second order: SymPy's test_recurr.py ---------------------------------------------------------
+# test_rsolve_bulk: c0 y(n) + c1 y(n+1) + c2 y(n+2) = q(n), q computed from p, whose solution from
+# y(0) = p(0), y(1) = p(1) is p itself; here with c = [-2, -1, 1] (roots 2 and -1), written with lags
+# from n = 1 (A[n] = y(n-1)): A[n] = A[n-1] + 2 A[n-2] + q(n-3)
+BULK = [n, n + 1, n**2, n**3, n**4, n + n**2, 27 * n + 52 * n**2 - 3 * n**3 + 12 * n**4 - 52 * n**5]
+
+
+def _second_order(next_term, initials, params, start):
+    from symrecycle.io.modelfile import loads_model
+
+    lines = "\n".join(f'{k} = "{v}"' for k, v in params.items())
+    init = "[" + ", ".join(f'"{sp.sstr(x)}"' for x in initials) + "]"
+    return loads_model(f'name = "corpus"\nstart = {start}\n[parameters]\n{lines}\n[recurrence]\n'
+                       f'initial = {init}\nnext = "{next_term}"\n[metric]\nbenefit = "A[n]"\n')
+
+
+@pytest.mark.parametrize("p_n", BULK, ids=[sp.sstr(x) for x in BULK])
+def test_sympy_bulk_second_order_gives_back_its_polynomial(p_n):
+    q_n = sp.expand(-2 * p_n + -1 * p_n.subs(n, n + 1) + p_n.subs(n, n + 2))
+    forcing = sp.sstr(q_n.subs(n, n - 3))
+    m = _second_order(f"A[n-1] + 2*A[n-2] + {forcing}", [p_n.subs(n, 0), p_n.subs(n, 1)],
+                      {"r": "(0, oo)"}, 1)
+    cf = m.closed_form()
+    assert cf.verified
+    assert sp.expand(cf.expr.subs(m.symbols["n"], n + 1)) == sp.expand(p_n)  # p, as SymPy states it
+    xs = [Fraction(int(p_n.subs(n, 0))), Fraction(int(p_n.subs(n, 1)))]
+    for k in range(2, 12):
+        xs.append(xs[-1] + 2 * xs[-2] + int(q_n.subs(n, k - 2)))
+    assert [cf.expr.subs(m.symbols["n"], k + 1) for k in range(12)] == xs
+
+
+def test_sympy_a_y_n_minus_2_with_its_stated_solution():
+    # test_rsolve: y(n) = a y(n-2), y(1) = sqrt(a) (a + b), y(2) = a (a - b) is a**(n/2) ((-1)**(n+1) b + a)
+    m = _second_order("alpha*A[n-2]", [sp.sqrt(al) * (al + b), al * (al - b)], {"alpha": "(0, oo)",
+                                                                            "b": "(-oo, oo)"}, 1)
+    cf = m.closed_form()
+    assert cf.verified
+    aa, bb, nn = m.symbols["alpha"], m.symbols["b"], m.symbols["n"]
+    stated = aa ** (nn / 2) * ((-1) ** (nn + 1) * bb + aa)
+    for k in range(1, 13):
+        for av, bv in ((R(2), R(1, 3)), (R(9, 4), R(-5))):
+            got = sp.radsimp(sp.expand(cf.expr.subs({aa: av, bb: bv, nn: k})))
+            want = sp.radsimp(sp.expand(stated.subs({aa: av, bb: bv, nn: k})))
+            assert sp.expand(got - want) == 0

@@ -160,7 +160,10 @@ class HigherRecurrence:
                 radical.setdefault(mu, sp.Dummy(f"mu{len(radical) + 1}", real=True))
                 mus[i] = radical[mu]
         if radical:
-            params = [*(params or ()), *(Parameter(d.name, symbol=d) for d in radical.values())]
+            # the levels are identities in the roots; their exact-iteration samples take roots in
+            # (0, oo), away from 0, where a level's formula may divide by the root
+            params = [*(params or ()),
+                      *(Parameter(d.name, 0, None, lower_open=True, symbol=d) for d in radical.values())]
         k, n0 = len(self.coefficients), self.start
         # the initial values of each level: y^(j) at start + j, from x's initial values
         levels = [list(self.initials)]
