@@ -235,8 +235,36 @@ def _by_discriminant(rec, disc, params):
 
 def _decided(e):
     """0 where ``e`` (an exponential polynomial in n, radicals in its bases) is decided to be 0, else e."""
+    if _zero_modulo_root(e):
+        return sp.Integer(0)
     e = sp.expand(sp.powsimp(sp.expand(e)))
     return sp.Integer(0) if e == 0 or _sym.expo_zero(e) or _sym.is_zero(e) else e
+
+
+def _zero_modulo_root(e):
+    """Whether ``e``, with its one square root ``sqrt(D)`` held as a symbol s, is 0 modulo ``s**2 - D``.
+
+    Each base's coefficient is reduced modulo ``s**2 - D``; all remainders 0 is a
+    proof (for either sign of s, so for sqrt(D)). False means "not shown": the
+    caller decides another way.
+    """
+    roots = {p for p in e.atoms(sp.Pow) if p.exp == sp.Rational(1, 2) and not p.base.is_number}
+    if len(roots) != 1:
+        return False
+    (root,) = roots
+    s = sp.Dummy("s")
+    terms = _sym.expo_terms(e.xreplace({root: s}))
+    if terms is None:
+        return False
+    for c in terms.values():
+        num, _ = sp.fraction(sp.together(c))
+        try:
+            left = sp.rem(sp.expand(num), s**2 - root.base, s)
+        except sp.PolynomialError:
+            return False
+        if sp.expand(left) != 0:
+            return False
+    return True
 
 
 def _radicals_in(expr, radical, coefficients, params):
