@@ -144,7 +144,7 @@ def _main(argv):
     # the engine names its steps (forcing terms, cases, certificates): a long derivation shows them
     bar = Progress(quiet=args.quiet or args.command in _PROGRESS_COMMANDS)
     try:
-        with _budget(limit), _progress.reporting(lambda label, i, total: bar(label, i, total)):
+        with _budget(limit), _progress.reporting(bar):
             try:
                 status = COMMANDS[args.command](args, sys.stdout)
             finally:

@@ -19,6 +19,7 @@ has no relational assumptions.
 from __future__ import annotations
 
 import itertools
+import math
 
 import sympy as sp
 
@@ -151,10 +152,7 @@ def _regime_choices(free, signed, cond, params):
     bases that are all above 1 cost one combination, not ``3**k``.
     """
     options = [_possible(mu, mu in signed, params) for mu in free]
-    total = 1
-    for ops in options:
-        total *= len(ops)
-    if total <= _WALK:
+    if math.prod(len(ops) for ops in options) <= _WALK:
         yield from itertools.product(*options)
         return
     count = 0
@@ -266,9 +264,10 @@ def limit_by_regime(expr, params, n=N):
 def _without_vanishing_oscillation(expr, params, n):
     """``expr`` less its terms ``c n**j rho**n sin(n theta + phi)`` (or cos), where rho < 1 is proved.
 
-    Such a term tends to 0 (|sin| <= 1 and n**j rho**n -> 0). A term with a
-    modulus not proved below 1 is refused: it does not settle, or only where
-    its coefficient vanishes, and that is not derived here.
+    Such a term tends to 0 (|sin| <= 1 and n**j rho**n -> 0). A term whose
+    symbolic modulus is not proved below 1 is refused by name; with a numeric
+    modulus of 1 or more (``sin(n)``) ``expr`` is returned as it is, and the
+    rules of :func:`decompose` refuse it.
     """
     def trig(t):
         return any(f.has(n) for f in t.atoms(sp.sin, sp.cos))

@@ -270,10 +270,10 @@ def _zero_modulo_root(e):
 def _radicals_in(expr, radical, coefficients, params):
     """``expr`` with the radical roots put back, its cases where two distinct roots meet dropped.
 
-    Returns ``(expr, note, ok)``: ``ok`` where the roots' elementary symmetric
-    functions are decided equal to the coefficients (``mu1 + mu2 = a_1``,
-    ``mu1 mu2 = -a_2`` for a quadratic factor) and every dropped case is one
-    whose equation is proved impossible on the domains.
+    Returns ``(expr, note, ok)``: ``ok`` where each radical is decided to be a
+    root of the characteristic polynomial. The cases dropped are those where
+    the two distinct roots would be equal, and those whose equation is proved
+    impossible on the domains.
     """
     back = {d: mu for mu, d in radical.items()}
     z = sp.Dummy("z")
@@ -314,9 +314,11 @@ def _radicals_in(expr, radical, coefficients, params):
                 sol = sp.solve(c.lhs - c.rhs, d)
                 if len(sol) == 1:
                     met[d] = sol[0]
-        if len(met) == 2 and _sym.is_zero(sp.Add(*[v * (-1) ** i for i, v in enumerate(met.values())])):
-            dropped += 1
-            continue
+        if len(met) == 2:
+            first, second = met.values()
+            if _sym.is_zero(first - second):
+                dropped += 1
+                continue
         cond = cond.replace(lambda c: isinstance(c, (sp.Eq, sp.Ne)) and bool(c.free_symbols & set(back)),
                             polynomial)
         cond = cond.subs(back)

@@ -504,7 +504,7 @@ def linear(next_expr, previous, initial, start=1, name="x", n=N):
     'VariableRecurrence'
     """
     check_size(next_expr, f"recurrence for {name}: the next term")
-    check_size(_sym.as_sympy(initial), f"recurrence for {name}: the initial value")
+    check_size(initial, f"recurrence for {name}: the initial value")
     a, rest = _split_linear(next_expr, previous, name)
     if a.has(sp.zoo, sp.nan) or rest.has(sp.zoo, sp.nan):
         raise ValueError(f"recurrence for {name}: the next term is undefined for every value of the "

@@ -746,21 +746,16 @@ def _plain(d):
     return {k: None if not math.isfinite(v) else v for k, v in d.items()}
 
 
-def test_mc_chunks_and_progress(monkeypatch, capsys, kick):
-    monkeypatch.setattr(_common, "PROGRESS_DELAY", 0.0)
-    tty = FakeTTY()
-    monkeypatch.setattr(sys, "stderr", tty)
+def test_mc_chunks_and_progress(on_terminal, capsys, kick):
     args = ["mc", "kickstarting", "limit", "--set", R_DIST, "--set", ALPHA_DIST, "--samples", "1000"]
-    assert _main.main([*args, "--chunk", "300"]) == 0
+    status, drawn = on_terminal([*args, "--chunk", "300"])
+    assert status == 0
     # the same numbers as one chunk
     assert capsys.readouterr().out == unc.monte_carlo(kick, "limit", specs(R_DIST, ALPHA_DIST), 1000,
                                                       0).summary() + "\n"
-    assert "kickstarting mc limit [" in tty.getvalue()
-    assert "1000/1000" in tty.getvalue()
-    tty = FakeTTY()
-    monkeypatch.setattr(sys, "stderr", tty)
-    assert _main.main([*args, "--quiet"]) == 0
-    assert tty.getvalue() == ""
+    assert "kickstarting mc limit [" in drawn
+    assert "1000/1000" in drawn
+    assert on_terminal([*args, "--quiet"]) == (0, "")
 
 
 def test_sensitivity_is_the_api_table(ran, workdir, call, kick):
@@ -975,13 +970,8 @@ def test_internal_error_is_short_without_debug(monkeypatch, capsys):
     assert err.splitlines()[-1] == "symrecycle: internal error: RuntimeError: something broke inside"
 
 
-class FakeTTY(io.StringIO):
-    def isatty(self):
-        return True
-
-
-def test_progress_bar_only_on_a_terminal():
-    tty = FakeTTY()
+def test_progress_bar_only_on_a_terminal(fake_tty):
+    tty = fake_tty()
     bar = _common.Progress("grid", 4, stream=tty, delay=0)
     for k in range(1, 5):
         bar.last = None  # no redraw throttling in the test
@@ -992,13 +982,13 @@ def test_progress_bar_only_on_a_terminal():
     assert " 25% 1/4" in text
     assert "100% 4/4" in text
     assert text.endswith("\r")  # the line is cleared at the end
-    for stream, quiet in ((FakeTTY(), True), (io.StringIO(), False)):
+    for stream, quiet in ((fake_tty(), True), (io.StringIO(), False)):
         bar = _common.Progress("grid", 4, quiet=quiet, stream=stream, delay=0)
         bar.update(2)
         bar.close()
         assert stream.getvalue() == ""
     # as a callback, in the forms a long job may call it
-    tty = FakeTTY()
+    tty = fake_tty()
     bar = _common.Progress("reproduce", stream=tty, delay=0)
     bar("table1", 1, 3)  # reproduce(): before step 1 of 3
     assert "table1 [" in tty.getvalue()
@@ -1012,39 +1002,29 @@ def test_progress_bar_only_on_a_terminal():
     assert "100% 3/3" in tty.getvalue()
 
 
-def test_eval_grid_shows_progress_on_a_terminal(monkeypatch, capsys, kick):
-    monkeypatch.setattr(_common, "PROGRESS_DELAY", 0.0)
+def test_eval_grid_shows_progress_on_a_terminal(on_terminal, monkeypatch, capsys, kick):
     monkeypatch.setattr(_commands, "CHUNK", 10)
     args = ["eval", "kickstarting", "limit", "--set", "r=1.5:3:5", "--set", "alpha=0:1:6"]
-    tty = FakeTTY()
-    monkeypatch.setattr(sys, "stderr", tty)
-    assert _main.main(args) == 0
+    status, drawn = on_terminal(args)
+    assert status == 0
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
     assert len(rows) == 31
     want = kick.evaluate("limit", r=np.linspace(1.5, 3, 5)[:, None], alpha=np.linspace(0, 1, 6)[None, :])
     assert [float(row[2]) for row in rows[1:]] == want.ravel().tolist()  # chunked like one call
-    assert "kickstarting limit [" in tty.getvalue()
-    assert "30/30" in tty.getvalue()
-    tty = FakeTTY()
-    monkeypatch.setattr(sys, "stderr", tty)
-    assert _main.main([*args, "--quiet"]) == 0
-    assert tty.getvalue() == ""
+    assert "kickstarting limit [" in drawn
+    assert "30/30" in drawn
+    assert on_terminal([*args, "--quiet"]) == (0, "")
 
 
-def test_a_long_iteration_shows_its_progress_on_a_terminal(monkeypatch, capsys):
-    monkeypatch.setattr(_common, "PROGRESS_DELAY", 0.0)
-    tty = FakeTTY()
-    monkeypatch.setattr(sys, "stderr", tty)
+def test_a_long_iteration_shows_its_progress_on_a_terminal(on_terminal, capsys):
     args = ["iterate", "kickstarting", "--n", "9000", "--set", "r=2", "--set", "alpha=0.5", "--last"]
-    assert _main.main(args) == 0
+    status, drawn = on_terminal(args)
+    assert status == 0
     assert float(capsys.readouterr().out.split()[-1]) == pytest.approx(4 / 3, rel=1e-15)  # r / (r - alpha)
-    assert "kickstarting iterate [" in tty.getvalue()
-    assert "4096/9000" in tty.getvalue()
-    assert "9000/9000" in tty.getvalue()
-    tty = FakeTTY()
-    monkeypatch.setattr(sys, "stderr", tty)
-    assert _main.main([*args, "--quiet"]) == 0
-    assert tty.getvalue() == ""
+    assert "kickstarting iterate [" in drawn
+    assert "4096/9000" in drawn
+    assert "9000/9000" in drawn
+    assert on_terminal([*args, "--quiet"]) == (0, "")
 
 
 CLAIMS = """
@@ -1087,7 +1067,7 @@ def test_check_wiring(monkeypatch, capsys, tmp_path):
     assert err == f"symrecycle: error: claims file {path}: line 4: claim 't1' has no 'params'\n"
 
 
-def test_reproduce_wiring(monkeypatch, capsys, tmp_path):
+def test_reproduce_wiring(on_terminal, monkeypatch, capsys, tmp_path):
     calls = []
 
     def reproduce(out_dir, force=False, progress=None):
@@ -1097,17 +1077,15 @@ def test_reproduce_wiring(monkeypatch, capsys, tmp_path):
         return Path(out_dir) / "report.md"
 
     monkeypatch.setattr(report_reproduce, "reproduce", reproduce)
-    monkeypatch.setattr(_common, "PROGRESS_DELAY", 0.0)
-    tty = FakeTTY()
-    monkeypatch.setattr(sys, "stderr", tty)
     out = tmp_path / "paper"
-    assert _main.main(["reproduce", "--out", str(out), "--force"]) == 0
+    status, drawn = on_terminal(["reproduce", "--out", str(out), "--force"])
+    assert status == 0
     assert calls == [(str(out), True)]
     assert capsys.readouterr().out == f"{out / 'report.md'}\n"
-    assert "table1 [" in tty.getvalue()
-    assert "figure1 [" in tty.getvalue()
-    assert "1/2" in tty.getvalue()
-    assert _main.main(["reproduce", "--out", str(out), "--quiet"]) == 0
+    assert "table1 [" in drawn
+    assert "figure1 [" in drawn
+    assert "1/2" in drawn
+    assert on_terminal(["reproduce", "--out", str(out), "--quiet"]) == (0, "")
     assert calls[-1] == (str(out), False)
 
     def refuse(out_dir, force=False, progress=None):
