@@ -242,3 +242,90 @@ def test_sympy_a_y_n_minus_2_with_its_stated_solution():
             got = sp.radsimp(sp.expand(cf.expr.subs({aa: av, bb: bv, nn: k})))
             want = sp.radsimp(sp.expand(stated.subs({aa: av, bb: bv, nn: k})))
             assert sp.expand(got - want) == 0
+
+
+# -- orders 2 to 8: the rest of SymPy's test_recurr.py constant-coefficient cases -------------------
+# written from n = 1 (A[n] = y(n - 1)); each against this file's own Fraction loop and, where SymPy
+# states a solution, against it
+
+
+def order_k_loop(coefficients, forcing, initials, count):
+    """x_1..x_count with Fractions: x_n = sum_j c_j x_{n-j} + forcing(n)."""
+    xs = [Fraction(x) for x in initials]
+    while len(xs) < count:
+        k = len(xs) + 1
+        xs.append(sum(Fraction(c) * xs[-j] for j, c in enumerate(coefficients, 1)) + Fraction(forcing(k)))
+    return xs
+
+
+def exact_values(expr, model, count, at=None):
+    syms = model.symbols
+    e = sp.piecewise_fold(expr.subs({syms[k]: v for k, v in (at or {}).items()}))
+    out = []
+    for k in range(1, count + 1):
+        v = sp.expand(sp.expand_trig(e.subs(syms["n"], k)))
+        assert v.is_Rational, (k, v)
+        out.append(Fraction(int(v.p), int(v.q)))
+    return out
+
+
+@pytest.mark.parametrize("p_n", BULK, ids=[sp.sstr(x) for x in BULK])
+def test_sympy_bulk_fourth_order_gives_back_its_polynomial(p_n):
+    # test_rsolve_bulk with c = [-1, 1, 1, -1, 1]: y(n+4) = y(n+3) - y(n+2) - y(n+1) + y(n) + q(n); the
+    # characteristic polynomial z**4 - z**3 + z**2 + z - 1 is irreducible, with a complex pair of roots
+    q_n = sp.expand(-p_n + p_n.subs(n, n + 1) + p_n.subs(n, n + 2) - p_n.subs(n, n + 3) + p_n.subs(n, n + 4))
+    m = _second_order(f"A[n-1] - A[n-2] - A[n-3] + A[n-4] + {sp.sstr(q_n.subs(n, n - 5))}",
+                      [p_n.subs(n, k) for k in range(4)], {"r": "(0, oo)"}, 1)
+    cf = m.closed_form()
+    assert cf.verified
+    assert sp.expand(cf.expr.subs(m.symbols["n"], n + 1)) == sp.expand(p_n)
+    want = order_k_loop([1, -1, -1, 1], lambda k: q_n.subs(n, k - 5), [p_n.subs(n, k) for k in range(4)], 14)
+    assert exact_values(cf.expr, m, 14) == want
+
+
+@pytest.mark.parametrize(("next_term", "coefficients", "initials", "stated"), [
+    # test_constant_naming (issues 8697 and 19630), test_issue_8697, test_diofantissue_294, test_issue_6844
+    ("A[n-1] + A[n-2] - A[n-3]", [1, 1, -1], [1, 2, 3], None),
+    ("-3*A[n-1] - 3*A[n-2] - A[n-3]", [-3, -3, -1], [1, 2, 3], None),
+    ("4*A[n-1] - 5*A[n-2] + 2*A[n-3]", [4, -5, 2], [1, 3, 8], 3 * 2**n - n - 2),
+    ("3*A[n-2] - 2*A[n-3]", [0, 3, -2], [0, 8, -2], None),
+    ("A[n-1] + 2*A[n-2] + 2*(n - 1)", [1, 2], [-1, 1], -(-1)**n / 2 + 2 * 2**n - n - R(5, 2)),
+    ("A[n-1] - A[n-2]/4", [1, R(-1, 4)], [0, 1], 2**(1 - n) * n),
+    # issue 17990: 46 y(n+3) + 6 y(n+2) + 4 y(n+1) - 10 y(n) = 0, one real root and a complex pair of a cubic
+    ("-3*A[n-1]/23 - 2*A[n-2]/23 + 5*A[n-3]/23", [R(-3, 23), R(-2, 23), R(5, 23)], [1, -2, 7], None),
+    # issue 15751, order 8: y(n+8) = 21 y(n+7) + 273 y(n+6) - ... (four quadratic factors)
+    ("21*A[n-1] + 273*A[n-2] - 1092*A[n-3] - 1820*A[n-4] + 1092*A[n-5] + 273*A[n-6] - 21*A[n-7] - A[n-8]",
+     [21, 273, -1092, -1820, 1092, 273, -21, -1], [1, 0, 0, 0, 0, 0, 0, 2], None),
+    # Narayana's cows (a textbook cubic, z**3 - z**2 - 1: one real root, a complex pair)
+    ("A[n-1] + A[n-3]", [1, 0, 1], [1, 1, 1], None),
+], ids=["8697-roots-1-1-minus-1", "8697-triple-minus-1", "8697-initials", "19630", "diofant-294", "6844",
+        "17990-cubic", "15751-order-8", "narayana"])
+def test_sympy_higher_order_cases(next_term, coefficients, initials, stated):
+    m = _second_order(next_term, initials, {"r": "(0, oo)"}, 1)
+    cf = m.closed_form()
+    assert cf.verified, cf.certificate
+    forcing = (lambda k: 2 * (k - 1)) if "2*(n - 1)" in next_term else (lambda k: 0)
+    want = order_k_loop(coefficients, forcing, initials, 16)
+    assert exact_values(cf.expr, m, 16) == want
+    if stated is not None:  # SymPy's y(n) from y(0): A[n] = y(n - 1)
+        assert [sp.expand(stated.subs(n, k - 1)) for k in range(1, 17)] == want
+
+
+def test_sympy_19630_as_stated():
+    # rsolve(y(n+3) - 3 y(n+1) + 2 y(n), {y(1): 0, y(2): 8, y(3): -2}) == (-2)**n + 2n, here from n = 1
+    m = _second_order("3*A[n-2] - 2*A[n-3]", [0, 8, -2], {"r": "(0, oo)"}, 1)
+    cf = m.closed_form()
+    assert cf.verified
+    assert sp.expand(cf.expr - ((-2) ** m.symbols["n"] + 2 * m.symbols["n"])) == 0
+
+
+def test_sympy_18751_a_complex_pair_of_modulus_r_and_its_double_roots():
+    # issue 18751: y(n) = 2 r cos(theta) y(n-1) - r**2 y(n-2), with c = cos(theta) in [-1, 1]: the
+    # discriminant 4 r**2 (c**2 - 1) is never positive; it is 0 on two components, c = 1 and c = -1
+    m = _second_order("2*r*c*A[n-1] - r**2*A[n-2]", [1, 3], {"r": "(0, oo)", "c": "[-1, 1]"}, 1)
+    cf = m.closed_form()
+    assert cf.verified, cf.checks
+    assert len(cf.expr.args) == 3  # D < 0, c = 1, c = -1: no case of two real roots
+    for rv, cv in ((R(2), R(1)), (R(2), R(-1)), (R(1, 2), R(1, 3)), (R(3), R(-3, 5)), (R(1), R(0))):
+        want = order_k_loop([2 * rv * cv, -rv**2], lambda k: 0, [1, 3], 12)
+        assert exact_values(cf.expr, m, 12, {"r": rv, "c": cv}) == want

@@ -20,6 +20,7 @@ from ..core import progress as _progress
 from ..core import sym as _sym
 from ..core.params import n as N
 from ..core.sequences import lag_symbol
+from ..numeric.compile import mp_function
 from ..numeric.iterate import iterate
 
 
@@ -212,7 +213,7 @@ def check_limit(model, bexpr, cases, met=None):
                                   **{k.name: Fraction(int(v.p), int(v.q)) for k, v in pt.items()})
                     b0, b1, b2, b3 = seq[3999 - model.start], seq[4000 - model.start], seq[-2], seq[-1]
                 else:
-                    f = sp.lambdify(N, _cond.branch_at(bexpr, pt).subs(pt), "mpmath")
+                    f = mp_function(N, _cond.branch_at(bexpr, pt).subs(pt))
                     b0, b1, b2, b3 = (f(mpmath.mpf(k)) for k in (3999, 4000, 7999, 8000))
                 v = value.subs(pt)
                 if v is sp.nan:  # no limit: consecutive terms stay apart (the oscillation does not die)
@@ -270,7 +271,7 @@ def check_derivative(model, qexpr, dexpr, p, n):
         d = _cond.branch_at(dexpr, pt).subs(pt).subs(N, nval)
         if q.subs(p, pt[p]).has(sp.oo, -sp.oo, sp.zoo):
             continue
-        f = sp.lambdify(p, q, "mpmath")
+        f = mp_function(p, q)
         with _sym.workdps(150):
             x0 = mpmath.mpf(pt[p].p) / pt[p].q
             par = model.parameter(p.name)
@@ -324,7 +325,7 @@ def check_iterations(model, bexpr, lexpr, cases, f):
         for pt in _points.sample_points(cond, model.parameters, 2):
             nstar = sp.N(value.subs(pt), 50)
             with _sym.workdps(50):
-                b = sp.lambdify(N, bexpr.subs(pt), "mpmath")(mpmath.mpf(str(nstar)))
+                b = mp_function(N, bexpr.subs(pt))(mpmath.mpf(str(nstar)))
                 lim = mpmath.mpf(str(sp.N(lexpr.subs(pt), 50)))
                 dist = abs(b - lim) / abs(lim)
                 good = abs(dist - (1 - mpmath.mpf(f.p) / f.q)) < mpmath.mpf(10) ** -30

@@ -14,8 +14,7 @@ import sympy as sp
 from ..core.params import n as N
 from ..core.results import NoClosedForm, NotDerived
 from ..core.sequences import coupled, references, seq, uses
-from ..solve.higher import HigherRecurrence, discriminant_of_either_sign, roots_of, system_component
-from ..solve.oscillating import is_complex_pair
+from ..solve.higher import HigherRecurrence, check_solvable, system_component
 from ..solve.recurrence import check_size
 
 __all__ = ["higher_recurrence", "system_recurrence"]
@@ -58,8 +57,7 @@ def system_recurrence(model, name, loop):
                 else used[x.base.label.name].subs(N, x.indices[0]))
     rec = system_component(rows, forcing, [initial[m] for m in members], members.index(name),
                            model.start, name)
-    if _rooted(rec.coefficients, model.parameters):
-        roots_of(rec.coefficients, name, model.parameters)  # refuses here roots it cannot yet write
+    check_solvable(rec.coefficients, name, model.parameters)  # refuses here roots it cannot yet write
     return rec
 
 
@@ -86,12 +84,6 @@ def higher_recurrence(model, sdef, used):
         e = e.subs(N, model.start + i).xreplace({own[model.start + m]: v for m, v in enumerate(initials)})
         initials.append(e.replace(lambda x: isinstance(x, sp.Indexed), sub))
     rec = HigherRecurrence(coefficients, rest, tuple(initials), model.start, sdef.name)
-    if _rooted(coefficients, model.parameters):
-        roots_of(coefficients, sdef.name, model.parameters)  # refuses here roots it cannot yet write
+    check_solvable(coefficients, sdef.name, model.parameters)  # refuses here roots it cannot yet write
     return rec
 
-
-def _rooted(coefficients, params):
-    """Whether the solve goes through the roots (neither a complex pair nor a split by the discriminant)."""
-    split = discriminant_of_either_sign(coefficients, params)
-    return not is_complex_pair(coefficients, params) and split is None

@@ -36,7 +36,7 @@ from ..core import sym as _sym
 from ..core.params import n as N
 from .pool import _MP_LOCK, BLOCK, thread_pool, workers
 
-__all__ = ["compile_expr", "Compiled", "CompiledSums"]
+__all__ = ["compile_expr", "Compiled", "CompiledSums", "mp_function"]
 
 
 #: a growing power b**e with e*log(b) above this goes to the precise path
@@ -303,6 +303,80 @@ def _fast_function(args, expr, checks, modules):
     return run
 
 
+class _PowerSums:
+    """``m -> sum of z**m`` over the roots z of a rational polynomial, in floats and in mpmath.
+
+    The float roots are computed once at 40 digits; mpmath's at the working
+    precision (plus guard bits) of each call. The sum is real: the imaginary
+    parts of conjugate roots cancel, and only the real part is kept.
+    """
+
+    def __init__(self, poly):
+        self.coeffs = [int(c) for c in sp.Poly(poly).clear_denoms()[1].all_coeffs()]
+        with _MP_LOCK, _sym.workdps(40):
+            self.floats = np.array([complex(z) for z in mpmath.polyroots(self.coeffs, maxsteps=200,
+                                                                         extraprec=200)])
+        self._mp: dict = {}
+
+    def numpy(self, m):
+        m = np.asarray(m, dtype=float)
+        return np.real(sum(z ** m for z in self.floats))
+
+    def mpmath(self, m):
+        prec = mpmath.mp.prec
+        if prec not in self._mp:
+            self._mp[prec] = mpmath.polyroots(self.coeffs, maxsteps=400, extraprec=2 * prec)
+        return mpmath.re(mpmath.fsum(z ** m for z in self._mp[prec]))
+
+
+def _power_sums(expr):
+    """``expr`` with each ``RootSum(f, Lambda(z, sum c z**(n + e)))`` as ``sum c P_f(n + e)``.
+
+    Returns ``(expr, numpy_functions, mpmath_functions)``: ``P_f`` is a function of
+    one argument, the power, named for lambdify.
+    """
+    sums = sorted(expr.atoms(sp.RootSum), key=sp.default_sort_key)
+    if not sums:
+        return expr, {}, {}
+    np_fns, mp_fns, subs = {}, {}, {}
+    for i, rs in enumerate(sums):
+        (z,), body = rs.fun.variables, rs.fun.expr
+        name = f"rootpowers{i}"
+        sums_of = _PowerSums(rs.poly.as_expr())
+        np_fns[name], mp_fns[name] = sums_of.numpy, sums_of.mpmath
+        fn = sp.Function(name)
+        total = sp.Integer(0)
+        for t in sp.Add.make_args(sp.expand(body)):
+            z_exp, c = sp.Integer(0), sp.Integer(1)
+            for fac in sp.Mul.make_args(t):
+                b, e = fac.as_base_exp()
+                if b == z:
+                    z_exp += e
+                else:
+                    c *= fac
+            if c.has(z):
+                raise NotImplementedError(f"a sum over roots of another form: {rs}")
+            total += c * fn(z_exp)
+        subs[rs] = total
+    return expr.xreplace(subs), np_fns, mp_fns
+
+
+def mp_function(args, expr):
+    """``expr`` as an mpmath function of ``args`` (sums over roots through their power sums).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrecycle.core.params import n
+    >>> z = sp.Symbol("z")
+    >>> f = mp_function([n], sp.RootSum(z**2 - z - 1, sp.Lambda(z, z**n)))  # Lucas numbers
+    >>> [int(f(k)) for k in range(1, 7)]
+    [1, 3, 4, 7, 11, 18]
+    """
+    expr, _, mp_fns = _power_sums(_sym.as_sympy(expr))
+    return sp.lambdify(args, expr, modules=[mp_fns, "mpmath"])
+
+
 def _float_constants(expr):
     """Exact numbers beyond int64 (``log(10**27)``) as floats: numpy has no ufunc for Python's big ints."""
     big = {a: sp.Float(a, 30) for a in expr.atoms(sp.Rational) if max(abs(a.p), a.q) > 2**53}
@@ -331,6 +405,7 @@ def compile_expr(expr, args) -> Compiled:
     args = tuple(args)
     if expr.has(sp.Sum):
         return CompiledSums(expr, args)
+    expr, np_fns, mp_fns = _power_sums(expr)
     cases = _sym.pieces(expr)
     eqs = sorted({e for _, c in cases for e in c.atoms(sp.Eq)}, key=sp.default_sort_key)
     fast_expr = expr.subs(dict.fromkeys(eqs, sp.false)) if eqs else expr
@@ -348,7 +423,7 @@ def compile_expr(expr, args) -> Compiled:
         else:
             # (<=: a set such as alpha = 0 is met exactly, where both sides are 0)
             near.append(sp.Le(sp.Abs(lhs - rhs), delta * (sp.Abs(lhs) + sp.Abs(rhs))))
-    modules = [{"logb": _logb, "exp": np.exp, "logn": np.log}, "numpy"]
+    modules = [{"logb": _logb, "exp": np.exp, "logn": np.log, **np_fns}, "numpy"]
     pairs = [x for p in powers for x in (p, p.exp)]
     fast = _fast_function(args, fast_expr, [*pairs, *near], modules)
     exponents = sp.lambdify(args, [p.exp for p in powers], modules="numpy") if powers else None
@@ -359,7 +434,7 @@ def compile_expr(expr, args) -> Compiled:
         c for v, c in _sym.exclusive_pieces(fast_expr) if v.has(sp.oo, -sp.oo, sp.nan) and v.is_number
     ]
     inf_case = sp.lambdify(args, sp.Or(*inf_conds), modules="numpy") if inf_conds else None
-    precise = sp.lambdify(args, expr, modules="mpmath")
+    precise = sp.lambdify(args, expr, modules=[mp_fns, "mpmath"])
     return Compiled(expr, args, (fast, fast_long, exponents), len(near), len(powers), inf_case, precise)
 
 

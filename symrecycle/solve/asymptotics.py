@@ -29,6 +29,7 @@ from ..core import progress as _progress
 from ..core import sym as _sym
 from ..core.params import n as N
 from ..core.results import NotDerived
+from .rootsums import modulus_bound
 from .signs import sign_on
 
 __all__ = ["decompose", "limit_by_regime", "sign_on"]  # sign_on: from .signs, as before
@@ -262,17 +263,20 @@ def limit_by_regime(expr, params, n=N):
 
 
 def _without_vanishing_oscillation(expr, params, n):
-    """``expr`` less its terms ``c n**j rho**n sin(n theta + phi)`` (or cos), where rho < 1 is proved.
+    """``expr`` less its terms that tend to 0 by a proved modulus below 1.
 
-    Such a term tends to 0 (|sin| <= 1 and n**j rho**n -> 0). A term whose
-    symbolic modulus is not proved below 1 is refused by name; with a numeric
-    modulus of 1 or more (``sin(n)``) ``expr`` is returned as it is, and the
-    rules of :func:`decompose` refuse it.
+    Such terms are ``c n**j rho**n sin(n theta + phi)`` (or cos), and sums over
+    the roots of a numeric polynomial f, ``RootSum(f, z -> p(n) z**(n + e))``,
+    times powers ``b**(n + e)``: the modulus is ``rho`` (|sin| <= 1), or a
+    rational bound above the roots' moduli proved by the Schur-Cohn test, times
+    the b. A term whose symbolic modulus is not proved below 1 is refused by
+    name; a trigonometric term with a numeric modulus of 1 or more (``sin(n)``)
+    is left in ``expr``, and the rules of :func:`decompose` refuse it.
     """
     def trig(t):
-        return any(f.has(n) for f in t.atoms(sp.sin, sp.cos))
+        return any(f.has(n) for f in t.atoms(sp.sin, sp.cos)) or t.has(sp.RootSum)
 
-    if not expr.has(sp.sin, sp.cos) or not trig(expr):
+    if not trig(expr):
         return expr
     terms = sp.Add.make_args(sp.expand_mul(expr))
     kept = []
@@ -280,8 +284,12 @@ def _without_vanishing_oscillation(expr, params, n):
         if not trig(t):
             kept.append(t)
             continue
-        modulus = sp.Integer(1)
+        modulus, roots = sp.Integer(1), []
         for f in sp.Mul.make_args(t):
+            if isinstance(f, sp.RootSum):
+                modulus *= _roots_modulus(f, n)
+                roots.append(f)
+                continue
             if not f.has(n) or (isinstance(f, (sp.sin, sp.cos)) and f.args[0].is_polynomial(n)
                                 and sp.degree(f.args[0], n) == 1):
                 continue
@@ -292,12 +300,29 @@ def _without_vanishing_oscillation(expr, params, n):
                 raise NotDerived(f"the oscillating term {sp.sstr(t)} is not c n**j rho**n sin(n theta + phi)")
             modulus *= b ** sp.diff(e, n)
         below = sign_on(sp.expand(modulus**2) - 1, params)  # modulus >= 0: modulus < 1 iff its square is
-        if modulus.is_number and below != -1:
+        if modulus.is_number and below != -1 and not roots:
             return expr  # sin(n), or a modulus above 1: the rules below refuse it by name
         if not (sign_on(modulus, params) in (1, "nonneg") and below == -1):
+            if roots:
+                raise NotDerived(
+                    f"a sum over the roots of {sp.sstr(roots[0].poly.as_expr())}, of modulus up to "
+                    f"({sp.sstr(modulus)})**n, not proved to vanish (the limit where roots of modulus 1 "
+                    "or more dominate is not derived)")
             raise NotDerived(f"an oscillating term of modulus ({sp.sstr(modulus)})**n, not proved below 1 "
                              "(a complex pair of roots with a modulus that may reach 1)")
     return sp.Add(*kept)
+
+
+def _roots_modulus(rootsum, n):
+    """A proved bound above the moduli of the roots of a RootSum's polynomial; its body ``p(n) z**(n + e)``."""
+    (z,), body = rootsum.fun.variables, rootsum.fun.expr
+    for t in sp.Add.make_args(sp.expand(body)):
+        parts = [f.as_base_exp() for f in sp.Mul.make_args(t)]
+        z_exp = sum((e for b, e in parts if b == z), sp.Integer(0))
+        rest = sp.Mul(*[b**e for b, e in parts if b != z])
+        if not sp.expand(z_exp - n).is_Integer or rest.has(z) or not rest.is_polynomial(n):
+            raise NotDerived(f"the sum over roots {sp.sstr(rootsum)} is not of the form p(n) z**(n + e)")
+    return modulus_bound(rootsum.poly)
 
 
 def _oscillating(oscillating, terms, growing, flat_alts, params, region, cond, n):

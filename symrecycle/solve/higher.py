@@ -39,9 +39,10 @@ from ..core.results import NotDerived
 from .certify import BranchCertificate
 from .oscillating import is_complex_pair, solve_complex_pair
 from .recurrence import ClosedForm, VariableRecurrence, linear_by_cases
+from .rootsums import check_iteration, hard_factors, rootsum_zero, solve_over_roots
 from .signs import sign_on
 
-__all__ = ["HigherRecurrence", "roots_of", "system_component"]
+__all__ = ["HigherRecurrence", "check_solvable", "roots_of", "system_component"]
 
 
 def roots_of(coefficients, name="x", params=None, distinct=False):
@@ -148,6 +149,9 @@ class HigherRecurrence:
         disc = discriminant_of_either_sign(self.coefficients, params)
         if disc is not None:
             return _by_discriminant(self, disc, params)
+        hard = hard_factors(self.coefficients, params)
+        if hard:
+            return _over_roots(self, hard, params)
         return self._cascade(roots_of(self.coefficients, self.name, params), params)
 
     def _cascade(self, mus, params):
@@ -205,38 +209,137 @@ def discriminant_of_either_sign(coefficients, params):
 
 
 def _by_discriminant(rec, disc, params):
-    """Three forms by the sign of D: a complex pair in sines (D < 0), a double root (D = 0), two radicals."""
+    """Three forms by the sign of D: a complex pair in sines (D < 0), a double root (D = 0), two radicals.
+
+    D = 0 may hold on several components (``r**2 (c - 1)(c + 1)``: c = 1 and
+    c = -1); each is its own case, solved with D's component solved for one
+    parameter. A point on two components takes the first one's form, which
+    solves the recurrence there too (its own cases included).
+    """
     below = sp.Lt(disc, 0)
     oscillating = solve_complex_pair(rec, params, below)
-    try:
-        sub = _cond.solve_component(disc, [p.symbol for p in params])
-    except _cond.Unsolved as exc:
-        raise NotDerived(
-            f"recurrence for {rec.name}: the double-root case {sp.sstr(disc)} = 0: {exc}") from exc
-    rest = [p for p in params if p.symbol not in sub]
-    double = HigherRecurrence(tuple(sp.cancel(_sym.as_sympy(c).subs(sub)) for c in rec.coefficients),
-                              _sym.as_sympy(rec.forcing).subs(sub),
-                              tuple(_sym.as_sympy(x).subs(sub) for x in rec.initials), rec.start,
-                              rec.name).solve(rest)
-    distinct = rec._cascade(roots_of(rec.coefficients, rec.name, params, distinct=True), params)
-    on_zero = sp.Eq(disc, 0)
+    # D <= 0 on the domains (``4 r**2 (c**2 - 1)`` for c in [-1, 1]): no case of two real roots
+    never_positive = sign_on(disc, params) == "nonpos"
+    symbols = [p.symbol for p in params]
+    parts = [c for c in _cond.components(disc) or () if sign_on(c, params) not in (1, -1)]
+    doubles = []
+    for part in parts:
+        try:
+            sub = _cond.solve_component(part, symbols)
+        except _cond.Unsolved as exc:
+            raise NotDerived(
+                f"recurrence for {rec.name}: the double-root case {sp.sstr(part)} = 0: {exc}") from exc
+        rest = [p for p in params if p.symbol not in sub]
+        doubles.append((sp.Eq(part, 0), HigherRecurrence(
+            tuple(sp.cancel(_sym.as_sympy(c).subs(sub)) for c in rec.coefficients),
+            _sym.as_sympy(rec.forcing).subs(sub), tuple(_sym.as_sympy(x).subs(sub) for x in rec.initials),
+            rec.start, rec.name).solve(rest)))
+    distinct = None if never_positive else rec._cascade(
+        roots_of(rec.coefficients, rec.name, params, distinct=True), params)
     pieces = [(oscillating.expr, below)]
-    pieces += [(v, sp.And(on_zero, c) if c is not sp.true else on_zero) for v, c in _sym.pieces(double.expr)]
-    pieces += list(_sym.pieces(distinct.expr))
+    for on_zero, double in doubles:
+        pieces += [(v, sp.And(on_zero, c) if c is not sp.true else on_zero) for v, c in _sym.pieces(double.expr)]
+    pieces += list(_sym.pieces(distinct.expr)) if distinct else []
     pieces[-1] = (pieces[-1][0], sp.true)
-    lines = ([f"where {sp.sstr(below)}: {line}" for line in oscillating.checks]
-             + [f"where {sp.sstr(on_zero)}: {line}" for line in double.checks]
-             + [f"where {sp.sstr(disc)} > 0: {line}" for line in distinct.checks])
-    return ClosedForm(rec, sp.Piecewise(*pieces), (*oscillating.certificate, *double.certificate,
-                                                   *distinct.certificate),
-                      checks=tuple(lines),
-                      checked=oscillating.verified and double.verified and distinct.verified)
+    lines = [f"where {sp.sstr(below)}: {line}" for line in oscillating.checks]
+    for on_zero, double in doubles:
+        lines += [f"where {sp.sstr(on_zero)}: {line}" for line in double.checks]
+    lines += [f"where {sp.sstr(disc)} > 0: {line}" for line in distinct.checks] if distinct else [
+        f"{sp.sstr(disc)} > 0 nowhere on the domains: no case of two distinct real roots"]
+    solved = [oscillating, *(d for _, d in doubles), *([distinct] if distinct else [])]
+    return ClosedForm(rec, sp.Piecewise(*pieces), tuple(c for cf in solved for c in cf.certificate),
+                      checks=tuple(lines), checked=all(cf.verified for cf in solved))
+
+
+def _over_roots(rec, hard, params):
+    r"""Numeric factors H of the characteristic polynomial without usable radical roots: sums over roots.
+
+    With :math:`\chi = \chi_E H`, :math:`w_n = x_n - h_1 x_{n-1} - \dots - h_d x_{n-d}`
+    satisfies the recurrence of :math:`\chi_E` (solved with its cases, its
+    first values computed from x's exactly), and x the recurrence of H with
+    forcing w, solved case by case of w over the roots of H
+    (:func:`~symrecycle.solve.rootsums.solve_over_roots`). Each case is decided
+    against the order-k recurrence itself and checked by exact iteration.
+    """
+    k, s = len(rec.coefficients), rec.start
+    es, hs, shown = _split(rec.coefficients, hard)
+    d = len(hs)
+    xs = [_sym.as_sympy(x) for x in rec.initials]
+    certificate, lines, checked = [], [], True
+    if es:  # w from its own recurrence, first values from x's
+        ws = tuple(sp.expand(xs[i] - sum((h * xs[i - j] for j, h in enumerate(hs, 1)), sp.Integer(0)))
+                   for i in range(d, k))
+        inner = HigherRecurrence(tuple(es), rec.forcing, ws, s + d,
+                                 f"{rec.name} (less its roots of {shown})").solve(params)
+        certificate += list(inner.certificate)
+        lines += list(inner.checks)
+        checked = inner.verified
+        w = inner.expr
+    else:
+        w = _sym.as_sympy(rec.forcing)
+    pieces = []
+    for value, cond in _sym.pieces(w):
+        x = solve_over_roots(hs, value, xs[:d], s, params, rec.name)
+        pieces.append((x, cond))
+        certificate.append(_certify_order_k(rec, x, cond))
+    expr = pieces[0][0] if len(pieces) == 1 else sp.Piecewise(*pieces)
+    for (_x, _c), (where, line) in zip(pieces, _checked_cases(rec, expr, params)):
+        lines.append(line)
+        checked = checked and where
+    return ClosedForm(rec, expr, tuple(certificate), checks=tuple(lines), checked=checked)
+
+
+def _split(coefficients, hard):
+    """``(easy, hard_coefficients, text)``: the recurrence coefficients of chi / H and of H (H from ``hard``)."""
+    z = sp.Dummy("z")
+    k = len(coefficients)
+    big_h = sp.Mul(*[f.as_expr().subs(f.gen, z) ** m for f, m in hard])
+    char = z**k - sum((_sym.as_sympy(c) * z ** (k - 1 - i) for i, c in enumerate(coefficients)), sp.Integer(0))
+    easy, left = sp.div(sp.Poly(sp.expand(char), z), sp.Poly(sp.expand(big_h), z))
+    if not left.is_zero:  # pragma: no cover - H is a product of factors of chi
+        raise ValueError(f"{big_h} does not divide {char}")
+    hs = [sp.expand(-c) for c in sp.Poly(big_h, z).all_coeffs()[1:]]
+    es = [sp.expand(-c) for c in easy.all_coeffs()[1:]]
+    return es, hs, sp.sstr(big_h.subs(z, sp.Symbol("z")))
+
+
+def check_solvable(coefficients, name="x", params=None):
+    """Raises :class:`~symrecycle.core.results.NotDerived` where :meth:`HigherRecurrence.solve` would refuse.
+
+    The same dispatch: a complex pair, a discriminant of either sign, numeric
+    factors solved over their roots; the other roots by :func:`roots_of`.
+
+    Examples
+    --------
+    >>> check_solvable([1, 0, 1])  # z**3 - z**2 - 1: over its roots
+    >>> check_solvable([0, 0, 0, 0])
+    Traceback (most recent call last):
+    ...
+    symrecycle.core.results.NotDerived: recurrence for x: a root 0 (the next term does not use x[n-4] itself, only other values that far back): the closed form would hold only from a later n (not yet solved)
+    """
+    if is_complex_pair(coefficients, params) or discriminant_of_either_sign(coefficients, params) is not None:
+        return
+    hard = hard_factors(coefficients, params)
+    easy = _split(coefficients, hard)[0] if hard else coefficients
+    if easy:
+        roots_of(easy, name, params)
+
+
+def _checked_cases(rec, expr, params):
+    """``(ok, line)`` per case of ``expr``: exact iteration of ``rec`` at points of the case."""
+    out = []
+    for value, cond in _sym.exclusive_pieces(expr):
+        out.append(check_iteration(rec.coefficients, rec.forcing, rec.initials, rec.start,
+                                   _cond.substitute_condition(value, cond), params or [], cond))
+    return out
 
 
 def _decided(e):
     """0 where ``e`` (an exponential polynomial in n, radicals in its bases) is decided to be 0, else e."""
     if _zero_modulo_root(e):
         return sp.Integer(0)
+    if e.has(sp.RootSum):
+        return sp.Integer(0) if rootsum_zero(e) else e
     e = sp.expand(sp.powsimp(sp.expand(e)))
     return sp.Integer(0) if e == 0 or _sym.expo_zero(e) or _sym.is_zero(e) else e
 
