@@ -281,11 +281,17 @@ def simplify_branch(expr):
         held = [sp.Dummy(f"S{i}") for i in range(len(sums))]
         s = simplify_branch(expr.xreplace(dict(zip(sums, held))))
         return s.xreplace(dict(zip(held, sums)))
+    if expr.has(sp.RootSum) or (expr.has(sp.sin, sp.cos) and sp.count_ops(expr) > SIMPLIFY_OPS):
+        return expr  # trigsimp and sums over roots: minutes, for a form no shorter
     try:
         s = sp.simplify(expr)
     except (TypeError, ValueError, NotImplementedError):  # pragma: no cover
         return expr
     return s if sp.count_ops(s) <= sp.count_ops(expr) else expr
+
+
+#: a branch with sines of more operations than this is kept as the solver wrote it
+SIMPLIFY_OPS = 60
 
 
 def simplify_condition(cond):

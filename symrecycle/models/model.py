@@ -259,6 +259,9 @@ class Model:
         used = {s: self.solve(s).expr for s in uses(self.sequences, name)}  # no loop: each is solved first
         if sdef.order > 1:
             return recurrences.higher_recurrence(self, sdef, used)
+        feeding = recurrences.oscillating_inputs(self, name, used)
+        if feeding:  # one system with the oscillating ones that feed it
+            return recurrences.system_recurrence(self, name, [name, *feeding], [name, *feeding])
 
         def sub(e):
             base = e.base.label.name

@@ -20,9 +20,16 @@ from ..solve.recurrence import check_size
 __all__ = ["higher_recurrence", "system_recurrence"]
 
 
-def system_recurrence(model, name, loop):
-    """A sequence of a linear system ``X_n = M X_{n-1} + F(n)``: one component, of order k."""
-    members = [s.name for s in model.sequences if s.name in coupled(model.sequences, name)]
+def system_recurrence(model, name, loop, members=None):
+    """A sequence of a linear system ``X_n = M X_{n-1} + F(n)``: one component, of order k.
+
+    ``members``: the sequences of the system, by default those of ``name``'s loop.
+    A sequence fed by a system whose closed form oscillates (sines, sums over
+    roots) is solved with that system as one larger system, whose
+    characteristic polynomial has its roots and its own.
+    """
+    group = coupled(model.sequences, name) if members is None else set(members)
+    members = [s.name for s in model.sequences if s.name in group]
     coupled_text = ("the sequences " + ", ".join(members) + " feed each other (" + " uses ".join(loop)
                     + "): a coupled system")
     held = {m: sp.Dummy(m) for m in members}
@@ -59,6 +66,30 @@ def system_recurrence(model, name, loop):
                            model.start, name)
     check_solvable(rec.coefficients, name, model.parameters)  # refuses here roots it cannot yet write
     return rec
+
+
+def oscillating_inputs(model, name, used):
+    """The system members among the sequences ``name`` uses whose closed forms oscillate, with their loops.
+
+    A closed form oscillates where it has sines or sums over roots in n: the
+    first-order solver takes exponential polynomials only, so ``name`` is then
+    solved in one system with them (:func:`system_recurrence`). ``[]`` where
+    none does. A sequence of order 2 or more that oscillates is refused by
+    name (a system is solved where its members use each other at n-1).
+    """
+    out = set()
+    for other, expr in used.items():
+        if not (expr.has(sp.RootSum) or any(f.has(N) for f in expr.atoms(sp.sin, sp.cos))):
+            continue
+        group = coupled(model.sequences, other)
+        sdef = next(s for s in model.sequences if s.name == other)
+        if not group or sdef.order > 1:
+            raise NoClosedForm(model._no_closed_form(
+                f"{name} uses {other}, whose closed form oscillates (sines or sums over roots), and "
+                f"{other} is of order {sdef.order}: a sequence fed by an oscillating one is solved where "
+                "that one is a member of a linear system"))
+        out |= group | {other}
+    return sorted(out)
 
 
 def higher_recurrence(model, sdef, used):

@@ -285,7 +285,8 @@ def _without_vanishing_oscillation(expr, params, n):
             kept.append(t)
             continue
         modulus, roots = sp.Integer(1), []
-        for f in sp.Mul.make_args(t):
+        num, den = sp.fraction(sp.together(t))
+        for f in [*sp.Mul.make_args(sp.factor_terms(num)), *(1 / sp.factor_terms(den)).as_ordered_factors()]:
             if isinstance(f, sp.RootSum):
                 modulus *= _roots_modulus(f, n)
                 roots.append(f)

@@ -258,8 +258,12 @@ def _over_roots(rec, hard, params):
     satisfies the recurrence of :math:`\chi_E` (solved with its cases, its
     first values computed from x's exactly), and x the recurrence of H with
     forcing w, solved case by case of w over the roots of H
-    (:func:`~symrecycle.solve.rootsums.solve_over_roots`). Each case is decided
-    against the order-k recurrence itself and checked by exact iteration.
+    (:func:`~symrecycle.solve.rootsums.solve_over_roots`), each case decided
+    against the order-k recurrence itself. Where H is a quadratic of the
+    parameters, x solves its second-order recurrence forced by w (sines, a
+    double root or radicals by the sign of its discriminant, each certified),
+    so x solves the order-k one (:math:`\chi_E(B) H(B) x = \chi_E(B) w = f`).
+    Every case is checked by exact iteration of the order-k recurrence.
     """
     k, s = len(rec.coefficients), rec.start
     es, hs, shown = _split(rec.coefficients, hard)
@@ -278,10 +282,25 @@ def _over_roots(rec, hard, params):
     else:
         w = _sym.as_sympy(rec.forcing)
     pieces = []
+    symbolic = [f for f, _ in hard if f.free_symbols - {f.gen}]
+    if symbolic and (len(hard) > 1 or hard[0][1] > 1):
+        raise NotDerived(
+            f"recurrence for {rec.name}: the characteristic polynomial has the factors "
+            f"{', '.join(sp.sstr(f.as_expr()) for f, _ in hard)}: a quadratic of the parameters beside other "
+            "factors without rational roots (or repeated) is not yet solved")
     for value, cond in _sym.pieces(w):
+        if symbolic:  # x from the second-order recurrence of the quadratic, forced by w: its own cases
+            pair = HigherRecurrence(tuple(hs), value, tuple(xs[:d]), s, rec.name).solve(params)
+            certificate += list(pair.certificate)
+            lines += list(pair.checks)
+            checked = checked and pair.verified
+            pieces += [(v, sp.And(cond, c)) for v, c in _sym.pieces(pair.expr)]
+            continue
         x = solve_over_roots(hs, value, xs[:d], s, params, rec.name)
         pieces.append((x, cond))
         certificate.append(_certify_order_k(rec, x, cond))
+    if len(pieces) > 1:
+        pieces[-1] = (pieces[-1][0], sp.true)
     expr = pieces[0][0] if len(pieces) == 1 else sp.Piecewise(*pieces)
     for (_x, _c), (where, line) in zip(pieces, _checked_cases(rec, expr, params)):
         lines.append(line)

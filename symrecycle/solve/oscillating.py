@@ -118,11 +118,14 @@ def _homogeneous_certificate(c1, c2, h0, h1, s, rho, theta):
         si = sp.expand_trig(sp.sin(shift * theta))
         return big_r * rho ** (shift - 1) * (sin_n * c + cos_n * si) / sp.sin(theta)
 
+    # an identity for every h0, h1 (they enter linearly): held as symbols, the coefficients stay small
+    big_h0, big_h1 = sp.symbols("H0 H1", cls=sp.Dummy)
+
     def h_at(j):  # the homogeneous part at n - j
-        return h1 * lucas_at(-s - j) + c2 * h0 * lucas_at(-s - 1 - j)
+        return big_h1 * lucas_at(-s - j) + c2 * big_h0 * lucas_at(-s - 1 - j)
 
     residual = sp.expand(h_at(0) - c1 * h_at(1) - c2 * h_at(2))
-    coefficients = sp.Poly(residual, big_r, sin_n, cos_n).coeffs() if residual != 0 else []
+    coefficients = sp.Poly(residual, big_r, sin_n, cos_n, big_h0, big_h1).coeffs() if residual != 0 else []
     left = sp.Add(*[c for c in coefficients if not _sym.is_zero(sp.radsimp(c))])
     return BranchCertificate(sp.true, left, sp.Integer(0),
                              "complex pair: a polynomial identity in rho**n, sin(n theta), cos(n theta)")

@@ -199,7 +199,9 @@ def hard_factors(coefficients, params=None):
 
     Those of degree 3 or more (their roots are no radicals a reader can use),
     and beyond second order those of degree 2 too (a complex pair beside other
-    roots, or radicals that a cascade of k levels would carry); ``[]`` where
+    roots, or radicals that a cascade of k levels would carry), and a quadratic
+    of the parameters whose discriminant is not proved positive (solved as a
+    second-order recurrence, by the sign of its discriminant); ``[]`` where
     there is none. Second order keeps its radicals and its sines.
     """
     k = len(coefficients)
@@ -209,7 +211,12 @@ def hard_factors(coefficients, params=None):
     out = []
     for f, m in factors:
         fz = sp.Poly(f, z)
-        if fz.degree() < 2 or f.free_symbols - {z}:
+        if fz.degree() < 2:
+            continue
+        if f.free_symbols - {z}:  # beyond second order, a quadratic of parameters whose roots may be complex
+            a2, a1, a0 = fz.all_coeffs() if fz.degree() == 2 else (1, 0, 0)
+            if fz.degree() == 2 and k > 2 and sign_on(sp.factor(a1**2 - 4 * a2 * a0), params or []) != 1:
+                out.append((fz.monic(), m))
             continue
         # beyond second order every such factor: radicals through a cascade of k levels are slow and long
         if fz.degree() >= 3 or k > 2 or sp.discriminant(fz) < 0:

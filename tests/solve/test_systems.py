@@ -427,6 +427,54 @@ def test_a_complex_pair_of_parameters_with_a_forcing():
         wider.limit()
 
 
+ROTATING = """
+name = "rotating"
+[parameters]
+a = "(0, 1/2)"
+b = "(0, 1/2)"
+g = "(1, oo)"
+[sequences.X]
+initial = "1"
+next = "a*X[n-1] - b*Y[n-1] + g**n"
+[sequences.Y]
+initial = "0"
+next = "b*X[n-1] + a*Y[n-1]"
+[sequences.K]
+initial = "0"
+next = "X[n-1] + K[n-1]/3"
+[metric]
+benefit = "K[n] / g**n"
+"""
+
+
+def test_a_3x3_system_whose_complex_pair_is_a_quadratic_of_the_parameters():
+    # eigenvalues a +- i b (a rotation and scaling) and 1/3: K, fed by the oscillating X, is solved with
+    # X and Y as one system; its order-3 recurrence splits into the quadratic (sines) and the root 1/3
+    m = loads_model(ROTATING)
+    for name in ("X", "Y", "K"):
+        assert m.closed_form(name).verified, name
+    cf = m.closed_form("K")
+    assert cf.expr.has(sp.sin) and not cf.expr.has(sp.I)
+    for a, b, g in ((F(1, 3), F(1, 4), F(3, 2)), (F(1, 10), F(2, 5), F(5))):
+        X, Y, K = [F(1)], [F(0)], [F(0)]
+        for k in range(2, 10):
+            X, Y, K = [*X, a * X[-1] - b * Y[-1] + g**k], [*Y, b * X[-1] + a * Y[-1]], [*K, X[-1] + K[-1] / 3]
+        at = {"a": sp.Rational(a.numerator, a.denominator), "b": sp.Rational(b.numerator, b.denominator),
+              "g": sp.Rational(g.numerator, g.denominator)}
+        assert values_of(cf, m, 9, **at) == K
+    # the pair's modulus sqrt(a**2 + b**2) < 1 < g: K_n / g**n tends to the forcing's part
+    lim = m.limit()
+    assert lim.verified
+    a, b, g = (m.symbols[x] for x in "abg")
+    assert sp.cancel(lim.expr - 3 * g * (g - a) / ((3 * g - 1) * (g**2 - 2 * a * g + a**2 + b**2))) == 0
+    X, K, gv = [F(1)], [F(0)], F(3, 2)
+    Y = [F(0)]
+    for k in range(2, 200):
+        X, Y, K = [*X, X[-1] / 3 - Y[-1] / 4 + gv**k], [*Y, X[-1] / 4 + Y[-1] / 3], [*K, X[-1] + K[-1] / 3]
+    at = {a: sp.Rational(1, 3), b: sp.Rational(1, 4), g: sp.Rational(3, 2)}
+    assert float(K[-1] / gv**199) == pytest.approx(float(lim.expr.subs(at)), rel=1e-12)
+
+
 # -- random cases, eigenvalues made to collide ---------------------------------------------------
 small = st.fractions(min_value=-3, max_value=3, max_denominator=5)
 
