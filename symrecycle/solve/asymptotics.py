@@ -30,7 +30,7 @@ from ..core import sym as _sym
 from ..core.params import n as N
 from ..core.results import NotDerived
 from .rootsums import modulus_bound
-from .signs import sign_on
+from .signs import open_square_roots, sign_on
 
 __all__ = ["decompose", "limit_by_regime", "sign_on"]  # sign_on: from .signs, as before
 
@@ -219,7 +219,7 @@ def limit_by_regime(expr, params, n=N):
     """
     results = []
     for branch, cond in _progress.steps("limit: cases", _sym.exclusive_pieces(expr)):
-        branch = _cond.substitute_condition(branch, cond)
+        branch = _open_square_roots(_cond.substitute_condition(branch, cond), params)
         branch = _without_vanishing_oscillation(branch, params, n)
         terms = decompose(branch, n)
         bases = [mu for mu in terms if mu != 1]
@@ -260,6 +260,11 @@ def limit_by_regime(expr, params, n=N):
                 for v, c in alternatives for c2 in _cond.split_equalities(c) if not _contradictory(c2)
             )
     return _merge(results)
+
+
+def _open_square_roots(expr, params):
+    """Square roots of squares opened where the domains prove the sign (:func:`~.signs.open_square_roots`)."""
+    return open_square_roots(expr, lambda q: sign_on(q, params))
 
 
 def _without_vanishing_oscillation(expr, params, n):

@@ -10,7 +10,7 @@ import sympy as sp
 
 from ..core import sym as _sym
 
-__all__ = ["sign_on"]
+__all__ = ["open_square_roots", "sign_on"]
 
 
 def _reparametrize(params, region_subs):
@@ -94,7 +94,9 @@ def _sign_on(expr, params, region):
         moved = mu.subs(region_subs)
         # a parameter, else a variable of an earlier region (solving for it keeps the
         # proof sound: it then ranges over a superset)
-        cands = sorted(moved.free_symbols, key=lambda x: (isinstance(x, sp.Dummy), x.name))
+        # a symbol outside square roots first: solving for one inside would drop its domain and square
+        under = set().union(*[p.base.free_symbols for p in moved.atoms(sp.Pow) if p.exp == sp.S.Half])
+        cands = sorted(moved.free_symbols, key=lambda x: (isinstance(x, sp.Dummy), x in under, x.name))
         for sym in cands:
             sol = sp.solve(sp.Eq(moved, target), sym)
             if len(sol) == 1:
@@ -106,13 +108,96 @@ def _sign_on(expr, params, region):
     subs, checks = _reparametrize(params, region_subs)
     base = _sym.as_sympy(expr).subs(region_subs)
     cases = [base.subs(subs)] + [base.subs(c).subs(subs) for c in checks]
-    for attr, answer in (
-        ("is_positive", 1), ("is_negative", -1),
-        ("is_nonnegative", "nonneg"), ("is_nonpositive", "nonpos"),
-    ):
-        if all(_proved(e, attr) for e in cases):
+    signs = [_sign_of(e) for e in cases]
+    for answer, allowed in ((1, {1}), (-1, {-1}), ("nonneg", {1, "nonneg"}), ("nonpos", {-1, "nonpos"})):
+        if all(x in allowed for x in signs):
             return answer
     return None
+
+
+def _sign_of(e):
+    """The sign SymPy proves of ``e`` (its variables mapped onto positive ones), with one square root.
+
+    ``u + v sqrt(D)`` (u, v free of the root, from the numerator and the
+    denominator reduced modulo ``s**2 - D``) has the sign of u and v where they
+    agree, else of u where ``u**2 - v**2 D > 0`` and of v where it is < 0.
+    """
+    for attr, answer in (("is_positive", 1), ("is_negative", -1),
+                         ("is_nonnegative", "nonneg"), ("is_nonpositive", "nonpos")):
+        if _proved(e, attr):
+            return answer
+    e = open_square_roots(e, _strict)
+    roots = {p for p in e.atoms(sp.Pow) if p.exp == sp.S.Half and not p.base.is_number}
+    if len(roots) != 1:
+        return None
+    (root,) = roots
+    s = sp.Dummy("s", positive=True)
+    num, den = sp.fraction(sp.together(e.xreplace({root: s})))
+    signs = [_sign_with_root(part, s, root.base) for part in (num, den)]
+    if None in signs:
+        return None
+    return signs[0] * signs[1]
+
+
+def open_square_roots(expr, sign):
+    """``sqrt(q**2 w)`` as ``q sqrt(w)`` (or ``-q sqrt(w)``) where ``sign(q)`` proves q's sign.
+
+    ``sign`` returns 1, -1, "nonneg", "nonpos" or None. A case such as
+    ``b = r**2 - a r`` turns the discriminant ``a**2 + 4 b`` of radical roots
+    into ``(2 r - a)**2``, whose square root is ``2 r - a`` where ``2 r > a``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, r = sp.symbols("a r", positive=True)
+    >>> open_square_roots(sp.sqrt(a**2 - 4*a*r + 4*r**2), lambda q: 1)
+    -a + 2*r
+    """
+    def opened(p):
+        num, den = sp.fraction(sp.together(p.base))
+        out, inside = sp.Integer(1), sp.Integer(1)
+        for part, power in ((num, 1), (den, -1)):
+            c, factors = sp.factor_list(part)
+            inside *= sp.Integer(c) ** power
+            for f, m in factors:
+                out *= f ** (power * (m // 2))
+                inside *= f ** (power * (m % 2))
+        if out == 1:
+            return p
+        proved = sign(out)
+        if proved not in (1, -1, "nonneg", "nonpos"):
+            return p
+        return (out if proved in (1, "nonneg") else -out) * sp.sqrt(inside)
+
+    return expr.replace(lambda e: isinstance(e, sp.Pow) and e.exp == sp.S.Half and not e.base.is_number,
+                        opened)
+
+
+def _sign_with_root(part, s, disc):
+    """The strict sign of ``u + v s`` with ``s = sqrt(disc)``, or None."""
+    try:
+        left = sp.Poly(sp.rem(sp.expand(part), s**2 - disc, s), s)
+    except sp.PolynomialError:
+        return None
+    if left.degree() > 1:  # pragma: no cover - a remainder modulo a quadratic
+        return None
+    v, u = (left.all_coeffs() if left.degree() == 1 else [sp.Integer(0), left.as_expr()])
+    su = 0 if u == 0 else _strict(u)
+    sv = 0 if v == 0 else _strict(v)
+    if su is None and sv is None:
+        return None
+    if su is not None and sv is not None and (su == sv or 0 in (su, sv)) and (su or sv):
+        return su or sv
+    w = _strict(sp.expand(u**2 - v**2 * disc))
+    if w == 1 and su:
+        return su
+    if w == -1 and sv:
+        return sv
+    return None
+
+
+def _strict(e):
+    return 1 if _proved(e, "is_positive") else -1 if _proved(e, "is_negative") else None
 
 
 def _implied(mu, op, params):

@@ -475,6 +475,51 @@ def test_a_3x3_system_whose_complex_pair_is_a_quadratic_of_the_parameters():
     assert float(K[-1] / gv**199) == pytest.approx(float(lim.expr.subs(at)), rel=1e-12)
 
 
+LEARNING_TWO_BACK = """
+name = "two-back"
+[parameters]
+r = "(1, oo)"
+a = "(0, 1)"
+b = "(0, 1)"
+[sequences.C]
+initial = "1"
+next = "r*C[n-1]"
+[sequences.A]
+initial = ["1", "1 + a"]
+next = "C[n] + a*A[n-1] + b*A[n-2]"
+[metric]
+benefit = "A[n]/C[n]"
+"""
+
+
+def test_the_limit_of_radical_roots_is_taken_by_the_dominant_root():
+    # roots (a +- sqrt(a**2 + 4b))/2: the benefit tends to r**2/(r**2 - a r - b) where r is above the larger
+    # root, and grows without bound where it is not
+    m = loads_model(LEARNING_TWO_BACK)
+    assert m.closed_form("A").verified
+    lim = m.limit()
+    assert lim.verified
+    r, a, b = (m.symbols[x] for x in ("r", "a", "b"))
+    (value, cond), (rest, _) = _sym_pieces(lim.expr)
+    assert sp.cancel(value - r**2 / (r**2 - a * r - b)) == 0
+    assert rest == sp.oo
+    for rv, av, bv in ((F(3, 2), F(1, 2), F(1, 4)), (F(11, 10), F(1, 2), F(1, 2)), (F(6), F(9, 10), F(9, 10))):
+        C, A = [F(1)], [F(1), 1 + av]
+        for _ in range(299):
+            C.append(rv * C[-1])
+        while len(A) < 300:
+            A.append(C[len(A)] + av * A[-1] + bv * A[-2])
+        at = {r: sp.Rational(rv.numerator, rv.denominator), a: sp.Rational(av.numerator, av.denominator),
+              b: sp.Rational(bv.numerator, bv.denominator)}
+        mu2 = (av + (av**2 + 4 * bv) ** 0.5) / 2
+        if float(rv) > mu2:
+            assert bool(cond.subs(at))
+            assert float(A[-1] / C[-1]) == pytest.approx(float(value.subs(at)), rel=1e-9)
+        else:
+            assert not bool(cond.subs(at))
+            assert A[-1] / C[-1] > 10 * (A[150] / C[150])
+
+
 # -- random cases, eigenvalues made to collide ---------------------------------------------------
 small = st.fractions(min_value=-3, max_value=3, max_denominator=5)
 
