@@ -276,9 +276,11 @@ def check_derivative(model, qexpr, dexpr, p, n):
             x0 = mpmath.mpf(pt[p].p) / pt[p].q
             par = model.parameter(p.name)
             h = mpmath.mpf(10) ** -40
-            if par.lower is not None and x0 - h < par.lower:
+            lo, hi = (None if e is None else mpmath.mpf(e.numerator) / e.denominator
+                      for e in (par.lower, par.upper))
+            if lo is not None and x0 - h < lo:
                 fd = (f(x0 + h) - f(x0)) / h
-            elif par.upper is not None and x0 + h > par.upper:
+            elif hi is not None and x0 + h > hi:
                 fd = (f(x0) - f(x0 - h)) / h
             else:
                 fd = (f(x0 + h) - f(x0 - h)) / (2 * h)
