@@ -15,11 +15,18 @@ Two more against the structure of the model:
 - a linear system of s sequences, ``X_n = M X_{n-1} + (1/2**n, 0, ...)``, with
   ``M = P diag(1/2, 1/3, ...) P^-1`` dense (every sequence feeds every other).
 
+And roots that are not rational: characteristic factors summed over their
+roots (a cubic with a complex pair, SymPy's issue 17990; the order-8
+recurrence of SymPy's issue 15751), a 3x3 system whose complex pair is a
+quadratic of the parameters, and the radical roots of a model learning from the
+two previous ones (closed form and limit).
+
 ``rsolve`` gives the generic closed form only (no case a = 1/(i+1), no limit),
 so its time is a floor for the closed form, not a like-for-like rival; it has
 no solver for systems.
 
 Run: python benchmarks/bench_derive.py [--max-terms 20] [--max-degree 8] [--max-order 4] [--max-size 3]
+     [--no-irrational]
 (prints a Markdown table)
 """
 
@@ -31,6 +38,7 @@ import time
 import sympy as sp
 from sympy.core.cache import clear_cache
 
+from symrecycle.core.results import NotDerived
 from symrecycle.io.modelfile import loads_model
 
 MODEL = """
@@ -100,16 +108,67 @@ def system_model(size):
     return "\n".join(lines) + "\n", names
 
 
+IRRATIONAL = [
+    # (label, model file, the same recurrence for rsolve (of the function y) or None)
+    ("cubic with a complex pair (SymPy 17990), forced by r**n",
+     'name = "cubic"\n[parameters]\nr = "(1, oo)"\n[sequences.C]\ninitial = "1"\nnext = "r*C[n-1]"\n'
+     '[sequences.A]\ninitial = ["1", "1", "1"]\nnext = "C[n] - 3*A[n-1]/23 - 2*A[n-2]/23 + 5*A[n-3]/23"\n'
+     '[metric]\nbenefit = "A[n]/C[n]"\n',
+     lambda y: -10 * y(N) + 4 * y(N + 1) + 6 * y(N + 2) + 46 * y(N + 3)),
+    ("order 8, four quadratic factors (SymPy 15751)",
+     'name = "eight"\n[parameters]\nr = "(0, oo)"\n[recurrence]\ninitial = ["1", "0", "0", "0", "0", "0", "0", '
+     '"2"]\nnext = "21*A[n-1] + 273*A[n-2] - 1092*A[n-3] - 1820*A[n-4] + 1092*A[n-5] + 273*A[n-6] '
+     '- 21*A[n-7] - A[n-8]"\n[metric]\nbenefit = "A[n]"\n',
+     lambda y: sum((c * y(N + i) for i, c in enumerate([1, 21, -273, -1092, 1820, 1092, -273, -21, 1])),
+                   sp.Integer(0))),
+    ("3x3 system, eigenvalues a +- i b and 1/3",
+     'name = "rotating"\n[parameters]\na = "(0, 1/2)"\nb = "(0, 1/2)"\ng = "(1, oo)"\n[sequences.X]\n'
+     'initial = "1"\nnext = "a*X[n-1] - b*Y[n-1] + g**n"\n[sequences.Y]\ninitial = "0"\n'
+     'next = "b*X[n-1] + a*Y[n-1]"\n[sequences.K]\ninitial = "0"\nnext = "X[n-1] + K[n-1]/3"\n'
+     '[metric]\nbenefit = "K[n] / g**n"\n', None),
+    ("order 2, radical roots (a +- sqrt(a**2 + 4b))/2, forced by r**n",
+     'name = "two-back"\n[parameters]\nr = "(1, oo)"\na = "(0, 1)"\nb = "(0, 1)"\n[sequences.C]\n'
+     'initial = "1"\nnext = "r*C[n-1]"\n[sequences.A]\ninitial = ["1", "1 + a"]\n'
+     'next = "C[n] + a*A[n-1] + b*A[n-2]"\n[metric]\nbenefit = "A[n]/C[n]"\n', None),
+]
+
+
+def irrational_rows():
+    y = sp.Function("y")
+    for label, text, sympy_form in IRRATIONAL:
+        m = loads_model(text)
+        t_cf, cf = timed(lambda m=m: [m.closed_form(s.name) for s in m.sequences][-1])
+        try:
+            t_lim, lim = timed(m.limit)
+            ok, lim_text = cf.verified and lim.verified, f"{t_lim:.2f}"
+        except NotDerived:  # roots of modulus above 1: refused by name
+            t_lim, ok, lim_text = 0.0, cf.verified, "refused"
+        cases = len(cf.expr.args) if isinstance(cf.expr, sp.Piecewise) else 1
+        total = t_cf + t_lim
+        if sympy_form is None:
+            rs, ratio = "-", "-"
+        else:
+            t_rs, _ = timed(lambda f=sympy_form: sp.rsolve(f(y), y(N)))
+            rs, ratio = f"{t_rs:.2f} (generic)", f"{total / t_rs:.1f}"
+        print(f"| {label} | {cases} | {ok} | {t_cf:.2f} | {lim_text} | {total:.2f} | {rs} | {ratio} |",
+              flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--max-terms", type=int, default=20)
     ap.add_argument("--max-degree", type=int, default=8)
     ap.add_argument("--max-order", type=int, default=4)
     ap.add_argument("--max-size", type=int, default=3)
+    ap.add_argument("--no-irrational", action="store_true", help="leave out the rows of irrational roots")
+    ap.add_argument("--only-irrational", action="store_true", help="only the rows of irrational roots")
     args = ap.parse_args()
     print("| input | cases | verified | closed form (s) | limit (s) | total (s) | rsolve (s) "
           "| total / rsolve |")
     print("|---|---|---|---|---|---|---|---|")
+    if args.only_irrational:
+        irrational_rows()
+        return
     for k in [1, 2, 3, 4, 5, 6, 8, 10, 15, 20]:
         if k > args.max_terms:
             break
@@ -153,6 +212,8 @@ def main():
         eig = ", ".join(f"1/{j + 2}" for j in range(size))
         print(f"| system of {size}, dense M, eigenvalues {eig} | - | {ok and lim.verified} "
               f"| {t_cf:.2f} | {t_lim:.2f} | {t_cf + t_lim:.2f} | no system solver | - |", flush=True)
+    if not args.no_irrational:
+        irrational_rows()
 
 
 if __name__ == "__main__":
