@@ -116,8 +116,9 @@ IRRATIONAL = [
      '[metric]\nbenefit = "A[n]/C[n]"\n',
      lambda y: -10 * y(N) + 4 * y(N + 1) + 6 * y(N + 2) + 46 * y(N + 3)),
     ("order 8, four quadratic factors (SymPy 15751)",
-     'name = "eight"\n[parameters]\nr = "(0, oo)"\n[recurrence]\ninitial = ["1", "0", "0", "0", "0", "0", "0", '
-     '"2"]\nnext = "21*A[n-1] + 273*A[n-2] - 1092*A[n-3] - 1820*A[n-4] + 1092*A[n-5] + 273*A[n-6] '
+     'name = "eight"\n[parameters]\nr = "(0, oo)"\n[recurrence]\n'
+     'initial = ["1", "0", "0", "0", "0", "0", "0", "2"]\n'
+     'next = "21*A[n-1] + 273*A[n-2] - 1092*A[n-3] - 1820*A[n-4] + 1092*A[n-5] + 273*A[n-6] '
      '- 21*A[n-7] - A[n-8]"\n[metric]\nbenefit = "A[n]"\n',
      lambda y: sum((c * y(N + i) for i, c in enumerate([1, 21, -273, -1092, 1820, 1092, -273, -21, 1])),
                    sp.Integer(0))),

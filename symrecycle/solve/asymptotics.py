@@ -320,7 +320,7 @@ def _without_vanishing_oscillation(expr, params, n):
 
 
 def _roots_modulus(rootsum, n):
-    """A proved bound above the moduli of the roots of a RootSum's polynomial; its body ``p(n) z**(n + e)``."""
+    """A proved bound above the moduli of the roots of a RootSum's f (body ``p(n) z**(n + e)``)."""
     (z,), body = rootsum.fun.variables, rootsum.fun.expr
     for t in sp.Add.make_args(sp.expand(body)):
         parts = [f.as_base_exp() for f in sp.Mul.make_args(t)]

@@ -53,8 +53,8 @@ def iterations_to(expr, limit_cases, fraction, params, n=N):
             try:
                 terms = decompose(diff, n)
             except ValueError as exc:  # sines, sums over roots: no single term c mu**n
-                raise NotDerived(f"the distance to the limit is not a sum of terms c(n) mu**n "
-                                 f"(it oscillates or sums over roots), so n* has no closed form: {exc}") from exc
+                raise NotDerived(f"the distance to the limit is not a sum of terms c(n) mu**n (it oscillates "
+                                 f"or sums over roots), so n* has no closed form: {exc}") from exc
             if not terms:
                 out.append((sp.Integer(1), full))
                 continue

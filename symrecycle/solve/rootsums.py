@@ -36,7 +36,7 @@ from ..core.results import NotDerived
 from .cases import decompose_forcing
 from .signs import sign_on
 
-__all__ = ["check_iteration", "modulus_bound", "particular", "power_sum", "rootsum_zero",
+__all__ = ["characteristic", "check_iteration", "modulus_bound", "particular", "power_sum", "rootsum_zero",
            "schur_inside", "solve_over_roots"]
 
 
@@ -58,12 +58,26 @@ def particular(p, lam, coefficients, n=N):
     qs = sp.symbols(f"q0:{d + 1}", cls=sp.Dummy)
     q = sum((c * n**j for j, c in enumerate(qs)), sp.Integer(0))
     # divided by lam**(n-k): lam**k q(n) - sum_j c_j lam**(k-j) q(n-j) = lam**k p(n)
-    eq = lam**k * (q - p) - sum((c * lam ** (k - j) * q.subs(n, n - j) for j, c in enumerate(coefficients, 1)),
-                                sp.Integer(0))
+    shifted = (c * lam ** (k - j) * q.subs(n, n - j) for j, c in enumerate(coefficients, 1))
+    eq = lam**k * (q - p) - sum(shifted, sp.Integer(0))
     sol = sp.solve(sp.Poly(sp.expand(eq), n).coeffs(), qs, dict=True)
     if len(sol) != 1:
-        raise ValueError(f"no particular solution for the forcing term {p}*{lam}**n (a root of the recurrence)")
+        raise ValueError(f"no particular solution for the forcing term {p}*{lam}**n (a root, here)")
     return sp.factor(q.subs(sol[0]))
+
+
+def characteristic(coefficients, z):
+    """``z**k - c_1 z**(k-1) - ... - c_k``: the characteristic polynomial of ``x_n = sum_j c_j x_{n-j}``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> characteristic([1, 1], sp.Symbol("z"))
+    z**2 - z - 1
+    """
+    k = len(coefficients)
+    terms = (_sym.as_sympy(c) * z ** (k - 1 - i) for i, c in enumerate(coefficients))
+    return z**k - sum(terms, sp.Integer(0))
 
 
 def power_sum(f, m):
@@ -206,7 +220,7 @@ def hard_factors(coefficients, params=None):
     """
     k = len(coefficients)
     z = sp.Dummy("z")
-    char = z**k - sum((_sym.as_sympy(c) * z ** (k - 1 - i) for i, c in enumerate(coefficients)), sp.Integer(0))
+    char = characteristic(coefficients, z)
     _, factors = sp.factor_list(sp.expand(char), z)
     out = []
     for f, m in factors:

@@ -84,7 +84,8 @@ def cubic():
 def test_a_cubic_with_a_complex_pair_beside_a_forcing(cubic):
     cf = cubic.closed_form()
     assert cf.verified, cf.certificate
-    assert cf.expr.has(sp.RootSum) and not cf.expr.has(sp.I)
+    assert cf.expr.has(sp.RootSum)
+    assert not cf.expr.has(sp.I)
     r, nn = cubic.symbols["r"], cubic.symbols["n"]
     want = cubic_by_hand(F(2), 14)
     got = [cf.expr.subs({r: 2, nn: k}) / 2 ** (k - 1) for k in range(1, 15)]
@@ -153,7 +154,8 @@ def test_a_3x3_system_with_a_complex_pair_and_its_limit():
     for gv in (F(3, 2), F(4)):
         X, Y, K = [F(1)], [F(0)], [F(0)]
         for k in range(2, 15):
-            X, Y, K = [*X, X[-1] / 2 - Y[-1] / 2 + gv**k], [*Y, X[-1] / 2 + Y[-1] / 2], [*K, X[-1] + K[-1] / 3]
+            x, y = X[-1], Y[-1]
+            X, Y, K = [*X, x / 2 - y / 2 + gv**k], [*Y, x / 2 + y / 2], [*K, x + K[-1] / 3]
         for name, seq in (("X", X), ("Y", Y), ("K", K)):
             cf = m.closed_form(name)
             assert cf.verified, (name, cf.certificate)

@@ -454,7 +454,8 @@ def test_a_3x3_system_whose_complex_pair_is_a_quadratic_of_the_parameters():
     for name in ("X", "Y", "K"):
         assert m.closed_form(name).verified, name
     cf = m.closed_form("K")
-    assert cf.expr.has(sp.sin) and not cf.expr.has(sp.I)
+    assert cf.expr.has(sp.sin)
+    assert not cf.expr.has(sp.I)
     for a, b, g in ((F(1, 3), F(1, 4), F(3, 2)), (F(1, 10), F(2, 5), F(5))):
         X, Y, K = [F(1)], [F(0)], [F(0)]
         for k in range(2, 10):
@@ -503,7 +504,8 @@ def test_the_limit_of_radical_roots_is_taken_by_the_dominant_root():
     (value, cond), (rest, _) = _sym_pieces(lim.expr)
     assert sp.cancel(value - r**2 / (r**2 - a * r - b)) == 0
     assert rest == sp.oo
-    for rv, av, bv in ((F(3, 2), F(1, 2), F(1, 4)), (F(11, 10), F(1, 2), F(1, 2)), (F(6), F(9, 10), F(9, 10))):
+    points = ((F(3, 2), F(1, 2), F(1, 4)), (F(11, 10), F(1, 2), F(1, 2)), (F(6), F(9, 10), F(9, 10)))
+    for rv, av, bv in points:
         C, A = [F(1)], [F(1), 1 + av]
         for _ in range(299):
             C.append(rv * C[-1])
