@@ -324,7 +324,7 @@ def test_sympy_18751_a_complex_pair_of_modulus_r_and_its_double_roots():
     # discriminant 4 r**2 (c**2 - 1) is never positive; it is 0 on two components, c = 1 and c = -1
     m = _second_order("2*r*c*A[n-1] - r**2*A[n-2]", [1, 3], {"r": "(0, oo)", "c": "[-1, 1]"}, 1)
     cf = m.closed_form()
-    assert cf.verified, cf.checks
+    assert cf.verified, cf.certificate
     assert len(cf.expr.args) == 3  # D < 0, c = 1, c = -1: no case of two real roots
     for rv, cv in ((R(2), R(1)), (R(2), R(-1)), (R(1, 2), R(1, 3)), (R(3), R(-3, 5)), (R(1), R(0))):
         want = order_k_loop([2 * rv * cv, -rv**2], lambda k: 0, [1, 3], 12)

@@ -29,8 +29,8 @@ from ..core import progress as _progress
 from ..core import sym as _sym
 from ..core.params import n as N
 from ..core.results import NotDerived
-from .rootsums import modulus_bound
 from .signs import open_square_roots, sign_on
+from .vanishing import without_vanishing_terms
 
 __all__ = ["decompose", "limit_by_regime", "sign_on"]  # sign_on: from .signs, as before
 
@@ -74,6 +74,9 @@ def decompose(expr, n=N) -> dict:
         out = {}
         for mu, c in _progress.steps("limit: terms", direct.items()):
             c = sp.expand(c)
+            if not c.has(n) and len(sp.Add.make_args(c)) > _LONG and _nonzero_somewhere(c):
+                out[mu] = c  # a sum of many fractions, proved nonzero: one common denominator costs minutes
+                continue
             c = sp.factor(sp.cancel(c)) if not c.has(n) else sp.collect(c, n, _factored)
             if c != 0:
                 out[mu] = c
@@ -97,6 +100,29 @@ def decompose(expr, n=N) -> dict:
 
 def _factored(x):
     return sp.factor(sp.cancel(x))
+
+
+#: a coefficient of more terms than this is not brought over one denominator once proved nonzero
+_LONG = 12
+
+
+def _nonzero_somewhere(c):
+    """Whether ``c`` (rational in its symbols) is proved not identically 0: exact and nonzero at a rational point.
+
+    False means "not shown" (the caller cancels).
+    """
+    symbols = sorted(c.free_symbols, key=sp.default_sort_key)
+    for shift in range(3):
+        point = {x: sp.Rational(2 * i + 3 + shift, 7 + 2 * i + 5 * shift) for i, x in enumerate(symbols)}
+        value = c.xreplace(point)
+        if value.is_Rational:
+            if value != 0:
+                return True
+        elif value.is_finite is False or value.has(sp.zoo, sp.nan):
+            continue
+        else:
+            return False
+    return False
 
 
 def _poly_limit(p, diverges, params, region, n):
@@ -219,8 +245,8 @@ def limit_by_regime(expr, params, n=N):
     """
     results = []
     for branch, cond in _progress.steps("limit: cases", _sym.exclusive_pieces(expr)):
-        branch = _open_square_roots(_cond.substitute_condition(branch, cond), params)
-        branch = _without_vanishing_oscillation(branch, params, n)
+        branch = open_square_roots(_cond.substitute_condition(branch, cond), lambda q: sign_on(q, params))
+        branch = without_vanishing_terms(branch, params, n)
         terms = decompose(branch, n)
         bases = [mu for mu in terms if mu != 1]
         for mu in bases:
@@ -243,7 +269,7 @@ def limit_by_regime(expr, params, n=N):
             flat += sum((terms[mu] for mu, op in regimes if op == "="), sp.Integer(0))
             growing = [(mu, terms[mu]) for mu, op in regimes if op == ">"]
             oscillating = [(mu, op) for mu, op in regimes if op in ("-=", "-<")]
-            flat_alts = _poly_limit(flat, False, params, region, n)
+            flat_alts = _Lazy(lambda flat=flat, region=region: _poly_limit(flat, False, params, region, n))
             if oscillating:
                 alternatives = _oscillating(oscillating, terms, growing, flat_alts, params, region, full, n)
             elif growing:
@@ -262,73 +288,16 @@ def limit_by_regime(expr, params, n=N):
     return _merge(results)
 
 
-def _open_square_roots(expr, params):
-    """Square roots of squares opened where the domains prove the sign (:func:`~.signs.open_square_roots`)."""
-    return open_square_roots(expr, lambda q: sign_on(q, params))
+class _Lazy:
+    """A list computed when first read: the flat part's limit matters only where no growing term decides."""
 
+    def __init__(self, make):
+        self.make, self.value = make, None
 
-def _without_vanishing_oscillation(expr, params, n):
-    """``expr`` less its terms that tend to 0 by a proved modulus below 1.
-
-    Such terms are ``c n**j rho**n sin(n theta + phi)`` (or cos), and sums over
-    the roots of a numeric polynomial f, ``RootSum(f, z -> p(n) z**(n + e))``,
-    times powers ``b**(n + e)``: the modulus is ``rho`` (|sin| <= 1), or a
-    rational bound above the roots' moduli proved by the Schur-Cohn test, times
-    the b. A term whose symbolic modulus is not proved below 1 is refused by
-    name; a trigonometric term with a numeric modulus of 1 or more (``sin(n)``)
-    is left in ``expr``, and the rules of :func:`decompose` refuse it.
-    """
-    def trig(t):
-        return any(f.has(n) for f in t.atoms(sp.sin, sp.cos)) or t.has(sp.RootSum)
-
-    if not trig(expr):
-        return expr
-    terms = sp.Add.make_args(sp.expand_mul(expr))
-    kept = []
-    for t in terms:
-        if not trig(t):
-            kept.append(t)
-            continue
-        modulus, roots = sp.Integer(1), []
-        num, den = sp.fraction(sp.together(t))
-        for f in [*sp.Mul.make_args(sp.factor_terms(num)), *(1 / sp.factor_terms(den)).as_ordered_factors()]:
-            if isinstance(f, sp.RootSum):
-                modulus *= _roots_modulus(f, n)
-                roots.append(f)
-                continue
-            if not f.has(n) or (isinstance(f, (sp.sin, sp.cos)) and f.args[0].is_polynomial(n)
-                                and sp.degree(f.args[0], n) == 1):
-                continue
-            b, e = f.as_base_exp()
-            if b == n and e.is_Integer and e > 0:
-                continue
-            if b.has(n) or not e.is_polynomial(n) or sp.degree(e, n) != 1:
-                raise NotDerived(f"the oscillating term {sp.sstr(t)} is not c n**j rho**n sin(n theta + phi)")
-            modulus *= b ** sp.diff(e, n)
-        below = sign_on(sp.expand(modulus**2) - 1, params)  # modulus >= 0: modulus < 1 iff its square is
-        if modulus.is_number and below != -1 and not roots:
-            return expr  # sin(n), or a modulus above 1: the rules below refuse it by name
-        if not (sign_on(modulus, params) in (1, "nonneg") and below == -1):
-            if roots:
-                raise NotDerived(
-                    f"a sum over the roots of {sp.sstr(roots[0].poly.as_expr())}, of modulus up to "
-                    f"({sp.sstr(modulus)})**n, not proved to vanish (the limit where roots of modulus 1 "
-                    "or more dominate is not derived)")
-            raise NotDerived(f"an oscillating term of modulus ({sp.sstr(modulus)})**n, not proved below 1 "
-                             "(a complex pair of roots with a modulus that may reach 1)")
-    return sp.Add(*kept)
-
-
-def _roots_modulus(rootsum, n):
-    """A proved bound above the moduli of the roots of a RootSum's f (body ``p(n) z**(n + e)``)."""
-    (z,), body = rootsum.fun.variables, rootsum.fun.expr
-    for t in sp.Add.make_args(sp.expand(body)):
-        parts = [f.as_base_exp() for f in sp.Mul.make_args(t)]
-        z_exp = sum((e for b, e in parts if b == z), sp.Integer(0))
-        rest = sp.Mul(*[b**e for b, e in parts if b != z])
-        if not sp.expand(z_exp - n).is_Integer or rest.has(z) or not rest.is_polynomial(n):
-            raise NotDerived(f"the sum over roots {sp.sstr(rootsum)} is not of the form p(n) z**(n + e)")
-    return modulus_bound(rootsum.poly)
+    def __iter__(self):
+        if self.value is None:
+            self.value = self.make()
+        return iter(self.value)
 
 
 def _oscillating(oscillating, terms, growing, flat_alts, params, region, cond, n):

@@ -109,7 +109,7 @@ def _sign_on(expr, params, region):
     base = _sym.as_sympy(expr).subs(region_subs)
     cases = [base.subs(subs)] + [base.subs(c).subs(subs) for c in checks]
     signs = [_sign_of(e) for e in cases]
-    for answer, allowed in ((1, {1}), (-1, {-1}), ("nonneg", {1, "nonneg"}), ("nonpos", {-1, "nonpos"})):
+    for answer, allowed in ((1, {1}), (-1, {-1}), ("nonneg", {1, 0, "nonneg"}), ("nonpos", {-1, 0, "nonpos"})):
         if all(x in allowed for x in signs):
             return answer
     return None
@@ -118,10 +118,13 @@ def _sign_on(expr, params, region):
 def _sign_of(e):
     """The sign SymPy proves of ``e`` (its variables mapped onto positive ones), with one square root.
 
+    0 for an expression that is exactly 0 (a closed end where it vanishes).
     ``u + v sqrt(D)`` (u, v free of the root, from the numerator and the
     denominator reduced modulo ``s**2 - D``) has the sign of u and v where they
     agree, else of u where ``u**2 - v**2 D > 0`` and of v where it is < 0.
     """
+    if e == 0 or _proved(e, "is_zero"):
+        return 0
     for attr, answer in (("is_positive", 1), ("is_negative", -1),
                          ("is_nonnegative", "nonneg"), ("is_nonpositive", "nonpos")):
         if _proved(e, attr):
