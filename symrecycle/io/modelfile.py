@@ -130,6 +130,8 @@ __all__ = [
 
 #: Largest model file read, in bytes.
 MAX_FILE_BYTES = 1_000_000
+#: the most parameters a model file may declare: checks and samples visit every parameter
+MAX_PARAMETERS = 100
 #: the deepest lag a model file may use (A[n-100]): each lag is a value kept and passed at every step
 MAX_LAG = 100
 _TOP_KEYS = ("name", "description", "start", "adjusted", "parameters", "recurrence", "sequences",
@@ -330,6 +332,8 @@ def _parameters(table):
     table = _table(table, "parameters", table.keys() if isinstance(table, dict) else ())
     if not table:
         raise ValueError("parameters: expected at least one parameter")
+    if len(table) > MAX_PARAMETERS:
+        raise ValueError(f"parameters: got {len(table)} parameters, expected at most {MAX_PARAMETERS}")
     params = []
     for name, spec in table.items():
         field = f"parameters.{name}"

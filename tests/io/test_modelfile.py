@@ -665,6 +665,9 @@ def test_files_that_are_not_model_files(tmp_path):
     big.write_text("# " + "x" * usermodels.MAX_FILE_BYTES)
     with pytest.raises(ValueError, match=r"big\.toml': \d+ bytes, expected at most 1000000"):
         load_model(big)
+    many = "\n".join(f'u{i} = "(0, 1)"' for i in range(20000))  # under 1 MB: every check visits each
+    with pytest.raises(ValueError, match=r"parameters: got 20000 parameters, expected at most 100"):
+        loads_model(f'name = "m"\n[parameters]\n{many}\n[recurrence]\ninitial = "1"\nnext = "u0*A[n-1]"\n')
     with pytest.raises(ValueError, match=r"no such file"):
         load_model(tmp_path / "absent.toml")
     with pytest.raises(ValueError, match=r"no such file"):
