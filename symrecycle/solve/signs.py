@@ -134,6 +134,8 @@ def _sign_of(e):
     if len(roots) != 1:
         return None
     (root,) = roots
+    if not _proved(root.base, "is_positive"):  # a real square root only: D > 0 on the whole domain
+        return None
     s = sp.Dummy("s", positive=True)
     num, den = sp.fraction(sp.together(e.xreplace({root: s})))
     signs = [_sign_with_root(part, s, root.base) for part in (num, den)]
