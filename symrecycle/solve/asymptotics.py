@@ -107,7 +107,7 @@ _LONG = 12
 
 
 def _nonzero_somewhere(c):
-    """Whether ``c`` (rational in its symbols) is proved not identically 0: exact and nonzero at a rational point.
+    """Whether ``c`` (rational in its symbols) is proved not identically 0: nonzero at a rational point.
 
     False means "not shown" (the caller cancels).
     """

@@ -34,12 +34,12 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..core import points as _points
 from ..core import sym as _sym
 from ..core.params import n as N
 from .cases import decompose_forcing
 from .certify import BranchCertificate
 from .recurrence import ClosedForm
+from .rootsums import check_iteration, particular
 from .signs import sign_on
 
 __all__ = ["is_complex_pair", "solve_complex_pair"]
@@ -64,19 +64,6 @@ def is_complex_pair(coefficients, params=None) -> bool:
     return bool(params) and sign_on(disc, params) == -1
 
 
-def _particular(p, lam, c1, c2, n=N):
-    """``q(n)`` with ``q(n) lam**n`` solving ``x_n = c1 x_{n-1} + c2 x_{n-2} + p(n) lam**n``."""
-    d = sp.Poly(p, n).degree()
-    qs = sp.symbols(f"q0:{d + 1}", cls=sp.Dummy)
-    q = sum((c * n**j for j, c in enumerate(qs)), sp.Integer(0))
-    # divided by lam**(n-2): lam**2 q(n) - c1 lam q(n-1) - c2 q(n-2) = lam**2 p(n)
-    eq = sp.expand(lam**2 * q - c1 * lam * q.subs(n, n - 1) - c2 * q.subs(n, n - 2) - lam**2 * p)
-    sol = sp.solve(sp.Poly(eq, n).coeffs(), qs, dict=True)
-    if len(sol) != 1:  # pragma: no cover - lam**2 - c1 lam - c2 != 0 for a real lam
-        raise ValueError(f"no particular solution for the forcing term {p}*{lam}**n")
-    return sp.factor(q.subs(sol[0]))
-
-
 def solve_complex_pair(rec, params=None, where=sp.true) -> ClosedForm:
     """The closed form of a second-order ``rec`` (a HigherRecurrence) whose roots are a complex pair.
 
@@ -89,7 +76,7 @@ def solve_complex_pair(rec, params=None, where=sp.true) -> ClosedForm:
     forcing = _sym.as_sympy(rec.forcing)
     if forcing.has(sp.Piecewise):
         raise ValueError("a forcing with cases, beside a complex pair of roots, is not yet solved")
-    terms = [(p, lam, _particular(p, lam, c1, c2)) for p, lam in decompose_forcing(forcing, n)]
+    terms = [(p, lam, particular(p, lam, [c1, c2])) for p, lam in decompose_forcing(forcing, n)]
     part = sum((q * lam**n for _, lam, q in terms), sp.Integer(0))
     h0, h1 = sp.expand(x0 - part.subs(n, s)), sp.expand(x1 - part.subs(n, s + 1))
     rho = sp.sqrt(-c2)
@@ -105,7 +92,7 @@ def solve_complex_pair(rec, params=None, where=sp.true) -> ClosedForm:
         BranchCertificate(sp.true, sp.Integer(0), _initial_residual(expr, rec, x0, x1),
                           "the first two values, exact"),
     )
-    ok, line = _check(expr, rec, params, where)
+    ok, line = check_iteration(rec.coefficients, rec.forcing, rec.initials, s, expr, params, where)
     return ClosedForm(rec, expr, certificate, checks=(line,), checked=ok)
 
 
@@ -143,21 +130,3 @@ def _initial_residual(expr, rec, x0, x1):
     n, s = N, rec.start
     left = [expr.subs(n, s + i) - x for i, x in ((0, x0), (1, x1))]
     return sp.Add(*[e for e in left if not _sym.is_zero(e)])  # is_zero opens sin(k acos(x))
-
-
-def _check(expr, rec, params, where=sp.true, count=3, steps=6):
-    """``expr`` against exact iteration at sample points of ``where`` in the domain: ``(ok, line)``."""
-    n, s = N, rec.start
-    pts = _points.sample_points(where, params, count) if params else [{}]
-    if not pts:
-        return False, f"no sample point where {sp.sstr(where)} (so NOT checked)"
-    for pt in pts:
-        c1, c2 = (_sym.as_sympy(c).subs(pt) for c in rec.coefficients)
-        xs = [_sym.as_sympy(x).subs(pt) for x in rec.initials]
-        for k in range(s + 2, s + steps):
-            xs.append(sp.expand(c1 * xs[-1] + c2 * xs[-2] + rec.forcing.subs(pt).subs(n, k)))
-        for j, want in enumerate(xs):
-            if not _sym.is_zero(expr.subs(pt).subs(n, s + j) - want):
-                return False, f"differs from exact iteration at {pt}, n = {s + j}"
-    return True, (f"equals exact iteration at n = {s}..{s + steps - 1} on {len(pts)} point(s) "
-                  "of the domain")

@@ -109,7 +109,8 @@ def _sign_on(expr, params, region):
     base = _sym.as_sympy(expr).subs(region_subs)
     cases = [base.subs(subs)] + [base.subs(c).subs(subs) for c in checks]
     signs = [_sign_of(e) for e in cases]
-    for answer, allowed in ((1, {1}), (-1, {-1}), ("nonneg", {1, 0, "nonneg"}), ("nonpos", {-1, 0, "nonpos"})):
+    weak = (("nonneg", {1, 0, "nonneg"}), ("nonpos", {-1, 0, "nonpos"}))
+    for answer, allowed in ((1, {1}), (-1, {-1}), *weak):
         if all(x in allowed for x in signs):
             return answer
     return None
