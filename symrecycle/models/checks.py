@@ -180,6 +180,10 @@ def check_iteration(model, expr, metric_expr):
     return bool(pts) and not unchecked, lines
 
 
+#: consecutive terms a limit check reads near n = 4000 and n = 8000 (an oscillation shows in their spread)
+WINDOW = 16
+
+
 def check_limit(model, bexpr, cases, met=None):
     """Whether each ``(value, condition)`` of ``cases`` is the limit of the metric ``bexpr``.
 
@@ -211,14 +215,17 @@ def check_limit(model, bexpr, cases, met=None):
                     # a closed form grows at most like exp(poly(n)): no bound on the magnitude
                     seq = iterate(model, 8000, dps=60, metric=met.name, max_bits=None,
                                   **{k.name: Fraction(int(v.p), int(v.q)) for k, v in pt.items()})
-                    b0, b1, b2, b3 = seq[3999 - model.start], seq[4000 - model.start], seq[-2], seq[-1]
+                    early = seq[4001 - WINDOW - model.start:4001 - model.start]
+                    late = seq[-WINDOW:]
                 else:
                     f = mp_function(N, _cond.branch_at(bexpr, pt).subs(pt))
-                    b0, b1, b2, b3 = (f(mpmath.mpf(k)) for k in (3999, 4000, 7999, 8000))
+                    early = [f(mpmath.mpf(k)) for k in range(4001 - WINDOW, 4001)]
+                    late = [f(mpmath.mpf(k)) for k in range(8001 - WINDOW, 8001)]
+                b1, b2 = early[-1], late[-1]
                 v = value.subs(pt)
-                if v is sp.nan:  # no limit: consecutive terms stay apart (the oscillation does not die)
-                    step1, step2 = abs(b1 - b0), abs(b3 - b2)
-                    good = step2 >= 0.5 * step1 and step2 > 1e-6 * max(1, abs(b3))
+                if v is sp.nan:  # no limit: the spread of a window of terms does not shrink (nor vanish)
+                    spread1, spread2 = max(early) - min(early), max(late) - min(late)
+                    good = spread2 >= 0.5 * spread1 and spread2 > 1e-6 * max(1, abs(b2))
                 elif v is sp.oo:
                     good = b2 > b1 and b2 > 1e3
                 elif v is -sp.oo:

@@ -30,7 +30,7 @@ from ..core import sym as _sym
 from ..core.params import n as N
 from ..core.results import NotDerived
 from .signs import open_square_roots, sign_on
-from .vanishing import without_vanishing_terms
+from .vanishing import amplitudes, without_vanishing_terms
 
 __all__ = ["decompose", "limit_by_regime", "sign_on"]  # sign_on: from .signs, as before
 
@@ -246,7 +246,10 @@ def limit_by_regime(expr, params, n=N):
     results = []
     for branch, cond in _progress.steps("limit: cases", _sym.exclusive_pieces(expr)):
         branch = open_square_roots(_cond.substitute_condition(branch, cond), lambda q: sign_on(q, params))
-        branch = without_vanishing_terms(branch, params, n)
+        branch, oscillation = without_vanishing_terms(branch, params, n)
+        if oscillation is not None:
+            results.extend(_beside_oscillation(branch, oscillation, cond, params, n))
+            continue
         terms = decompose(branch, n)
         bases = [mu for mu in terms if mu != 1]
         for mu in bases:
@@ -286,6 +289,32 @@ def limit_by_regime(expr, params, n=N):
                 for v, c in alternatives for c2 in _cond.split_equalities(c) if not _contradictory(c2)
             )
     return _merge(results)
+
+
+def _beside_oscillation(branch, oscillation, cond, params, n):
+    r"""Alternatives where oscillating terms ``c n**j rho**n sin(n theta + phi)`` may not vanish.
+
+    Where ``rho < 1`` they vanish and the rest decides. Where ``rho >= 1`` and
+    the rest has a finite limit, there is no limit (``nan``) unless every
+    amplitude of the oscillation is 0 (:func:`~.vanishing.amplitudes`), where
+    the rest's limit holds; a rest that diverges beside it is refused by name.
+    """
+    terms, rho = oscillation
+    rest = sp.expand(branch - sp.Add(*terms))
+    out = []
+    below = sp.And(cond, _cond.relational(rho**2, "<"))
+    if not _contradictory(below) and sign_on(sp.expand(rho**2) - 1, params) not in (1, "nonneg"):
+        out += [(v, sp.And(below, c)) for v, c in limit_by_regime(rest, params, n)]
+    above = sp.And(cond, sp.Not(_cond.relational(rho**2, "<")))
+    if _contradictory(above) or sign_on(sp.expand(rho**2) - 1, params) == -1:
+        return out
+    silent = sp.And(*[_zero_condition(a, params, ()) for a in amplitudes(terms, rho, n)])
+    for v, c in limit_by_regime(rest, params, n):
+        if v in (sp.oo, -sp.oo):
+            raise NotDerived(f"oscillating terms of modulus ({sp.sstr(rho)})**n, which may reach 1, beside a "
+                             "diverging part: their comparison is not derived")
+        out += [(sp.nan, sp.And(above, c, sp.Not(silent))), (v, sp.And(above, c, silent))]
+    return [(v, c) for v, c in out if not _contradictory(c)]
 
 
 class _Lazy:

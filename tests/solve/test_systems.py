@@ -391,9 +391,10 @@ def test_a_complex_pair_of_numbers_is_written_with_sines():
     assert not cf.expr.has(sp.I)
     assert values_of(cf, m, 13) == [1, 1, 0, -1, -1, 0] * 2 + [1]
     assert m.iterate(7, exact=True, r=1) == [1, 1, 0, -1, -1, 0, 1]
-    # modulus 1: it never settles, and no limit is claimed
-    with pytest.raises(NotDerived, match=r"is not an exponential polynomial in n"):
-        m.limit()
+    # modulus 1: it never settles: no limit (nan), checked by the spread of terms near n = 4000 and 8000
+    lim = m.limit()
+    assert lim.expr is sp.nan
+    assert lim.verified
 
 
 OSCILLATING = {"a": "(0, 1)", "b": "(1/2, 1)", "g": "(0, oo)"}  # a**2 - 4b < 0: a complex pair
@@ -420,11 +421,37 @@ def test_a_complex_pair_of_parameters_with_a_forcing():
     assert res.verified
     a, b = m.symbols["a"], m.symbols["b"]
     assert _sym_pieces(res.expr)[0] == (-1 / (a - b - 1), m.symbols["g"] < 1)
-    # b up to 2: the modulus sqrt(b) may pass 1, and the limit is refused by name
+    # b up to 2: the modulus sqrt(b) may pass 1; beside g**n, which may diverge, the limit is refused by name
     wider = order_k_model("a*A[n-1] - b*A[n-2] + g**n + 1", ["1", "2"], {**OSCILLATING, "b": "(1/2, 2)"})
     assert wider.closed_form().verified
-    with pytest.raises(NotDerived, match=r"modulus \(sqrt\(b\)\)\*\*n, not proved below 1"):
+    beside = r"modulus \(sqrt\(b\)\)\*\*n, which may reach 1, beside a diverging"
+    with pytest.raises(NotDerived, match=beside):
         wider.limit()
+
+
+def test_an_oscillation_of_modulus_one_or_more_has_no_limit_unless_its_amplitude_is_zero():
+    # roots sqrt(b) exp(+-i theta): where b >= 1 the oscillation does not die, and there is no limit (nan),
+    # except where the first values sit on the fixed point, c (1 - a + b) = 1: then x_n = c for every n
+    m = order_k_model("a*A[n-1] - b*A[n-2] + 1", ["c", "c"], {"a": "(0, 1)", "b": "(1/2, 2)", "c": "(0, 4)"})
+    lim = m.limit()
+    assert lim.verified
+    a, b, c = (m.symbols[x] for x in "abc")
+    (value, cond), (rest, _) = _sym_pieces(lim.expr)
+    assert sp.cancel(value - 1 / (1 - a + b)) == 0
+    assert rest is sp.nan
+    for av, bv, cv in ((F(1, 2), F(3, 4), F(1)), (F(1, 2), F(3, 2), F(1)), (F(1, 2), F(3, 2), F(1, 2)),
+                       (F(1, 3), F(1), F(3, 5))):
+        xs = [cv, cv]
+        for _ in range(400):
+            xs.append(av * xs[-1] - bv * xs[-2] + 1)
+        at = {a: sp.Rational(av.numerator, av.denominator), b: sp.Rational(bv.numerator, bv.denominator),
+              c: sp.Rational(cv.numerator, cv.denominator)}
+        fixed = 1 / (1 - av + bv)
+        if bool(cond.subs(at)):
+            assert abs(float(xs[-1] - fixed)) < 1e-9
+        else:  # b >= 1 and off the fixed point: the distance to it does not shrink
+            assert bv >= 1
+            assert max(abs(x - fixed) for x in xs[-20:]) > F(1, 10) * abs(xs[0] - fixed)
 
 
 ROTATING = """
