@@ -54,10 +54,18 @@ def random_point(model, rng, degenerate=False):
                 v = float(rng.choice(closed))
             while not p.contains(v):  # an open end drawn by chance
                 v = rng.uniform(float(p.lower), float(p.upper))
-        else:  # log-uniform over five decades around 1, sometimes far out
-            v = float(np.exp(rng.uniform(np.log(1e-2), np.log(1e2))))
-            if rng.random() < 0.05:
-                v = float(np.exp(rng.uniform(np.log(1e-6), np.log(1e6))))
+        else:  # a distance from the finite end log-uniform over five decades around 1, sometimes far out
+            v = 0.0
+            while v == 0.0 or not p.contains(v):
+                d = float(np.exp(rng.uniform(np.log(1e-2), np.log(1e2))))
+                if rng.random() < 0.05:
+                    d = float(np.exp(rng.uniform(np.log(1e-6), np.log(1e6))))
+                if p.lower is not None:
+                    v = float(p.lower) + d
+                elif p.upper is not None:
+                    v = float(p.upper) - d
+                else:
+                    v = d if rng.random() < 0.5 else -d
         pt[p.name] = v
     return pt
 

@@ -332,18 +332,21 @@ class _PowerSums:
 def _power_sums(expr):
     """``expr`` with each ``RootSum(f, Lambda(z, sum c z**(n + e)))`` as ``sum c P_f(n + e)``.
 
-    Returns ``(expr, numpy_functions, mpmath_functions)``: ``P_f`` is a function of
-    one argument, the power, named for lambdify.
+    Returns ``(expr, numpy_functions, mpmath_functions, growth)``: ``P_f`` is a
+    function of one argument, the power, named for lambdify; ``growth`` holds a
+    power ``rho**(n + e)`` per call, rho the largest modulus of f's roots, so that
+    the float path's growth checks see a sum over roots as they see ``r**n``.
     """
     sums = sorted(expr.atoms(sp.RootSum), key=sp.default_sort_key)
     if not sums:
-        return expr, {}, {}
-    np_fns, mp_fns, subs = {}, {}, {}
+        return expr, {}, {}, []
+    np_fns, mp_fns, subs, growth = {}, {}, {}, []
     for i, rs in enumerate(sums):
         (z,), body = rs.fun.variables, rs.fun.expr
         name = f"rootpowers{i}"
         sums_of = _PowerSums(rs.poly.as_expr())
         np_fns[name], mp_fns[name] = sums_of.numpy, sums_of.mpmath
+        rho = sp.Float(max(abs(sums_of.floats)), 17)
         fn = sp.Function(name)
         total = sp.Integer(0)
         for t in sp.Add.make_args(sp.expand(body)):
@@ -357,8 +360,9 @@ def _power_sums(expr):
             if c.has(z):
                 raise NotImplementedError(f"a sum over roots of another form: {rs}")
             total += c * fn(z_exp)
+            growth.append(sp.Pow(rho, z_exp, evaluate=False))
         subs[rs] = total
-    return expr.xreplace(subs), np_fns, mp_fns
+    return expr.xreplace(subs), np_fns, mp_fns, growth
 
 
 def mp_function(args, expr):
@@ -373,7 +377,7 @@ def mp_function(args, expr):
     >>> [int(f(k)) for k in range(1, 7)]
     [1, 3, 4, 7, 11, 18]
     """
-    expr, _, mp_fns = _power_sums(_sym.as_sympy(expr))
+    expr, _, mp_fns, _ = _power_sums(_sym.as_sympy(expr))
     return sp.lambdify(args, expr, modules=[mp_fns, "mpmath"])
 
 
@@ -405,13 +409,13 @@ def compile_expr(expr, args) -> Compiled:
     args = tuple(args)
     if expr.has(sp.Sum):
         return CompiledSums(expr, args)
-    expr, np_fns, mp_fns = _power_sums(expr)
+    expr, np_fns, mp_fns, root_powers = _power_sums(expr)
     cases = _sym.pieces(expr)
     eqs = sorted({e for _, c in cases for e in c.atoms(sp.Eq)}, key=sp.default_sort_key)
     fast_expr = expr.subs(dict.fromkeys(eqs, sp.false)) if eqs else expr
     fast_expr = _float_constants(_log1p_rewrite(fast_expr))
     generic = cases[-1][0]
-    powers = _n_powers(fast_expr)
+    powers = [*_n_powers(fast_expr), *root_powers]
     near = []
     for eq in eqs:
         delta = DELTA.get(_pole_order(generic, eq), 0.3)
@@ -421,8 +425,12 @@ def compile_expr(expr, args) -> Compiled:
         if rhs.is_positive or rhs.is_negative:  # relative to a side of fixed sign: shares lhs/rhs - 1
             near.append(sp.Lt(sp.Abs(sp.together(lhs / rhs - 1)), delta))
         else:
-            # (<=: a set such as alpha = 0 is met exactly, where both sides are 0)
-            near.append(sp.Le(sp.Abs(lhs - rhs), delta * (sp.Abs(lhs) + sp.Abs(rhs))))
+            # relative to the size of its terms (a r + b - r**2 = 0 is near where the terms nearly cancel);
+            # <=: a set such as alpha = 0 is met exactly, where both sides are 0
+            diff = sp.expand(lhs - rhs)
+            parts = sp.Add.make_args(diff)
+            scale = sp.Add(*map(sp.Abs, parts)) if len(parts) > 1 else sp.Abs(lhs) + sp.Abs(rhs)
+            near.append(sp.Le(sp.Abs(diff), delta * scale))
     modules = [{"logb": _logb, "exp": np.exp, "logn": np.log, **np_fns}, "numpy"]
     pairs = [x for p in powers for x in (p, p.exp)]
     fast = _fast_function(args, fast_expr, [*pairs, *near], modules)

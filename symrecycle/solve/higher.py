@@ -466,7 +466,9 @@ def _certify_order_k(rec, value, cond):
     n, k = N, len(rec.coefficients)
     residual = value - sum((c * value.subs(n, n - j) for j, c in enumerate(rec.coefficients, 1)),
                            sp.Integer(0)) - rec.forcing
-    initial = sp.Add(*[_decided(value.subs(n, rec.start + i) - x0) for i, x0 in enumerate(rec.initials)])
+    # undecided residuals by their moduli: +1 and -1 at two first values must not cancel into a proof
+    initial = sp.Add(*[sp.Abs(_decided(value.subs(n, rec.start + i) - x0))
+                       for i, x0 in enumerate(rec.initials)])
     return BranchCertificate(cond, _decided(_cond.substitute_condition(residual, cond)), initial,
                              f"order {k}: the recurrence itself, radical roots put in")
 

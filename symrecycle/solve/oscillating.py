@@ -113,7 +113,8 @@ def _homogeneous_certificate(c1, c2, h0, h1, s, rho, theta):
 
     residual = sp.expand(h_at(0) - c1 * h_at(1) - c2 * h_at(2))
     coefficients = sp.Poly(residual, big_r, sin_n, cos_n, big_h0, big_h1).coeffs() if residual != 0 else []
-    left = sp.Add(*[c for c in coefficients if not _sym.is_zero(sp.radsimp(c))])
+    # undecided coefficients by their moduli: none may cancel another into a proof
+    left = sp.Add(*[sp.Abs(c) for c in coefficients if not _sym.is_zero(sp.radsimp(c))])
     return BranchCertificate(sp.true, left, sp.Integer(0),
                              "complex pair: a polynomial identity in rho**n, sin(n theta), cos(n theta)")
 
@@ -129,4 +130,4 @@ def _particular_certificate(part, c1, c2, forcing):
 def _initial_residual(expr, rec, x0, x1):
     n, s = N, rec.start
     left = [expr.subs(n, s + i) - x for i, x in ((0, x0), (1, x1))]
-    return sp.Add(*[e for e in left if not _sym.is_zero(e)])  # is_zero opens sin(k acos(x))
+    return sp.Add(*[sp.Abs(e) for e in left if not _sym.is_zero(e)])  # is_zero opens sin(k acos(x))

@@ -155,7 +155,10 @@ def _rootsum_parts(expr, n):
             return None
         (rs,) = sums
         (z,), body = rs.fun.variables, rs.fun.expr
-        key = (sp.Poly(rs.poly.as_expr(), z).monic().as_expr(), z)
+        f = sp.Poly(rs.poly.as_expr(z), z)  # in the Lambda's own variable (the cache may name it apart)
+        if f.degree() < 1:
+            return None
+        key = (f.monic().as_expr(), z)
         for t in sp.Add.make_args(sp.expand(term / rs * body)):
             z_exp, c = sp.Integer(0), sp.Integer(1)
             for fac in sp.Mul.make_args(t):

@@ -164,7 +164,7 @@ def open_square_roots(expr, sign):
         out, inside = sp.Integer(1), sp.Integer(1)
         for part, power in ((num, 1), (den, -1)):
             c, factors = sp.factor_list(part)
-            inside *= sp.Integer(c) ** power
+            inside *= c**power  # exactly: 1/2, 0.5 or sqrt(2) as they are
             for f, m in factors:
                 out *= f ** (power * (m // 2))
                 inside *= f ** (power * (m % 2))

@@ -369,3 +369,18 @@ def test_forcing_bases_above_one_on_the_domain_cost_no_regime_walk(tmp_path):
     res = m.limit()
     assert res.verified
     assert sp.Piecewise((0, sp.Eq(alpha, 0)), (sp.oo, True)) == res.expr
+
+
+def test_square_roots_keep_a_constant_that_is_no_integer():
+    # sqrt(sqrt(2) (r+1)**2 (r+2)) is (r+1) 2**(1/4) sqrt(r+2), above 1.1 (r+1) sqrt(r+2): positive; the
+    # constant sqrt(2) was once taken as the integer 1, and the sign proved negative
+    from symrecycle.core.params import STANDARD
+    from symrecycle.solve.signs import open_square_roots, sign_on
+
+    r = STANDARD["r"].symbol
+    root = sp.sqrt(sp.expand(sp.sqrt(2) * (r + 1) ** 2 * (r + 2)))
+    e = root - sp.Rational(11, 10) * (r + 1) * sp.sqrt(r + 2)
+    assert sign_on(e, [STANDARD["r"]]) in (1, None)
+    x, y = sp.symbols("x y", positive=True)
+    half = open_square_roots(sp.sqrt(sp.expand(sp.Rational(1, 2) * (x - y) ** 2 * (x + y))), lambda q: 1)
+    assert sp.simplify(half - (x - y) * sp.sqrt((x + y) / 2)) == 0

@@ -164,3 +164,24 @@ def test_a_3x3_system_with_a_complex_pair_and_its_limit():
     lim = m.limit()
     assert lim.verified
     assert sp.cancel(lim.expr - 3 * g * (2 * g - 1) / ((3 * g - 1) * (2 * g**2 - 2 * g + 1))) == 0
+
+
+def test_a_sum_whose_polynomial_names_another_variable_is_not_taken_for_zero():
+    # SymPy's cache may hand back a RootSum whose polynomial is in w while its Lambda is in z: read in w
+    # as a polynomial in z it is a constant, and everything would be 0 modulo it
+    w = sp.Symbol("w")
+    rs = sp.RootSum(sp.Poly(w**3 - w - 1, w), sp.Lambda(z, z**n))
+    assert rs.subs(n, 4) == 2
+    assert not rootsum_zero(rs)
+    poly = sp.Poly(w**3 - w - 1, w)
+    assert not rootsum_zero(rs - sp.RootSum(poly, sp.Lambda(z, z ** (n - 2) + z ** (n - 1))))
+    assert rootsum_zero(rs - sp.RootSum(poly, sp.Lambda(z, z ** (n - 2) + z ** (n - 3))))
+
+
+def test_growing_sums_over_roots_take_the_precise_path():
+    # plastic number rho = 1.3247...: A - B is 0 for every n, and its float terms grow like rho**n
+    from symrecycle.numeric.compile import compile_expr
+
+    f = z**3 - z - 1
+    diff = sp.RootSum(f, sp.Lambda(z, z**n)) - sp.RootSum(f, sp.Lambda(z, z ** (n - 2) + z ** (n - 3)))
+    assert compile_expr(diff, [n]).floats({n: np.array([300.0, 1000.0])}).tolist() == [0.0, 0.0]

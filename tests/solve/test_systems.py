@@ -13,6 +13,7 @@ import sympy as sp
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+import symrecycle as sr
 from symrecycle.core.results import NoClosedForm, NotDerived
 from symrecycle.core.sym import pieces as _sym_pieces
 from symrecycle.io.modelfile import loads_model
@@ -547,6 +548,24 @@ def test_the_limit_of_radical_roots_is_taken_by_the_dominant_root():
         else:
             assert not bool(cond.subs(at))
             assert A[-1] / C[-1] > 10 * (A[150] / C[150])
+
+
+def test_floats_near_a_root_equal_to_the_forcing_base_take_the_precise_path():
+    # a = 1/2, b = 21/25: the larger root is 6/5; at r just above it the generic branch divides by
+    # r - 6/5 (the case a r + b = r**2): the float path must send such points to mpmath (it gave 22 %)
+    m = loads_model(LEARNING_TWO_BACK)
+    for r in (1.2 + 1e-7, 1.2 + 1e-4, 1.2 * (1 + 1e-12)):
+        rf, a, b = F(r), F(1, 2), F(21, 25)
+        C, A = [F(1)], [F(1), 1 + a]
+        for _ in range(59):
+            C.append(rf * C[-1])
+        while len(A) < 60:
+            A.append(C[len(A)] + a * A[-1] + b * A[-2])
+        got = m.evaluate("benefit", n=60, r=r, a=0.5, b=0.84)
+        assert float(got) == pytest.approx(float(A[-1] / C[-1]), rel=1e-12)
+    # random points: r drawn above its lower end 1 (it was drawn from (0.01, 100) and refused)
+    check = sr.cross_check(m, samples=120, seed=2)
+    assert check.max_rel_error < 1e-12, check
 
 
 # -- random cases, eigenvalues made to collide ---------------------------------------------------
