@@ -1,8 +1,6 @@
 """``python -m symrecycle``: the command line (see :mod:`symrecycle.cli.parser`)."""
 
-import sys
-
-from .cli.main import main
+from .cli.main import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -109,6 +109,23 @@ def main(argv=None) -> int:
         signal.signal(signal.SIGTERM, old)
 
 
+def run():
+    """The program: :func:`main`, then exit with its status.
+
+    After a signal (130, 143) the process leaves at once, its output flushed: the command has
+    stopped its workers and removed its temporary files, and the interpreter's own shutdown would
+    take a KeyboardInterrupt it still sees in flight for an unhandled one, and end the process by
+    SIGINT instead of with the status.
+    """
+    status = main()
+    if status in (130, 143):
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(status)
+    sys.exit(status)
+
+
 def _drop_stdout():
     """What is still buffered for stdout is dropped (its write failed; Python would try again at exit)."""
     with contextlib.suppress(OSError, ValueError):  # no stdout at all
@@ -116,7 +133,16 @@ def _drop_stdout():
 
 
 def _interrupted(exc):
-    """One line and the shell's status for a signal: 130 for SIGINT (Ctrl-C), 143 for SIGTERM."""
+    """One line and the shell's status for a signal: 130 for SIGINT (Ctrl-C), 143 for SIGTERM.
+
+    Further SIGINT and SIGTERM are ignored from here on: the command is ending.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
     term = isinstance(exc, _Terminated)
     print(f"symrecycle: {'terminated' if term else 'interrupted'}", file=sys.stderr)
     return 143 if term else 130
