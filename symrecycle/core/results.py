@@ -111,7 +111,7 @@ class Result:
         >>> print(res.latex(lhs=False))
         \frac{r}{- \alpha + r}
         """
-        body = sp.latex(self.expr)
+        body = _sym.latex(self.expr)
         return f"{self.label} = {body}" if lhs else body
 
     def text(self) -> str:

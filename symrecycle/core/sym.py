@@ -8,6 +8,8 @@ from math import comb
 
 import mpmath
 import sympy as sp
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE
 
 from .params import n as N
 
@@ -354,3 +356,26 @@ def degree_bound(expr, x) -> int:
     if isinstance(expr, sp.Pow) and expr.exp.is_Integer:
         return abs(int(expr.exp)) * degree_bound(expr.base, x)
     return max(degree_bound(arg, x) for arg in expr.args)
+
+
+class _Latex(LatexPrinter):
+    """SymPy's LaTeX, with a sum over the roots of a polynomial written as a sum: ``\\sum_{f(z) = 0}``."""
+
+    def _print_RootSum(self, expr):
+        (z,), body = expr.fun.variables, expr.fun.expr
+        poly = self._print(expr.poly.as_expr(z))
+        return rf"\sum_{{{poly} = 0}} {self.parenthesize(body, PRECEDENCE['Add'])}"
+
+
+def latex(expr) -> str:
+    r"""LaTeX of ``expr`` as SymPy writes it, a sum over roots as a sum.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrecycle.core.params import n
+    >>> z = sp.Symbol("z")
+    >>> print(latex(sp.RootSum(z**3 - z - 1, sp.Lambda(z, z**n + z**(n - 1)))))
+    \sum_{z^{3} - z - 1 = 0} \left(z^{n} + z^{n - 1}\right)
+    """
+    return _Latex().doprint(as_sympy(expr))

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import sympy as sp
 
+from ..core import sym as _sym
 from ..core.params import n as N
 from ..core.texsafe import PDFLATEX_ENV, escape, tex_comment
 from ..core.version import VERSION
@@ -214,7 +215,7 @@ def _rows(d: Derivation):
     rows, below = [], []
     for i, (value, cond) in enumerate(pieces):
         lhs = res.label if i == 0 else ""
-        val = sp.latex(value)
+        val = _sym.latex(value)
         if len(val) > LONG_VALUE:
             name = f"E_{{{i + 1}}}" if len(pieces) > 1 else "E"
             below.append(f"\\noindent where ${name} = {val}$\\par")
@@ -225,7 +226,7 @@ def _rows(d: Derivation):
             when = " && \\text{otherwise}"
         else:
             word = "if" if i == 0 else "else if"
-            c = sp.latex(cond)
+            c = _sym.latex(cond)
             if len(c) > LONG_CONDITION:
                 below.append(f"\\noindent where condition $K_{{{i + 1}}}$ is ${c}$\\par")
                 c = f"K_{{{i + 1}}}"
