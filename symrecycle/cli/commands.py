@@ -67,12 +67,13 @@ def _show(res, fmt, out):
     elif fmt == "latex":
         print(res.latex(), file=out)
     else:
-        print(f"{res.model} {res.quantity}: {res.text()}", file=out)
+        print(f"{res.title()}: {res.text()}", file=out)
         for v, c in res.cases if len(res.cases) > 1 else ():
             print(f"    {v}    if {c}", file=out)
         for note in res.notes:
             print(f"    note: {note}", file=out)
-        print(f"    verified: {res.verified}", file=out)
+        failed = res.failed()
+        print(f"    verified: {res.verified}" + (f" ({_one_line(failed)})" if failed else ""), file=out)
 
 
 def cmd_derive(args, out):

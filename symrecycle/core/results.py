@@ -126,8 +126,61 @@ class Result:
         """
         return sp.sstr(self.expr)
 
+    def title(self) -> str:
+        """What the result is, in words: the model, the quantity, and of what, in what, where.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> a, r = sp.symbols("alpha r", positive=True)
+        >>> res = Result("kickstarting", "sensitivity", -a / (a - r)**2, "S",
+        ...              meta={"metric": "benefit", "wrt": "alpha", "at": "the limit"})
+        >>> res.title()
+        'kickstarting sensitivity to alpha of the benefit, at the limit'
+        >>> Result("augmentation", "breakeven", sp.nan, "b",
+        ...        meta={"metric": "benefit", "wrt": "beta", "level": 1, "of": "limit"}).title()
+        'augmentation breakeven beta* where the limit of the benefit = 1'
+        """
+        m, q = self.meta, self.quantity
+        metric = f"the {m['metric']}" if m.get("metric") else ""
+        if q == "breakeven" and m.get("wrt"):
+            of = f"the limit of {metric}" if m.get("of") == "limit" else metric
+            return f"{self.model} breakeven {m['wrt']}* where {of} = {m.get('level', 1)}"
+        words = [self.model, q]
+        if q in ("sensitivity", "elasticity") and m.get("wrt"):
+            words.append(f"{'to' if q == 'sensitivity' else 'in'} {m['wrt']}")
+        if q == "closed-form" and m.get("sequence"):
+            words.append(f"of {m['sequence']}")
+        elif metric and q != "benefit":
+            words.append(f"of {metric}")
+        elif metric and m["metric"] != "benefit":
+            words.append(f"({m['metric']})")
+        if q == "iterations-to" and m.get("fraction") is not None:
+            words.append(f"within {1 - m['fraction']:.3g} of its limit")
+        text = " ".join(words)
+        return f"{text}, at {m['at']}" if m.get("at") else text
+
+    def failed(self) -> str | None:
+        """The first check that failed (a line of ``certificate``), or None where every one passed."""
+        if self.verified:
+            return None
+        bad = [line for line in self.certificate if "FAILED" in line or "NOT" in line]
+        return bad[0] if bad else (self.certificate[-1] if self.certificate else "no certificate")
+
     def _repr_latex_(self) -> str:
-        return f"$${self.latex()}$$"
+        """The result in a notebook, with a visible mark of whether it is verified (and why not).
+
+        The reason is kept to letters, digits and plain punctuation: it goes into a LaTeX text box,
+        read by MathJax and by LaTeX alike.
+        """
+        if self.verified:
+            mark = r"\quad \checkmark\ \text{verified}"
+        else:
+            why = "".join(ch if ch.isalnum() or ch in " .,:;=()+-*/<>" else " " for ch in self.failed() or "")
+            why = " ".join(why.split())
+            why = why if len(why) <= 120 else why[:117] + "..."
+            mark = rf"\quad \text{{NOT verified: {why}}}"
+        return f"$${self.latex()}{mark}$$"
 
     def __repr__(self) -> str:
         text = self.text()

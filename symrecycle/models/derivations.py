@@ -50,7 +50,7 @@ def sensitivity(model, param: str, n=None, metric: str | None = None) -> Result:
         lab = (met.latex or met.name) if n is not None else base.label
         return model._result(
             "sensitivity", expr, rf"\frac{{\partial}}{{\partial {sp.latex(p)}}} {lab}",
-            lines, ok and base.verified, metric=met.name, wrt=param,
+            lines, ok and base.verified, metric=met.name, wrt=param, at=_at(n),
         )
 
     return model._cached(("sens", param, n, met.name), make)
@@ -141,7 +141,7 @@ def elasticity(model, param: str, n=None, metric: str | None = None) -> Result:
         return model._result(
             "elasticity", expr,
             rf"\varepsilon_{{{sp.latex(p)}}}\left[{lab}\right]", lines, ok and base.verified,
-            metric=met.name, wrt=param,
+            metric=met.name, wrt=param, at=_at(n),
         )
 
     return model._cached(("elast", param, n, met.name), make)
@@ -228,6 +228,11 @@ def iterations_to(model, fraction=0.99, metric: str | None = None) -> Result:
         )
 
     return model._cached(("iter", f, met.name), make)
+
+
+def _at(n):
+    """Where a derivative is taken, in words: ``"the limit"``, ``"n"`` or ``"n = 5"``."""
+    return "the limit" if n is None else "n" if n == N else f"n = {n}"
 
 
 def _at_index(expr, k):

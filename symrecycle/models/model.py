@@ -319,7 +319,8 @@ class Model:
             cf = self.solve(name)
             cert = [str(c) for c in cf.certificate]
             ok, lines = checks.check_iteration(self, cf.expr, sp.IndexedBase(name)[N])
-            return self._result("closed-form", cf.expr, f"{name}_{{n}}", cert + lines, cf.verified and ok)
+            return self._result("closed-form", cf.expr, f"{name}_{{n}}", cert + lines, cf.verified and ok,
+                                sequence=name)
 
         return self._cached(("closed_form", name), make)
 

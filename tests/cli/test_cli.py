@@ -507,7 +507,7 @@ def test_derive_latex(ran):
 def test_derive_sensitivity_at_n_text(ran):
     out = ran[("derive", "kickstarting", "sensitivity", "--wrt", "alpha", "--at-n")]
     assert out.returncode == 0, out.stderr
-    assert out.stdout.startswith("kickstarting sensitivity: ")
+    assert out.stdout.startswith("kickstarting sensitivity to alpha of the benefit, at n: ")
     assert "n*(n - 1)/(2*r)" in out.stdout  # the degenerate branch alpha = r
     assert "verified: True" in out.stdout
 
@@ -517,8 +517,11 @@ def test_summary_one_model(ran):
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("== kickstarting ==")
     assert "augmentation" not in out.stdout
-    for q in ("closed-form", "benefit", "limit", "iterations-to", "sensitivity", "elasticity", "breakeven"):
-        assert f"kickstarting {q}: " in out.stdout, q
+    for title in ("closed-form of A", "benefit", "limit of the benefit",
+                  "iterations-to of the benefit within 0.01 of its limit",
+                  "sensitivity to alpha of the benefit, at the limit",
+                  "elasticity in r of the benefit, at the limit", "breakeven alpha* where the benefit = 1"):
+        assert f"kickstarting {title}: " in out.stdout, title
     assert "r/(-alpha + r)" in out.stdout
 
 
@@ -1151,8 +1154,8 @@ def test_a_shipped_model_file_by_name(call):
 def test_summary_says_what_is_not_derived_and_goes_on(capsys):
     assert _main.main(["summary", "--model", "reuse-decay"]) == 0
     out = capsys.readouterr().out
-    assert "reuse-decay closed-form: Sum(" in out
-    assert "reuse-decay limit: Piecewise((1, rho < 1)" in out
+    assert "reuse-decay closed-form of A: Sum(" in out
+    assert "reuse-decay limit of the benefit: Piecewise((1, rho < 1)" in out
     assert "  not derived: model 'reuse-decay': iterations-to not derived: the benefit" in out
     assert out.count("not derived: model 'reuse-decay': breakeven not derived") == 3  # r, alpha, rho
-    assert out.count("reuse-decay sensitivity:") == 3
+    assert out.count("reuse-decay sensitivity to ") == 3

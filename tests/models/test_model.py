@@ -152,7 +152,9 @@ def test_result_display(model_by_name, name, label):
     tex = res.latex()
     assert tex.startswith(res.label + " = ")
     assert res.latex(lhs=False) == sp.latex(res.expr)
-    assert res._repr_latex_() == f"$${tex}$$"
+    mark = r"\quad \checkmark\ \text{verified}" if res.verified else r"\quad \text{NOT verified: "
+    assert res._repr_latex_().startswith(f"$${tex}{mark}")
+    assert res.title().startswith(f"{res.model} {res.quantity}")
     text = repr(res)
     assert len(text) <= 400
     assert "\n" not in text
@@ -328,3 +330,24 @@ def test_register_adds_a_model():
         sr.get_model.cache_clear()
     with pytest.raises(ValueError, match="toy"):
         sr.get_model("toy")
+
+
+def test_an_unverified_result_says_so_where_it_is_shown():
+    # a notebook shows _repr_latex_ before the repr: the mark and the failed check must be in it
+    from symrecycle.core.results import Result
+
+    bad = Result("k", "limit", sp.Integer(1), "L", verified=False,
+                 certificate=("derived", "limit check FAILED at {r: 1/5}: value 1 & 50%_x"))
+    assert bad.failed() == "limit check FAILED at {r: 1/5}: value 1 & 50%_x"
+    shown = bad._repr_latex_()
+    assert r"\text{NOT verified: limit check FAILED at r: 1/5 : value 1 50 x}" in shown
+    good = Result("k", "limit", sp.Integer(1), "L", verified=True, certificate=("derived",))
+    assert good.failed() is None
+    assert good._repr_latex_() == r"$$L = 1\quad \checkmark\ \text{verified}$$"
+
+
+def test_summary_names_what_each_result_is(model_by_name):
+    aug = model_by_name["augmentation"]
+    assert aug.sensitivity("g").title() == "augmentation sensitivity to g of the benefit, at the limit"
+    assert aug.breakeven("beta").title() == "augmentation breakeven beta* where the benefit = 1"
+    assert aug.closed_form().title() == "augmentation closed-form of A"
