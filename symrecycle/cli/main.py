@@ -133,16 +133,7 @@ def _drop_stdout():
 
 
 def _interrupted(exc):
-    """One line and the shell's status for a signal: 130 for SIGINT (Ctrl-C), 143 for SIGTERM.
-
-    Further SIGINT and SIGTERM are ignored from here on: the command is ending.
-    """
-    import signal
-    import threading
-
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, signal.SIG_IGN)
+    """One line and the shell's status for a signal: 130 for SIGINT (Ctrl-C), 143 for SIGTERM."""
     term = isinstance(exc, _Terminated)
     print(f"symrecycle: {'terminated' if term else 'interrupted'}", file=sys.stderr)
     return 143 if term else 130
