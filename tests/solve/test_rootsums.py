@@ -28,7 +28,7 @@ z = sp.Symbol("z")
 def test_schur_cohn_agrees_with_numpy_roots(coeffs):
     moduli = np.abs(np.roots(coeffs[::-1]))
     top = moduli.max()
-    if abs(top - 1) > 1e-9:  # away from the circle, where floats decide too
+    if abs(top - 1) > 1e-6:  # away from the circle (a multiple root there moves by ~eps**(1/k) in floats)
         assert schur_inside(coeffs) == (top < 1)
 
 
