@@ -300,16 +300,17 @@ def _beside_oscillation(branch, oscillation, cond, params, n):
     the rest's limit holds; a rest that diverges beside it is refused by name.
     """
     terms, rho = oscillation
-    rest = sp.expand(branch - sp.Add(*terms))
+    rest = limit_by_regime(sp.expand(branch - sp.Add(*terms)), params, n)  # the rest's limit, by region
+    sign = sign_on(sp.expand(rho**2) - 1, params)
     out = []
     below = sp.And(cond, _cond.relational(rho**2, "<"))
-    if not _contradictory(below) and sign_on(sp.expand(rho**2) - 1, params) not in (1, "nonneg"):
-        out += [(v, sp.And(below, c)) for v, c in limit_by_regime(rest, params, n)]
+    if sign not in (1, "nonneg") and not _contradictory(below):
+        out += [(v, sp.And(below, c)) for v, c in rest]
     above = sp.And(cond, sp.Not(_cond.relational(rho**2, "<")))
-    if _contradictory(above) or sign_on(sp.expand(rho**2) - 1, params) == -1:
+    if sign == -1 or _contradictory(above):
         return out
     silent = sp.And(*[_zero_condition(a, params, ()) for a in amplitudes(terms, rho, n)])
-    for v, c in limit_by_regime(rest, params, n):
+    for v, c in rest:
         if v in (sp.oo, -sp.oo):
             raise NotDerived(f"oscillating terms of modulus ({sp.sstr(rho)})**n, which may reach 1, beside a "
                              "diverging part: their comparison is not derived")

@@ -283,12 +283,7 @@ def _over_roots(rec, hard, params):
     else:
         w = _sym.as_sympy(rec.forcing)
     pieces = []
-    symbolic = [f for f, _ in hard if f.free_symbols - {f.gen}]
-    if symbolic and (len(hard) > 1 or hard[0][1] > 1):
-        raise NotDerived(
-            f"recurrence for {rec.name}: the characteristic polynomial has the factors "
-            f"{', '.join(sp.sstr(f.as_expr()) for f, _ in hard)}: a quadratic of the parameters beside other "
-            "factors without rational roots (or repeated) is not yet solved")
+    symbolic = _symbolic_alone(hard, rec.name)
     for value, cond in _sym.pieces(w):
         if symbolic:  # x from the second-order recurrence of the quadratic, forced by w: its own cases
             pair = HigherRecurrence(tuple(hs), value, tuple(xs[:d]), s, rec.name).solve(params)
@@ -303,10 +298,21 @@ def _over_roots(rec, hard, params):
     if len(pieces) > 1:
         pieces[-1] = (pieces[-1][0], sp.true)
     expr = pieces[0][0] if len(pieces) == 1 else sp.Piecewise(*pieces)
-    for (_x, _c), (where, line) in zip(pieces, _checked_cases(rec, expr, params)):
+    for ok, line in _checked_cases(rec, expr, params):
         lines.append(line)
-        checked = checked and where
+        checked = checked and ok
     return ClosedForm(rec, expr, tuple(certificate), checks=tuple(lines), checked=checked)
+
+
+def _symbolic_alone(hard, name):
+    """Whether ``hard`` is one quadratic of the parameters (solved as second order); refused beside others."""
+    symbolic = any(f.free_symbols - {f.gen} for f, _ in hard)
+    if symbolic and (len(hard) > 1 or hard[0][1] > 1):
+        raise NotDerived(
+            f"recurrence for {name}: the characteristic polynomial has the factors "
+            f"{', '.join(sp.sstr(f.as_expr()) for f, _ in hard)}: a quadratic of the parameters beside other "
+            "factors without rational roots (or repeated) is not yet solved")
+    return symbolic
 
 
 def _split(coefficients, hard):
@@ -339,6 +345,8 @@ def check_solvable(coefficients, name="x", params=None):
     if is_complex_pair(coefficients, params) or discriminant_of_either_sign(coefficients, params) is not None:
         return
     hard = hard_factors(coefficients, params)
+    if hard:
+        _symbolic_alone(hard, name)
     easy = _split(coefficients, hard)[0] if hard else coefficients
     if easy:
         roots_of(easy, name, params)
@@ -470,7 +478,7 @@ def _certify_order_k(rec, value, cond):
     initial = sp.Add(*[sp.Abs(_decided(value.subs(n, rec.start + i) - x0))
                        for i, x0 in enumerate(rec.initials)])
     return BranchCertificate(cond, _decided(_cond.substitute_condition(residual, cond)), initial,
-                             f"order {k}: the recurrence itself, radical roots put in")
+                             f"order {k}: the recurrence itself and its {k} first values, decided")
 
 
 def system_component(matrix, forcing, initial, index, start=1, name="x"):

@@ -268,7 +268,7 @@ def solve_over_roots(coefficients, forcing, initials, start, params=None, name="
     taken = {str(x) for x in _sym.as_sympy(forcing).free_symbols}
     taken |= {str(x) for v in initials for x in _sym.as_sympy(v).free_symbols}
     z = _name(taken)
-    char = sp.Poly(z**d - sum((c * z ** (d - j) for j, c in enumerate(hs, 1)), sp.Integer(0)), z)
+    char = sp.Poly(characteristic(hs, z), z)
     part = sp.Integer(0)
     for p, lam in decompose_forcing(_sym.as_sympy(forcing), n):
         at = sp.factor(char.as_expr().subs(z, lam))
