@@ -6,6 +6,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .params import n as N
+from .relations import simplify_condition  # noqa: F401  (re-exported: the engine imports it from here)
 from .sym import as_sympy, equalities, is_zero
 
 
@@ -292,26 +293,6 @@ def simplify_branch(expr):
 
 #: a branch with sines of more operations than this is kept as the solver wrote it
 SIMPLIFY_OPS = 60
-
-
-def simplify_condition(cond):
-    """``cond`` simplified where that is cheap (at most 6 relations) and comes out no longer.
-
-    Examples
-    --------
-    >>> import sympy as sp
-    >>> a = sp.Symbol("alpha", real=True)
-    >>> simplify_condition((a < 1) & (a < 2)), simplify_condition((a < 1) | sp.Eq(a, 1))
-    (alpha < 1, alpha <= 1)
-    """
-    cond = as_sympy(cond)
-    if cond in (sp.true, sp.false) or len(cond.atoms(sp.core.relational.Relational)) > 6:
-        return cond
-    try:
-        s = sp.simplify(cond)
-    except (TypeError, ValueError, NotImplementedError):  # pragma: no cover
-        return cond
-    return s if sp.count_ops(s) <= sp.count_ops(cond) else cond
 
 
 def holds_at(cond, point) -> bool:

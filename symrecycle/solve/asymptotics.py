@@ -400,10 +400,7 @@ def _contradictory(cond) -> bool:
         return False
     if reduced is sp.false:
         return True
-    # boolean simplification is costly: only for small conditions
-    if len(reduced.atoms(sp.core.relational.Relational)) > 4:
-        return False
-    return sp.simplify(reduced) is sp.false
+    return _cond.simplify_condition(reduced) is sp.false
 
 
 def _tidy_condition(cond):
@@ -491,7 +488,7 @@ def limit_of_linear(q, h, start_value, params, n=N):
     ...     print(value, "if", cond)
     1 if rho < 1
     r/(-alpha + r) if Eq(rho, 1) & (alpha < r)
-    oo if Eq(rho, 1) & (Eq(alpha, r) | (alpha > r))
+    oo if Eq(rho, 1) & (alpha >= r)
     """
     nonneg = all(sign_on(e, params) in (1, "nonneg") for e in (q, h, start_value))
     out = []
