@@ -1,12 +1,13 @@
-"""The commands ``models``, ``derive``, ``summary`` and ``eval``."""
+"""The commands ``models``, ``derive``, ``summary`` and ``eval``.
+
+The engine (SymPy, numpy) is imported inside the commands: ``symrecycle --help`` and a mistyped
+option stay quick (see :mod:`.parser`).
+"""
 
 from __future__ import annotations
 
 import json
 
-from ..core.params import n as N
-from ..core.request import WITH_RESPECT_TO
-from ..io import registry
 from .common import (
     Progress,
     _api,
@@ -77,6 +78,7 @@ def _show(res, fmt, out):
 
 
 def cmd_derive(args, out):
+    from ..core.params import n as N
 
     m = _model(args.model)
     q = _quantity(args.quantity, m, args.wrt, args.metric)
@@ -87,6 +89,8 @@ def cmd_derive(args, out):
 
 
 def cmd_summary(args, out):
+    from ..core.request import WITH_RESPECT_TO
+    from ..io import registry
 
     names = args.model or registry.models()
     models = [_model(name) for name in names]

@@ -1,4 +1,7 @@
-"""What the commands share: model and quantity resolution, value parsing, output sinks, progress."""
+"""What the commands share: model and quantity resolution, value parsing, output sinks, progress.
+
+The engine is imported by the functions that use it, never at start-up (see :mod:`.parser`).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +11,6 @@ import os
 import sys
 import time
 
-from ..core.request import Request
-from ..core.results import QUANTITIES
-from ..io import registry
-from ..io.modelfile import load_model, variants
 from .parser import (
     MAX_AXIS,
     MAX_N,
@@ -49,6 +48,8 @@ def _api(call, *args, **kwargs):
 def _model(name):
     """A registered model, a model file (a path: ``my.toml``, ``models/x.toml``), or a shipped
     model file by its name (``reuse-decay``): :func:`symrecycle.io.registry.get_model`."""
+    from ..io import registry
+
     try:
         return registry.get_model(name)
     except ValueError as exc:
@@ -58,6 +59,8 @@ def _model(name):
 
 def _quantity(text, model, wrt, metric):
     """Validate quantity, --wrt and --metric at once (cheap: before any derivation)."""
+    from ..core.request import Request
+    from ..core.results import QUANTITIES
 
     q = text.replace("_", "-")
     if q not in QUANTITIES:
@@ -240,6 +243,8 @@ def _listed_models():
     A file entry is ``{"path", "model"}``, ``model`` being what to give as MODEL: the file's
     name, or its path where a registered model has that name.
     """
+    from ..io import registry
+    from ..io.modelfile import load_model, variants
 
     registered = registry.models()
     out = [(registry.get_model(name), None) for name in registered]

@@ -1,0 +1,100 @@
+"""A lean start-up: each command imports what it needs, and no more.
+
+``symrecycle --help`` (and any parse) imports the standard library only; the symbolic and numeric
+commands import neither matplotlib, SciPy nor SALib (those are for ``mc`` and ``sensitivity``, and
+matplotlib for their figures only). Each check runs in a fresh interpreter, where ``sys.modules``
+shows what was imported; it fails when someone adds an eager import back.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import subprocess
+import sys
+
+import pytest
+
+import symrecycle as sr
+
+HEAVY = ("matplotlib", "scipy", "SALib", "pandas")
+#: the engine: not for parsing the command line or ``--help``
+ENGINE = ("sympy", "numpy", "mpmath", *HEAVY)
+
+#: command lines parsed (not run), each as the parser sees it
+PARSED = [
+    ["eval", "kickstarting", "limit", "--set", "r=4.2", "--set", "alpha=1"],
+    ["derive", "kickstarting", "limit"],
+    ["summary"],
+    ["check", "claims.toml"],
+    ["iterate", "kickstarting", "--set", "r=4.2", "--n", "5"],
+    ["mc", "kickstarting", "limit", "--set", "r=uniform 2 to 6", "--fan", "fan.png"],
+    ["sensitivity", "kickstarting", "limit", "--set", "r=uniform 2 to 6"],
+]
+
+#: command lines run in-process (quick ones: one small derivation at most)
+RUN = [
+    ["eval", "kickstarting", "limit", "--set", "r=4.2", "--set", "alpha=1"],
+    ["iterate", "kickstarting", "--set", "r=4.2", "--set", "alpha=1", "--n", "5", "--last"],
+]
+
+SCRIPT = f"""
+import contextlib, io, json, sys
+
+def loaded(names):
+    return sorted(m for m in names if m in sys.modules)
+
+report = {{}}
+from symrecycle.cli import main as _main
+from symrecycle.cli.parser import _parser
+
+for argv in {PARSED!r}:
+    _parser().parse_args(argv)
+with contextlib.redirect_stdout(io.StringIO()):
+    _main.main(["--help"])
+    _main.main(["eval", "--help"])
+report["parsed"] = loaded({ENGINE!r})
+
+import symrecycle
+symrecycle.__all__, symrecycle.__version__
+report["face"] = loaded({ENGINE!r})
+
+out = io.StringIO()
+for argv in {RUN!r}:
+    with contextlib.redirect_stdout(out):
+        status = _main.main(argv)
+    assert status == 0, (argv, status)
+report["output"] = out.getvalue().split()
+report["run"] = loaded({HEAVY!r})
+print(json.dumps(report))
+"""
+
+
+def test_commands_import_only_what_they_need():
+    done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert report["parsed"] == [], "parsing and --help import the standard library only"
+    assert report["face"] == [], "import symrecycle imports its public names on first use"
+    assert report["run"] == [], "eval and iterate import neither matplotlib, SciPy, SALib nor pandas"
+    limit, fifth = map(float, report["output"])
+    assert limit == 1.3125  # r / (r - alpha) at r = 4.2, alpha = 1
+    assert 1 < fifth < limit
+
+
+def test_the_face_names_its_public_api_lazily():
+    model = importlib.import_module("symrecycle.models.model")  # binds nothing over sr.models
+
+    assert callable(sr.models)
+    assert sr.models() == ["augmentation", "kickstarting"]
+    assert set(sr.__all__) <= set(dir(sr))
+    for name in sr.__all__:
+        assert getattr(sr, name) is not None, name
+    assert sr.Model is model.Model
+    assert sr.__version__ == sr.VERSION
+    namespace = {}
+    exec("from symrecycle import *", namespace)
+    assert set(sr.__all__) <= set(namespace)
+    with pytest.raises(AttributeError, match="no_such_name"):
+        sr.no_such_name  # noqa: B018
