@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
+
 import pytest
 from hypothesis import settings
 
@@ -11,6 +16,13 @@ import symrecycle as sr
 # deadline: a SymPy substitution may take a few milliseconds more on CI.
 settings.register_profile("symrecycle", database=None, deadline=None)
 settings.load_profile("symrecycle")
+
+# The derivation cache of the whole run (command-line subprocesses inherit it): never the user's own,
+# empty at the start, removed at the end. A derivation is then derived once per run.
+_CACHE = tempfile.mkdtemp(prefix="symrecycle-test-cache-")
+os.environ["SYMRECYCLE_CACHE_DIR"] = _CACHE
+os.environ.pop("SYMRECYCLE_NO_CACHE", None)
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""The commands ``models``, ``derive``, ``summary`` and ``eval``.
+"""The commands ``models``, ``derive``, ``summary``, ``eval`` and ``cache``.
 
 The engine (SymPy, numpy) is imported inside the commands: ``symrecycle --help`` and a mistyped
 option stay quick (see :mod:`.parser`).
@@ -254,3 +254,23 @@ def _with_hint(call, *args, option="--set NAME=VALUE", **kwargs):
     except MemoryError:
         raise UserError("not enough memory for this many samples; expected a smaller --samples "
                         "(or fewer iterations in --n)") from None
+
+
+def cmd_cache(args, out):
+    from ..models import store
+
+    if args.action == "clear":
+        removed = store.clear()
+        if args.format == "json":
+            print(json.dumps({"removed": removed, "directory": str(store.directory())}), file=out)
+        else:
+            entries = "entry" if removed == 1 else "entries"
+            print(f"removed {removed} {entries} from {store.directory()}", file=out)
+        return
+    info = store.info()
+    if args.format == "json":
+        print(json.dumps(info), file=out)
+        return
+    state = "on" if info["enabled"] else "off (SYMRECYCLE_NO_CACHE or --no-cache)"
+    print(f"derivation cache: {info['directory']}\n  {state}; {info['entries']} "
+          f"entr{'y' if info['entries'] == 1 else 'ies'}, {info['bytes'] / 1024:.1f} KiB", file=out)

@@ -9,7 +9,7 @@ import os
 import sys
 
 from ..core import progress as _progress
-from .commands import cmd_derive, cmd_eval, cmd_models, cmd_summary
+from .commands import cmd_cache, cmd_derive, cmd_eval, cmd_models, cmd_summary
 from .common import Progress, _is_not_derived, _no_closed_form, _one_line
 from .numbers import cmd_check, cmd_iterate, cmd_mc, cmd_reproduce, cmd_sensitivity
 from .parser import _PROGRESS_COMMANDS, TIME_LIMIT, UserError, _parser, _seconds
@@ -17,7 +17,7 @@ from .parser import _PROGRESS_COMMANDS, TIME_LIMIT, UserError, _parser, _seconds
 COMMANDS = {
     "models": cmd_models, "derive": cmd_derive, "summary": cmd_summary, "eval": cmd_eval,
     "mc": cmd_mc, "sensitivity": cmd_sensitivity, "iterate": cmd_iterate,
-    "check": cmd_check, "reproduce": cmd_reproduce,
+    "check": cmd_check, "reproduce": cmd_reproduce, "cache": cmd_cache,
 }
 
 
@@ -161,7 +161,7 @@ def _main(argv):
     # the engine names its steps (forcing terms, cases, certificates): a long derivation shows them
     bar = Progress(quiet=args.quiet or args.command in _PROGRESS_COMMANDS)
     try:
-        with _budget(limit), _progress.reporting(bar):
+        with _budget(limit), _progress.reporting(bar), _cache_off(getattr(args, "no_cache", False)):
             try:
                 status = COMMANDS[args.command](args, sys.stdout)
             finally:
@@ -195,6 +195,23 @@ def _main(argv):
     except Exception as exc:
         return _internal_error(exc, debug)
     return status or 0
+
+
+@contextlib.contextmanager
+def _cache_off(off):
+    """``--no-cache``: SYMRECYCLE_NO_CACHE=1 for the command (its worker processes too), as it was after."""
+    if not off:
+        yield
+        return
+    before = os.environ.get("SYMRECYCLE_NO_CACHE")
+    os.environ["SYMRECYCLE_NO_CACHE"] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["SYMRECYCLE_NO_CACHE"]
+        else:
+            os.environ["SYMRECYCLE_NO_CACHE"] = before
 
 
 def _internal_error(exc, debug):

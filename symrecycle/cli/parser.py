@@ -64,6 +64,8 @@ EXAMPLES = {
     ),
     "check": "symrecycle check claims.toml\n  symrecycle check claims.toml --format json",
     "reproduce": "symrecycle reproduce\n  symrecycle reproduce --out paper --force",
+    "cache": ("symrecycle cache info\n  symrecycle cache clear\n"
+              "  symrecycle derive kickstarting limit --no-cache"),
 }
 
 #: points per grid axis at most (an axis is held in memory; the grid itself is streamed)
@@ -199,6 +201,9 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--time-limit", type=_seconds, default=argparse.SUPPRESS, metavar="SECONDS",
                         help="stop (exit 2) after this many seconds; default: $SYMRECYCLE_TIME_LIMIT, "
                              f"else {TIME_LIMIT:g} s for the commands without a progress bar")
+    common.add_argument("--no-cache", action="store_true", default=argparse.SUPPRESS,
+                        help="derive everything anew: neither read nor write the derivation cache "
+                             "(also SYMRECYCLE_NO_CACHE=1)")
     top = _Parser(
         prog="symrecycle",
         description="Derive, check and publish the mathematics of foundation-model recycling.",
@@ -208,6 +213,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     top.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
     top.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    top.add_argument("--no-cache", action="store_true",
+                     help="neither read nor write the derivation cache (see 'symrecycle cache --help')")
     top.add_argument("--version", action=_Version, help="print the version and exit")
     sub = top.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -359,6 +366,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", default="reproduction",
                    help="output directory (default: reproduction)")
     p.add_argument("--force", action="store_true", help="write into DIR even if it is not empty")
+
+    p = add("cache", "show or clear the derivation cache",
+            "Derived results are stored on disk, keyed by the model's content, the quantity and the "
+            "versions of symrecycle, its code and SymPy, and read back without evaluating text; an "
+            "entry that does not read back exactly is derived again. The folder is "
+            "$SYMRECYCLE_CACHE_DIR, else the user's cache directory; SYMRECYCLE_NO_CACHE=1 or "
+            "--no-cache turns it off.")
+    p.add_argument("action", choices=["info", "clear"], help="info: where, how many entries, how large; "
+                   "clear: remove every entry (nothing else in the folder)")
+    p.add_argument("--format", choices=["text", "json"], default="text")
     return top
 
 

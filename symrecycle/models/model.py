@@ -29,6 +29,7 @@ from ..solve import asymptotics
 from ..solve.higher import HigherRecurrence
 from ..solve.recurrence import CaseRecurrence, Recurrence, VariableRecurrence, linear_by_cases
 from . import checks, derivations, recurrences
+from . import store as _store
 from .checks import _coverage_points, _piecewise, _short
 
 __all__ = ["Model", "SequenceDef", "Metric", "seq"]
@@ -180,21 +181,36 @@ class Model:
         return "$$\\begin{aligned}" + r"\\".join(lines) + r"\end{aligned}$$"
 
     def _cached(self, key, make):
-        if key not in self._cache:
-            what = _QUANTITY_OF_KEY.get(key[0], key[0])
-            try:
-                self._cache[key] = make()
-            except NotDerived as exc:
-                if str(exc).startswith(f"model {self.name!r}"):
-                    raise
-                raise type(exc)(f"model {self.name!r}: {what} not derived: {exc}") from exc
-            except _ENGINE_ERRORS as exc:
-                # SymPy (or the engine) gave up inside the derivation: a limitation, said as one
-                raise NotDerived(
-                    f"model {self.name!r}: {what} not derived: the engine stopped at a step SymPy "
-                    f"could not complete ({type(exc).__name__}: {_short(exc)}, in {_step(exc)})"
-                ) from exc
-        return self._cache[key]
+        """``make()`` once per key: from memory, else from the derivation cache on disk, else derived."""
+        if key in self._cache:
+            return self._cache[key]
+        stored = _store.lookup(self, key)
+        if isinstance(stored, NotDerived):
+            raise stored
+        if stored is not None:
+            self._cache[key] = stored
+            return stored
+        what = _QUANTITY_OF_KEY.get(key[0], key[0])
+        try:
+            value = make()
+        except NotDerived as exc:
+            if str(exc).startswith(f"model {self.name!r}"):
+                _store.save(self, key, exc)
+                raise
+            said = type(exc)(f"model {self.name!r}: {what} not derived: {exc}")
+            _store.save(self, key, said)
+            raise said from exc
+        except _ENGINE_ERRORS as exc:
+            # SymPy (or the engine) gave up inside the derivation: a limitation, said as one
+            said = NotDerived(
+                f"model {self.name!r}: {what} not derived: the engine stopped at a step SymPy "
+                f"could not complete ({type(exc).__name__}: {_short(exc)}, in {_step(exc)})"
+            )
+            _store.save(self, key, said)
+            raise said from exc
+        self._cache[key] = value
+        _store.save(self, key, value)
+        return value
 
     # -- the engine -----------------------------------------------------------------
     def recurrence(self, name: str) -> Recurrence | VariableRecurrence:

@@ -1,0 +1,221 @@
+"""The persistent derivation cache: derived results on disk, read back without evaluating text.
+
+An entry is one derived :class:`~symrecycle.core.results.Result` (or the
+reason it was not derived), keyed by a SHA-256 of what decides it: the model's
+content (its parameters, sequences and metrics, not its name), the quantity
+requested, and the versions of symrecycle, its code, SymPy, mpmath and Python.
+It is written as JSON by :mod:`symrecycle.core.treejson` (a whitelist of SymPy
+node types, with a checksum) to a temporary file renamed into place, so a
+reader sees a whole entry or none. An entry that does not read back exactly
+(truncated, tampered, another format, another key) is ignored and rewritten.
+
+Where: ``$SYMRECYCLE_CACHE_DIR``, else the user's cache directory
+(``$XDG_CACHE_HOME/symrecycle``, ``~/.cache/symrecycle``; ``~/Library/Caches``
+on macOS, ``%LOCALAPPDATA%`` on Windows). Off: ``SYMRECYCLE_NO_CACHE=1``,
+:func:`set_enabled`, or the command line's ``--no-cache``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+import hashlib
+import os
+import platform
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+import mpmath
+import sympy as sp
+
+from ..core import treejson
+from ..core.results import NoClosedForm, NotDerived, Result
+from ..core.version import VERSION
+
+__all__ = ["directory", "enabled", "set_enabled", "lookup", "save", "info", "clear", "FORMAT"]
+
+#: the layout of an entry; a change makes every older entry another key
+FORMAT = 1
+#: an entry larger than this is not read (a derived result is a few kilobytes)
+MAX_BYTES = 8 * 2**20
+#: quantities (the first element of a model's cache key) whose results are stored
+KINDS = frozenset({"closed_form", "benefit", "limit", "sens", "elast", "breakeven", "iter"})
+_ERRORS = {"NotDerived": NotDerived, "NoClosedForm": NoClosedForm}
+_ENTRY = re.compile(r"^[0-9a-f]{64}\.json$")
+_TEMP = re.compile(r"^\.tmp-[0-9a-f]{64}-")
+_state = {"enabled": None}
+
+
+def directory() -> Path:
+    """Where entries are written (the folder ``derivations`` of the cache directory)."""
+    given = os.environ.get("SYMRECYCLE_CACHE_DIR", "").strip()
+    if given:
+        base = Path(given).expanduser()
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches" / "symrecycle"
+    elif os.name == "nt":
+        local = os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local"
+        base = Path(local) / "symrecycle" / "Cache"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "symrecycle"
+    return base / "derivations"
+
+
+def enabled() -> bool:
+    """Whether derived results are read from and written to disk.
+
+    Examples
+    --------
+    >>> before = enabled()
+    >>> set_enabled(False); enabled()
+    False
+    >>> set_enabled(before)
+    """
+    if _state["enabled"] is not None:
+        return _state["enabled"]
+    return os.environ.get("SYMRECYCLE_NO_CACHE", "").strip().lower() in ("", "0", "false", "no")
+
+
+def set_enabled(on: bool | None) -> None:
+    """Turn the cache on or off for this process (``None``: as the environment says)."""
+    _state["enabled"] = on
+
+
+@functools.lru_cache(maxsize=1)
+def _versions() -> tuple:
+    """symrecycle's version and a hash of its code and data, SymPy's, mpmath's and Python's."""
+    root = Path(__file__).resolve().parents[1]
+    code = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".toml") and p.is_file()):
+        code.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return (FORMAT, VERSION, code.hexdigest(), sp.__version__, mpmath.__version__, platform.python_version())
+
+
+def _content(model) -> tuple:
+    """What decides a model's results: every field but its name, description and source."""
+    def fields(obj):
+        return tuple((f.name, getattr(obj, f.name)) for f in dataclasses.fields(obj)
+                     if f.name not in ("description",) and not f.name.startswith("_"))
+
+    params = tuple((*fields(p), ("symbol", p.symbol)) for p in model.parameters)
+    return (params, tuple(fields(s) for s in model.sequences), tuple(fields(m) for m in model.metrics),
+            model.adjusted, model.start)
+
+
+def _key(model, key) -> str | None:
+    """The entry's preimage (JSON text), or ``None`` where a part cannot be written."""
+    try:
+        return treejson.dumps((_versions(), _content(model), tuple(key)))
+    except treejson.Unsupported:
+        return None
+
+
+def _path(preimage: str) -> Path:
+    return directory() / (hashlib.sha256(preimage.encode()).hexdigest() + ".json")
+
+
+def lookup(model, key):
+    """The stored result of ``key`` for ``model``: a Result, a NotDerived to raise, or ``None``."""
+    if not enabled() or key[0] not in KINDS:
+        return None
+    preimage = _key(model, key)
+    if preimage is None:
+        return None
+    path = _path(preimage)
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            return None
+        entry = treejson.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(entry, dict) or entry.get("key") != preimage:
+            return None
+        return _read(model, entry)
+    except (OSError, UnicodeDecodeError, treejson.Corrupt, KeyError, TypeError, ValueError):
+        return None  # absent, unreadable or not exactly what was written: derived again
+
+
+def _read(model, entry):
+    if "error" in entry:
+        kind, message = entry["error"]
+        return _ERRORS[kind](message.replace("{model}", repr(model.name)))
+    r = entry["result"]
+    out = Result(model=model.name, quantity=r["quantity"], expr=r["expr"], label=r["label"],
+                 conditions=tuple(r["conditions"]), verified=r["verified"],
+                 certificate=tuple(r["certificate"]), notes=tuple(r["notes"]), meta=dict(r["meta"]))
+    if not (isinstance(out.verified, bool) and isinstance(out.expr, sp.Basic)
+            and all(isinstance(x, str) for x in (out.label, out.quantity, *out.certificate, *out.notes))):
+        raise ValueError("an entry of the wrong shape")
+    return out
+
+
+def save(model, key, value) -> None:
+    """Store ``value`` (a Result, or the NotDerived it raised) for ``key``; nothing if it cannot be."""
+    if not enabled() or key[0] not in KINDS:
+        return
+    preimage = _key(model, key)
+    if preimage is None:
+        return
+    if isinstance(value, Result):
+        body = {"quantity": value.quantity, "expr": value.expr, "label": value.label,
+                "conditions": tuple(value.conditions), "verified": value.verified,
+                "certificate": tuple(value.certificate), "notes": tuple(value.notes),
+                "meta": dict(value.meta)}
+        entry = {"key": preimage, "result": body}
+    elif type(value).__name__ in _ERRORS:
+        message = str(value).replace(repr(model.name), "{model}")
+        entry = {"key": preimage, "error": (type(value).__name__, message)}
+    else:
+        return
+    try:
+        text = treejson.dumps(entry)
+    except treejson.Unsupported:
+        return
+    _write(_path(preimage), text)
+
+
+def _write(path: Path, text: str) -> None:
+    """``text`` to ``path`` whole or not at all (a temporary file in the folder, renamed into place)."""
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.stem}-")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+        tmp = None
+    except OSError:
+        pass  # a cache that cannot be written is a cache that is not used
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _entries():
+    folder = directory()
+    try:
+        return [p for p in folder.iterdir() if _ENTRY.match(p.name) or _TEMP.match(p.name)]
+    except OSError:
+        return []
+
+
+def info() -> dict:
+    """``{"directory", "enabled", "entries", "bytes"}`` of the cache."""
+    files = [p for p in _entries() if _ENTRY.match(p.name)]
+    size = 0
+    for p in files:
+        with contextlib.suppress(OSError):
+            size += p.stat().st_size
+    return {"directory": str(directory()), "enabled": enabled(), "entries": len(files), "bytes": size}
+
+
+def clear() -> int:
+    """Remove every entry (only files named as entries: nothing else in the folder); how many."""
+    removed = 0
+    for p in _entries():
+        with contextlib.suppress(OSError):
+            p.unlink()
+            removed += _ENTRY.match(p.name) is not None
+    return removed

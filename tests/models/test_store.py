@@ -1,0 +1,177 @@
+"""The derivation cache on disk: read back exactly, or ignored and derived again; never evaluated."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+
+import pytest
+import sympy as sp
+
+from symrecycle.core import treejson
+from symrecycle.core.results import NotDerived
+from symrecycle.io.modelfile import loads_model
+from symrecycle.models import catalogue, store
+
+SMALL = """
+name = "small"
+[parameters]
+r = "(1, oo)"
+alpha = "[0, 1]"
+[sequences.C]
+initial = "1"
+next = "r*C[n-1]"
+[sequences.A]
+initial = "1"
+next = "C[n] + alpha*A[n-1]"
+[metric]
+benefit = "A[n]/C[n]"
+"""
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("SYMRECYCLE_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("SYMRECYCLE_NO_CACHE", raising=False)
+    store.set_enabled(None)
+    return tmp_path / "derivations"
+
+
+def _entries(folder):
+    return sorted(folder.glob("*.json")) if folder.exists() else []
+
+
+def _fresh():
+    """The model anew: nothing in memory, so that only the disk can answer."""
+    return loads_model(SMALL)
+
+
+def _no_engine(monkeypatch):
+    """Any derivation from here on fails the test: a result must come from the disk."""
+    def refuse(*_a, **_k):
+        raise AssertionError("derived again: the cache was not read")
+
+    monkeypatch.setattr(type(_fresh()), "solve", refuse)
+
+
+def test_a_result_reads_back_equal_with_its_certificate(cache, monkeypatch):
+    first = _fresh().limit()
+    assert first.verified
+    assert len(_entries(cache)) >= 1
+    _no_engine(monkeypatch)
+    again = _fresh().limit()
+    assert again.expr == first.expr
+    assert sp.srepr(again.expr) == sp.srepr(first.expr)
+    assert again.conditions == first.conditions
+    assert (again.verified, again.certificate, again.notes) == (True, first.certificate, first.notes)
+
+
+def test_the_key_is_the_content_not_the_name(cache, monkeypatch):
+    _fresh().limit()
+    _no_engine(monkeypatch)
+    renamed = loads_model(SMALL.replace('name = "small"', 'name = "other"'))
+    res = renamed.limit()
+    assert res.model == "other"
+    assert res.verified
+    # another domain is another model: derived, not read (the engine is refused here)
+    with pytest.raises(AssertionError, match="derived again"):
+        loads_model(SMALL.replace('alpha = "[0, 1]"', 'alpha = "[0, 2]"')).limit()
+
+
+def test_a_damaged_entry_is_derived_again_and_rewritten(cache):
+    first = _fresh().limit()
+    for damage in (lambda t: t[: len(t) // 2], lambda t: t.replace("true", "false", 1), lambda t: "{}",
+                   lambda t: "\x00\xff"):
+        for path in _entries(cache):
+            path.write_text(damage(path.read_text()))
+        again = _fresh().limit()
+        assert again.expr == first.expr
+        assert again.verified
+        assert all(json.loads(p.read_text())["format"] == 1 for p in _entries(cache))
+
+
+def _reseal(doc):
+    data = json.dumps(doc["data"], separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+    doc["sha256"] = hashlib.sha256(data.encode()).hexdigest()
+    return json.dumps(doc)
+
+
+def test_a_forged_entry_with_a_valid_checksum_is_not_trusted(cache, monkeypatch):
+    _fresh().limit()
+    called = []
+    monkeypatch.setattr("os.system", lambda *a: called.append(a))
+    paths = _entries(cache)
+    originals = [p.read_text() for p in paths]
+    assert all(treejson.loads(_reseal(json.loads(t))) == treejson.loads(t) for t in originals)
+    # a verified flag that is not a boolean, a node type that is not SymPy's, the result of another key
+    forgeries = [
+        ("1", lambda d: json.loads(json.dumps(d).replace('"verified": true', '"verified": 1'))),
+        ("os.system", lambda d: {**d, "result": ["os.system", "echo planted"]}),
+        ("another", lambda d: {**d, "key": "another"}),
+    ]
+    for mark, forge in forgeries:
+        for path, text in zip(paths, originals):
+            doc = json.loads(text)
+            doc["data"] = forge(doc["data"])
+            path.write_text(_reseal(doc))
+        assert any(mark in p.read_text() for p in paths)
+        _fresh().limit()  # read, refused, derived again and rewritten
+        assert [p.read_text() for p in paths] == originals
+    assert called == []
+
+
+def test_a_refusal_is_stored_with_its_reason_and_the_model_named(cache, monkeypatch):
+    text = SMALL.replace('next = "r*C[n-1]"', 'next = "r*C[n-1] + C[n-1]**2"')
+    with pytest.raises(NotDerived) as first:
+        loads_model(text).limit()
+    _no_engine(monkeypatch)
+    with pytest.raises(NotDerived) as again:
+        loads_model(text.replace('"small"', '"mine"')).limit()
+    assert str(again.value) == str(first.value).replace("'small'", "'mine'")
+
+
+def test_off_writes_and_reads_nothing(cache, monkeypatch):
+    monkeypatch.setenv("SYMRECYCLE_NO_CACHE", "1")
+    assert not store.enabled()
+    _fresh().limit()
+    assert _entries(cache) == []
+    monkeypatch.delenv("SYMRECYCLE_NO_CACHE")
+    store.set_enabled(False)
+    try:
+        _fresh().limit()
+        assert _entries(cache) == []
+    finally:
+        store.set_enabled(None)
+
+
+def test_concurrent_writers_leave_whole_entries_and_no_temporary_files(cache):
+    m = catalogue.kickstarting()
+    res = m.limit()
+    key = ("limit", "benefit")
+    threads = [threading.Thread(target=store.save, args=(m, key, res)) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [p.name for p in cache.iterdir() if p.name.startswith(".tmp")] == []
+    assert store.lookup(catalogue.kickstarting(), key).expr == res.expr
+
+
+def test_clear_removes_entries_and_nothing_else(cache):
+    _fresh().limit()
+    mine = cache / "notes.txt"
+    mine.write_text("a user's file")
+    info = store.info()
+    assert info["entries"] == len(_entries(cache)) > 0
+    assert info["bytes"] > 0
+    assert store.clear() == info["entries"]
+    assert _entries(cache) == []
+    assert mine.read_text() == "a user's file"
+
+
+def test_an_unwritable_cache_is_not_an_error(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("SYMRECYCLE_CACHE_DIR", str(blocker))  # a file where the folder should be
+    assert _fresh().limit().verified
