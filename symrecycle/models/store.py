@@ -26,6 +26,7 @@ import platform
 import re
 import sys
 import tempfile
+from fractions import Fraction
 from pathlib import Path
 
 import mpmath
@@ -105,10 +106,15 @@ def _content(model) -> tuple:
             model.adjusted, model.start)
 
 
+def _plain(x):
+    """A Fraction as SymPy's Rational (the JSON format has no Fraction); anything else as it is."""
+    return sp.Rational(x.numerator, x.denominator) if isinstance(x, Fraction) else x
+
+
 def _key(model, key) -> str | None:
     """The entry's preimage (JSON text), or ``None`` where a part cannot be written."""
     try:
-        return treejson.dumps((_versions(), _content(model), tuple(key)))
+        return treejson.dumps((_versions(), _content(model), tuple(map(_plain, key))))
     except treejson.Unsupported:
         return None
 
@@ -161,7 +167,7 @@ def save(model, key, value) -> None:
         body = {"quantity": value.quantity, "expr": value.expr, "label": value.label,
                 "conditions": tuple(value.conditions), "verified": value.verified,
                 "certificate": tuple(value.certificate), "notes": tuple(value.notes),
-                "meta": dict(value.meta)}
+                "meta": {k: _plain(v) for k, v in value.meta.items()}}
         entry = {"key": preimage, "result": body}
     elif type(value).__name__ in _ERRORS:
         message = str(value).replace(repr(model.name), "{model}")
