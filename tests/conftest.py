@@ -13,9 +13,13 @@ from hypothesis import settings
 import symrecycle as sr
 
 # No example database on disk (keeps the checkout clean); no per-example
-# deadline: a SymPy substitution may take a few milliseconds more on CI.
-settings.register_profile("symrecycle", database=None, deadline=None)
-settings.load_profile("symrecycle")
+# deadline: a SymPy substitution may take a few milliseconds more on CI. Two profiles:
+# "symrecycle" (the default, fast) and "thorough", ten times the examples of every property
+# (SYMRECYCLE_HYPOTHESIS=thorough python -m pytest); a test that pins its count scales it by
+# settings.default.max_examples / 100.
+settings.register_profile("symrecycle", database=None, deadline=None, max_examples=100)
+settings.register_profile("thorough", database=None, deadline=None, max_examples=1000)
+settings.load_profile(os.environ.get("SYMRECYCLE_HYPOTHESIS", "symrecycle"))
 
 # The derivation cache of the whole run (command-line subprocesses inherit it): never the user's own,
 # empty at the start, removed at the end. A derivation is then derived once per run.

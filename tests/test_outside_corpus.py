@@ -21,6 +21,9 @@ from symrecycle.core.params import n
 from symrecycle.solve.cases import decompose_forcing
 from symrecycle.solve.recurrence import Recurrence
 
+#: 1 in the default Hypothesis profile, 10 in "thorough" (tests/conftest.py)
+SCALE = settings.default.max_examples // 100
+
 a, b, c, r, s, i, g, p, d, q = sp.symbols("a b c r s i g p d q", real=True)
 al = sp.Symbol("alpha", nonnegative=True)
 rp = sp.Symbol("r", positive=True)
@@ -177,7 +180,7 @@ def test_factor_of_unknown_sign_is_decided_without_simplify():
 small = st.fractions(min_value=-3, max_value=3, max_denominator=4)
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=12 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(coef=small, x0=small, c1=small, lam1=small, c2=small,
        degenerate=st.sampled_from(["none", "one", "both"]))
 @example(coef=Fraction(1), x0=Fraction(0), c1=Fraction(1), lam1=Fraction(1), c2=Fraction(1),

@@ -14,6 +14,9 @@ from hypothesis import strategies as st
 
 from symrecycle.cli import main as _main
 
+#: 1 in the default Hypothesis profile, 10 in "thorough" (tests/conftest.py)
+SCALE = settings.default.max_examples // 100
+
 ATOMS = ["A[n-1]", "n", "r", "alpha", "1", "2", "0", "1/2", "3.5", "1e3"]
 FUNCS = ["exp", "log", "sqrt", "abs"]
 
@@ -47,7 +50,7 @@ def check_run(args, capsys, budget=10.0):
     assert elapsed < budget, (args, elapsed)
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60 * SCALE, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(nxt=expressions(), first=expressions(), r_dom=st.sampled_from(DOMAINS),
        a_dom=st.sampled_from(DOMAINS), r=st.sampled_from(["4.2", "0.5", "1", "-2", "0"]),
        n=st.sampled_from(["1", "5", "30"]))
@@ -64,7 +67,7 @@ WORDS = ["--set", "r=4.2", "alpha=1", "alpha=2", "r=1:10:3", "r=x", "--n", "5", 
          "1e-5000", "--format", "json", "csv", "text", "--metric", "benefit", "nope", "--at-n"]
 
 
-@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80 * SCALE, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(command=st.sampled_from(["eval", "derive"]),
        quantity=st.sampled_from(["benefit", "limit", "breakeven", "iterations-to", "sensitivity", "nope"]),
        words=st.lists(st.sampled_from(WORDS), max_size=8))

@@ -32,6 +32,9 @@ from hypothesis import strategies as st
 
 import symrecycle as sr
 
+#: 1 in the default Hypothesis profile, 10 in "thorough" (tests/conftest.py)
+SCALE = settings.default.max_examples // 100
+
 KICK = sr.get_model("kickstarting")
 AUG = sr.get_model("augmentation")
 
@@ -49,7 +52,7 @@ SUBNORMAL_ULP = mpmath.mpf(2) ** -1074
 
 SETTINGS = settings(
     deadline=None,
-    max_examples=120,
+    max_examples=120 * SCALE,
     suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
 )
@@ -962,6 +965,7 @@ def test_non_positive_n_rejected(value):
     [np.int64(2**62), 2**62, np.array([1, 2**62], dtype=np.int64), 10**30],
     ids=["int64-2**62", "int-2**62", "int64-array", "int-10**30"],
 )
+
 def test_huge_integer_n_rejected(value):
     with pytest.raises(ValueError, match="'n'"):
         _kick(n=value)

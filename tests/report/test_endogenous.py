@@ -25,6 +25,9 @@ from symrecycle.report.endogenous import base as E_base
 from symrecycle.report.endogenous import closed as E_closed
 from symrecycle.report.endogenous import numbers as E_numbers
 
+#: 1 in the default Hypothesis profile, 10 in "thorough" (tests/conftest.py)
+SCALE = settings.default.max_examples // 100
+
 R = sp.Rational
 c, theta, B = E.c, E.theta, E.B
 
@@ -227,7 +230,7 @@ def test_bstar_evaluates():
     assert E.Bstar(R(3, 2), 0).evalf() is sp.oo
 
 
-@settings(max_examples=40)
+@settings(max_examples=40 * SCALE)
 @given(st.floats(0, 5), st.floats(0.01, 1))
 @example(0.0, 0.5)
 @example(5.0, 0.01)  # B* ~ 1e70
@@ -243,7 +246,7 @@ def test_fixed_point_value_against_long_iteration(cv, tv):
     assert b[-1] == pytest.approx(bstar, rel=2e-14 * (1 + 1 / tv))
 
 
-@settings(max_examples=20)
+@settings(max_examples=20 * SCALE)
 @given(st.floats(0, 0.99))
 def test_theta_zero_against_long_iteration(cv):
     b = E.iterate_map(100_000, cv, 0.0)
@@ -299,7 +302,7 @@ def test_bounds_are_derived():
     json.dumps(res.to_dict())
 
 
-@settings(max_examples=60)
+@settings(max_examples=60 * SCALE)
 @given(st.floats(0, 50), st.floats(1e-3, 1))
 @example(0.0, 0.3)
 @example(3.0, 1.0)
@@ -500,6 +503,7 @@ def test_gain_and_adjusted_growth_results(m, sym):
         (lambda: E.evaluate(r=1.3, g=2, alpha=0.5, theta=0.5, rho=1), r"no parameter 'rho'"),
     ],
 )
+
 def test_bad_input_names_parameter_value_and_domain(call, pattern):
     with pytest.raises(ValueError, match=pattern):
         call()

@@ -19,6 +19,9 @@ from symrecycle.solve.cases import decompose_forcing
 from symrecycle.solve.certify import BranchCertificate
 from symrecycle.solve.recurrence import ClosedForm, Recurrence, VariableRecurrence, linear
 
+#: 1 in the default Hypothesis profile, 10 in "thorough" (tests/conftest.py)
+SCALE = settings.default.max_examples // 100
+
 n = sr.n
 KICK = sr.get_model("kickstarting")
 AUG = sr.get_model("augmentation")
@@ -215,7 +218,7 @@ def aug_points(draw):
     return {"r": r, "g": g, "beta": beta, "C1": draw(rationals(Fraction(1, 4), 5))}
 
 
-@settings(max_examples=40)
+@settings(max_examples=40 * SCALE)
 @given(point=kick_points())
 @example(point={"r": Fraction(1, 2), "alpha": Fraction(1, 2), "C1": Fraction(3)})  # r == alpha
 @example(point={"r": Fraction(1), "alpha": Fraction(1), "C1": Fraction(1)})  # r == alpha == 1
@@ -230,7 +233,7 @@ def test_kickstarting_exact_iteration_equals_closed_form(point):
         assert at(B, point, k) == Q(want["A"][k - 1] / want["C"][k - 1])
 
 
-@settings(max_examples=40)
+@settings(max_examples=40 * SCALE)
 @given(point=aug_points())
 @example(point={"r": Fraction(2), "g": Fraction(1, 2), "beta": Fraction(1, 3), "C1": Fraction(1)})  # g r = 1
 # g r = 1 with beta = 0
@@ -252,7 +255,7 @@ def test_augmentation_exact_iteration_equals_closed_form(point):
         assert at(real, point, k) == Q(A / C)
 
 
-@settings(max_examples=30)
+@settings(max_examples=30 * SCALE)
 @given(point=kick_points())
 # A_11 = 72559411/60466176 here, which sympy.nsimplify turns into 6/5
 @example(point={"r": Fraction(1, 6), "alpha": Fraction(1), "C1": Fraction(1)})
@@ -262,7 +265,7 @@ def test_kickstarting_iterate_exact_is_exact(point):
     assert got == {name: [Q(x) for x in xs] for name, xs in want.items()}
 
 
-@settings(max_examples=30)
+@settings(max_examples=30 * SCALE)
 @given(point=aug_points())
 # A_7 = 17895697/67108864 here, which sympy.nsimplify turns into 4/15
 @example(point={"r": Fraction(1, 4), "g": Fraction(1, 4), "beta": Fraction(1), "C1": Fraction(1, 4)})
@@ -275,7 +278,7 @@ def test_augmentation_iterate_exact_is_exact(point):
 BASES = st.sampled_from([Fraction(1, 2), Fraction(1), Fraction(2), Fraction(3)])
 
 
-@settings(max_examples=60)
+@settings(max_examples=60 * SCALE)
 @given(a=BASES, lam1=BASES, lam2=BASES, c=st.tuples(rationals(-3, 3), rationals(-3, 3), rationals(-3, 3)))
 @example(a=Fraction(2), lam1=Fraction(2), lam2=Fraction(2), c=(Fraction(1), Fraction(-2), Fraction(5)))
 @example(a=Fraction(2), lam1=Fraction(2), lam2=Fraction(3), c=(Fraction(1), Fraction(1), Fraction(1)))
@@ -385,6 +388,7 @@ def test_from_next_builds_the_kickstarting_recurrence():
         (lambda p: n * p, "depends on n"),
     ],
 )
+
 def test_from_next_rejects_nonlinear_or_varying_previous_term(make, match):
     prev = sp.Symbol("prev", positive=True)
     with pytest.raises(ValueError, match=match):

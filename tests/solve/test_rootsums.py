@@ -20,10 +20,13 @@ from symrecycle.core.results import NotDerived
 from symrecycle.io.modelfile import loads_model
 from symrecycle.solve.rootsums import modulus_bound, rootsum_zero, schur_inside
 
+#: 1 in the default Hypothesis profile, 10 in "thorough" (tests/conftest.py)
+SCALE = settings.default.max_examples // 100
+
 z = sp.Symbol("z")
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60 * SCALE, deadline=None)
 @given(st.lists(st.integers(-9, 9), min_size=2, max_size=6).filter(lambda c: c[-1] != 0))
 def test_schur_cohn_agrees_with_numpy_roots(coeffs):
     moduli = np.abs(np.roots(coeffs[::-1]))

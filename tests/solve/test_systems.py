@@ -18,6 +18,9 @@ from symrecycle.core.results import NoClosedForm, NotDerived
 from symrecycle.core.sym import pieces as _sym_pieces
 from symrecycle.io.modelfile import loads_model
 
+#: 1 in the default Hypothesis profile, 10 in "thorough" (tests/conftest.py)
+SCALE = settings.default.max_examples // 100
+
 TRIANGULAR = """
 name = "knowledge"
 [parameters]
@@ -587,7 +590,7 @@ def second_orders(draw):
     return mu1, mu2, lam, c, x1, x2
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=12 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @example((F(1, 2), F(1, 2), F(1, 2), F(1), F(0), F(1)))   # all three equal
 @given(second_orders())
 def test_random_second_order_recurrences_against_exact_iteration(case):
@@ -618,7 +621,7 @@ def complex_pairs(draw):
     return c1, c2, lam, draw(small), draw(small), draw(small)
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=8 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(complex_pairs())
 def test_random_complex_pairs_against_exact_iteration(case):
     _second_order_against_exact_iteration(*case)
@@ -642,7 +645,7 @@ def systems(draw):
     return mat, lam, draw(small), draw(small), draw(small), draw(small)
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @example(([[F(1, 2), F(1)], [F(0), F(1, 2)]], F(1, 2), F(1), F(1), F(1), F(0)))  # a Jordan block, forced
 @given(systems())
 def test_random_2x2_systems_against_exact_iteration(case):
