@@ -809,5 +809,7 @@ def test_mpmath_precision_is_left_as_it_was_by_the_threaded_blocks():
 
     m = _toy({"alpha": "[0, 1]"}, "1 + alpha*A[n-1]")
     before = mpmath.mp.dps
-    m.evaluate("benefit", n=8, alpha=np.linspace(0.99, 1, 200_000))  # points near alpha = 1 go to mpmath
+    # three blocks of the float path, each with points near alpha = 1 that go to mpmath
+    alpha = np.concatenate([np.linspace(0, 1, 65_536)] * 3)
+    m.evaluate("benefit", n=8, alpha=alpha)
     assert mpmath.mp.dps == before
