@@ -31,6 +31,7 @@ from ..io import files as _files
 from ..io import registry
 from ..io.growth import growth_rates, growth_scenarios
 from ..io.outputs import Table, prepare_out_dir, script_output
+from ..numeric import pool as _processes
 from . import claims as _claims
 from . import figures as plots
 from . import latex as _latex
@@ -215,6 +216,13 @@ def write_variants(out_dir):
     return _variants_doc.write_variants(Path(out_dir))
 
 
+def _variants_for_report(out_dir) -> dict:
+    """:func:`write_variants` in a worker process: what the report links (no figure objects)."""
+    res = write_variants(out_dir)
+    return {"paths": [str(p) for p in res["paths"]], "markdown": str(res["markdown"]),
+            "statements": res["statements"]}
+
+
 # -- the whole report ----------------------------------------------------------------------------------
 STEPS = ("table1", "figure1", "figure2", "figure3", "figure4", "claims", "variants", "equations", "report")
 
@@ -246,10 +254,11 @@ def reproduce(out_dir, force: bool = False, progress=None) -> Path:
         if progress is not None:
             progress(name, i, total)
 
-    # the equations take the longest: derive them in worker processes meanwhile
+    # the equations and the variants take the longest: derived in worker processes meanwhile
     cancel = threading.Event()  # set on any failure here (Ctrl-C): the workers stop at once
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="symrecycle-equations") as ex:
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="symrecycle-reproduce") as ex:
         eq_future = ex.submit(write_equations, out, cancel=cancel)
+        var_future = ex.submit(_processes.run_tasks, _variants_for_report, [(str(out),)], 1, None, cancel)
         try:
             step(1, "table1")
             tab_paths = write_table1(out)
@@ -260,7 +269,12 @@ def reproduce(out_dir, force: bool = False, progress=None) -> Path:
             step(6, "claims")
             audit, claim_paths = write_claims(out)
             step(7, "variants")
-            variants = write_variants(out)
+            (variants,) = var_future.result()
+            if isinstance(variants, _processes.TaskFailed):
+                raise RuntimeError(f"the model variants: {variants.message}")
+            if not isinstance(variants, dict):  # its worker died
+                raise RuntimeError(f"the model variants: their worker process ended without a result "
+                                   f"({variants!r})")
             step(8, "equations")
             eq = eq_future.result()
         except BaseException:
