@@ -5,10 +5,11 @@ command, baseline, command, ...), so that drifts of the machine's load fall on b
 gives the median wall time of each and the ratio of the medians. The target of the start-up issue:
 ``eval kickstarting limit`` with a warm derivation cache <= 0.6 s and <= 1.8x the baseline.
 
-Run: python benchmarks/bench_cli.py [--repeat 7] [--commands help,eval,derive,summary]
+Run: python benchmarks/bench_cli.py [--repeat 7] [--commands help,eval,derive,summary,reproduce]
      [--env KEY=VALUE ...] [--arg=ARG ...]
 (prints a Markdown table; ``--env`` sets a variable for every subprocess, the baseline too, e.g. a
-cache directory; ``--arg`` adds an argument to every command, e.g. ``--arg=--no-cache``)
+cache directory; ``--arg`` adds an argument to every command, e.g. ``--arg=--no-cache`` for the
+cold times; without it the warm-up run fills the derivation cache and the times are warm ones)
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -30,7 +32,11 @@ COMMANDS = {
     "eval": ["eval", "kickstarting", "limit", "--set", "r=4.2", "--set", "alpha=1"],
     "derive": ["derive", "kickstarting", "limit"],
     "summary": ["summary"],
+    # not among the defaults (tens of seconds a run); into a folder of its own, rewritten each time
+    "reproduce": ["reproduce", "--out", str(Path(tempfile.mkdtemp(prefix="bench-reproduce-")) / "out"),
+                  "--force"],
 }
+DEFAULT = ("help", "eval", "derive", "summary")
 
 
 def program():
@@ -76,8 +82,8 @@ def parse_env(items):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeat", type=int, default=7, help="interleaved pairs per command (default 7)")
-    ap.add_argument("--commands", default=",".join(COMMANDS),
-                    help=f"comma-separated subset of: {', '.join(COMMANDS)} (default: all)")
+    ap.add_argument("--commands", default=",".join(DEFAULT),
+                    help=f"comma-separated subset of: {', '.join(COMMANDS)} (default: {','.join(DEFAULT)})")
     ap.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
                     help="an environment variable for the subprocesses (repeatable)")
     ap.add_argument("--arg", action="append", default=[], metavar="ARG", dest="extra",
