@@ -8,21 +8,7 @@ import os
 import pytest
 
 from symrecycle.cli.main import main
-
-MODEL = """
-name = "cached"
-[parameters]
-r = "(1, oo)"
-alpha = "[0, 1]"
-[sequences.C]
-initial = "1"
-next = "r*C[n-1]"
-[sequences.A]
-initial = "1"
-next = "C[n] + alpha*A[n-1]"
-[metric]
-benefit = "A[n]/C[n]"
-"""
+from symrecycle.io.modelfile import variant_path
 
 
 @pytest.fixture
@@ -34,9 +20,9 @@ def folder(tmp_path, monkeypatch):
 
 @pytest.fixture
 def model(tmp_path):
-    """A model file read anew by each command (nothing of it is in this process's memory)."""
+    """A copy of a shipped model file, read anew by each command (nothing of it is in memory)."""
     path = tmp_path / "model.toml"
-    path.write_text(MODEL)
+    path.write_text(variant_path("kickstarting").read_text())
     return str(path)
 
 
