@@ -1,8 +1,8 @@
 r"""Derived results compiled to numbers: fast floats where floats are exact
 enough, mpmath where they are not.
 
-The float path is the symbolic result compiled with ``lambdify`` after two
-rewrites derived from the expression itself:
+The float path is the symbolic result compiled to numpy (a :class:`~.kernel.Kernel`,
+``lambdify`` where it does not apply) after two rewrites derived from the expression itself:
 
 * degenerate branches (``Eq`` conditions) are dropped, and every point within
   a relative distance ``delta_k`` of a degenerate set is sent to the precise
@@ -18,6 +18,11 @@ finite (overflow of ``r**n``), and points where a power grows over more than
 the precise path: mpmath at a precision raised until two evaluations agree.
 Branch selection there is exact (``g*r == 1`` is decided on the exact binary
 values), so the degenerate points themselves are right.
+
+The detection costs about one extra read of each block: every test is first
+decided by a reduction (:func:`~.kernel.exists`; the value's sum for
+finiteness) while its array is in cache, and a mask the size of the block is
+built only for a test that finds something.
 """
 
 from __future__ import annotations
@@ -34,7 +39,8 @@ import sympy as sp
 from ..core import conditions as _cond
 from ..core import sym as _sym
 from ..core.params import n as N
-from .pool import _MP_LOCK, BLOCK, thread_pool, workers
+from .kernel import _REL, Variant, _logb, exists, in_blocks
+from .pool import _MP_LOCK
 
 __all__ = ["compile_expr", "Compiled", "CompiledSums", "mp_function"]
 
@@ -71,15 +77,6 @@ _LOGB = sp.Function("logb")
 _EXP = sp.Function("exp")
 
 
-def _logb(b, bm1):
-    """log(b), from ``log1p(b - 1)`` near 1 (b - 1 computed exactly there), else ``log(b)``."""
-    out = np.log(b)
-    near = np.abs(bm1) < 0.5
-    if near.any():
-        np.log1p(bm1, out=out, where=near)
-    return out
-
-
 def _log1p_rewrite(expr):
     """``log(x)`` as ``log1p(x - 1)`` near 1, ``x - 1`` over a common denominator.
 
@@ -109,28 +106,6 @@ def _exp_powers(expr):
     return expr.replace(is_pow, lambda e: _EXP(e.exp * sp.Function("logn")(e.base)))
 
 
-def _in_blocks(block_fn, arrays, shape):
-    """``block_fn(arrays, shape)`` over blocks of about :data:`BLOCK` elements along the first axis.
-
-    Each input keeps its own shape (leading axes of length 1 are not copied);
-    the blocks run on the thread pool (numpy releases the GIL in its loops).
-    """
-    out = np.empty(shape, dtype=float)
-    rows = max(1, BLOCK // max(1, math.prod(shape[1:])))
-    slices = [slice(i, i + rows) for i in range(0, shape[0], rows)]
-
-    def work(sl):
-        block = [a if a.shape[0] == 1 else a[sl] for a in arrays]
-        out[sl] = block_fn(block, out[sl].shape)
-
-    if len(slices) > 1 and workers() > 1:
-        list(thread_pool().map(work, slices))
-    else:
-        for sl in slices:
-            work(sl)
-    return out
-
-
 @dataclass
 class Compiled:
     """A derived expression compiled for float and mpmath evaluation.
@@ -149,7 +124,7 @@ class Compiled:
     expr: sp.Basic
     args: tuple
     fast: tuple
-    near: int
+    near: tuple
     growth: int
     inf_case: object
     precise: object
@@ -172,20 +147,28 @@ class Compiled:
         arrays = [np.asarray(values[a], dtype=float) for a in self.args]
         shape = np.broadcast_shapes(*[x.shape for x in arrays])
         # subnormal or huge inputs lose digits in any formula: precise path
-        extreme = [((np.abs(x) < 1e-290) & (x != 0)) | (np.abs(x) > 1e290) for x in arrays]
-        extreme = [e for e in extreme if e.any()]
+        extreme = []
+        for x in arrays:
+            size = np.abs(x)
+            bad = size > 1e290
+            tiny = size < 1e-290
+            if tiny.any():
+                bad |= tiny & (x != 0)
+            if bad.any():
+                extreme.append(bad)
         # keep each input in its own shape (leading axes padded): what depends on
         # r alone is then computed once per r, not once per grid point
         arrays = [x.reshape((1,) * (len(shape) - x.ndim) + x.shape) for x in arrays]
         if extreme:
             arrays.append(np.logical_or.reduce([np.broadcast_to(e, shape) for e in extreme]))
         if not shape:
-            out = np.empty(shape, dtype=float)
-            out[()] = self._block([a.reshape(1) for a in arrays], (1,))[0]
-            return out
-        return _in_blocks(self._block, arrays, shape)
+            out = np.empty(1)
+            self._block([a.reshape(1) for a in arrays], out)
+            return out.reshape(())
+        return in_blocks(self._block, arrays, shape)
 
-    def _block(self, arrays, shape):
+    def _block(self, arrays, out):
+        """The block's values into ``out``; the points a check flags recomputed in mpmath."""
         forced = arrays[len(self.args)] if len(arrays) > len(self.args) else None
         arrays = arrays[: len(self.args)]
         with np.errstate(all="ignore"):
@@ -194,31 +177,51 @@ class Compiled:
                 (np.abs(np.asarray(e)) > GROWTH_STEPS).any() for e in exponents(*arrays)
             ):
                 fast = fast_long
-            value, *checks = fast(*arrays)
-            out = np.asarray(value, dtype=float)
-            if out.shape != shape:
-                out = np.broadcast_to(out, shape).copy()
-            flag = np.isfinite(out)
-            np.logical_not(flag, out=flag)
+            long = fast is not self.fast[0]  # (then the powers' arrays are looked at)
+            checks, screens, finite = fast.run(arrays, out, long)
+            if any(screens) and checks is None:  # the same again, keeping the checks' arrays
+                checks, screens, finite = fast.run(arrays, out, True)
+            flag = None
+            if not finite or any(screens) or forced is not None or long:
+                flag = self._flags(out, checks, screens, finite, arrays, forced)
+        if flag is not None:
+            idx = np.nonzero(flag)
+            cols = [np.broadcast_to(a, out.shape)[idx] for a in arrays]
+            out[idx] = [float(self.mp_point(*pt)) for pt in zip(*cols)]
+
+    def _flags(self, out, checks, screens, finite, arrays, forced):
+        """The points to recompute, or None; a mask only for a check whose screen found something.
+
+        ``checks``: each power and its exponent, then both sides of each
+        near-degenerate test; ``screens``: whether some power exceeds
+        :data:`GROWTH`, then whether some point is near each degenerate set
+        (:func:`~.kernel.exists`); ``finite``: whether every value is. A point is
+        flagged where its value is not finite though its case is, where a power
+        grew past :data:`GROWTH` (or past 1 over more than :data:`GROWTH_STEPS`
+        steps), near a degenerate set, or at an extreme input.
+        """
+        g = 2 * self.growth
+        # over more than GROWTH_STEPS steps a power is flagged past 1 (only in the exp(e*log(b)) variant)
+        limits = [np.where(np.abs(np.asarray(s)) > GROWTH_STEPS, 1.0, _GROWN) for s in checks[1:g:2]] \
+            if checks is not None else []
+        grown = [i for i in range(self.growth)
+                 if screens[i] or (checks is not None and exists(checks[2 * i], ">", limits[i]))]
+        near = [(checks[g + 2 * k], op, checks[g + 2 * k + 1])
+                for k, op in enumerate(self.near) if screens[self.growth + k]]
+        if finite and not grown and not near and forced is None:
+            return None
+        flag = np.zeros(out.shape, dtype=bool)
+        if not finite:
+            np.logical_not(np.isfinite(out), out=flag)
             if self.inf_case is not None and flag.any():
                 flag &= ~np.asarray(self.inf_case(*arrays), dtype=bool)
-            for i in range(self.growth):  # a power grown past e**64, or over many steps
-                power, steps = np.asarray(checks[2 * i]), np.asarray(checks[2 * i + 1])
-                flag |= power > _GROWN
-                long = np.abs(steps) > GROWTH_STEPS
-                if long.any():
-                    flag |= (power > 1) & long
-            for near in checks[2 * self.growth:]:
-                flag |= near
-            if forced is not None:
-                flag |= forced
-        if flag.any():
-            if not out.flags.writeable:
-                out = out.copy()
-            idx = np.nonzero(flag)
-            cols = [np.broadcast_to(a, shape)[idx] for a in arrays]
-            out[idx] = [float(self.mp_point(*pt)) for pt in zip(*cols)]
-        return out
+        for i in grown:
+            flag |= np.asarray(checks[2 * i]) > limits[i]
+        for lhs, op, rhs in near:
+            flag |= _REL[op](lhs, rhs)
+        if forced is not None:
+            flag |= forced
+        return flag if flag.any() else None
 
     def mp_point(self, *point, dps=None):
         """One point in mpmath; precision raised until two evaluations agree.
@@ -263,44 +266,6 @@ def _real(x):
     if isinstance(x, mpmath.mpc):
         return x.real if x.imag == 0 else mpmath.nan
     return x
-
-
-def _fast_function(args, expr, checks, modules):
-    """``f(*arrays) -> [value, *checks]``; a Piecewise evaluates only the cases that hold.
-
-    (numpy's ``select`` would compute every case on every point.)
-    """
-    if not isinstance(expr, sp.Piecewise):
-        return sp.lambdify(args, [expr, *checks], modules=modules, cse=True)
-    cases = [
-        (
-            sp.lambdify(args, v, modules=modules),
-            None if c is sp.true else sp.lambdify(args, c, modules=modules),
-        )
-        for v, c in expr.args
-    ]
-    check_fn = sp.lambdify(args, checks, modules=modules, cse=True) if checks else None
-
-    def run(*arrays):
-        shape = np.broadcast_shapes(*[np.shape(a) for a in arrays])
-        out, left = None, None
-        for value, cond in cases:
-            mask = np.ones(shape, dtype=bool) if cond is None else np.broadcast_to(cond(*arrays), shape)
-            if left is not None:
-                mask = mask & left
-            if left is None and mask.all():
-                out = np.broadcast_to(np.asarray(value(*arrays), dtype=float), shape)
-                break
-            if out is None:
-                out = np.full(shape, np.nan)
-            if mask.any():
-                out[mask] = np.broadcast_to(np.asarray(value(*arrays), dtype=float), shape)[mask]
-            left = ~mask if left is None else left & ~mask
-            if not left.any():
-                break
-        return [out, *(check_fn(*arrays) if check_fn else [])]
-
-    return run
 
 
 class _PowerSums:
@@ -423,27 +388,35 @@ def compile_expr(expr, args) -> Compiled:
         if not (rhs.is_positive or rhs.is_negative) and (lhs.is_positive or lhs.is_negative):
             lhs, rhs = rhs, lhs
         if rhs.is_positive or rhs.is_negative:  # relative to a side of fixed sign: shares lhs/rhs - 1
-            near.append(sp.Lt(sp.Abs(sp.together(lhs / rhs - 1)), delta))
+            # |num/den| < delta as |num| < delta*|den| (num shared with the value), widened by 2**-30
+            num, den = sp.fraction(sp.together(lhs / rhs - 1))
+            near.append((sp.Abs(num), "<", sp.Float(delta * (1 + 2.0**-30)) * sp.Abs(den)))
         else:
             # relative to the size of its terms (a r + b - r**2 = 0 is near where the terms nearly cancel);
             # <=: a set such as alpha = 0 is met exactly, where both sides are 0
             diff = sp.expand(lhs - rhs)
             parts = sp.Add.make_args(diff)
             scale = sp.Add(*map(sp.Abs, parts)) if len(parts) > 1 else sp.Abs(lhs) + sp.Abs(rhs)
-            near.append(sp.Le(sp.Abs(diff), delta * scale))
+            near.append((sp.Abs(diff), "<=", delta * scale))
     modules = [{"logb": _logb, "exp": np.exp, "logn": np.log, **np_fns}, "numpy"]
+    sides = [x for lhs, _, rhs in near for x in (lhs, rhs)]
     pairs = [x for p in powers for x in (p, p.exp)]
-    fast = _fast_function(args, fast_expr, [*pairs, *near], modules)
+    g = len(pairs)
+    screens = [(2 * i, ">", _GROWN) for i in range(len(powers))]
+    screens += [(g + 2 * k, op, g + 2 * k + 1) for k, (_, op, _) in enumerate(near)]
+    fast = Variant(args, fast_expr, [*pairs, *sides], screens, np_fns, modules)
     exponents = sp.lambdify(args, [p.exp for p in powers], modules="numpy") if powers else None
-    long_expr = _exp_powers(fast_expr)
     long_pairs = [x for p in powers for x in (_exp_powers(p), p.exp)]
-    fast_long = _fast_function(args, long_expr, [*long_pairs, *near], modules) if powers else fast
+    fast_long = fast
+    if powers:
+        fast_long = Variant(args, _exp_powers(fast_expr), [*long_pairs, *sides], screens, np_fns, modules)
     inf_conds = [
         c for v, c in _sym.exclusive_pieces(fast_expr) if v.has(sp.oo, -sp.oo, sp.nan) and v.is_number
     ]
     inf_case = sp.lambdify(args, sp.Or(*inf_conds), modules="numpy") if inf_conds else None
     precise = sp.lambdify(args, expr, modules=[mp_fns, "mpmath"])
-    return Compiled(expr, args, (fast, fast_long, exponents), len(near), len(powers), inf_case, precise)
+    return Compiled(expr, args, (fast, fast_long, exponents), tuple(op for _, op, _ in near), len(powers),
+                    inf_case, precise)
 
 
 # -- sums (closed forms of coefficients that depend on n) ---------------------------------------
@@ -499,7 +472,7 @@ class CompiledSums(Compiled):
             ))
         self.outer = sp.lambdify([*args, *self.slots], outer, modules="numpy")
         self.outer_mp = sp.lambdify([*args, *self.slots], outer, modules="mpmath")
-        super().__init__(expr, tuple(args), (None, None, None), 0, 0, None, self._precise)
+        super().__init__(expr, tuple(args), (None, None, None), (), 0, None, self._precise)
 
     def _ranges(self, total, arrays):
         lo, hi = (np.asarray(x, dtype=float) for x in total.bounds(*arrays))
@@ -533,7 +506,10 @@ class CompiledSums(Compiled):
         arrays = [x.reshape((1,) * (len(shape) - x.ndim) + x.shape) for x in arrays]
         for total in self.sums:  # the range of every sum first: a bad n fails before any work
             self._ranges(total, arrays)
-        return _in_blocks(self._block, arrays, shape)
+        return in_blocks(self._write, arrays, shape)
+
+    def _write(self, arrays, out):
+        out[...] = self._block(arrays, out.shape)
 
     def _block(self, arrays, shape):
         flag = np.zeros(shape, dtype=bool)
