@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import sympy as sp
 
@@ -25,12 +26,12 @@ from ..core.sequences import SequenceDef, loop_through, plan, references, seq, u
 from ..core.texsafe import check_math
 from ..numeric.evaluate import evaluate
 from ..numeric.iterate import iterate
-from ..solve import asymptotics
-from ..solve.higher import HigherRecurrence
-from ..solve.recurrence import CaseRecurrence, Recurrence, VariableRecurrence, linear_by_cases
-from . import checks, derivations, recurrences
+from . import checks
 from . import store as _store
 from .checks import _coverage_points, _piecewise, _short
+
+if TYPE_CHECKING:  # the solvers are imported where a derivation starts (a cached result needs none)
+    from ..solve.recurrence import Recurrence, VariableRecurrence
 
 __all__ = ["Model", "SequenceDef", "Metric", "seq"]
 
@@ -229,6 +230,8 @@ class Model:
         loop = loop_through(self.sequences, name)
         if loop:  # sequences that feed each other: a linear system, one component of it
             def make():
+                from . import recurrences
+
                 return recurrences.system_recurrence(self, name, loop)
         else:
             def make():
@@ -270,6 +273,10 @@ class Model:
         return self.closed_form_problem() is None
 
     def _make_recurrence(self, name):
+        # the solvers are imported where a derivation starts: a result read from the cache needs none
+        from ..solve.recurrence import linear_by_cases
+        from . import recurrences
+
         sdef = next(s for s in self.sequences if s.name == name)
         prev = sp.Symbol(f"{name}_prev")
         used = {s: self.solve(s).expr for s in uses(self.sequences, name)}  # no loop: each is solved first
@@ -292,6 +299,9 @@ class Model:
     def solve(self, name: str):
         """The solver's :class:`~symrecycle.solve.recurrence.ClosedForm` of sequence ``name``."""
         def make():
+            from ..solve.higher import HigherRecurrence
+            from ..solve.recurrence import CaseRecurrence, Recurrence
+
             rec = self.recurrence(name)
             solvable = (Recurrence, CaseRecurrence, HigherRecurrence)
             return rec.solve(self.parameters) if isinstance(rec, solvable) else rec.solve()
@@ -361,16 +371,19 @@ class Model:
         met = self.metric(metric)
 
         def make():
+            from ..solve import asymptotics
+            from . import recurrences
+
             b = self.benefit(met.name)
             cases = None
             if not b.expr.has(sp.Sum):
                 try:
                     cases = asymptotics.limit_by_regime(b.expr, self.parameters)
                 except ValueError as exc:  # not an exponential polynomial in n
-                    if not self._unrolled(met):
+                    if not recurrences.unrolled(self, met):
                         raise NotDerived(str(exc)) from exc
             if cases is None:
-                q, h, m0, derived = self._metric_recurrence(met)
+                q, h, m0, derived = recurrences.metric_recurrence(self, met)
                 cases = asymptotics.limit_of_linear(q, h, m0, self.parameters)
                 head = [f"derived from the metric's recurrence M_n = q_n M_(n-1) + h_n, q_n = {sp.sstr(q)}, "
                         f"h_n = {sp.sstr(h)}, M_{self.start} = {sp.sstr(m0)} "
@@ -390,62 +403,6 @@ class Model:
             )
 
         return self._cached(("limit", met.name), make)
-
-    def _unrolled(self, met):
-        """The sequences of metric ``met`` solved by unrolling (a coefficient that depends on n)."""
-        refs = {e.base.label.name for e in met.expr.atoms(sp.Indexed)}
-        return [s.name for s in self.sequences
-                if s.name in refs and isinstance(self.recurrence(s.name), VariableRecurrence)]
-
-    def _metric_recurrence(self, met):
-        r"""``(q_n, h_n, M_start, checked)``: the metric's own recurrence ``M_n = q_n M_{n-1} + h_n``.
-
-        For a metric ``M_n = u_n X_n + v_n`` linear in the one sequence X
-        solved as an unrolled ``Sum`` (``X_n = a_n X_{n-1} + f_n``):
-        ``q_n = a_n u_n / u_{n-1}`` and ``h_n = u_n f_n + v_n - q_n v_{n-1}``.
-        ``checked``: the recurrence holds on exact iteration of the model (n = start..start+4).
-        """
-        unrolled = self._unrolled(met)
-        if len(unrolled) != 1:
-            raise NotDerived(
-                f"model {self.name!r}: the limit of metric {met.name!r} is derived for a metric linear "
-                "in one sequence with a coefficient that depends on n; it uses "
-                f"{', '.join(unrolled) or 'none'}"
-            )
-        (name,) = unrolled
-        x = sp.Dummy(name)
-
-        def sub(e):
-            if e.base.label.name == name:
-                return x
-            return self.solve(e.base.label.name).expr.subs(N, e.indices[0])
-
-        expr = sp.piecewise_fold(met.expr.replace(lambda e: isinstance(e, sp.Indexed), sub))
-        u = sp.simplify(sp.diff(expr, x))
-        v = sp.simplify(expr - u * x)
-        if expr.has(sp.Piecewise) or u.has(x) or v.has(x) or _sym.is_zero(u):
-            raise NotDerived(
-                f"model {self.name!r}: metric {met.name!r} is not linear in {name}[n] with coefficients "
-                "free of cases; no limit derived"
-            )
-        rec = self.recurrence(name)
-        q = sp.powsimp(sp.simplify(rec.a * u / u.subs(N, N - 1)))
-        h = sp.simplify(u * rec.forcing + v - q * v.subs(N, N - 1))
-        m0 = sp.simplify((u * rec.initial + v).subs(N, self.start))
-        return q, h, m0, self._check_metric_recurrence(met, q, h, m0)
-
-    def _check_metric_recurrence(self, met, q, h, m0):
-        """``M_n = q_n M_{n-1} + h_n`` and ``M_start = m0`` against exact iteration of the model."""
-        pts = checks.sample(self, sp.true, 2)
-        for pt in pts:
-            ms = [checks.metric_exact(self, met.expr, pt, k) for k in range(self.start, self.start + 5)]
-            if not _sym.is_zero(ms[0] - m0.subs(pt)):
-                return False
-            for k in range(1, len(ms)):
-                step = (q * ms[k - 1] + h).subs(pt).subs(N, self.start + k)
-                if not _sym.is_zero(ms[k] - step):
-                    return False
-        return bool(pts)
 
     def _on_domain(self, expr):
         """A Piecewise with relations its parameters' domains decide dropped (``rho <= 1`` on (0, 1])."""
@@ -488,18 +445,26 @@ class Model:
 
     def sensitivity(self, param: str, n=None, metric: str | None = None) -> Result:
         r"""``d Q / d param`` of the limit (``n=None``) or of the metric at n (``n=sr.n``)."""
+        from . import derivations
+
         return derivations.sensitivity(self, param, n=n, metric=metric)
 
     def elasticity(self, param: str, n=None, metric: str | None = None) -> Result:
         r"""``(p/Q) dQ/dp`` of the limit or of the metric at n."""
+        from . import derivations
+
         return derivations.elasticity(self, param, n=n, metric=metric)
 
     def breakeven(self, param: str, level=1, of: str = "benefit", metric: str | None = None) -> Result:
         """Values of ``param`` where the metric at n (``of="benefit"``) or its limit equals ``level``."""
+        from . import derivations
+
         return derivations.breakeven(self, param, level=level, of=of, metric=metric)
 
     def iterations_to(self, fraction=0.99, metric: str | None = None) -> Result:
         r"""The real n* from which the metric stays within ``1 - fraction`` of its limit."""
+        from . import derivations
+
         return derivations.iterations_to(self, fraction, metric=metric)
 
     def derive(self, quantity: str, wrt: str | None = None, n=None, fraction=0.99, level=1,

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ..core import sym as _sym
 from ..core.params import n as N
 from ..core.results import NoClosedForm, NotDerived
 from ..core.sequences import coupled, references, seq, uses
 from ..solve.higher import HigherRecurrence, check_solvable, system_component
-from ..solve.recurrence import check_size
+from ..solve.recurrence import VariableRecurrence, check_size
+from . import checks
 
-__all__ = ["higher_recurrence", "system_recurrence"]
+__all__ = ["higher_recurrence", "system_recurrence", "unrolled", "metric_recurrence"]
 
 
 def system_recurrence(model, name, loop, members=None):
@@ -118,3 +120,60 @@ def higher_recurrence(model, sdef, used):
     check_solvable(coefficients, sdef.name, model.parameters)  # refuses here roots it cannot yet write
     return rec
 
+
+def unrolled(model, met):
+    """The sequences of metric ``met`` solved by unrolling (a coefficient that depends on n)."""
+    refs = {e.base.label.name for e in met.expr.atoms(sp.Indexed)}
+    return [s.name for s in model.sequences
+            if s.name in refs and isinstance(model.recurrence(s.name), VariableRecurrence)]
+
+
+def metric_recurrence(model, met):
+    r"""``(q_n, h_n, M_start, checked)``: the metric's own recurrence ``M_n = q_n M_{n-1} + h_n``.
+
+    For a metric ``M_n = u_n X_n + v_n`` linear in the one sequence X
+    solved as an unrolled ``Sum`` (``X_n = a_n X_{n-1} + f_n``):
+    ``q_n = a_n u_n / u_{n-1}`` and ``h_n = u_n f_n + v_n - q_n v_{n-1}``.
+    ``checked``: the recurrence holds on exact iteration of the model (n = start..start+4).
+    """
+    names = unrolled(model, met)
+    if len(names) != 1:
+        raise NotDerived(
+            f"model {model.name!r}: the limit of metric {met.name!r} is derived for a metric linear "
+            "in one sequence with a coefficient that depends on n; it uses "
+            f"{', '.join(names) or 'none'}"
+        )
+    (name,) = names
+    x = sp.Dummy(name)
+
+    def sub(e):
+        if e.base.label.name == name:
+            return x
+        return model.solve(e.base.label.name).expr.subs(N, e.indices[0])
+
+    expr = sp.piecewise_fold(met.expr.replace(lambda e: isinstance(e, sp.Indexed), sub))
+    u = sp.simplify(sp.diff(expr, x))
+    v = sp.simplify(expr - u * x)
+    if expr.has(sp.Piecewise) or u.has(x) or v.has(x) or _sym.is_zero(u):
+        raise NotDerived(
+            f"model {model.name!r}: metric {met.name!r} is not linear in {name}[n] with coefficients "
+            "free of cases; no limit derived"
+        )
+    rec = model.recurrence(name)
+    q = sp.powsimp(sp.simplify(rec.a * u / u.subs(N, N - 1)))
+    h = sp.simplify(u * rec.forcing + v - q * v.subs(N, N - 1))
+    m0 = sp.simplify((u * rec.initial + v).subs(N, model.start))
+    return q, h, m0, _check_metric_recurrence(model, met, q, h, m0)
+
+def _check_metric_recurrence(model, met, q, h, m0):
+    """``M_n = q_n M_{n-1} + h_n`` and ``M_start = m0`` against exact iteration of the model."""
+    pts = checks.sample(model, sp.true, 2)
+    for pt in pts:
+        ms = [checks.metric_exact(model, met.expr, pt, k) for k in range(model.start, model.start + 5)]
+        if not _sym.is_zero(ms[0] - m0.subs(pt)):
+            return False
+        for k in range(1, len(ms)):
+            step = (q * ms[k - 1] + h).subs(pt).subs(N, model.start + k)
+            if not _sym.is_zero(ms[k] - step):
+                return False
+    return bool(pts)

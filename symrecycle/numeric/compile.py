@@ -40,6 +40,7 @@ from ..core import conditions as _cond
 from ..core import sym as _sym
 from ..core.params import n as N
 from .kernel import _REL, Variant, _logb, exists, in_blocks
+from .lambdas import numpy_function
 from .pool import _MP_LOCK
 
 __all__ = ["compile_expr", "Compiled", "CompiledSums", "mp_function"]
@@ -398,22 +399,22 @@ def compile_expr(expr, args) -> Compiled:
             parts = sp.Add.make_args(diff)
             scale = sp.Add(*map(sp.Abs, parts)) if len(parts) > 1 else sp.Abs(lhs) + sp.Abs(rhs)
             near.append((sp.Abs(diff), "<=", delta * scale))
-    modules = [{"logb": _logb, "exp": np.exp, "logn": np.log, **np_fns}, "numpy"]
+    namespace = {"logb": _logb, "exp": np.exp, "logn": np.log, **np_fns}
     sides = [x for lhs, _, rhs in near for x in (lhs, rhs)]
     pairs = [x for p in powers for x in (p, p.exp)]
     g = len(pairs)
     screens = [(2 * i, ">", _GROWN) for i in range(len(powers))]
     screens += [(g + 2 * k, op, g + 2 * k + 1) for k, (_, op, _) in enumerate(near)]
-    fast = Variant(args, fast_expr, [*pairs, *sides], screens, np_fns, modules)
-    exponents = sp.lambdify(args, [p.exp for p in powers], modules="numpy") if powers else None
+    fast = Variant(args, fast_expr, [*pairs, *sides], screens, np_fns, namespace)
+    exponents = numpy_function(args, [p.exp for p in powers]) if powers else None
     long_pairs = [x for p in powers for x in (_exp_powers(p), p.exp)]
     fast_long = fast
     if powers:
-        fast_long = Variant(args, _exp_powers(fast_expr), [*long_pairs, *sides], screens, np_fns, modules)
+        fast_long = Variant(args, _exp_powers(fast_expr), [*long_pairs, *sides], screens, np_fns, namespace)
     inf_conds = [
         c for v, c in _sym.exclusive_pieces(fast_expr) if v.has(sp.oo, -sp.oo, sp.nan) and v.is_number
     ]
-    inf_case = sp.lambdify(args, sp.Or(*inf_conds), modules="numpy") if inf_conds else None
+    inf_case = numpy_function(args, sp.Or(*inf_conds)) if inf_conds else None
     precise = sp.lambdify(args, expr, modules=[mp_fns, "mpmath"])
     return Compiled(expr, args, (fast, fast_long, exponents), tuple(op for _, op, _ in near), len(powers),
                     inf_case, precise)
@@ -466,11 +467,12 @@ class CompiledSums(Compiled):
             ff = f.rewrite(sp.gamma) if special else f
             self.sums.append(_Sum(
                 k,
-                sp.lambdify([k, *args], ff, modules=["scipy", "numpy"] if special else "numpy"),
+                (sp.lambdify([k, *args], ff, modules=["scipy", "numpy"]) if special
+                 else numpy_function([k, *args], ff)),
                 sp.lambdify([k, *args], f, modules="mpmath"),
-                sp.lambdify(args, [lo, hi], modules="numpy"),
+                numpy_function(args, [lo, hi]),
             ))
-        self.outer = sp.lambdify([*args, *self.slots], outer, modules="numpy")
+        self.outer = numpy_function([*args, *self.slots], outer)
         self.outer_mp = sp.lambdify([*args, *self.slots], outer, modules="mpmath")
         super().__init__(expr, tuple(args), (None, None, None), (), 0, None, self._precise)
 

@@ -27,6 +27,7 @@ import threading
 import numpy as np
 import sympy as sp
 
+from .lambdas import numpy_function
 from .pool import BLOCK, thread_pool, workers
 
 __all__ = ["Kernel", "Unsupported", "Variant", "all_true", "by_cases", "exists", "forall", "in_blocks"]
@@ -481,7 +482,7 @@ class Variant:
     (``j`` an index, or a float) either way.
     """
 
-    def __init__(self, args, expr, checks, screens, functions, modules):
+    def __init__(self, args, expr, checks, screens, functions, namespace):
         value, guard = expr, []
         if isinstance(expr, sp.Piecewise):
             value, guard = expr.args[0].expr, all_true(expr.args[0].cond)
@@ -492,9 +493,9 @@ class Variant:
         except Unsupported:
             self.kernel = None
         pieces = expr.args if isinstance(expr, sp.Piecewise) else [(expr, sp.true)]
-        self.cases = [(sp.lambdify(args, v, modules=modules),
-                       None if c is sp.true else sp.lambdify(args, c, modules=modules)) for v, c in pieces]
-        self.check_fn = sp.lambdify(args, list(checks), modules=modules, cse=True) if checks else None
+        self.cases = [(numpy_function(args, v, namespace),
+                       None if c is sp.true else numpy_function(args, c, namespace)) for v, c in pieces]
+        self.check_fn = numpy_function(args, list(checks), namespace, cse=True) if checks else None
 
     def run(self, arrays, out, keep=False):
         """The value into ``out``: ``(checks, screens, finite)`` as :meth:`Kernel.run` gives them."""

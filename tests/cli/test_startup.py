@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import subprocess
 import sys
 
@@ -98,3 +99,27 @@ def test_the_face_names_its_public_api_lazily():
     assert set(sr.__all__) <= set(namespace)
     with pytest.raises(AttributeError, match="no_such_name"):
         sr.no_such_name  # noqa: B018
+
+
+WARM = """
+import contextlib, io, json, sys
+from symrecycle.cli.main import main
+
+with contextlib.redirect_stdout(io.StringIO()) as out:
+    status = main(["eval", "kickstarting", "limit", "--set", "r=4.2", "--set", "alpha=1"])
+extra = ("numpy.testing", "numpy.ma", "numpy.random", "unittest")
+loaded = sorted(m for m in sys.modules if m.startswith("symrecycle.solve") or m in extra)
+print(json.dumps({"status": status, "value": out.getvalue().strip(), "loaded": loaded}))
+"""
+
+
+def test_a_result_read_from_the_cache_imports_no_solver(tmp_path):
+    """The second eval reads the limit from the derivation cache: no solver, no lambdify star import."""
+    env = {**os.environ, "SYMRECYCLE_CACHE_DIR": str(tmp_path)}
+    env.pop("SYMRECYCLE_NO_CACHE", None)
+    runs = [subprocess.run([sys.executable, "-c", WARM], capture_output=True, text=True, timeout=120,
+                           check=False, env=env) for _ in range(2)]
+    first, second = (json.loads(r.stdout.splitlines()[-1]) for r in runs)
+    assert (first["status"], first["value"]) == (0, "1.3125")
+    assert any(m.startswith("symrecycle.solve") for m in first["loaded"])  # derived: the solvers ran
+    assert second == {"status": 0, "value": "1.3125", "loaded": []}
