@@ -102,8 +102,13 @@ def _merged(cond):
 
 
 def _identity(d) -> bool:
-    """Whether ``d`` is 0 by expansion or over a common denominator (radicals included)."""
-    return sp.expand(d) == 0 or sp.cancel(sp.together(d)) == 0
+    """Whether ``d`` is 0 wherever it is defined: by expansion (radicals included), or over a common
+    denominator that cannot vanish (cancelling one that can would make ``a = r`` hold where
+    ``(a**2 - r**2)/(a - r) = a + r`` is undefined)."""
+    if sp.expand(d) == 0:
+        return True
+    num, den = sp.fraction(sp.together(d))
+    return bool(den.is_nonzero) and sp.expand(num) == 0
 
 
 def _as_set(rel):
