@@ -25,14 +25,25 @@ two previous ones (closed form and limit).
 so its time is a floor for the closed form, not a like-for-like rival; it has
 no solver for systems.
 
+And the report's two models: every result ``symrecycle summary`` prints, derived
+from nothing in one process, beside the same results read back from the
+derivation cache by a fresh model object (``--report-models``).
+
+Every derivation here runs with the derivation cache off (the cache-hit rows
+use a temporary folder of their own).
+
 Run: python benchmarks/bench_derive.py [--max-terms 20] [--max-degree 8] [--max-order 4] [--max-size 3]
-     [--no-irrational]
+     [--no-irrational] [--report-models [--repeat 3]]
 (prints a Markdown table)
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import statistics
+import tempfile
 import time
 
 import sympy as sp
@@ -40,6 +51,7 @@ from sympy.core.cache import clear_cache
 
 from symrecycle.core.results import NotDerived
 from symrecycle.io.modelfile import loads_model
+from symrecycle.models import catalogue, store
 
 MODEL = """
 name = "{name}"
@@ -155,7 +167,41 @@ def irrational_rows():
               flush=True)
 
 
+def every_result(m):
+    """What ``symrecycle summary`` derives for ``m`` (a refusal counts as derived: it is an answer)."""
+    calls = [m.closed_form, m.benefit, m.limit, lambda: m.iterations_to(0.99)]
+    quantities = ("sensitivity", "elasticity", "breakeven")
+    for p in m.parameters:
+        if p.default is None:
+            calls += [lambda p=p, q=q: getattr(m, q)(p.name) for q in quantities]
+    for call in calls:
+        with contextlib.suppress(NotDerived):
+            call()
+    return len(calls)
+
+
+def report_model_rows(repeat):
+    """Every result of each report model: cold (from nothing), and read from the disk cache."""
+    print("| report model | results | cold, from nothing (s) | from the disk cache (s) | cold / cached |")
+    print("|---|---|---|---|---|")
+    os.environ["SYMRECYCLE_CACHE_DIR"] = tempfile.mkdtemp(prefix="bench-derive-")
+    for name in ("kickstarting", "augmentation"):
+        make = getattr(catalogue, name)
+        cold, warm = [], []
+        for _ in range(repeat):
+            store.set_enabled(False)
+            t, count = timed(lambda make=make: every_result(make()))
+            cold.append(t)
+            store.set_enabled(True)
+            every_result(make())  # fills the cache (a hit after the first repeat)
+            warm.append(timed(lambda make=make: every_result(make()))[0])
+        c, w = statistics.median(cold), statistics.median(warm)
+        print(f"| {name} | {count} | {c:.2f} | {w:.3f} | {c / w:.0f} |", flush=True)
+    store.set_enabled(False)
+
+
 def main():
+    store.set_enabled(False)  # derivations are timed, not read back
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--max-terms", type=int, default=20)
     ap.add_argument("--max-degree", type=int, default=8)
@@ -163,7 +209,13 @@ def main():
     ap.add_argument("--max-size", type=int, default=3)
     ap.add_argument("--no-irrational", action="store_true", help="leave out the rows of irrational roots")
     ap.add_argument("--only-irrational", action="store_true", help="only the rows of irrational roots")
+    ap.add_argument("--report-models", action="store_true",
+                    help="only the report's two models: every result cold, and read from the disk cache")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per report model (median; default 3)")
     args = ap.parse_args()
+    if args.report_models:
+        report_model_rows(max(1, args.repeat))
+        return
     print("| input | cases | verified | closed form (s) | limit (s) | total (s) | rsolve (s) "
           "| total / rsolve |")
     print("|---|---|---|---|---|---|---|---|")

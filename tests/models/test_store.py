@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -175,3 +178,39 @@ def test_an_unwritable_cache_is_not_an_error(tmp_path, monkeypatch):
     blocker.write_text("")
     monkeypatch.setenv("SYMRECYCLE_CACHE_DIR", str(blocker))  # a file where the folder should be
     assert _fresh().limit().verified
+
+
+def test_an_entry_of_another_version_is_not_read(cache, monkeypatch):
+    first = _fresh().limit()
+    before = store._versions()
+    store._versions.cache_clear()
+    monkeypatch.setattr(store, "VERSION", "0.0.0-other")  # as if another release had written the cache
+    try:
+        assert store._versions() != before
+        assert store.lookup(_fresh(), ("limit", "benefit")) is None
+        assert _fresh().limit().expr == first.expr  # derived again, and stored under the new key
+        assert store.lookup(_fresh(), ("limit", "benefit")) is not None
+    finally:
+        store._versions.cache_clear()
+
+
+FILL = """
+import sys
+from symrecycle.io.modelfile import loads_model
+m = loads_model(sys.stdin.read())
+print(m.limit().verified, m.benefit().verified)
+"""
+
+
+def test_two_processes_filling_the_cache_at_once_leave_it_whole(cache):
+    env = {**os.environ, "SYMRECYCLE_CACHE_DIR": str(cache.parent)}
+    procs = [subprocess.Popen([sys.executable, "-c", FILL], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True, env=env) for _ in range(2)]
+    outs = [p.communicate(SMALL, timeout=300)[0] for p in procs]
+    assert outs == ["True True\n", "True True\n"]
+    assert [p.name for p in cache.iterdir() if p.name.startswith(".tmp")] == []
+    entries = _entries(cache)
+    assert len(entries) >= 2
+    assert all(isinstance(treejson.loads(p.read_text()), dict) for p in entries)
+    res = _fresh().limit()
+    assert res.verified
