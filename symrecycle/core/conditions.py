@@ -3,6 +3,8 @@ sample points on a set, and tidy, decided relations (no ``simplify`` guesswork).
 
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 
 from .params import n as N
@@ -40,11 +42,18 @@ def components(expr):
     >>> components(a**2 - a)
     [alpha, alpha - 1]
     """
-    num = sp.numer(sp.cancel(sp.together(as_sympy(expr))))
+    found = _components(as_sympy(expr))
+    return None if found is None else list(found)
+
+
+@functools.lru_cache(maxsize=4096)
+def _components(expr):
+    """:func:`components` as a tuple (the same degenerate sets are asked about many times)."""
+    num = sp.numer(sp.cancel(sp.together(expr)))
     if num == 0:
         return None
     if not num.free_symbols:
-        return []
+        return ()
     _, factors = sp.factor_list(num)
     out = []
     for f, _mult in factors:
@@ -53,7 +62,7 @@ def components(expr):
         f = -f if f.could_extract_minus_sign() else f
         if f not in out:
             out.append(f)
-    return sorted(out, key=sp.default_sort_key)
+    return tuple(sorted(out, key=sp.default_sort_key))
 
 
 def solve_component(f, prefer=()):

@@ -13,6 +13,8 @@ for any atoms).
 
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 from sympy.core.relational import Relational
 
@@ -101,6 +103,7 @@ def _merged(cond):
     return join(*rest)
 
 
+@functools.lru_cache(maxsize=4096)
 def _identity(d) -> bool:
     """Whether ``d`` is 0 wherever it is defined: by expansion (radicals included), or over a common
     denominator that cannot vanish (cancelling one that can would make ``a = r`` hold where
@@ -111,6 +114,7 @@ def _identity(d) -> bool:
     return bool(den.is_nonzero) and sp.expand(num) == 0
 
 
+@functools.lru_cache(maxsize=4096)
 def _as_set(rel):
     """``(g, S)`` with ``rel`` equivalent to ``g in S`` (g real, normalised), or ``None``."""
     num, den = sp.fraction(sp.together(rel.lhs - rel.rhs))
@@ -139,10 +143,13 @@ def _as_set(rel):
     return g, values
 
 
+@functools.lru_cache(maxsize=4096)
 def _relations(g, values, original=None):
     """``g in values`` as relations, with what g's sign implies dropped; ``original`` if no shorter."""
     domain = (sp.Interval.open(0, sp.oo) if g.is_positive else sp.Interval(0, sp.oo) if g.is_nonnegative
               else sp.Interval.open(-sp.oo, 0) if g.is_negative else sp.Reals)
+    if original is not None and domain is sp.Reals:  # one relation, nothing implied: as it was
+        return original
     values = sp.Intersection(values, domain)
     if values == domain:
         return sp.true
@@ -155,8 +162,11 @@ def _relations(g, values, original=None):
 
 
 def _write(g, values, domain):
-    missing = sp.Complement(domain, values)
-    if isinstance(missing, sp.FiniteSet):  # all but some points: g != c
+    # all but some points: g != c (an interval misses at most its domain's end points)
+    interval = isinstance(values, sp.Interval)
+    same_ends = not interval or (values.start, values.end) == (domain.start, domain.end)
+    missing = sp.Complement(domain, values) if same_ends else None
+    if isinstance(missing, sp.FiniteSet):
         return sp.And(*[_rel(sp.Ne, g, v) for v in missing.args])
     if isinstance(values, sp.Union):
         parts = [_write(g, v, domain) for v in values.args]

@@ -6,6 +6,8 @@ with 1 through it, and the case walk drops sets that the domains exclude.
 
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 
 from ..core import sym as _sym
@@ -36,8 +38,14 @@ def _reparametrize(params, region_subs):
 
 
 def _proved(expr, attr):
-    expr = sp.factor(sp.cancel(sp.together(expr)))
-    return bool(getattr(expr, attr))
+    return bool(getattr(_factored(expr), attr))
+
+
+@functools.lru_cache(maxsize=4096)
+def _factored(expr):
+    """``expr`` over one denominator, factored: the form whose sign SymPy's assumptions can see
+    (asked of each sign in turn, it is factored once)."""
+    return sp.factor(sp.cancel(sp.together(expr)))
 
 
 #: signs already proved: the limits ask the same question of many regimes
