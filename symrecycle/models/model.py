@@ -191,6 +191,7 @@ class Model:
         if stored is not None:
             self._cache[key] = stored
             return stored
+        _store.must_derive(key)
         what = _QUANTITY_OF_KEY.get(key[0], key[0])
         try:
             value = make()

@@ -26,6 +26,7 @@ import platform
 import re
 import sys
 import tempfile
+import threading
 from fractions import Fraction
 from pathlib import Path
 
@@ -36,7 +37,8 @@ from ..core import treejson
 from ..core.results import NoClosedForm, NotDerived, Result
 from ..core.version import VERSION
 
-__all__ = ["directory", "enabled", "set_enabled", "lookup", "save", "info", "clear", "FORMAT"]
+__all__ = ["directory", "enabled", "set_enabled", "lookup", "save", "info", "clear", "FORMAT",
+           "stored_only", "NotStored"]
 
 #: the layout of an entry; a change makes every older entry another key
 FORMAT = 1
@@ -48,6 +50,42 @@ _ERRORS = {"NotDerived": NotDerived, "NoClosedForm": NoClosedForm}
 _ENTRY = re.compile(r"^[0-9a-f]{64}\.json$")
 _TEMP = re.compile(r"^\.tmp-[0-9a-f]{64}-")
 _state = {"enabled": None}
+_local = threading.local()
+
+
+class NotStored(BaseException):
+    """Raised under :func:`stored_only` where a result would have to be derived (a BaseException:
+    no handler of the engine's or the report's takes it for a failure of the derivation)."""
+
+
+@contextlib.contextmanager
+def stored_only():
+    """Within the block, a model reads its results from the cache and derives none: a result that
+    is not stored raises :class:`NotStored` (the caller derives it elsewhere, in a worker process).
+
+    Examples
+    --------
+    >>> from symrecycle.models.catalogue import kickstarting
+    >>> set_enabled(False)
+    >>> with stored_only():
+    ...     kickstarting().limit()
+    Traceback (most recent call last):
+    ...
+    symrecycle.models.store.NotStored: ('limit', 'benefit')
+    >>> set_enabled(None)
+    """
+    before = getattr(_local, "only", False)
+    _local.only = True
+    try:
+        yield
+    finally:
+        _local.only = before
+
+
+def must_derive(key) -> None:
+    """:class:`NotStored` for ``key`` inside :func:`stored_only`; nothing elsewhere."""
+    if getattr(_local, "only", False):
+        raise NotStored(key)
 
 
 def directory() -> Path:

@@ -28,6 +28,7 @@ from ..core.texsafe import PDFLATEX_ENV, escape, tex_comment
 from ..core.version import VERSION
 from ..io import files as _files
 from ..io import registry
+from ..models import store as _store
 from ..numeric import pool as _processes
 
 __all__ = ["Derivation", "derivations", "derive_all", "render_document", "equations_document", "compile_pdf"]
@@ -150,7 +151,8 @@ def derivations(model, workers: int = 1, time_limit: float | None = None) -> lis
 def derive_all(models, workers: int = 1, time_limit: float | None = None, cancel=None) -> dict:
     """:func:`derivations` of several models at once, ``{name: [Derivation, ...]}``.
 
-    With ``workers > 1`` the results are derived in that many processes
+    With ``workers > 1`` the results the derivation cache holds are read in
+    this process, and the others derived in that many processes
     (started with ``spawn``), the quick kinds first (the first metric before
     later ones, limits before breakevens), each bounded by ``time_limit``.
     A model that a fresh process does not know by its name (one registered at
@@ -158,37 +160,58 @@ def derive_all(models, workers: int = 1, time_limit: float | None = None, cancel
     set from another thread stops the worker processes
     (:class:`symrecycle.numeric.pool.Cancelled`).
     """
-
-
     models = [registry.get_model(m) if isinstance(m, str) else m for m in models]
     tasks = [(m.name, *t) for m in models for t in _tasks(m)]
     by_name = {m.name: m for m in models}
     if workers <= 1:
         done = [_derive(by_name[t[0]], *t[1:]) for t in tasks]
     else:
-        pos = {(m.name, met.name): i for m in models for i, met in enumerate(m.metrics)}
-        order = sorted(range(len(tasks)), key=lambda i: _weight(tasks[i], pos))  # quick ones first
-        prints = {m.name: _fingerprint(m) for m in models}
-        outcomes = _processes.run_tasks(
-            _derive_by_name, [(*tasks[i], prints[tasks[i][0]]) for i in order], workers, time_limit, cancel)
-        done = [None] * len(tasks)
-        for i, outcome in zip(order, outcomes):
-            name, key, title, _call = tasks[i]
-            if isinstance(outcome, _processes.TimedOut):
-                outcome = Derivation(name, key, title, None,
-                                     f"not derived within the time limit of {outcome.seconds:g} s")
-            elif isinstance(outcome, _processes.WorkerDied):
-                outcome = Derivation(name, key, title, None, "its worker process ended without a result "
-                                     f"(exit code {outcome.exitcode})")
-            elif isinstance(outcome, _processes.TaskFailed):
-                outcome = Derivation(name, key, title, None, outcome.message)
-            done[i] = outcome
-        # models the worker processes do not have (registered here at run time): derived here
-        done = [d if d is not None else _derive(by_name[t[0]], *t[1:]) for d, t in zip(done, tasks)]
+        # what the derivation cache holds is read here; only the rest goes to worker processes
+        stored = [_stored(by_name[t[0]], *t[1:]) for t in tasks]
+        todo = [i for i, d in enumerate(stored) if d is None]
+        rest = _in_workers(models, [tasks[i] for i in todo], workers, time_limit, cancel)
+        for i, d in zip(todo, rest):
+            stored[i] = d
+        done = stored
     out = {m.name: [] for m in models}
     for d in done:
         out[d.model].append(d)
     return out
+
+
+def _stored(model, key, title, call):
+    """The Derivation of a result read from the derivation cache, or None where it is not stored."""
+    try:
+        with _store.stored_only():
+            return _derive(model, key, title, call)
+    except _store.NotStored:
+        return None
+
+
+def _in_workers(models, tasks, workers, time_limit, cancel) -> list:
+    """The Derivations of ``tasks`` (one per task, in order), derived in ``workers`` processes."""
+    if not tasks:
+        return []
+    by_name = {m.name: m for m in models}
+    pos = {(m.name, met.name): i for m in models for i, met in enumerate(m.metrics)}
+    order = sorted(range(len(tasks)), key=lambda i: _weight(tasks[i], pos))  # quick ones first
+    prints = {m.name: _fingerprint(m) for m in models}
+    outcomes = _processes.run_tasks(
+        _derive_by_name, [(*tasks[i], prints[tasks[i][0]]) for i in order], workers, time_limit, cancel)
+    done = [None] * len(tasks)
+    for i, outcome in zip(order, outcomes):
+        name, key, title, _call = tasks[i]
+        if isinstance(outcome, _processes.TimedOut):
+            outcome = Derivation(name, key, title, None,
+                                 f"not derived within the time limit of {outcome.seconds:g} s")
+        elif isinstance(outcome, _processes.WorkerDied):
+            outcome = Derivation(name, key, title, None, "its worker process ended without a result "
+                                 f"(exit code {outcome.exitcode})")
+        elif isinstance(outcome, _processes.TaskFailed):
+            outcome = Derivation(name, key, title, None, outcome.message)
+        done[i] = outcome
+    # models the worker processes do not have (registered here at run time): derived here
+    return [d if d is not None else _derive(by_name[t[0]], *t[1:]) for d, t in zip(done, tasks)]
 
 
 def _weight(task, pos):

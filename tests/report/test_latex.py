@@ -14,6 +14,7 @@ import symrecycle as sr
 from symrecycle.core import texsafe as _texsafe
 from symrecycle.core.results import Result
 from symrecycle.io import outputs as _outputs
+from symrecycle.models import catalogue
 from symrecycle.report import latex as _latex
 
 
@@ -151,10 +152,36 @@ def test_worker_processes_give_the_same_document(kick_derived):
     assert [d.result.expr for d in both["kick-copy"]] == [d.result.expr for d in derived]
 
 
-def test_a_time_limit_reports_instead_of_waiting():
-    # 1 ms per result: no derivation of the model can finish (each is stopped, its worker started anew)
-    out = _latex.derive_all(["kickstarting"], workers=2, time_limit=0.001)["kickstarting"]
+def test_a_time_limit_reports_instead_of_waiting(monkeypatch):
+    # 1 ms per result: no derivation of the model can finish (each is stopped, its worker started anew);
+    # the derivation cache off, here and in the workers, so that every result is derived
+    monkeypatch.setenv("SYMRECYCLE_NO_CACHE", "1")
+    fresh = catalogue.kickstarting()  # nothing derived in this process's memory either
+    out = _latex.derive_all([fresh], workers=2, time_limit=0.001)["kickstarting"]
     timed_out = [d for d in out if d.error and "time limit of 0.001 s" in d.error]
     assert timed_out
     assert all(d.result is not None or d.error for d in out)
     assert [d.key for d in out] == [t[0] for t in _latex._tasks(sr.get_model("kickstarting"))]
+
+
+def test_results_in_the_cache_are_read_here_and_only_the_rest_goes_to_workers(tmp_path, monkeypatch):
+    monkeypatch.setenv("SYMRECYCLE_CACHE_DIR", str(tmp_path))
+    # what the model object holds already (listing the tasks derives the benefit) is read in this process
+    tasks = _latex._tasks(catalogue.kickstarting())
+    held = {t[0] for t in tasks if _latex._stored(catalogue.kickstarting(), *t) is not None}
+    assert len(held) < len(tasks)
+    calls = []
+    real = _latex._in_workers
+
+    def spy(models, todo, *args):
+        calls.append([t[1] for t in todo])
+        return real(models, todo, *args)
+
+    monkeypatch.setattr(_latex, "_in_workers", spy)
+    # fresh model objects: what they hold comes from the workers, then from the disk
+    first = _latex.derive_all([catalogue.kickstarting()], workers=2)["kickstarting"]
+    second = _latex.derive_all([catalogue.kickstarting()], workers=2)["kickstarting"]
+    assert sorted(calls[0]) == sorted(t[0] for t in tasks if t[0] not in held)
+    assert calls[1] == []  # all read in this process
+    assert [(d.key, d.error, d.result and d.result.expr) for d in second] == [
+        (d.key, d.error, d.result and d.result.expr) for d in first]
