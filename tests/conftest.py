@@ -21,12 +21,15 @@ settings.register_profile("symrecycle", database=None, deadline=None, max_exampl
 settings.register_profile("thorough", database=None, deadline=None, max_examples=1000)
 settings.load_profile(os.environ.get("SYMRECYCLE_HYPOTHESIS", "symrecycle"))
 
-# The derivation cache of the whole run (command-line subprocesses inherit it): never the user's own,
-# empty at the start, removed at the end. A derivation is then derived once per run.
-_CACHE = tempfile.mkdtemp(prefix="symrecycle-test-cache-")
+# The derivation cache of the whole run, shared by its worker processes and the command-line
+# subprocesses (they inherit it): never the user's own, empty at the start, removed at the end by the
+# process that made it. A derivation is then derived once per run.
+_CACHE = os.environ.get("SYMRECYCLE_TEST_CACHE")
+if not _CACHE:
+    _CACHE = os.environ["SYMRECYCLE_TEST_CACHE"] = tempfile.mkdtemp(prefix="symrecycle-test-cache-")
+    atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 os.environ["SYMRECYCLE_CACHE_DIR"] = _CACHE
 os.environ.pop("SYMRECYCLE_NO_CACHE", None)
-atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
