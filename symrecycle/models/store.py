@@ -5,9 +5,11 @@ reason it was not derived), keyed by a SHA-256 of what decides it: the model's
 content (its parameters, sequences and metrics, not its name), the quantity
 requested, and the versions of symrecycle, its code, SymPy, mpmath and Python.
 It is written as JSON by :mod:`symrecycle.core.treejson` (a whitelist of SymPy
-node types, with a checksum) to a temporary file renamed into place, so a
-reader sees a whole entry or none. An entry that does not read back exactly
-(truncated, tampered, another format, another key) is ignored and rewritten.
+node types, with a checksum), under a first line holding its HMAC-SHA256 with
+the folder's key (``.key``, 32 random bytes readable by their owner only), to a
+temporary file renamed into place, so a reader sees a whole entry or none. An
+entry that does not read back exactly (truncated, changed, written without the
+key, another format, another key) is ignored and rewritten.
 
 Where: ``$SYMRECYCLE_CACHE_DIR``, else the user's cache directory
 (``$XDG_CACHE_HOME/symrecycle``, ``~/.cache/symrecycle``; ``~/Library/Caches``
@@ -21,6 +23,7 @@ import contextlib
 import dataclasses
 import functools
 import hashlib
+import hmac
 import os
 import platform
 import re
@@ -172,7 +175,11 @@ def lookup(model, key):
     try:
         if path.stat().st_size > MAX_BYTES:
             return None
-        entry = treejson.loads(path.read_text(encoding="utf-8"))
+        mac, _, text = path.read_text(encoding="utf-8").partition("\n")
+        secret = _secret()
+        if secret is None or not hmac.compare_digest(mac, _mac(secret, text)):
+            return None  # not written by this user's symrecycle (or changed since)
+        entry = treejson.loads(text)
         if not isinstance(entry, dict) or entry.get("key") != preimage:
             return None
         return _read(model, entry)
@@ -216,7 +223,41 @@ def save(model, key, value) -> None:
         text = treejson.dumps(entry)
     except treejson.Unsupported:
         return
-    _write(_path(preimage), text)
+    secret = _secret()
+    if secret is not None:
+        _write(_path(preimage), _mac(secret, text) + "\n" + text)
+
+
+def _mac(secret: bytes, text: str) -> str:
+    return hmac.new(secret, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _secret() -> bytes | None:
+    """The key of this cache folder's entries (32 random bytes in ``.key``, readable by its owner only),
+    made on first use; ``None`` where it can be neither read nor made (then nothing is stored).
+
+    An entry carries the HMAC-SHA256 of its text under this key: an entry changed, or written by
+    anyone without the key, is not read (the checksum inside an entry detects damage, not forgery).
+    """
+    path = directory() / ".key"
+    for _ in range(2):
+        try:
+            secret = path.read_bytes()
+            return secret if len(secret) == 32 else None
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it meanwhile: read theirs
+            continue
+        except OSError:
+            return None
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(os.urandom(32))
+    return None
 
 
 def _write(path: Path, text: str) -> None:

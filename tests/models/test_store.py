@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import subprocess
@@ -91,23 +92,60 @@ def test_a_damaged_entry_is_derived_again_and_rewritten(cache):
         again = _fresh().limit()
         assert again.expr == first.expr
         assert again.verified
-        assert all(json.loads(p.read_text())["format"] == 1 for p in _entries(cache))
+        assert all(json.loads(_body(p))["format"] == 1 for p in _entries(cache))
 
 
-def _reseal(doc):
+def _body(path):
+    """An entry's JSON text (below the line of its HMAC)."""
+    return path.read_text().partition("\n")[2]
+
+
+def _reseal(doc, key=None):
+    """``doc`` with its checksum made valid again, under the HMAC of ``key`` (else a wrong one)."""
     data = json.dumps(doc["data"], separators=(",", ":"), ensure_ascii=True, allow_nan=False)
     doc["sha256"] = hashlib.sha256(data.encode()).hexdigest()
-    return json.dumps(doc)
+    text = json.dumps(doc)
+    mac = hmac.new(key, text.encode(), hashlib.sha256).hexdigest() if key else "0" * 64
+    return mac + "\n" + text
 
 
-def test_a_forged_entry_with_a_valid_checksum_is_not_trusted(cache, monkeypatch):
+def test_an_entry_changed_without_the_key_is_not_read(cache):
+    first = _fresh().limit()
+    paths = _entries(cache)
+    originals = [p.read_text() for p in paths]
+    key = (cache / ".key").read_bytes()
+    assert len(key) == 32
+    assert (cache / ".key").stat().st_mode & 0o077 == 0  # its owner's only
+    # a certificate line changed and the checksum made valid: without the key, the HMAC gives it away
+    for path, text in zip(paths, originals):
+        doc = json.loads(text.partition("\n")[2])
+        doc["data"] = json.loads(json.dumps(doc["data"]).replace("checked", "CHANGED"))
+        path.write_text(_reseal(doc))
+    assert any("CHANGED" in p.read_text() for p in paths)
+    again = _fresh().limit()
+    assert "CHANGED" not in " ".join(again.certificate)
+    assert again.certificate == first.certificate
+    assert [p.read_text() for p in paths] == originals  # derived again and rewritten
+    # the same change signed with the folder's key is read as it is: the HMAC is what decides
+    for path, text in zip(paths, originals):
+        doc = json.loads(text.partition("\n")[2])
+        doc["data"] = json.loads(json.dumps(doc["data"]).replace("checked", "CHANGED"))
+        path.write_text(_reseal(doc, key))
+    assert any("CHANGED" in line for line in _fresh().limit().certificate)
+
+
+def test_a_forged_entry_is_not_trusted_even_signed(cache, monkeypatch):
     _fresh().limit()
     called = []
     monkeypatch.setattr("os.system", lambda *a: called.append(a))
     paths = _entries(cache)
     originals = [p.read_text() for p in paths]
-    assert all(treejson.loads(_reseal(json.loads(t))) == treejson.loads(t) for t in originals)
-    # a verified flag that is not a boolean, a node type that is not SymPy's, the result of another key
+    key = (cache / ".key").read_bytes()
+    for t in originals:  # resealed unchanged: read back the same (the check of the helper itself)
+        assert treejson.loads(_reseal(json.loads(t.partition("\n")[2]), key).partition("\n")[2]) == \
+            treejson.loads(t.partition("\n")[2])
+    # signed with the key (as by someone who has it): a verified flag that is not a boolean, a node
+    # type that is not SymPy's, the result of another key; each is still refused
     forgeries = [
         ("1", lambda d: json.loads(json.dumps(d).replace('"verified": true', '"verified": 1'))),
         ("os.system", lambda d: {**d, "result": ["os.system", "echo planted"]}),
@@ -115,9 +153,9 @@ def test_a_forged_entry_with_a_valid_checksum_is_not_trusted(cache, monkeypatch)
     ]
     for mark, forge in forgeries:
         for path, text in zip(paths, originals):
-            doc = json.loads(text)
+            doc = json.loads(text.partition("\n")[2])
             doc["data"] = forge(doc["data"])
-            path.write_text(_reseal(doc))
+            path.write_text(_reseal(doc, key))
         assert any(mark in p.read_text() for p in paths)
         _fresh().limit()  # read, refused, derived again and rewritten
         assert [p.read_text() for p in paths] == originals
@@ -211,6 +249,6 @@ def test_two_processes_filling_the_cache_at_once_leave_it_whole(cache):
     assert [p.name for p in cache.iterdir() if p.name.startswith(".tmp")] == []
     entries = _entries(cache)
     assert len(entries) >= 2
-    assert all(isinstance(treejson.loads(p.read_text()), dict) for p in entries)
+    assert all(isinstance(treejson.loads(_body(p)), dict) for p in entries)
     res = _fresh().limit()
     assert res.verified
