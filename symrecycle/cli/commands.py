@@ -259,18 +259,20 @@ def _with_hint(call, *args, option="--set NAME=VALUE", **kwargs):
 def cmd_cache(args, out):
     from ..models import store
 
+    def entries(k):
+        return f"{k} entr{'y' if k == 1 else 'ies'}"
+
     if args.action == "clear":
         removed = store.clear()
         if args.format == "json":
             print(json.dumps({"removed": removed, "directory": str(store.directory())}), file=out)
         else:
-            entries = "entry" if removed == 1 else "entries"
-            print(f"removed {removed} {entries} from {store.directory()}", file=out)
+            print(f"removed {entries(removed)} from {store.directory()}", file=out)
         return
     info = store.info()
     if args.format == "json":
         print(json.dumps(info), file=out)
         return
     state = "on" if info["enabled"] else "off (SYMRECYCLE_NO_CACHE or --no-cache)"
-    print(f"derivation cache: {info['directory']}\n  {state}; {info['entries']} "
-          f"entr{'y' if info['entries'] == 1 else 'ies'}, {info['bytes'] / 1024:.1f} KiB", file=out)
+    print(f"derivation cache: {info['directory']}\n  {state}; {entries(info['entries'])}, "
+          f"{info['bytes'] / 1024:.1f} KiB", file=out)

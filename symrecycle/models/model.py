@@ -200,7 +200,7 @@ class Model:
                 _store.save(self, key, exc)
                 raise
             said = type(exc)(f"model {self.name!r}: {what} not derived: {exc}")
-            _store.save(self, key, said)
+            _store.save(self, key, said, cause=exc)
             raise said from exc
         except _ENGINE_ERRORS as exc:
             # SymPy (or the engine) gave up inside the derivation: a limitation, said as one
@@ -208,7 +208,7 @@ class Model:
                 f"model {self.name!r}: {what} not derived: the engine stopped at a step SymPy "
                 f"could not complete ({type(exc).__name__}: {_short(exc)}, in {_step(exc)})"
             )
-            _store.save(self, key, said)
+            _store.save(self, key, said, cause=exc)
             raise said from exc
         self._cache[key] = value
         _store.save(self, key, value)

@@ -201,8 +201,9 @@ def _read(model, entry):
     return out
 
 
-def save(model, key, value) -> None:
-    """Store ``value`` (a Result, or the NotDerived it raised) for ``key``; nothing if it cannot be."""
+def save(model, key, value, cause=None) -> None:
+    """Store ``value`` (a Result, or the NotDerived it raised, ``cause`` what made the engine stop) for
+    ``key``; nothing if it cannot be, or if the refusal came from this run's circumstances."""
     if not enabled() or key[0] not in KINDS:
         return
     preimage = _key(model, key)
@@ -214,7 +215,7 @@ def save(model, key, value) -> None:
                 "certificate": tuple(value.certificate), "notes": tuple(value.notes),
                 "meta": {k: _plain(v) for k, v in value.meta.items()}}
         entry = {"key": preimage, "result": body}
-    elif type(value).__name__ in _ERRORS:
+    elif type(value).__name__ in _ERRORS and not (_passing(value) or _passing(cause)):
         message = str(value).replace(repr(model.name), "{model}")
         entry = {"key": preimage, "error": (type(value).__name__, message)}
     else:
@@ -226,6 +227,18 @@ def save(model, key, value) -> None:
     secret = _secret()
     if secret is not None:
         _write(_path(preimage), _mac(secret, text) + "\n" + text)
+
+
+def _passing(exc) -> bool:
+    """Whether a refusal came from this run's circumstances (the stack's depth, the memory left), not
+    from the model: it is not stored."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, (RecursionError, MemoryError)):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _mac(secret: bytes, text: str) -> str:

@@ -252,3 +252,17 @@ def test_two_processes_filling_the_cache_at_once_leave_it_whole(cache):
     assert all(isinstance(treejson.loads(_body(p)), dict) for p in entries)
     res = _fresh().limit()
     assert res.verified
+
+
+def test_a_refusal_caused_by_the_stack_depth_is_not_stored(cache, monkeypatch):
+    """A RecursionError depends on where the derivation ran, not on the model: derived again next time."""
+    def deep(*_a, **_k):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(type(_fresh()), "_make_recurrence", deep)
+    with pytest.raises(NotDerived, match="RecursionError"):
+        _fresh().limit()
+    assert _entries(cache) == []
+    monkeypatch.undo()
+    store.set_enabled(None)
+    assert _fresh().limit().verified
