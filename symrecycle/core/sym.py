@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import numbers
 import threading
 from math import comb
 
 import mpmath
+import numpy as np
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
@@ -41,8 +43,9 @@ def workdps(dps):
 def as_sympy(x):
     """A SymPy object from a SymPy object or a number; text is refused, never evaluated.
 
-    (``sympify`` on a string would run it through ``eval``; ``strict=True``
-    converts only numbers and SymPy objects.)
+    Only a SymPy object or a number (Python's, numpy's, a Fraction) reaches
+    ``sympify``: on text it would run ``eval``, and even with ``strict=True``
+    it converts the items of a tuple, list or dict as text.
 
     Examples
     --------
@@ -52,12 +55,20 @@ def as_sympy(x):
     Traceback (most recent call last):
     ...
     ValueError: got the text '1 + 1'; expected a number or a SymPy expression (...)
+    >>> as_sympy(("1 + 1",))
+    Traceback (most recent call last):
+    ...
+    ValueError: got ('1 + 1',); expected a number or a SymPy expression
     """
-    if isinstance(x, (str, bytes)):
+    if isinstance(x, sp.Basic):
+        return x
+    if isinstance(x, (str, bytes, np.str_, np.bytes_)):
         raise ValueError(
             f"got the text {x!r}; expected a number or a SymPy expression "
             "(text is read only from model files, by symrecycle's own parser)"
         )
+    if not isinstance(x, (numbers.Number, np.number, np.bool_)):
+        raise ValueError(f"got {x!r}; expected a number or a SymPy expression")
     try:
         return sp.sympify(x, strict=True)
     except sp.SympifyError:

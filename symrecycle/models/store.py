@@ -50,6 +50,7 @@ MAX_BYTES = 8 * 2**20
 #: quantities (the first element of a model's cache key) whose results are stored
 KINDS = frozenset({"closed_form", "benefit", "limit", "sens", "elast", "breakeven", "iter"})
 _ERRORS = {"NotDerived": NotDerived, "NoClosedForm": NoClosedForm}
+_NAMED = "model {model}"
 _ENTRY = re.compile(r"^[0-9a-f]{64}\.json$")
 _TEMP = re.compile(r"^\.tmp-[0-9a-f]{64}-")
 _state = {"enabled": None}
@@ -138,11 +139,11 @@ def _versions() -> tuple:
 
 def _content(model) -> tuple:
     """What decides a model's results: every field but its name, description and source."""
-    def fields(obj):
-        return tuple((f.name, getattr(obj, f.name)) for f in dataclasses.fields(obj)
+    def fields(obj):  # a parameter's symbol is a field too (its assumptions decide signs)
+        return tuple((f.name, _plain(getattr(obj, f.name))) for f in dataclasses.fields(obj)
                      if f.name not in ("description",) and not f.name.startswith("_"))
 
-    params = tuple((*fields(p), ("symbol", p.symbol)) for p in model.parameters)
+    params = tuple(fields(p) for p in model.parameters)
     return (params, tuple(fields(s) for s in model.sequences), tuple(fields(m) for m in model.metrics),
             model.adjusted, model.start)
 
@@ -190,7 +191,7 @@ def lookup(model, key):
 def _read(model, entry):
     if "error" in entry:
         kind, message = entry["error"]
-        return _ERRORS[kind](message.replace("{model}", repr(model.name)))
+        return _ERRORS[kind](message.replace(_NAMED, f"model {model.name!r}", 1))
     r = entry["result"]
     out = Result(model=model.name, quantity=r["quantity"], expr=r["expr"], label=r["label"],
                  conditions=tuple(r["conditions"]), verified=r["verified"],
@@ -216,7 +217,8 @@ def save(model, key, value, cause=None) -> None:
                 "meta": {k: _plain(v) for k, v in value.meta.items()}}
         entry = {"key": preimage, "result": body}
     elif type(value).__name__ in _ERRORS and not (_passing(value) or _passing(cause)):
-        message = str(value).replace(repr(model.name), "{model}")
+        # the model's name (not in the key: a renamed copy shares the entry) where the message names it
+        message = str(value).replace(f"model {model.name!r}", _NAMED, 1)
         entry = {"key": preimage, "error": (type(value).__name__, message)}
     else:
         return
@@ -253,24 +255,39 @@ def _secret() -> bytes | None:
     anyone without the key, is not read (the checksum inside an entry detects damage, not forgery).
     """
     path = directory() / ".key"
-    for _ in range(2):
-        try:
-            secret = path.read_bytes()
-            return secret if len(secret) == 32 else None
-        except FileNotFoundError:
-            pass
-        except OSError:
-            return None
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process made it meanwhile: read theirs
-            continue
-        except OSError:
-            return None
+    try:
+        secret = path.read_bytes()
+        if len(secret) == 32 and _own(path):
+            return secret
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None
+    # a new key, written whole under a temporary name and renamed into place (a key cut short, as by a
+    # process stopped while writing, is replaced; entries under another key are derived again)
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-key-")  # mode 0600
         with os.fdopen(fd, "wb") as fh:
             fh.write(os.urandom(32))
-    return None
+        os.replace(tmp, path)
+        tmp = None
+        return path.read_bytes()
+    except OSError:
+        return None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _own(path: Path) -> bool:
+    """Whether the key is this user's and no one else's to read or write (POSIX; elsewhere: yes)."""
+    if not hasattr(os, "getuid"):
+        return True
+    st = path.stat()
+    return st.st_uid == os.getuid() and st.st_mode & 0o077 == 0
 
 
 def _write(path: Path, text: str) -> None:

@@ -393,11 +393,12 @@ def compile_expr(expr, args) -> Compiled:
             num, den = sp.fraction(sp.together(lhs / rhs - 1))
             near.append((sp.Abs(num), "<", sp.Float(delta * (1 + 2.0**-30)) * sp.Abs(den)))
         else:
-            # relative to the size of its terms (a r + b - r**2 = 0 is near where the terms nearly cancel);
-            # <=: a set such as alpha = 0 is met exactly, where both sides are 0
+            # relative to the sides and to the size of the terms of their difference (a r + b - r**2 = 0
+            # is near where those terms nearly cancel; a term both sides share cancels in the difference
+            # but not in the sides); <=: a set such as alpha = 0 is met exactly, where both sides are 0
             diff = sp.expand(lhs - rhs)
             parts = sp.Add.make_args(diff)
-            scale = sp.Add(*map(sp.Abs, parts)) if len(parts) > 1 else sp.Abs(lhs) + sp.Abs(rhs)
+            scale = sp.Abs(lhs) + sp.Abs(rhs) + (sp.Add(*map(sp.Abs, parts)) if len(parts) > 1 else 0)
             near.append((sp.Abs(diff), "<=", delta * scale))
     namespace = {"logb": _logb, "exp": np.exp, "logn": np.log, **np_fns}
     sides = [x for lhs, _, rhs in near for x in (lhs, rhs)]

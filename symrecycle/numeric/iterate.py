@@ -24,9 +24,38 @@ def _step_functions(model, module):
     pl = model.iteration_plan
     params = [p.symbol for p in model.parameters]
     syms = [*params, N, *(lag_symbol(nm, lag) for nm, lag in pl.symbols)]
-    steps = {nm: sp.lambdify(syms, pl.next[nm], modules=module) for nm in pl.order}
-    inits = {nm: [sp.lambdify(syms, e, modules=module) for e in pl.initials[nm]] for nm in pl.order}
+    if module == "mpmath":  # powers with a variable exponent through a guard (a tower ends in inf)
+        def make(e):
+            guarded = e.replace(lambda x: isinstance(x, sp.Pow) and not x.exp.is_Number,
+                                lambda x: _MP_POW(x.base, x.exp))
+            return sp.lambdify(syms, guarded, modules=[{"mp_pow": _mp_pow}, "mpmath"])
+    else:
+        def make(e):
+            return sp.lambdify(syms, e, modules=module)
+    steps = {nm: make(pl.next[nm]) for nm in pl.order}
+    inits = {nm: [make(e) for e in pl.initials[nm]] for nm in pl.order}
     return pl, steps, inits
+
+
+_MP_POW = sp.Function("mp_pow")
+
+
+def _mp_pow(b, e):
+    """``b**e`` in mpmath, where a result beyond 2^(+-MP_MAX_BITS) is inf (or 0) at once: mpmath raises
+    an integer-valued base to an integer-valued exponent exactly, which for ``A**A`` from ``A_1 = 2``
+    would take longer than any time limit."""
+    # a term free of the parameters comes out of lambdify as a Python integer: as an mpf here
+    b, e = (mpmath.mpf(x) if isinstance(x, numbers.Real) else x for x in (b, e))
+    if (isinstance(b, mpmath.mpf) and isinstance(e, mpmath.mpf) and mpmath.isfinite(b) and mpmath.isfinite(e)
+            and b != 0 and abs(e) > 1):
+        bits = mpmath.mag(b) * e  # log2 |b**e|, within a factor 2
+        odd = b < 0 and mpmath.isint(e) and int(e) % 2 == 1
+        if b > 0 or mpmath.isint(e):
+            if bits > MP_MAX_BITS:
+                return -mpmath.inf if odd else mpmath.inf
+            if bits < -MP_MAX_BITS:
+                return mpmath.mpf(0)
+    return b**e
 
 
 #: an mpmath value beyond 2^(10^6) in magnitude is taken as infinite: a step such as r**A or
@@ -45,6 +74,16 @@ def _bounded(x, name, k, max_bits=MP_MAX_BITS):
             mpmath.mag(x) > max_bits):
         return mpmath.inf if x > 0 else -mpmath.inf
     return x
+
+
+def _as_float(value):
+    """A step's value in floats: a term free of the parameters comes out of ``lambdify`` as a Python
+    integer, and integers raised to integers (``A**A`` from ``A_1 = 2``) would grow exactly, past
+    anything a float holds; beyond floats, its sign times infinity (then iterated again in mpmath)."""
+    try:
+        return np.asarray(value, dtype=float)
+    except OverflowError:
+        return np.asarray(np.inf if value > 0 else -np.inf)
 
 
 #: steps between two calls of an iteration's ``progress`` callback
@@ -79,6 +118,8 @@ def _run(model, values, count, module, convert, last=False, lost=None, max_bits=
                                  "defined at these parameter values") from None
             if module == "mpmath":
                 value = _bounded(value, nm, k, max_bits)
+            elif module == "numpy":
+                value = _as_float(value)
             if lost is not None:  # one mask, or-ed in place: bounded memory
                 x = np.abs(np.asarray(value, dtype=float))
                 sub = (x < tiny) & (x > 0)

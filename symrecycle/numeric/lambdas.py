@@ -8,6 +8,8 @@ of a second of a command's start-up. Printed with numpy's names in full
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
@@ -29,6 +31,10 @@ def numpy_function(args, expr, functions=None, cse=False):
     [0.0, inf]
     >>> numpy_function([x], sp.Function("twice")(x), {"twice": lambda v: 2 * v})(np.array([1.5])).tolist()
     [3.0]
+    >>> numpy_function([x, y], sp.Max(x, y, 1))(np.array([0.5, 3.0]), np.array([2.0, 0.5])).tolist()
+    [2.0, 3.0]
     """
     printer = NumPyPrinter({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": True})
-    return sp.lambdify(args, expr, modules=[{"numpy": np, **(functions or {})}], printer=printer, cse=cse)
+    # Max and Min print as functools.reduce(numpy.maximum, ...)
+    namespace = {"numpy": np, "functools": functools, **(functions or {})}
+    return sp.lambdify(args, expr, modules=[namespace], printer=printer, cse=cse)

@@ -110,13 +110,14 @@ def _fingerprint(model) -> str:
     return repr((model.parameters, model.sequences, model.metrics, model.adjusted, model.start))
 
 
-def _derive_by_name(model_name, key, title, call, fingerprint=None):
+def _derive_by_name(model_name, key, title, call, fingerprint=None, cache=None):
     """In a worker process: derive one result of the model registered under ``model_name``.
 
     Returns None where this process has no model of that name, or a different
     one (a model registered at run time in the parent): the parent derives it.
     """
 
+    _store.set_enabled(cache)  # the parent's choice (set_enabled(False) there), else the environment's
     try:
         model = registry.get_model(model_name)
     except ValueError:
@@ -193,11 +194,12 @@ def _in_workers(models, tasks, workers, time_limit, cancel) -> list:
     if not tasks:
         return []
     by_name = {m.name: m for m in models}
+    cache = False if not _store.enabled() else None
     pos = {(m.name, met.name): i for m in models for i, met in enumerate(m.metrics)}
     order = sorted(range(len(tasks)), key=lambda i: _weight(tasks[i], pos))  # quick ones first
     prints = {m.name: _fingerprint(m) for m in models}
-    outcomes = _processes.run_tasks(
-        _derive_by_name, [(*tasks[i], prints[tasks[i][0]]) for i in order], workers, time_limit, cancel)
+    jobs = [(*tasks[i], prints[tasks[i][0]], cache) for i in order]
+    outcomes = _processes.run_tasks(_derive_by_name, jobs, workers, time_limit, cancel)
     done = [None] * len(tasks)
     for i, outcome in zip(order, outcomes):
         name, key, title, _call = tasks[i]

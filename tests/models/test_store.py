@@ -266,3 +266,31 @@ def test_a_refusal_caused_by_the_stack_depth_is_not_stored(cache, monkeypatch):
     monkeypatch.undo()
     store.set_enabled(None)
     assert _fresh().limit().verified
+
+
+def test_a_key_cut_short_is_made_anew_and_the_cache_works_again(cache):
+    first = _fresh().limit()
+    (cache / ".key").write_bytes(b"")  # as left by a process stopped between creating and writing it
+    for p in _entries(cache):
+        p.unlink()
+    assert _fresh().limit().expr == first.expr
+    assert len((cache / ".key").read_bytes()) == 32
+    assert len(_entries(cache)) >= 1
+
+
+def test_only_the_model_s_own_name_is_replaced_in_a_stored_refusal(cache):
+    # the model is named as its metric is: the metric's name in the message stays
+    text = SMALL.replace('name = "small"', 'name = "benefit"').replace(
+        'next = "r*C[n-1]"', 'next = "r*C[n-1] + C[n-1]**2"')
+    with pytest.raises(NotDerived) as first:
+        loads_model(text).limit()
+    with pytest.raises(NotDerived) as again:
+        loads_model(text.replace('name = "benefit"', 'name = "other"')).limit()
+    want = str(first.value).replace("model 'benefit'", "model 'other'", 1)
+    assert str(again.value) == want
+
+
+def test_a_fractional_domain_is_cached(cache):
+    frac = SMALL.replace('alpha = "[0, 1]"', 'alpha = "[0, 1/2]"')
+    loads_model(frac).limit()
+    assert len(_entries(cache)) >= 1

@@ -208,3 +208,35 @@ def test_derivatives_on_big_grids(quantity):
     assert got[i, j] == pytest.approx(float(want), rel=1e-12)
     with mpmath.workdps(30):
         assert np.isfinite(got).all()
+
+
+def test_a_point_near_a_degenerate_set_whose_sides_share_a_large_term_goes_to_mpmath():
+    # a + c = b + c: the difference a - b is small against the sides (c = 1000), not against its own terms
+    a, b, c = sp.symbols("a b c", real=True)
+    n = sp.Symbol("n", positive=True)
+    generic = ((a + c) ** n - (b + c) ** n) / (a - b)
+    expr = sp.Piecewise((n * (a + c) ** (n - 1), sp.Eq(a + c, b + c)), (generic, True))
+    got = compile_expr(expr, [a, b, c, n]).floats({a: 0.001, b: 0.0011, c: 1000.0, n: 3.0})
+    exact = {a: sp.Rational(0.001), b: sp.Rational(0.0011), c: 1000, n: 3}  # the binary values, exactly
+    assert float(got) == pytest.approx(float(generic.subs(exact)), rel=1e-14)
+
+
+def test_max_and_min_in_a_case_the_kernel_leaves_to_lambdify():
+    r, alpha, n = sp.symbols("r alpha n", positive=True)
+    expr = sp.Piecewise((r**n, r > 1), (sp.Max(r, alpha) * n, True))
+    got = compile_expr(expr, [r, alpha, n]).floats({r: np.array([0.5, 3.0]), alpha: 0.7, n: 3.0})
+    assert got.tolist() == pytest.approx([2.1, 27.0])
+
+
+def test_an_integer_power_tower_iterates_to_inf_at_once():
+    # A_1 = 2, A_n = A_{n-1}**A_{n-1}: exact integers would grow past any float and any time limit
+    from symrecycle.io.modelfile import loads_model
+
+    m = loads_model('name = "tower"\n[parameters]\nr = "(1, oo)"\n[recurrence]\ninitial = "2"\n'
+                    'next = "A[n-1]**A[n-1]"\n[metric]\nbenefit = "A[n]"\n')
+    floats = m.iterate(5, r=2.0, metric="benefit")
+    assert floats.tolist()[:3] == [2.0, 4.0, 256.0]
+    assert floats[-1] == math.inf
+    digits = m.iterate(5, r=2.0, metric="benefit", dps=30)
+    assert digits[3] == mpmath.mpf(256) ** 256
+    assert digits[4] == mpmath.inf
