@@ -8,6 +8,7 @@ import functools
 import sympy as sp
 
 from .params import n as N
+from .ratsimp import simplify_rational
 from .relations import simplify_condition  # noqa: F401  (re-exported: the engine imports it from here)
 from .sym import as_sympy, equalities, is_zero
 
@@ -272,7 +273,7 @@ def relational(mu, op: str):
 
 
 def simplify_branch(expr):
-    """A readable form of one branch (SymPy ``simplify``, kept if shorter).
+    """A readable form of one branch (SymPy ``simplify``, kept if shorter; :mod:`.ratsimp` where it applies).
 
     ``Sum`` s are held fixed (``simplify`` would try, slowly, to evaluate them again).
 
@@ -294,7 +295,7 @@ def simplify_branch(expr):
     if expr.has(sp.RootSum) or (expr.has(sp.sin, sp.cos) and sp.count_ops(expr) > SIMPLIFY_OPS):
         return expr  # trigsimp and sums over roots: minutes, for a form no shorter
     try:
-        s = sp.simplify(expr)
+        s = simplify_rational(expr)
     except (TypeError, ValueError, NotImplementedError):  # pragma: no cover
         return expr
     return s if sp.count_ops(s) <= sp.count_ops(expr) else expr

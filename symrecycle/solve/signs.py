@@ -11,6 +11,7 @@ import functools
 import sympy as sp
 
 from ..core import sym as _sym
+from ..core.ratsimp import simplify_rational
 
 __all__ = ["open_square_roots", "sign_on"]
 
@@ -106,7 +107,8 @@ def _sign_on(expr, params, region):
         under = set().union(*[p.base.free_symbols for p in moved.atoms(sp.Pow) if p.exp == sp.S.Half])
         cands = sorted(moved.free_symbols, key=lambda x: (isinstance(x, sp.Dummy), x in under, x.name))
         for sym in cands:
-            sol = sp.solve(sp.Eq(moved, target), sym)
+            # simplify=False: the solutions are simplified here (the same forms, without units)
+            sol = [simplify_rational(x) for x in sp.solve(sp.Eq(moved, target), sym, simplify=False)]
             if len(sol) == 1:
                 region_subs = {k: v.subs(sym, sol[0]) for k, v in region_subs.items()}
                 region_subs[sym] = sol[0]

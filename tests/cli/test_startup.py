@@ -107,14 +107,17 @@ from symrecycle.cli.main import main
 
 with contextlib.redirect_stdout(io.StringIO()) as out:
     status = main(["eval", "kickstarting", "limit", "--set", "r=4.2", "--set", "alpha=1"])
-extra = ("numpy.testing", "numpy.ma", "numpy.random", "unittest")
+extra = ("numpy.testing", "numpy.ma", "numpy.random", "unittest", "sympy.physics")
 loaded = sorted(m for m in sys.modules if m.startswith("symrecycle.solve") or m in extra)
 print(json.dumps({"status": status, "value": out.getvalue().strip(), "loaded": loaded}))
 """
 
 
 def test_a_result_read_from_the_cache_imports_no_solver(tmp_path):
-    """The second eval reads the limit from the derivation cache: no solver, no lambdify star import."""
+    """The second eval reads the limit from the derivation cache: no solver, no lambdify star import.
+
+    The first derives it without the physical-units package that ``sympy.simplify`` imports.
+    """
     env = {**os.environ, "SYMRECYCLE_CACHE_DIR": str(tmp_path)}
     env.pop("SYMRECYCLE_NO_CACHE", None)
     runs = [subprocess.run([sys.executable, "-c", WARM], capture_output=True, text=True, timeout=120,
@@ -122,4 +125,5 @@ def test_a_result_read_from_the_cache_imports_no_solver(tmp_path):
     first, second = (json.loads(r.stdout.splitlines()[-1]) for r in runs)
     assert (first["status"], first["value"]) == (0, "1.3125")
     assert any(m.startswith("symrecycle.solve") for m in first["loaded"])  # derived: the solvers ran
+    assert "sympy.physics" not in first["loaded"]  # simplify's units package: 0.1 s for nothing here
     assert second == {"status": 0, "value": "1.3125", "loaded": []}
