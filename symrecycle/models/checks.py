@@ -79,13 +79,27 @@ def metric_exact(model, metric_expr, values, k):
     >>> metric_exact(m, m.metric().expr, {"r": 2, "alpha": Fraction(1, 2)}, 3)  # A_3/C_3
     21/16
     """
-    seqs = iterate_exact(model, values, k - model.start + 1)
+    return metric_exact_at(model, metric_expr, values, [k])[0]
+
+
+def metric_exact_at(model, metric_expr, values, ks):
+    """:func:`metric_exact` at each iteration of ``ks``, from one exact iteration to the largest.
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> from symrecycle.models.catalogue import kickstarting
+    >>> m = kickstarting()
+    >>> metric_exact_at(m, m.metric().expr, {"r": 2, "alpha": Fraction(1, 2)}, [1, 3])
+    [1, 21/16]
+    """
+    seqs = iterate_exact(model, values, max(ks) - model.start + 1)
     vals = {model.parameter(a).symbol if isinstance(a, str) else a: _exact(v) for a, v in values.items()}
-    e = metric_expr.subs(vals).subs(N, k)
-    return _sym.as_sympy(e.replace(
+    at = metric_expr.subs(vals)
+    return [_sym.as_sympy(at.subs(N, k).replace(
         lambda x: isinstance(x, sp.Indexed),
         lambda x: seqs[x.base.label.name][int(x.indices[0]) - model.start],
-    ))
+    )) for k in ks]
 
 
 def points(model, expr, count=2):
@@ -168,8 +182,7 @@ def check_iteration(model, expr, metric_expr):
         pts += [p for p in found if p not in pts]
     ks = [model.start, model.start + 1, model.start + 4]
     for pt in pts:
-        for k in ks:
-            want = metric_exact(model, metric_expr, pt, k)
+        for k, want in zip(ks, metric_exact_at(model, metric_expr, pt, ks)):
             got = _sym.as_sympy(_cond.branch_at(expr, pt).subs(N, k).subs(pt)).doit()
             if not _sym.is_zero(got - want):
                 return False, [f"exact iteration differs at {pt}, n={k}: {got} != {want}"]

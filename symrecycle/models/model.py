@@ -530,6 +530,10 @@ class Model:
         """The metric expression ``metric_expr`` at iteration ``k`` in exact arithmetic."""
         return checks.metric_exact(self, metric_expr, values, k)
 
+    def metric_exact_at(self, metric_expr, values: dict, ks):
+        """:meth:`metric_exact` at each iteration of ``ks`` (one exact iteration to the largest)."""
+        return checks.metric_exact_at(self, metric_expr, values, list(ks))
+
 
 _QUANTITY_OF_KEY = {"iter": "iterations-to", "sens": "sensitivity", "elast": "elasticity",
                     "rec": "recurrence",

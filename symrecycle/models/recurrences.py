@@ -169,7 +169,7 @@ def _check_metric_recurrence(model, met, q, h, m0):
     """``M_n = q_n M_{n-1} + h_n`` and ``M_start = m0`` against exact iteration of the model."""
     pts = checks.sample(model, sp.true, 2)
     for pt in pts:
-        ms = [checks.metric_exact(model, met.expr, pt, k) for k in range(model.start, model.start + 5)]
+        ms = checks.metric_exact_at(model, met.expr, pt, range(model.start, model.start + 5))
         if not _sym.is_zero(ms[0] - m0.subs(pt)):
             return False
         for k in range(1, len(ms)):

@@ -233,7 +233,7 @@ def _iterate(model, n, dps, exact, sequence, metric, last, lost=None, max_bits=M
         return np.stack(np.broadcast_arrays(*seqs[sequence or model.adjusted]), axis=-1)
     if metric is not None:
         met = model.metric(metric)
-        return [model.metric_exact(met.expr, vals, k) for k in range(model.start, model.start + count)]
+        return model.metric_exact_at(met.expr, vals, range(model.start, model.start + count))
     return seqs[sequence or model.adjusted]
 
 
