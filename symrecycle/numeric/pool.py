@@ -139,6 +139,7 @@ class _Worker:
         self.proc.stdout.close()
         self.ready = False
         self.task = None
+        self.group = None
         self.started = 0.0
 
     def give(self, index, func, args):
@@ -178,21 +179,58 @@ class _Worker:
         self.conn.close()
 
 
+def _pick(todo, groups, group, begun):
+    """The task (of ``todo``, indices in order) a worker last on ``group`` takes next.
+
+    The next of its own group, else the first of a group no worker has begun, else the first.
+
+    Examples
+    --------
+    >>> groups = ["a", "a", "b", "b", "c"]
+    >>> _pick([1, 2, 3, 4], groups, "a", {"a"}), _pick([2, 3, 4], groups, "a", {"a", "b"})
+    (1, 4)
+    >>> _pick([3], groups, "a", {"a", "b", "c"}), _pick([0, 1], [None, None], None, {None})
+    (3, 0)
+    """
+    own = next((i for i in todo if groups[i] is not None and groups[i] == group), None)
+    if own is not None:
+        return own
+    return next((i for i in todo if groups[i] not in begun), todo[0])
+
+
 def run_tasks(func, tasks, workers: int, time_limit: float | None = None,
-              cancel: threading.Event | None = None) -> list:
+              cancel: threading.Event | None = None, groups=None) -> list:
     """``[func(*task) for task in tasks]``, computed in ``workers`` spawned processes.
 
     ``func`` must be importable by name (it is pickled); a task that raises
     gives :class:`TaskFailed`, one that takes longer than ``time_limit``
     seconds (from when a started worker takes it) :class:`TimedOut`, and one
-    whose worker dies :class:`WorkerDied`. Tasks are handed out in the order given.
+    whose worker dies :class:`WorkerDied`. Tasks are handed out in the order given,
+    except that with ``groups`` (a key per task) a worker takes the next task of
+    the group it last worked on, else of a group no other worker has begun
+    (tasks of a group share what a worker computed for the first of them).
     ``KeyboardInterrupt`` (or ``cancel`` set, which raises :class:`Cancelled`)
     stops every worker before it propagates.
+
+    Examples
+    --------
+    >>> run_tasks(pow, [(2, 3), (3, 2), (2, 4)], workers=2, groups=["a", "b", "a"])
+    [8, 9, 16]
     """
     if not tasks:
         return []
     results: list = [None] * len(tasks)
-    todo = list(range(len(tasks)))[::-1]
+    todo = list(range(len(tasks)))
+    groups = list(groups) if groups is not None else [None] * len(tasks)
+    begun: set = set()
+
+    def take(w):
+        """The index of the next task for worker ``w`` (removed from ``todo``)."""
+        pick = _pick(todo, groups, w.group, begun)
+        todo.remove(pick)
+        w.group = groups[pick]
+        begun.add(w.group)
+        return pick
     pool: list[_Worker] = []
     try:
         pool = [_Worker(func.__module__) for _ in range(max(1, min(workers, len(tasks))))]
@@ -217,7 +255,7 @@ def run_tasks(func, tasks, workers: int, time_limit: float | None = None,
                     w.stop()
                     pool[k] = w = _Worker(func.__module__) if todo else None
                 if w is not None and w.ready and todo:
-                    i = todo.pop()
+                    i = take(w)
                     w.give(i, func, tasks[i])
                 elif w is not None and w.ready:  # nothing left for it
                     w.finish()

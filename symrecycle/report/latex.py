@@ -196,10 +196,14 @@ def _in_workers(models, tasks, workers, time_limit, cancel) -> list:
     by_name = {m.name: m for m in models}
     cache = False if not _store.enabled() else None
     pos = {(m.name, met.name): i for m in models for i, met in enumerate(m.metrics)}
-    order = sorted(range(len(tasks)), key=lambda i: _weight(tasks[i], pos))  # quick ones first
+    # the later metrics (the costlier ones) first, so that no worker is left with one at the end;
+    # within a metric the quick kinds first. A worker keeps to one metric (see run_tasks'
+    # groups): the metric's closed forms and limit, derived for its first task, serve the rest
+    order = sorted(range(len(tasks)), key=lambda i: (-_metric_at(tasks[i], pos)[1], _weight(tasks[i], pos)))
     prints = {m.name: _fingerprint(m) for m in models}
     jobs = [(*tasks[i], prints[tasks[i][0]], cache) for i in order]
-    outcomes = _processes.run_tasks(_derive_by_name, jobs, workers, time_limit, cancel)
+    groups = [_metric_at(tasks[i], pos) for i in order]
+    outcomes = _processes.run_tasks(_derive_by_name, jobs, workers, time_limit, cancel, groups)
     done = [None] * len(tasks)
     for i, outcome in zip(order, outcomes):
         name, key, title, _call = tasks[i]
@@ -216,11 +220,17 @@ def _in_workers(models, tasks, workers, time_limit, cancel) -> list:
     return [d if d is not None else _derive(by_name[t[0]], *t[1:]) for d, t in zip(done, tasks)]
 
 
+def _metric_at(task, pos):
+    """``(model name, position of the task's metric)``: a closed form counts with the first metric."""
+    name, _key, _title, (method, args, kwargs) = task
+    metric = kwargs.get("metric", args[0] if method in ("benefit", "limit") else None)
+    return name, pos.get((name, metric), 0)
+
+
 def _weight(task, pos):
     """A rough cost order: later metrics (the first is the plain benefit), then the harder quantities."""
-    name, _key, _title, (method, _args, kwargs) = task
-    metric = kwargs.get("metric", _args[0] if method in ("benefit", "limit") else None)
-    w = 10 * pos.get((name, metric), 0)
+    _name, _key, _title, (method, _args, kwargs) = task
+    w = 10 * _metric_at(task, pos)[1]
     w += {"breakeven": 4, "iterations_to": 3, "elasticity": 2, "sensitivity": 2, "limit": 3}.get(method, 0)
     w += 1 if kwargs.get("n") == "n" or kwargs.get("of") == "benefit" else 0
     return w

@@ -103,3 +103,17 @@ def test_a_signal_to_the_process_group_ends_reproduce_in_two_seconds(tmp_path, s
     assert not list(out.glob(".*.tmp"))
     assert (out / MARKER).exists()
     assert prepare_out_dir(out) == out  # a re-run is accepted without --force
+
+
+def test_a_worker_keeps_to_its_group_then_takes_one_no_other_began():
+    groups = ["kick", "aug", "kick", "aug", "real", "kick"]
+    todo, begun, handed = list(range(6)), set(), {}
+    for worker in ("w1", "w2", "w1", "w1", "w2", "w2"):  # the order in which workers come back idle
+        i = _processes._pick(todo, groups, handed.get(worker, (None, None))[1], begun)
+        todo.remove(i)
+        begun.add(groups[i])
+        handed[worker] = (handed.get(worker, ((), None))[0] + (i,), groups[i])
+    assert handed["w1"][0] == (0, 2, 5)  # every task of "kick"
+    assert handed["w2"][0] == (1, 3, 4)  # "aug", then "real", which no one had begun
+    assert _processes.run_tasks(math.factorial, [(k,) for k in range(6)], workers=2, groups=groups) == [
+        math.factorial(k) for k in range(6)]
