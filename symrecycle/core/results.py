@@ -107,9 +107,9 @@ class Result:
         >>> a, r = sp.symbols("alpha r", positive=True)
         >>> res = Result("kickstarting", "limit", r / (r - a), "L")
         >>> print(res.latex())
-        L = \frac{r}{- \alpha + r}
+        L = \frac{r}{r - \alpha}
         >>> print(res.latex(lhs=False))
-        \frac{r}{- \alpha + r}
+        \frac{r}{r - \alpha}
         """
         body = _sym.latex(self.expr)
         return f"{self.label} = {body}" if lhs else body

@@ -10,9 +10,8 @@ from math import comb
 import mpmath
 import numpy as np
 import sympy as sp
-from sympy.printing.latex import LatexPrinter
-from sympy.printing.precedence import PRECEDENCE
 
+from . import texprint
 from .params import n as N
 
 #: mpmath's working precision is one setting for the whole process: its users take turns
@@ -369,24 +368,22 @@ def degree_bound(expr, x) -> int:
     return max(degree_bound(arg, x) for arg in expr.args)
 
 
-class _Latex(LatexPrinter):
-    """SymPy's LaTeX, with a sum over the roots of a polynomial written as a sum: ``\\sum_{f(z) = 0}``."""
-
-    def _print_RootSum(self, expr):
-        (z,), body = expr.fun.variables, expr.fun.expr
-        poly = self._print(expr.poly.as_expr(z))
-        return rf"\sum_{{{poly} = 0}} {self.parenthesize(body, PRECEDENCE['Add'])}"
-
-
 def latex(expr) -> str:
-    r"""LaTeX of ``expr`` as SymPy writes it, a sum over roots as a sum.
+    r"""LaTeX of ``expr`` as a person writes it (:func:`symrecycle.core.texprint.latex`).
+
+    A positive term leads a sum, a minus sign goes into an odd power of a
+    difference where that saves one, cases read ``\text{if }`` and
+    ``\text{otherwise}``, and a sum over the roots of a polynomial is a sum.
 
     Examples
     --------
     >>> import sympy as sp
     >>> from symrecycle.core.params import n
+    >>> a, r = sp.symbols("alpha r", positive=True)
     >>> z = sp.Symbol("z")
+    >>> print(latex(sp.Piecewise((r / (r - a), a < r), (sp.oo, True))))
+    \begin{cases} \frac{r}{r - \alpha} & \text{if } \alpha < r \\ \infty & \text{otherwise} \end{cases}
     >>> print(latex(sp.RootSum(z**3 - z - 1, sp.Lambda(z, z**n + z**(n - 1)))))
     \sum_{z^{3} - z - 1 = 0} \left(z^{n} + z^{n - 1}\right)
     """
-    return _Latex().doprint(as_sympy(expr))
+    return texprint.latex(as_sympy(expr))
