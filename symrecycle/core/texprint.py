@@ -77,7 +77,9 @@ class TexPrinter(LatexPrinter):
         """The terms of a sum in SymPy's order, the first positive one moved to the front if none leads.
 
         SymPy's order is kept among the positive terms and among the negative
-        ones. A sum with an ``O(...)`` term keeps SymPy's order (the order term last).
+        ones. Where every term is negative, a product that rule 2 prints without
+        its minus sign leads. A sum with an ``O(...)`` term keeps SymPy's order
+        (the order term last).
 
         Examples
         --------
@@ -87,12 +89,17 @@ class TexPrinter(LatexPrinter):
         [c, -a, -b]
         >>> TexPrinter()._ordered_terms(a - b + c)
         [a, -b, c]
+        >>> TexPrinter()._ordered_terms(-a - 1 / (b - 1))  # 1/(1 - b) - a
+        [-1/(b - 1), -a]
         """
         terms = list(self._as_ordered_terms(expr, order=order))
         if not terms or not terms[0].could_extract_minus_sign() or any(t.is_Order for t in terms):
             return terms
         for i, t in enumerate(terms):
             if not t.could_extract_minus_sign():
+                return [t, *terms[:i], *terms[i + 1:]]
+        for i, t in enumerate(terms):  # every term negative: one that prints without its sign (rule 2)
+            if t.is_Mul and not self._print(t).startswith("-"):
                 return [t, *terms[:i], *terms[i + 1:]]
         return terms
 
