@@ -24,7 +24,7 @@ from .sampling import (
     _values,
 )
 
-__all__ = ["draw", "monte_carlo", "MonteCarlo", "read_csv", "save_figure"]
+__all__ = ["draw", "monte_carlo", "MonteCarlo", "read_csv", "save_figure", "histogram_bins", "MAX_BINS"]
 
 
 # -- Monte Carlo ------------------------------------------------------------------------------
@@ -170,10 +170,13 @@ class MonteCarlo:
 
         return _write_atomic(path, write, overwrite, text=True)
 
-    def fan_chart(self, title: str | None = None):
+    def fan_chart(self, title: str | None = None, size=None):
         """A fan chart over iterations: median, 25-75 % and 5-95 % bands (a matplotlib Figure).
 
         Needs a run with ``n`` a sequence of iterations (e.g. ``n=range(1, 31)``).
+        ``size``: ``"two-column"`` (7 in wide, the default) or ``"one-column"``
+        (3.4 in), in the style of :mod:`symrecycle.io.figstyle`; the iteration
+        axis is ticked at whole numbers and the legend covers no band.
 
         Examples
         --------
@@ -181,28 +184,42 @@ class MonteCarlo:
         ...                  n=range(1, 6))
         >>> ax = mc.fan_chart().axes[0]
         >>> ax.get_xlabel(), [line.get_label() for line in ax.lines]
-        ('iteration n', ['median'])
+        ('iteration $n$', ['median'])
+        >>> all(float(x).is_integer() for x in ax.get_xticks())  # ticks at whole iterations
+        True
         """
         if self.samples.ndim != 2 or len(self.n) < 2 or not np.isfinite(self.n).all():
             raise ValueError(
                 f"fan_chart: needs the quantity at several finite iterations; got n = {self.n!r}: run "
                 "monte_carlo with n=range(1, N + 1)"
             )
-        fig, ax = _figure()
-        q = self.quantiles
-        with np.errstate(invalid="ignore"):
-            ax.fill_between(self.n, q[5], q[95], alpha=0.2, color="C0", linewidth=0, label="5–95 %")
-            ax.fill_between(self.n, q[25], q[75], alpha=0.4, color="C0", linewidth=0, label="25–75 %")
-        ax.plot(self.n, q[50], color="C0", label="median")
-        ax.set_xlabel("iteration n")
-        ax.set_ylabel(self.label)
-        ax.set_title(title or f"{self.model}: {self.label} ({self.size} samples)")
-        ax.legend(loc="best")
+        from ..io import figstyle
+
+        with figstyle.style(size) as st:
+            fig, ax = _figure(st.size)
+            q = self.quantiles
+            c = figstyle.OKABE_ITO[0]
+            with np.errstate(invalid="ignore"):
+                ax.fill_between(self.n, q[5], q[95], alpha=0.2, color=c, linewidth=0, label="5–95 %")
+                ax.fill_between(self.n, q[25], q[75], alpha=0.4, color=c, linewidth=0, label="25–75 %")
+            ax.plot(self.n, q[50], color=c, label="median")
+            ax.set_xlabel("iteration $n$")
+            figstyle.integer_ticks(ax.xaxis)
+            ax.set_ylabel(self._math(self.label))
+            head = title or f"{self.model}: {self._math(self.label)} ({self.size} samples)"
+            ax.set_title(figstyle.wrap(head, st.size.width - 0.7, st.size.font))
+            figstyle.place_legend(ax)
         return fig
 
-    def histogram(self, bins: int = 50, n=None, log: bool = False, title: str | None = None):
+    def histogram(self, bins: int | None = None, n=None, log: bool | None = None, title: str | None = None,
+                  size=None):
         """A histogram of the finite samples (at iteration ``n``; default the last), with the
         5 %, median and 95 % quantiles as vertical lines (a matplotlib Figure).
+
+        ``bins`` and ``log``: see :func:`histogram_bins` (by default both
+        follow the data: log-spaced bins on a log axis where the positive
+        values span more than two decades). ``size``: ``"two-column"`` (the
+        default) or ``"one-column"``; the legend covers no bar and no line.
 
         Examples
         --------
@@ -211,7 +228,8 @@ class MonteCarlo:
         >>> len(ax.patches), [line.get_label() for line in ax.lines]
         (8, ['5%: 1.207', '50%: 1.305', '95%: 1.743'])
         """
-        bins = _int("bins", bins, 1, 10**6)
+        if bins is not None:
+            bins = _int("bins", bins, 1, 10**6)
         if self.samples.ndim == 1:
             if n is not None:
                 raise ValueError(f"histogram: n: got {n!r}, but the samples are of a single iteration")
@@ -228,22 +246,127 @@ class MonteCarlo:
             raise ValueError(f"histogram: no finite value of {lab} to draw")
         if log and finite.min() <= 0:
             raise ValueError(f"histogram: log=True needs positive values; the smallest is {finite.min():.6g}")
-        fig, ax = _figure()
-        edges = bins
-        if log and finite.min() < finite.max():
-            edges = np.geomspace(finite.min(), finite.max(), bins + 1)
-        ax.hist(finite, bins=edges, color="C0", alpha=0.7)
-        if log:
-            ax.set_xscale("log")
-        for p, style in ((5, ":"), (50, "-"), (95, ":")):
-            if np.isfinite(q[p]):
-                ax.axvline(q[p], color="k", linestyle=style, label=f"{p}%: {q[p]:.4g}")
-        ax.set_xlabel(lab)
-        ax.set_ylabel("count")
-        note = f"; {col.size - finite.size} not finite, not shown" if finite.size < col.size else ""
-        ax.set_title(title or f"{self.model}: {lab} ({self.size} samples{note})")
-        ax.legend(loc="best")
+        edges, log = histogram_bins(finite, bins, log)
+        from ..io import figstyle
+
+        with figstyle.style(size) as st:
+            fig, ax = _figure(st.size)
+            ax.hist(finite, bins=edges, color=figstyle.OKABE_ITO[0], alpha=0.7)
+            if log:
+                ax.set_xscale("log")
+            for p, style in ((5, ":"), (50, "-"), (95, ":")):
+                if np.isfinite(q[p]):
+                    ax.axvline(q[p], color="k", linestyle=style, label=f"{p}%: {q[p]:.4g}")
+            ax.set_xlabel(self._math(lab))
+            ax.set_ylabel("count")
+            note = f"; {col.size - finite.size} not finite, not shown" if finite.size < col.size else ""
+            if not isinstance(edges, int):
+                out = int(np.sum((finite < edges[0]) | (finite > edges[-1])))
+                note += f"; {out} beyond the axis, not shown" if out else ""
+            head = title or f"{self.model}: {self._math(lab)} ({self.size} samples{note})"
+            ax.set_title(figstyle.wrap(head, st.size.width - 0.7, st.size.font))
+            figstyle.place_legend(ax)
         return fig
+
+    def _math(self, label: str) -> str:
+        """A column's label for a figure: the parameter of ``wrt`` in mathtext (``breakeven[$\\beta$]``)."""
+        wrt = self.meta.get("wrt")
+        if not wrt or f"[{wrt}]" not in label:
+            return label
+        import sympy as sp
+
+        from ..io.figstyle import tex
+
+        return label.replace(f"[{wrt}]", f"[${tex(sp.Symbol(wrt))}$]")
+
+
+#: the most bins :func:`histogram_bins` chooses
+MAX_BINS = 100
+
+
+def _bin_count(t):
+    """Bins for the values ``t``: the more of Freedman-Diaconis' and Sturges' rules; and the FD width."""
+    span = t.max() - t.min()
+    q25, q75 = np.quantile(t, [0.25, 0.75])
+    width = 2 * (q75 - q25) / t.size ** (1 / 3)
+    sturges = int(np.ceil(np.log2(t.size))) + 1
+    fd = int(np.ceil(span / width)) if width > 0 else 1
+    return max(1, sturges, fd) if span > 0 else 1, width
+
+
+def histogram_bins(values, bins: int | None = None, log: bool | None = None):
+    """Bin edges for a histogram of the finite ``values``, and whether the axis is logarithmic.
+
+    Parameters
+    ----------
+    values : array_like
+        The values (non-finite ones are left out).
+    bins : int, optional
+        A number of equal bins (equal in the logarithm where ``log``) over
+        all values. ``None``: chosen by the data, the more bins of the
+        Freedman-Diaconis and Sturges rules on the values or their logarithm
+        (numpy's ``"auto"``), at most :data:`MAX_BINS`; where a few far values
+        would make the bins more than four times wider than Freedman-Diaconis'
+        at that cap, a tail whose last 1 % spans more than the other 99 % is
+        cut at its 1st (99th) percentile, and the values beyond are not drawn.
+    log : bool, optional
+        ``None``: logarithmic where all values are positive and the largest
+        is more than 100 times the smallest (two decades).
+
+    Returns
+    -------
+    edges : ndarray or int
+        The bin edges (an int where numpy is to choose them over the range).
+    log : bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.random.default_rng(1).lognormal(0.0, 2.0, 10_000)
+    >>> edges, log = histogram_bins(x)
+    >>> log, len(edges) - 1 <= MAX_BINS
+    (True, True)
+    >>> counts, _ = np.histogram(x, edges)
+    >>> bool(counts.max() < 0.1 * x.size)  # 50 equal bins hold 95 % in the first
+    True
+    >>> histogram_bins([1.0, 2.0, 3.0], bins=2)
+    (array([1., 2., 3.]), False)
+    """
+    x = np.asarray(values, dtype=float).ravel()
+    x = x[np.isfinite(x)]
+    if not x.size:
+        raise ValueError("histogram_bins: no finite value")
+    if log is None:
+        log = bool(x.min() > 0 and x.max() > 100 * x.min())
+    if log and x.min() <= 0:
+        raise ValueError(f"histogram_bins: log=True needs positive values; the smallest is {x.min():.6g}")
+    t = np.log10(x) if log else x
+    lo, hi = t.min(), t.max()
+    if bins is not None:
+        bins = _int("bins", bins, 1, 10**6)
+        if lo == hi:
+            return bins, log
+        count = bins
+    else:
+        count, width = _bin_count(t)
+        if count > MAX_BINS and (hi - lo) / MAX_BINS > 4 * width:
+            # a far tail: it ends at its 1st (99th) percentile where the last 1 % spans more than the rest
+            q1, q99 = np.quantile(t, [0.01, 0.99])
+            lo, hi = (q1 if q1 - lo > q99 - q1 else lo), (q99 if hi - q99 > q99 - q1 else hi)
+            count, _ = _bin_count(t[(t >= lo) & (t <= hi)])
+        count = min(count, MAX_BINS)
+        if lo == hi:  # one value: one bin around it
+            v = x.min()
+            return (np.array([v / 10**0.5, v * 10**0.5]) if log else np.array([v - 0.5, v + 0.5])), log
+    edges = np.linspace(lo, hi, count + 1)
+    if log:
+        edges = 10.0**edges
+    # the ends that are the data's own, exactly (10**log10(x) may round away from x)
+    if lo == t.min():
+        edges[0] = x.min()
+    if hi == t.max():
+        edges[-1] = x.max()
+    return edges, log
 
 
 def draw(model, specs, samples, seed, correlations=None) -> dict:
@@ -410,11 +533,14 @@ def read_csv(path) -> dict:
     return {name: data[:, i] for i, name in enumerate(header)}
 
 
-def _figure():
+def _figure(size):
+    """A figure of one axes at a print size (:class:`symrecycle.io.figstyle.FigureSize`), drawn inside its
+    style."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg  # lazy: matplotlib is heavy
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(6.4, 4.0), layout="constrained")
+    fig = Figure(figsize=(size.width, size.height(0.7 if size.name == "one-column" else 0.55)),
+                 layout="constrained")
     FigureCanvasAgg(fig)
     return fig, fig.add_subplot()
 
