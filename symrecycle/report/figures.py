@@ -7,6 +7,13 @@ and then renamed, with the same bytes for the same inputs (no dates in the
 PDF unless ``SOURCE_DATE_EPOCH`` sets one; a fixed style, whatever the
 user's matplotlibrc says).
 
+Every figure is drawn at one of two print sizes, ``size="two-column"`` (7 in
+wide, the default) or ``size="one-column"`` (3.4 in, no text under 7 pt), in
+the style of :mod:`symrecycle.io.figstyle`: labels in mathtext with the
+models' own symbols (:math:`\alpha`, :math:`A_n/C_n`, :math:`\beta^*`),
+whole-number ticks on iteration axes, and legends and labels where they
+cover no data and no other text.
+
 Figures are built on ``matplotlib.figure.Figure`` with the Agg canvas and
 never through ``pyplot``: no global backend is switched, nothing opens a
 window, and a notebook user's pyplot state is left alone.
@@ -22,129 +29,48 @@ by marker.
 
 from __future__ import annotations
 
-import csv
-import io
-import os
-from dataclasses import dataclass, field
 from fractions import Fraction
-from pathlib import Path
 
 import matplotlib as mpl
 import numpy as np
 import sympy as sp
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import BoundaryNorm, LogNorm
-from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
 from ..core.params import n as N
-from ..io import files as _files
 from ..io import registry
+from ..io.figstyle import (
+    DEFAULT_SIZE,
+    MARKERS,
+    OKABE_ITO,
+    figure_size,
+    integer_ticks,
+    place_legends,
+    rc,
+    style,
+    tex,
+)
 from ..io.growth import growth_rates, growth_scenarios
+from .figbase import (
+    FigureData,
+    labels_above,
+    metric_tex,
+    new_figure,
+    panels,
+    redrawable,
+    save_figure,
+    titled,
+)
 
 __all__ = [
-    "FigureData", "OKABE_ITO", "contributions", "figure3_rates", "figure1", "figure2", "figure3",
-    "figure4", "FIGURES", "save_figure", "style", "new_figure"
+    "FigureData", "OKABE_ITO", "MARKERS", "contributions", "figure3_rates", "figure1", "figure2", "figure3",
+    "figure4", "FIGURES", "save_figure", "style", "new_figure", "metric_tex"
 ]
-
-
-#: Okabe & Ito (2008) colour-blind-safe palette (black first dropped for lines)
-OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
-MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 
 _GFORMAT = FuncFormatter(lambda v, _pos: f"{v:g}")
 
-#: the fixed style all figures are drawn and saved with
-STYLE = {
-    "font.family": "DejaVu Sans",
-    "font.size": 9,
-    "axes.titlesize": 9,
-    "axes.labelsize": 9,
-    "legend.fontsize": 8,
-    "xtick.labelsize": 8,
-    "ytick.labelsize": 8,
-    "figure.dpi": 100,
-    "savefig.dpi": 150,
-    "lines.linewidth": 1.4,
-    "lines.markersize": 3.5,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "pdf.fonttype": 42,
-    "svg.hashsalt": "symrecycle",
-}
-
-
-class style:
-    """Context manager: matplotlib's defaults plus :data:`STYLE`, restored on exit.
-
-    Examples
-    --------
-    >>> import matplotlib as mpl
-    >>> with style():
-    ...     print(mpl.rcParams["font.size"], mpl.rcParams["svg.hashsalt"])
-    9.0 symrecycle
-    >>> mpl.rcParams["svg.hashsalt"] == "symrecycle"  # restored on exit
-    False
-    """
-
-    def __enter__(self):
-        self._ctx = mpl.rc_context()
-        self._ctx.__enter__()
-        mpl.rcdefaults()
-        mpl.rcParams.update(STYLE)
-        return self
-
-    def __exit__(self, *exc):
-        return self._ctx.__exit__(*exc)
-
-
-@dataclass
-class FigureData:
-    """A figure with its data: what :func:`save_figure` writes.
-
-    Examples
-    --------
-    >>> data = FigureData("demo", new_figure(2, 1.5), ("n", "benefit"), [(1, 1.0), (2, 1.25)], "A demo.")
-    >>> print(data.csv_text(), end="")
-    n,benefit
-    1,1.0
-    2,1.25
-    """
-
-    name: str
-    figure: Figure
-    columns: tuple
-    rows: list
-    caption: str
-    values: dict = field(default_factory=dict)
-
-    def csv_text(self) -> str:
-        """The plotted data as CSV (floats in shortest round-trip form)."""
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(self.columns)
-        for row in self.rows:
-            w.writerow([_cell(x) for x in row])
-        return buf.getvalue()
-
-
-def _cell(x):
-    if isinstance(x, (float, np.floating)):
-        x = float(x)
-        if x != x:
-            return "nan"
-        if x in (float("inf"), float("-inf")):
-            return "inf" if x > 0 else "-inf"
-        return repr(x)
-    if isinstance(x, np.integer):
-        return str(int(x))
-    return str(x)
-
-
-def _new_figure(width, height):
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
+#: the fixed style of the default size (:func:`symrecycle.io.figstyle.rc`); ``style(size)`` sets it
+STYLE = rc(DEFAULT_SIZE)
 
 
 def _num(x) -> str:
@@ -162,95 +88,148 @@ def _scenario_rates():
     return [(s.name, float(s.factor)) for s in growth_scenarios() if s.table1]
 
 
+def _sym(model, name):
+    """The parameter ``name`` of ``model`` as mathtext (no dollars)."""
+    return tex(model.parameter(name))
+
+
+def _seq(name):
+    """A sequence's term at n as mathtext (no dollars): ``A_{n}``."""
+    return f"{tex(sp.Symbol(name))}_{{n}}"
+
+
+def _edges(v):
+    """Edges of cells centred on the increasing values ``v`` (what ``shading="nearest"`` draws)."""
+    if len(v) == 1:
+        return np.array([v[0] - 0.5, v[0] + 0.5])
+    mid = (v[1:] + v[:-1]) / 2
+    return np.concatenate([[2 * v[0] - mid[0]], mid, [2 * v[-1] - mid[-1]]])
+
+
+def _middles(cs, ax):
+    """A point in the middle of each contour line of ``cs`` (data coordinates), its labels' places: away
+    from the frame, where a label could be cut."""
+    out = []
+    for path in cs.get_paths():
+        pieces = [p for p in path.to_polygons(closed_only=False) if len(p) > 1]
+        if pieces:
+            steps = [np.hypot(*np.diff(ax.transData.transform(p), axis=0).T) for p in pieces]
+            i = int(np.argmax([x.sum() for x in steps]))
+            ends = np.cumsum(steps[i])
+            j = int(np.searchsorted(ends, ends[-1] / 2))
+            t = (ends[-1] / 2 - (ends[j] - steps[i][j])) / steps[i][j] if steps[i][j] else 0.0
+            out.append(tuple(pieces[i][j] + t * (pieces[i][j + 1] - pieces[i][j])))
+    return out
+
+
 # -- Figure 1 ----------------------------------------------------------------------------------
-def figure1(r=None, alpha=None) -> FigureData:
+def figure1(r=None, alpha=None, size=None) -> FigureData:
     """The kickstarting benefit after infinitely many iterations over the (r, alpha) plane.
 
     A heat map (viridis, log colour scale) of :meth:`Model.limit` with
-    contour lines, and Table 1's growth scenarios marked at alpha = 1.
+    contour lines, and Table 1's growth scenarios marked at alpha = 1, with
+    their limits written above the frame (where no contour crosses them).
     ``ax.collections[0]`` is the mesh; ``ax.lines[0]`` the scenarios.
+    ``size``: ``"two-column"`` (default) or ``"one-column"``.
     """
+    S = figure_size(size)
     m = _model("kickstarting")
+    r_in, alpha_in = r, alpha
     r = np.arange(110, 1201, 5) / 100 if r is None else np.asarray(r, dtype=float)
     alpha = np.arange(0, 51) / 50 if alpha is None else np.asarray(alpha, dtype=float)
     lim = np.asarray(m.evaluate("limit", r=r[None, :], alpha=alpha[:, None]), dtype=float)
     scen = _scenario_rates()
     s_r = np.array([x for _, x in scen])
     s_lim = np.asarray(m.evaluate("limit", r=s_r, alpha=1.0), dtype=float)
-    with style():
-        fig = _new_figure(6.4, 4.2)
+    a_, r_ = _sym(m, "alpha"), _sym(m, "r")
+    one = S.name == "one-column"
+    with style(S):
+        fig = new_figure(S.width, S.height(0.85 if one else 0.62))
         ax = fig.add_subplot()
         vmax = 10.0
-        mesh = ax.pcolormesh(r, alpha, np.minimum(lim, vmax), shading="nearest", cmap="viridis",
+        msize = S.marker + 2.5
+        # cells centred on the values; the top row reaches a marker's radius above alpha's largest value
+        # (the axes take at least 45 % of the height), so the markers there lie whole inside the frame
+        a_edges = _edges(alpha)
+        room = (msize / 2 + 3) / (0.45 * fig.get_size_inches()[1] * 72)
+        a_edges[-1] = max(a_edges[-1], alpha.max() + (alpha.max() - a_edges[0]) * room / (1 - room))
+        mesh = ax.pcolormesh(_edges(r), a_edges, np.minimum(lim, vmax), shading="flat", cmap="viridis",
                              norm=LogNorm(1.0, vmax), rasterized=True)
         levels = [1.1, 1.25, 1.5, 2, 3, 5]
         cs = ax.contour(r, alpha, lim, levels=levels, colors="white", linewidths=0.8)
-        ax.clabel(cs, fmt=lambda v: f"{v:g}", fontsize=7)
-        ax.plot(s_r, np.ones_like(s_r), linestyle="none", marker="o", markersize=6, color="#D55E00",
-                markeredgecolor="black", clip_on=False, zorder=5, label="Table 1 growth rates (alpha = 1)")
-        order = np.argsort(s_r)
-        for j, idx in enumerate(order):
-            x, v = s_r[idx], s_lim[idx]
-            ax.annotate(f"r={x:g}: {v:.2f}", (x, 1.0), xytext=(0, -13 - 11 * (j % 2)),
-                        textcoords="offset points", ha="center" if x < 8 else "right", fontsize=7,
-                        color="white")
+        ax.clabel(cs, fmt=lambda v: f"{v:g}", fontsize=S.small, manual=_middles(cs, ax))
+        ax.plot(s_r, np.ones_like(s_r), linestyle="none", marker="o", markersize=msize, color="#D55E00",
+                markeredgecolor="black", zorder=5, label=f"Table 1's growth rates at ${a_} = 1$")
         ax.set_xscale("log")
-        ticks = [1.1, 1.5, 2, 3, 4, 5, 7, 10, 12]
+        ticks = [1.1, 1.5, 2, 3, 5, 7, 12] if one else [1.1, 1.5, 2, 3, 4, 5, 7, 10, 12]
         ax.xaxis.set_major_locator(FixedLocator(ticks))
         ax.xaxis.set_major_formatter(_GFORMAT)
         ax.xaxis.set_minor_formatter(NullFormatter())
-        ax.set_xlabel("growth of compute per iteration r (log scale)")
-        ax.set_ylabel("re-use efficiency alpha")
-        ax.set_title("Kickstarting: benefit A/C after infinitely many iterations")
+        ax.set_xlabel(f"compute growth per iteration ${r_}$ (log scale)")
+        ax.set_ylabel(f"re-use efficiency ${a_}$")
         ax.grid(False)
-        cb = fig.colorbar(mesh, ax=ax, extend="max", ticks=[1, 1.1, 1.25, 1.5, 2, 3, 5, 10])
+        cb = fig.colorbar(mesh, ax=ax, extend="max", ticks=[1, 1.25, 1.5, 2, 3, 5, 10] if one
+                          else [1, 1.1, 1.25, 1.5, 2, 3, 5, 10])
         cb.ax.yaxis.set_major_formatter(_GFORMAT)
         cb.ax.yaxis.set_minor_formatter(NullFormatter())
-        cb.set_label(f"lim A_n/C_n (colour clipped at {vmax:g})")
-        ax.legend(loc="lower left", framealpha=0.8)
+        cb.set_label(rf"$\lim_{{n\to\infty}}\ {metric_tex(m)}$ (colour clipped at {vmax:g})")
+        fig.legend(loc="outside lower center", frameon=False, handletextpad=0.3)
+        _, pad = labels_above(ax, s_r, [f"{v:.2f}" for v in s_lim], S.small)
+        titled(ax, "Kickstarting: the benefit after infinitely many iterations", S, pad=pad + 3)
     rows = [(float(a), float(x), float(v)) for i, a in enumerate(alpha) for x, v in zip(r, lim[i])]
     caption = (
         "Figure 1. The benefit of kickstarting after infinitely many iterations, lim A_n/C_n, "
         f"for compute growth r from {_num(r.min())} to {_num(r.max())} per iteration (year) and re-use "
         f"efficiency alpha from {_num(alpha.min())} to {_num(alpha.max())}: the engine's limit, "
         "finite where alpha < r. Colour on a log scale, clipped at 10; white lines are contours. "
-        "Circles: Table 1's growth scenarios at alpha = 1 ("
+        "Circles: Table 1's growth scenarios at alpha = 1, their limits written above the frame ("
         + "; ".join(f"{n} {x:g}x/yr: {v:.3f}" for (n, x), v in zip(scen, s_lim)) + ")."
     )
-    return FigureData("figure1", fig, ("alpha", "r", "limit"), rows, caption,
-                      {"r": r, "alpha": alpha, "scenarios": dict(zip([n for n, _ in scen], s_r))})
+    return redrawable("figure1", fig, ("alpha", "r", "limit"), rows, caption,
+                      {"r": r, "alpha": alpha, "scenarios": dict(zip([n for n, _ in scen], s_r))},
+                      S, figure1, r=r_in, alpha=alpha_in)
 
 
 # -- Figure 2 ----------------------------------------------------------------------------------
-def figure2(alphas=(0.5, 0.9, 1.0), rs=None, n_max=30) -> FigureData:
+def figure2(alphas=(0.5, 0.9, 1.0), rs=None, n_max=30, size=None) -> FigureData:
     """The kickstarting benefit over iterations n for several (r, alpha), with the limits.
 
-    One panel per alpha; in each, ``ax.lines[2*i]`` is B_n for the i-th r
-    and ``ax.lines[2*i + 1]`` its limit (a horizontal dotted line).
+    One panel per alpha (side by side at two columns, stacked at one); in
+    each, ``ax.lines[2*i]`` is B_n for the i-th r and ``ax.lines[2*i + 1]``
+    its limit (a horizontal dotted line).
     """
+    S = figure_size(size)
+    one = S.name == "one-column"
     m = _model("kickstarting")
+    rs_in = rs
     rs = sorted({x for _, x in _scenario_rates()}) if rs is None else list(rs)
     ns = np.arange(1, n_max + 1)
+    a_, r_ = _sym(m, "alpha"), _sym(m, "r")
     rows = []
-    with style():
-        fig = _new_figure(9.0, 3.4)
-        axes = fig.subplots(1, len(alphas), sharey=True)
-        axes = np.atleast_1d(axes)
+    with style(S):
+        fig = new_figure(S.width, S.height(0.62 * len(alphas)) if one else S.height(0.4))
+        axes = panels(fig, one, len(alphas), sharey=True, sharex=one)
         for ax, a in zip(axes, alphas):
             for i, r in enumerate(rs):
                 b = np.asarray(m.evaluate("benefit", r=r, alpha=a, n=ns), dtype=float)
                 lim = float(m.evaluate("limit", r=r, alpha=a))
                 c = OKABE_ITO[i % len(OKABE_ITO)]
                 ax.plot(ns, b, color=c, marker=MARKERS[i % len(MARKERS)], markevery=3,
-                        label=f"r = {r:g} (limit {lim:.3g})", gid=f"benefit r={r:g}")
+                        label=f"${r_} = {r:g}$ (limit {lim:.3g})", gid=f"benefit r={r:g}")
                 ax.axhline(lim, color=c, linestyle=":", linewidth=1, gid=f"limit r={r:g}")
                 rows += [(a, r, int(k), float(v)) for k, v in zip(ns, b)]
                 rows.append((a, r, "inf", lim))
-            ax.set_title(f"alpha = {a:g}")
-            ax.set_xlabel("iteration n (years)")
-            ax.legend(loc="upper left" if a < 1 else "center right")
-        axes[0].set_ylabel("benefit B_n = A_n / C_n")
-        fig.suptitle("Kickstarting: the benefit after repeated iterations (dotted: the limit)")
+            titled(ax, f"${a_} = {a:g}$", S, 1 if one else len(alphas))
+            integer_ticks(ax.xaxis)
+            if one:
+                ax.set_ylabel(f"benefit ${metric_tex(m).split(' = ')[0]}$")
+        axes[-1 if one else 0].set_xlabel("iteration $n$ (years)")
+        if not one:
+            for ax in axes:
+                ax.set_xlabel("iteration $n$ (years)")
+            axes[0].set_ylabel(f"benefit ${metric_tex(m)}$")
+        titled(fig, "Kickstarting: the benefit over iterations (dotted: its limit)", S)
+        place_legends(axes)  # last: titles and labels change the layout
     caption = (
         f"Figure 2. The benefit of kickstarting B_n = A_n/C_n over iterations n = 1..{n_max} for alpha in "
         f"{{{', '.join(f'{a:g}' for a in alphas)}}} (panels) and the growth rates of Table 1, "
@@ -263,8 +242,9 @@ def figure2(alphas=(0.5, 0.9, 1.0), rs=None, n_max=30) -> FigureData:
         )
         + "."
     )
-    return FigureData("figure2", fig, ("alpha", "r", "n", "benefit"), rows, caption,
-                      {"alpha": tuple(alphas), "r": tuple(rs), "n": ns})
+    return redrawable("figure2", fig, ("alpha", "r", "n", "benefit"), rows, caption,
+                      {"alpha": tuple(alphas), "r": tuple(rs), "n": ns}, S, figure2,
+                      alphas=alphas, rs=rs_in, n_max=n_max)
 
 
 # -- Figure 3 ----------------------------------------------------------------------------------
@@ -354,7 +334,7 @@ def figure3_rates():
     return float(rate.factor), float(Fraction(rate.value) / 100)
 
 
-def figure3(alpha=0.9, rates=None, n_max=10) -> FigureData:
+def figure3(alpha=0.9, rates=None, n_max=10, size=None) -> FigureData:
     """The contribution of each earlier iteration's compute to adjusted compute (kickstarting).
 
     One panel per growth rate (default: :func:`figure3_rates`): stacked bars,
@@ -362,20 +342,25 @@ def figure3(alpha=0.9, rates=None, n_max=10) -> FigureData:
     C_n (so the stack's height is B_n); dashed: the limit; markers: B_n from
     the closed form.
     """
+    S = figure_size(size)
+    one = S.name == "one-column"
     m = _model("kickstarting")
     default = rates is None
+    rates_in = rates
     rates = figure3_rates() if default else tuple(rates)
     rows = []
     cmap = mpl.colormaps["viridis"]
     norm = BoundaryNorm(np.arange(0.5, n_max + 1.5), cmap.N)
     ns = np.arange(1, n_max + 1)
-    with style():
-        fig = _new_figure(9.0, 3.6)
-        axes = np.atleast_1d(fig.subplots(1, len(rates), sharey=True))
+    a_, r_, A, C = _sym(m, "alpha"), _sym(m, "r"), _seq(m.adjusted), _seq(m.sequences[0].name)
+    B = metric_tex(m).split(" = ")[0]
+    with style(S):
+        fig = new_figure(S.width, S.height(0.75 * len(rates)) if one else S.height(0.44))
+        axes = panels(fig, one, len(rates), sharey=True, sharex=one)
         for panel, (ax, r) in enumerate(zip(axes, rates)):
             M = contributions(m, n_max, r=r, alpha=alpha)
-            C = np.asarray(m.iterate(n_max, sequence="C", r=r, alpha=alpha), dtype=float)
-            share = M / C[:, None]
+            C_ = np.asarray(m.iterate(n_max, sequence="C", r=r, alpha=alpha), dtype=float)
+            share = M / C_[:, None]
             bottom = np.zeros(n_max)
             for k in range(n_max):
                 h = share[:, k]
@@ -384,24 +369,27 @@ def figure3(alpha=0.9, rates=None, n_max=10) -> FigureData:
                 bottom = bottom + h
             b = np.asarray(m.evaluate("benefit", r=r, alpha=alpha, n=ns), dtype=float)
             lim = float(m.evaluate("limit", r=r, alpha=alpha))
-            ax.plot(ns, b, linestyle="none", marker="o", color="black", markersize=3,
-                    label="B_n (closed form)")
+            ax.plot(ns, b, linestyle="none", marker="o", color="black", markersize=S.marker,
+                    label=f"${B}$ (closed form)")
             ax.axhline(lim, color="#D55E00", linestyle="--", linewidth=1.2, label=f"limit {lim:.4g}")
             pct = (r - 1) * 100
-            ax.set_title(f"({'ab'[panel] if panel < 2 else panel + 1}) r = {r:g} per year "
-                         f"(an increase of {pct:.0f}%), alpha = {alpha:g}")
-            ax.set_xlabel("year n (one iteration per year)")
+            titled(ax, f"({'ab'[panel] if panel < 2 else panel + 1}) ${r_} = {r:g}$ per year "
+                   f"(+{pct:.0f}%), ${a_} = {alpha:g}$", S, 1 if one else len(rates))
             ax.set_xticks(ns)
             ax.set_ylim(0, lim * 1.3)
-            ax.legend(loc="upper center", ncols=2)
             for i, nn in enumerate(ns):
                 for k in range(i + 1):
                     rows.append((r, alpha, int(nn), k + 1, float(M[i, k]), float(share[i, k]), float(b[i])))
-        axes[0].set_ylabel("adjusted compute A_n in units of C_n")
+        for ax in axes:
+            if ax is axes[-1] or not one:
+                ax.set_xlabel("year $n$ (one iteration per year)")
+            if one or ax is axes[0]:
+                ax.set_ylabel(f"${A}$ in units of ${C}$")
         sm = mpl.cm.ScalarMappable(norm=norm, cmap=cmap)
-        cb = fig.colorbar(sm, ax=list(axes), ticks=ns)
-        cb.set_label("year k whose compute is recycled")
-        fig.suptitle("Kickstarting: where adjusted compute comes from")
+        cb = fig.colorbar(sm, ax=list(axes), ticks=ns, aspect=40 if one else 20)
+        cb.set_label("year $k$ whose compute is recycled")
+        titled(fig, "Kickstarting: where adjusted compute comes from", S)
+        place_legends(axes, ncols=2)
     caption = (
         f"Figure 3. The contribution of each year's compute to adjusted compute under kickstarting, "
         f"alpha = {alpha:g}, years n = 1..{n_max}: each bar is A_n in units of that year's compute C_n, "
@@ -413,14 +401,15 @@ def figure3(alpha=0.9, rates=None, n_max=10) -> FigureData:
         + " and ".join(f"{_num(1 / float(m.evaluate('limit', r=r, alpha=alpha)))} (r = {r:g})" for r in rates)
         + "."
     )
-    return FigureData("figure3", fig, ("r", "alpha", "n", "k", "contribution", "share_of_C_n", "benefit"),
-                      rows, caption, {"alpha": alpha, "r": tuple(rates), "n": ns})
+    return redrawable("figure3", fig, ("r", "alpha", "n", "k", "contribution", "share_of_C_n", "benefit"),
+                      rows, caption, {"alpha": alpha, "r": tuple(rates), "n": ns}, S, figure3,
+                      alpha=alpha, rates=rates_in, n_max=n_max)
 
 
 # -- Figure 4 ----------------------------------------------------------------------------------
 def figure4(settings=((4.2, 2.5), (1.3, 2.5)), betas=(0.5, 0.8, 0.9, 0.95, 1.0), n_max=20,
-            n_values=(2, 3, 5, 10, float("inf")), gs=(1.0, 1.5, 2.5)) -> FigureData:
-    """Model augmentation in four panels.
+            n_values=(2, 3, 5, 10, float("inf")), gs=(1.0, 1.5, 2.5), size=None) -> FigureData:
+    """Model augmentation in four panels (two by two at two columns, stacked at one).
 
     (a), (b): the benefit B_n = A_n/(P_n C_n) over n for several beta at the
     two (r, g) ``settings``; (c): B_n against beta at several n for the first
@@ -428,66 +417,72 @@ def figure4(settings=((4.2, 2.5), (1.3, 2.5)), betas=(0.5, 0.8, 0.9, 0.95, 1.0),
     against r for several g. Breakevens come from :meth:`Model.evaluate`
     (``"breakeven"``, ``wrt="beta"``).
     """
+    S = figure_size(size)
+    one = S.name == "one-column"
     m = _model("augmentation")
     ns = np.arange(1, n_max + 1)
     rows = []
     breakevens = {}
-    with style():
-        fig = _new_figure(9.0, 7.0)
-        axes = fig.subplots(2, 2)
-        for panel, (ax, (r, g)) in enumerate(zip(axes[0], settings)):
+    b_, r_, g_ = _sym(m, "beta"), _sym(m, "r"), _sym(m, "g")
+    B = metric_tex(m)
+    Bn = B.split(" = ")[0]
+    with style(S):
+        fig = new_figure(S.width, S.height(2.55) if one else S.height(0.8))
+        axes = fig.subplots(4, 1) if one else fig.subplots(2, 2)
+        axes = axes.ravel()
+        for panel, (ax, (r, g)) in enumerate(zip(axes[:2], settings)):
             bstar = float(m.evaluate("breakeven", wrt="beta", r=r, g=g))
             breakevens[(r, g)] = bstar
             for i, beta in enumerate(betas):
                 b = np.asarray(m.evaluate("benefit", r=r, g=g, beta=beta, n=ns), dtype=float)
                 ax.plot(ns, b, color=OKABE_ITO[i % len(OKABE_ITO)], marker=MARKERS[i % len(MARKERS)],
-                        markevery=2, label=f"beta = {beta:g}", gid=f"beta={beta:g}")
+                        markevery=2, label=f"${b_} = {beta:g}$", gid=f"beta={beta:g}")
                 rows += [("abcd"[panel], "benefit", r, g, beta, int(k), float(v)) for k, v in zip(ns, b)]
             ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--", gid="scratch")
-            ax.set_title(f"({'ab'[panel]}) r = {r:g}, g = {g:g} (g r = {r * g:g}); "
-                         f"breakeven beta* = {bstar:.4g}")
-            ax.set_xlabel("iteration n")
-            ax.set_ylabel("benefit B_n = A_n / (P_n C_n)")
-            ax.legend(loc="best", ncols=2)
+            titled(ax, f"({'ab'[panel]}) ${r_} = {r:g}$, ${g_} = {g:g}$ (${g_} {r_} = {r * g:g}$): "
+                   f"breakeven ${b_}^* = {bstar:.4g}$", S, 1 if one else 2)
+            ax.set_xlabel("iteration $n$")
+            integer_ticks(ax.xaxis)
+            ax.set_ylabel(f"benefit ${B}$" if one or panel == 0 else f"benefit ${Bn}$")
         # (c) benefit against beta at several n
         r, g = settings[0]
         bstar = breakevens[(r, g)]
         bgrid = np.arange(0, 101) / 100
-        ax = axes[1, 0]
+        ax = axes[2]
         for i, nv in enumerate(n_values):
             b = np.asarray(m.evaluate("benefit", r=r, g=g, beta=bgrid, n=nv), dtype=float)
-            lab = "n -> infinity" if nv == float("inf") else f"n = {int(nv)}"
+            lab = r"$n \to \infty$" if nv == float("inf") else f"$n = {int(nv)}$"
             ax.plot(bgrid, b, color=OKABE_ITO[i % len(OKABE_ITO)], marker=MARKERS[i % len(MARKERS)],
                     markevery=10, label=lab, gid=lab)
             rows += [("c", "benefit", r, g, float(x), "inf" if nv == float("inf") else int(nv), float(v))
                      for x, v in zip(bgrid, b)]
         ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--", gid="scratch")
         ax.axvline(bstar, color="#D55E00", linewidth=1.0, linestyle=":", gid="breakeven")
-        ax.set_title(f"(c) r = {r:g}, g = {g:g}: B_n against beta; beta* = {bstar:.4g} for every n")
-        ax.set_xlabel("beta (fraction of new algorithmic progress used)")
-        ax.set_ylabel("benefit B_n")
-        ax.legend(loc="upper left")
+        titled(ax, f"(c) ${r_} = {r:g}$, ${g_} = {g:g}$: ${Bn}$ against ${b_}$; "
+               f"${b_}^* = {bstar:.4g}$ for every $n$", S, 1 if one else 2)
+        ax.set_xlabel(f"share of new algorithmic progress used, ${b_}$")
+        ax.set_ylabel(f"benefit ${Bn}$")
         # (d) breakeven beta against r for several g
         rgrid = np.geomspace(0.5, 12, 121)
-        ax = axes[1, 1]
+        ax = axes[3]
         for i, gv in enumerate(gs):
             bs = np.asarray(m.evaluate("breakeven", wrt="beta", r=rgrid, g=gv), dtype=float)
             ax.plot(rgrid, bs, color=OKABE_ITO[i % len(OKABE_ITO)], marker=MARKERS[i % len(MARKERS)],
-                    markevery=12, label=f"g = {gv:g}", gid=f"g={gv:g}")
+                    markevery=12, label=f"${g_} = {gv:g}$", gid=f"g={gv:g}")
             rows += [("d", "breakeven_beta", float(x), gv, "", "inf", float(v)) for x, v in zip(rgrid, bs)]
         pts = [(rr, gg, breakevens[(rr, gg)]) for rr, gg in settings]
-        ax.plot([p[0] for p in pts], [p[2] for p in pts], linestyle="none", marker="*", markersize=9,
-                color="black", label="settings of (a), (b)", gid="settings")
+        ax.plot([p[0] for p in pts], [p[2] for p in pts], linestyle="none", marker="*",
+                markersize=S.marker + 5, color="black", label="settings of (a), (b)", gid="settings")
         ax.set_xscale("log")
-        ax.xaxis.set_major_locator(FixedLocator([0.5, 1, 1.3, 2, 4.2, 8, 12]))
+        ax.xaxis.set_major_locator(FixedLocator([0.5, 1, 2, 4, 8, 12]))
         ax.xaxis.set_major_formatter(_GFORMAT)
         ax.xaxis.set_minor_formatter(NullFormatter())
-        ax.set_ylim(-0.02, 1.02)
-        ax.set_title("(d) breakeven beta* (limit = 1) against r")
-        ax.set_xlabel("growth of real compute r (log scale)")
-        ax.set_ylabel("breakeven beta*")
-        ax.legend(loc="lower right")
-        fig.suptitle("Model augmentation: benefit over training from scratch with current algorithms")
+        ax.set_ylim(-0.04, 1.04)
+        titled(ax, f"(d) breakeven ${b_}^*$ (limit $= 1$) against ${r_}$", S, 1 if one else 2)
+        ax.set_xlabel(f"growth of real compute ${r_}$ (log scale)")
+        ax.set_ylabel(f"breakeven ${b_}^*$")
+        titled(fig, "Model augmentation: benefit over training from scratch with current algorithms", S)
+        place_legends(axes, ncols=[2, 2, 1, 1])
     note = m.breakeven("beta").notes
     indep = any("does not depend on n" in x for x in note)
     caption = (
@@ -511,58 +506,12 @@ def figure4(settings=((4.2, 2.5), (1.3, 2.5)), betas=(0.5, 0.8, 0.9, 0.95, 1.0),
         caption += (" The settings take Table 1's growth rates: real compute r = 4.2 (current compute "
                     "increase) or 1.3 (hardware efficiency) per year, algorithmic progress g = 2.5 per year "
                     "(the 150%/yr of Erdil & Besiroglu 2023).")
-    return FigureData("figure4", fig, ("panel", "quantity", "r", "g", "beta", "n", "value"), rows, caption,
+    return redrawable("figure4", fig, ("panel", "quantity", "r", "g", "beta", "n", "value"), rows, caption,
                       {"settings": tuple(settings), "betas": tuple(betas), "n_values": tuple(n_values),
-                       "g": tuple(gs), "breakeven": breakevens})
+                       "g": tuple(gs), "breakeven": breakevens}, S, figure4,
+                      settings=settings, betas=betas, n_max=n_max, n_values=n_values, gs=gs)
 
 
 FIGURES = {"figure1": figure1, "figure2": figure2, "figure3": figure3, "figure4": figure4}
 
 
-# -- saving ------------------------------------------------------------------------------------
-def save_figure(data: FigureData, out_dir) -> dict:
-    """Write ``NAME.pdf``, ``NAME.png`` and ``NAME.csv`` into ``out_dir``; their paths by format.
-
-    Each file is written under a temporary name in the same directory and
-    renamed, so it appears complete or not at all. Without
-    ``SOURCE_DATE_EPOCH`` the PDF carries no date, so the bytes depend on the
-    inputs only.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> data = FigureData("demo", new_figure(2, 1.5), ("n", "benefit"), [(1, 1.0), (2, 1.25)], "A demo.")
-    >>> paths = save_figure(data, tempfile.mkdtemp())
-    >>> sorted(p.name for p in paths.values()), paths["csv"].read_text().splitlines()
-    (['demo.csv', 'demo.pdf', 'demo.png'], ['n,benefit', '1,1.0', '2,1.25'])
-    """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {}
-    pdf_meta = {} if os.environ.get("SOURCE_DATE_EPOCH") else {"CreationDate": None}
-    with style():
-        for fmt, meta in (("pdf", pdf_meta), ("png", {})):
-            path = out / f"{data.name}.{fmt}"
-            _files.write_file(path, lambda fh, fmt=fmt, meta=meta: data.figure.savefig(
-                fh, format=fmt, metadata=meta))
-            paths[fmt] = path
-    path = out / f"{data.name}.csv"
-    _files.write_text(path, data.csv_text())
-    paths["csv"] = path
-    return paths
-
-
-# -- helpers for figures drawn outside this module (derivations/variants.py) -------------------
-def new_figure(width: float, height: float) -> Figure:
-    """An empty figure on the Agg canvas, never through ``pyplot`` (constrained layout).
-
-    Draw on it inside :class:`style` and save it with :func:`save_figure`
-    (wrapped in a :class:`FigureData`), as this module's figures are.
-
-    Examples
-    --------
-    >>> fig = new_figure(4, 3)
-    >>> fig.get_size_inches().tolist(), type(fig.canvas).__name__
-    ([4.0, 3.0], 'FigureCanvasAgg')
-    """
-    return _new_figure(width, height)
