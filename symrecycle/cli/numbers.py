@@ -115,6 +115,8 @@ def cmd_mc(args, out):
     for option, value in (("--hist-n", args.hist_n), ("--bins", args.bins), ("--log", args.log or None)):
         if value is not None and args.hist is None:
             raise UserError(f"{option} is an option of the histogram; expected it with --hist FILE")
+    if args.size is not None and args.fan is None and args.hist is None:
+        raise UserError("--size is an option of the figures; expected it with --fan FILE or --hist FILE")
     hist_n = None
     if args.hist_n is not None:
         hist_n, _ = _iterations(m, args.hist_n, "--hist-n", several=False)
@@ -138,10 +140,12 @@ def cmd_mc(args, out):
             _write_file("--csv", args.csv, lambda: mc.to_csv(args.csv, overwrite=args.force))
         if args.fan is not None:
             _write_file("--fan", args.fan,
-                        lambda: _montecarlo.save_figure(mc.fan_chart(), args.fan, overwrite=args.force))
+                        lambda: _montecarlo.save_figure(mc.fan_chart(size=args.size), args.fan,
+                                                        overwrite=args.force))
         if args.hist is not None:
             _write_file("--hist", args.hist, lambda: _montecarlo.save_figure(
-                mc.histogram(bins=args.bins or 50, n=hist_n, log=args.log), args.hist, overwrite=args.force))
+                mc.histogram(bins=args.bins, n=hist_n, log=args.log or None, size=args.size), args.hist,
+                overwrite=args.force))
         if args.format == "json":
             d = mc.to_dict()
             d["n"] = _n_json(mc.n)

@@ -313,8 +313,12 @@ def _parser() -> argparse.ArgumentParser:
                    "several n; the format from the extension: .pdf, .png, .svg, ...)")
     p.add_argument("--hist", metavar="FILE", help="also draw a histogram (at the last n, or --hist-n)")
     p.add_argument("--hist-n", metavar="N", help="the iteration of the histogram (one of --n)")
-    p.add_argument("--bins", type=_integer(1, 10**6), metavar="B", help="histogram bins (default 50)")
-    p.add_argument("--log", action="store_true", help="histogram on a log scale")
+    p.add_argument("--bins", type=_integer(1, 10**6), metavar="B",
+                   help="histogram bins (default: chosen by the data, at most 100)")
+    p.add_argument("--log", action="store_true", help="histogram on a log scale (default: where the "
+                   "positive values span more than two decades)")
+    p.add_argument("--size", choices=["one-column", "two-column"], help="print size of --fan and --hist: "
+                   "one-column (3.4 in wide) or two-column (7 in; the default)")
     p._option_string_actions["--force"].help = "overwrite the files of --out, --csv, --fan and --hist"
 
     p = add("sensitivity", "global (Sobol) and local sensitivity of a quantity to its parameters",
