@@ -68,9 +68,13 @@ def _show(res, fmt, out):
     elif fmt == "latex":
         print(res.latex(), file=out)
     else:
-        print(f"{res.title()}: {res.text()}", file=out)
-        for v, c in res.cases if len(res.cases) > 1 else ():
-            print(f"    {v}    if {c}", file=out)
+        cases = res.cases
+        if len(cases) == 1:
+            print(f"{res.title()}: {cases[0][0]}", file=out)
+        else:
+            print(f"{res.title()}:", file=out)
+        for v, c in cases if len(cases) > 1 else ():
+            print(f"    {v}    {c}" if c.otherwise else f"    {v}    if {c}", file=out)
         for note in res.notes:
             print(f"    note: {note}", file=out)
         failed = res.failed()

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from . import canonical as _canonical
 from . import sym as _sym
 from .params import n
 
@@ -81,17 +82,31 @@ class Result:
 
     @property
     def cases(self):
-        """``((expression, condition), ...)``, each condition excluding the earlier.
+        """``((expression, Condition), ...)``: each case where it holds and none before it does.
+
+        A case that holds nowhere on the domain is left out.
+
+        The conditions are canonical on the parameters' domains (:mod:`.canonical`: no relation
+        implied by the others or by a domain, no negation); the last reads "otherwise" where its
+        explicit form (``.expr``) would be longer than the others.
 
         Examples
         --------
         >>> import sympy as sp
         >>> a, r = sp.symbols("alpha r", positive=True)
         >>> limit = sp.Piecewise((r / (r - a), a < r), (sp.oo, True))
-        >>> Result("kickstarting", "limit", limit, "L").cases
-        ((r/(-alpha + r), alpha < r), (oo, alpha >= r))
+        >>> [(v, c.text()) for v, c in Result("kickstarting", "limit", limit, "L").cases]
+        [(r/(-alpha + r), 'alpha < r'), (oo, 'alpha >= r')]
+        >>> b = sp.Symbol("beta", real=True)
+        >>> res = Result("m", "breakeven", sp.Piecewise((0, sp.Eq(b, 0)), (1 - b, b < 1), (sp.nan, True)),
+        ...              "b", conditions=(sp.Contains(b, sp.Interval(0, 1)),))
+        >>> [c.text() for _, c in res.cases]
+        ['beta = 0', '0 < beta < 1', 'beta = 1']
         """
-        return _sym.exclusive_pieces(self.expr)
+        pieces = _sym.pieces(self.expr)
+        conds = _canonical.case_conditions(pieces, _canonical.domains_of(self.conditions))
+        # a case that holds nowhere on the domain (it is left in the Piecewise) is not shown
+        return tuple((v, c) for (v, _), c in zip(pieces, conds) if c.cubes or c.expr is not sp.false)
 
     @property
     def depends_on_n(self) -> bool:
@@ -99,7 +114,7 @@ class Result:
         return self.expr.has(n)
 
     def latex(self, lhs: bool = True) -> str:
-        r"""LaTeX of the result, as ``label = expression`` unless ``lhs=False``.
+        r"""LaTeX of the result, as ``label = expression`` unless ``lhs=False``; cases in amsmath ``cases``.
 
         Examples
         --------
@@ -108,23 +123,36 @@ class Result:
         >>> res = Result("kickstarting", "limit", r / (r - a), "L")
         >>> print(res.latex())
         L = \frac{r}{r - \alpha}
-        >>> print(res.latex(lhs=False))
-        \frac{r}{r - \alpha}
+        >>> limit = Result("kickstarting", "limit", sp.Piecewise((r / (r - a), a < r), (sp.oo, True)), "L")
+        >>> print(limit.latex(lhs=False).replace(" & ", "\n"))
+        \begin{cases} \frac{r}{r - \alpha}
+        \text{if } \alpha < r \\ \infty
+        \text{if } \alpha \geq r \end{cases}
         """
-        body = _sym.latex(self.expr)
+        cases = self.cases
+        if len(cases) == 1:
+            body = _sym.latex(cases[0][0])
+        else:
+            rows = [f"{_sym.latex(v)} & " + (c.latex() if c.otherwise else rf"\text{{if }} {c.latex()}")
+                    for v, c in cases]
+            body = r"\begin{cases} " + r" \\ ".join(rows) + r" \end{cases}"
         return f"{self.label} = {body}" if lhs else body
 
     def text(self) -> str:
-        """Plain text of the expression.
+        """Plain text of the expression, each case with its condition.
 
         Examples
         --------
         >>> import sympy as sp
         >>> a, r = sp.symbols("alpha r", positive=True)
         >>> Result("kickstarting", "limit", sp.Piecewise((r / (r - a), a < r), (sp.oo, True)), "L").text()
-        'Piecewise((r/(-alpha + r), alpha < r), (oo, True))'
+        'r/(-alpha + r) if alpha < r; oo if alpha >= r'
         """
-        return sp.sstr(self.expr)
+        cases = self.cases
+        if len(cases) == 1:
+            return sp.sstr(cases[0][0])
+        return "; ".join(f"{sp.sstr(v)} {c.text()}" if c.otherwise else f"{sp.sstr(v)} if {c.text()}"
+                         for v, c in cases)
 
     def title(self) -> str:
         """What the result is, in words: the model, the quantity, and of what, in what, where.
@@ -200,8 +228,8 @@ class Result:
         >>> a, r = sp.symbols("alpha r", positive=True)
         >>> res = Result("kickstarting", "limit", sp.Piecewise((r / (r - a), a < r), (sp.oo, True)), "L")
         >>> d = res.to_dict()
-        >>> d["cases"]
-        [{'value': 'r/(-alpha + r)', 'condition': 'alpha < r'}, {'value': 'oo', 'condition': 'alpha >= r'}]
+        >>> [(c["value"], c["condition"]) for c in d["cases"]]
+        [('r/(-alpha + r)', 'alpha < r'), ('oo', 'alpha >= r')]
         >>> d["expression"] == sp.srepr(res.expr)  # the expression's structure as text, never evaluated back
         True
         """
@@ -213,7 +241,8 @@ class Result:
             "latex": self.latex(),
             "conditions": [sp.sstr(c) for c in self.conditions],
             "cases": [
-                {"value": sp.sstr(v), "condition": sp.sstr(c)} for v, c in self.cases
+                {"value": sp.sstr(v), "condition": c.text(), "condition_latex": c.latex(),
+                 "otherwise": c.otherwise} for v, c in self.cases
             ],
             "verified": self.verified,
             "certificate": list(self.certificate),

@@ -188,7 +188,7 @@ def coincide(a, b) -> bool:
         for vb, cb in b.cases:
             if va == vb or sp.simplify(va - vb) == 0:
                 continue
-            if not _cannot_hold(sp.And(ca, cb)):
+            if not _cannot_hold(sp.And(ca.expr, cb.expr)):
                 return False
     return True
 

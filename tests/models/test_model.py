@@ -12,6 +12,7 @@ import pytest
 import sympy as sp
 
 import symrecycle as sr
+from symrecycle.core import sym as _sym
 from symrecycle.core.params import STANDARD, Parameter
 from symrecycle.models.model import Metric, Model, SequenceDef, seq
 
@@ -151,7 +152,16 @@ def test_result_display(model_by_name, name, label):
     res = _result(model_by_name[name], label)
     tex = res.latex()
     assert tex.startswith(res.label + " = ")
-    assert res.latex(lhs=False) == sp.latex(res.expr)
+    body = res.latex(lhs=False)
+    assert tex == f"{res.label} = {body}"
+    cases = res.cases
+    for value, cond in cases:  # every case's value, and its condition where there are several
+        assert _sym.latex(value) in body
+        if len(cases) > 1:
+            assert cond.latex() in body
+    assert (len(cases) > 1) == body.startswith(r"\begin{cases}")
+    assert "~" not in res.text()
+    assert r"\neg" not in body
     mark = r"\quad \checkmark\ \text{verified}" if res.verified else r"\quad \text{NOT verified: "
     assert res._repr_latex_().startswith(f"$${tex}{mark}")
     assert res.title().startswith(f"{res.model} {res.quantity}")
@@ -197,8 +207,8 @@ def test_result_cases_are_exclusive(kick):
     (_, finite), (_, infinite) = kick.limit().cases
     for r, alpha in [(2, R(1, 2)), (R(1, 2), R(1, 2)), (R(1, 3), 1), (1, 0)]:
         pt = {s["r"]: r, s["alpha"]: alpha}
-        assert bool(finite.subs(pt)) != bool(infinite.subs(pt))
-        assert bool(infinite.subs(pt)) == (alpha >= r)
+        assert bool(finite.expr.subs(pt)) != bool(infinite.expr.subs(pt))
+        assert bool(infinite.expr.subs(pt)) == (alpha >= r)
 
 
 def test_result_depends_on_n(kick, aug):
