@@ -174,11 +174,13 @@ class Model:
         lines = []
         for s in self.sequences:
             x, x0 = sp.Symbol(f"{s.name}_n"), sp.Symbol(f"{s.name}_{self.start}")
-            lines.append(
-                f"{sp.latex(x0)} &= {sp.latex(_pretty(s.initial))}, \\quad "
-                f"{sp.latex(x)} = {sp.latex(_pretty(s.next))}"
-            )
-        lines += [f"{m.latex or m.name} &= {sp.latex(_pretty(m.expr))}" for m in self.metrics]
+            first, init = _sym.latex(x0), _sym.latex(_pretty(s.initial))
+            step = f"{_sym.latex(x)} = {_sym.latex(_pretty(s.next))}"
+            if first == init:  # the first term is a parameter of its own name: no tautology C_1 = C_1
+                lines.append(f"{step.replace(' = ', ' &= ', 1)}, \\quad n > {self.start}")
+            else:
+                lines.append(f"{first} &= {init}, \\quad {step}")
+        lines += [f"{m.latex or m.name} &= {_sym.latex(_pretty(m.expr))}" for m in self.metrics]
         return "$$\\begin{aligned}" + r"\\".join(lines) + r"\end{aligned}$$"
 
     def _cached(self, key, make):

@@ -1,11 +1,13 @@
 r"""LaTeX exports: every derived result of the models as a document, booktabs tables.
 
 :func:`equations_document` writes each :class:`~symrecycle.core.results.Result`
-of each model in an ``align`` environment, one numbered and labelled row per
-case of its ``Piecewise`` (``if``, ``else if``, ``otherwise``, in the
-Piecewise's order), with the certificate as LaTeX comments. Nothing here
-derives anything: the expressions are the engine's, printed by
-``sympy.latex``.
+of each model as one numbered equation labelled ``eq:<model>:<result>``, its
+cases in amsmath ``cases`` with their canonical conditions
+(:mod:`symrecycle.core.canonical`); a case without a value (nan) is said in
+words ("no solution where ..."), and a long value or condition is named in the
+equation and written out below it. The certificate goes in LaTeX comments.
+Nothing here derives anything: the expressions are the engine's, printed by
+:mod:`symrecycle.core.texprint`.
 
 :func:`compile_pdf` runs ``pdflatex`` on a file (used by the tests and by
 :func:`symrecycle.report.reproduce.reproduce` where ``pdflatex`` is installed).
@@ -14,6 +16,7 @@ derives anything: the expressions are the engine's, printed by
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -27,11 +30,13 @@ from ..core.params import n as N
 from ..core.texsafe import PDFLATEX_ENV, escape, tex_comment
 from ..core.version import VERSION
 from ..io import files as _files
+from ..io import outputs as _outputs
 from ..io import registry
 from ..models import store as _store
 from ..numeric import pool as _processes
 
-__all__ = ["Derivation", "derivations", "derive_all", "render_document", "equations_document", "compile_pdf"]
+__all__ = ["Derivation", "derivations", "derive_all", "render_document", "equations_document", "compile_pdf",
+           "overfull_boxes", "preamble"]
 
 
 @dataclass(frozen=True)
@@ -236,39 +241,66 @@ def _weight(task, pos):
     return w
 
 
-#: LaTeX longer than this (characters) leaves the align row for a paragraph below it, where
-#: inline math can break between the terms (an align row cannot break, and TeX fails on a
-#: row wider than its largest dimension)
-LONG_VALUE, LONG_CONDITION = 700, 300
+#: a value whose LaTeX is longer than this (characters) is named in its equation and written out
+#: below it, in a paragraph where TeX can break it between terms
+LONG_VALUE = 160
+#: a condition longer than this is written below its equation, named likewise
+LONG_CONDITION = 110
 
 
-def _rows(d: Derivation):
-    """The align rows of a result (one per case) and the long parts set below them."""
+def _undefined(value) -> bool:
+    return value is sp.nan or value == sp.nan
+
+
+def _equation(d: Derivation):
+    """The displayed equation of a result (its defined cases), and the text set below it.
+
+    Cases without a value (nan) are said in words ("no solution where ...",
+    "undefined where ..."), not written as equations.
+    """
     res = d.result
-    expr = res.expr
-    pieces = list(expr.args) if isinstance(expr, sp.Piecewise) else [(expr, sp.true)]
-    rows, below = [], []
-    for i, (value, cond) in enumerate(pieces):
-        lhs = res.label if i == 0 else ""
-        val = _sym.latex(value)
+    cases = res.cases
+    shown = [(v, c) for v, c in cases if not _undefined(v)]
+    missing = [c for v, c in cases if _undefined(v)]
+    below, values, conditions = [], 0, 0
+    rows = []
+    for v, c in shown:
+        val = _sym.latex(v)
         if len(val) > LONG_VALUE:
-            name = f"E_{{{i + 1}}}" if len(pieces) > 1 else "E"
-            below.append(f"\\noindent where ${name} = {val}$\\par")
+            values += 1
+            name = f"E_{{{values}}}"
+            below.append(rf"\noindent where ${name} = {val}$\par")
             val = name
-        if len(pieces) == 1:
-            when = ""
-        elif cond == sp.true:
-            when = " && \\text{otherwise}"
+        if len(cases) == 1:
+            cond = ""
         else:
-            word = "if" if i == 0 else "else if"
-            c = _sym.latex(cond)
-            if len(c) > LONG_CONDITION:
-                below.append(f"\\noindent where condition $K_{{{i + 1}}}$ is ${c}$\\par")
-                c = f"K_{{{i + 1}}}"
-            when = f" && \\text{{{word} }} {c}"
-        label = d.label if len(pieces) == 1 else f"{d.label}:case{i + 1}"
-        rows.append(f"{lhs} &= {val}{when} \\label{{{label}}}")
-    return rows, below
+            c_tex = c.latex() if not c.otherwise or len(missing) == 0 else c.explicit().latex()
+            if len(c_tex) > LONG_CONDITION:
+                conditions += 1
+                name = f"K_{{{conditions}}}"
+                below.append(rf"\noindent where condition ${name}$ is ${c_tex}$\par")
+                c_tex = name
+            cond = c_tex if c.otherwise and len(missing) == 0 else rf"\text{{if }} {c_tex}"
+        rows.append((val, cond))
+    word = "No solution" if res.quantity == "breakeven" else "Undefined (no finite value)"
+    for c in missing:
+        tex = c.explicit().latex()
+        if c.expr is sp.true:
+            where = " for any value of the parameters"
+        elif c.otherwise and len(tex) > LONG_CONDITION:
+            where = " in every other case"
+        else:
+            where = f" where ${tex}$"
+        below.append(rf"\noindent {word}{where}.\par")
+    if not rows:
+        return None, below
+    if len(rows) == 1:
+        val, cond = rows[0]
+        body = val + (rf" \quad {cond}" if cond else "")
+    else:
+        body = r"\begin{cases} " + r" \\ ".join(f"{v} & {c}" for v, c in rows) + r" \end{cases}"
+    eq = [r"\begin{equation}", f"{res.label} = {body} \\label{{{d.label}}}", r"\end{equation}"]
+    return eq, below
 
 
 def _block(d: Derivation) -> list:
@@ -284,10 +316,8 @@ def _block(d: Derivation) -> list:
     lines += [f"% note: {tex_comment(x)}" for x in res.notes]
     flag = "" if res.verified else r" \textbf{(not verified)}"
     lines.append(rf"\noindent {escape(d.title)}{flag}:")
-    rows, below = _rows(d)
-    lines.append(r"\begin{align}")
-    lines.append(" \\\\\n".join(rows))
-    lines.append(r"\end{align}")
+    eq, below = _equation(d)
+    lines += eq or []
     lines += below
     lines.append("")
     return lines
@@ -310,7 +340,7 @@ def equations_document(models=None, title="Derived results of the recycling mode
     >>> doc = equations_document([sr.get_model("kickstarting")])
     >>> doc.startswith("% Generated by symrecycle")
     True
-    >>> r"\label{eq:kickstarting:benefit:limit:case1}" in doc
+    >>> r"\label{eq:kickstarting:benefit:limit}" in doc
     True
     """
 
@@ -335,10 +365,10 @@ def render_document(models, derived: dict, title="Derived results of the recycli
 
     out = [
         f"% Generated by symrecycle {VERSION} (symrecycle.report.latex.equations_document); do not edit.",
-        "% Every expression is derived by the engine from the recurrences and printed by sympy.latex.",
+        "% Every expression is derived by the engine from the recurrences (printed by core.texprint).",
         r"\documentclass[10pt]{article}",
         r"\usepackage[a4paper,margin=1.5cm]{geometry}",
-        r"\usepackage{amsmath,amssymb}",
+        *[rf"\usepackage{{{name}}}" for name in EQUATION_PACKAGES],
         r"\allowdisplaybreaks",
         r"\sloppy\emergencystretch=3em",
         r"\begin{document}",
@@ -361,6 +391,33 @@ def render_document(models, derived: dict, title="Derived results of the recycli
     out.insert(2, f"% {summary}")
     out.append(r"\end{document}")
     return "\n".join(out) + "\n"
+
+
+#: what the equations need: ``cases``, ``equation`` and ``\\text`` (amsmath), ``\\geq``-style symbols
+EQUATION_PACKAGES = ("amsmath", "amssymb")
+
+
+def preamble() -> str:
+    r"""The LaTeX packages symrecycle's output needs, as lines to paste into a document's preamble.
+
+    Covers ``equations.tex`` and ``derive --format latex`` (amsmath), and the tables
+    (:attr:`symrecycle.io.outputs.Table.LATEX_PACKAGES`: booktabs, tabularx).
+
+    Examples
+    --------
+    >>> print(preamble())  # doctest: +NORMALIZE_WHITESPACE
+    % The packages symrecycle's LaTeX output needs (equations, derive --format latex, tables).
+    \usepackage{amsmath}   % equation, cases, \text
+    \usepackage{amssymb}   % symbols of relations
+    \usepackage{booktabs}   % the tables' rules
+    \usepackage{tabularx}   % tables that fit the text width
+    """
+    why = {"amsmath": r"equation, cases, \text", "amssymb": "symbols of relations",
+           "booktabs": "the tables' rules", "tabularx": "tables that fit the text width"}
+    names = list(dict.fromkeys(EQUATION_PACKAGES + _outputs.Table.LATEX_PACKAGES))
+    lines = ["% The packages symrecycle's LaTeX output needs (equations, derive --format latex, tables)."]
+    lines += [rf"\usepackage{{{name}}}   % {why.get(name, '')}".rstrip(" %") for name in names]
+    return "\n".join(lines) + "\n"
 
 
 def _interval(p) -> str:
@@ -387,12 +444,27 @@ def compile_pdf(tex_path, timeout: float = 180) -> Path:
     RuntimeError
         if it fails, with the end of its log.
     """
+    tex_path = Path(tex_path).resolve()
+    pdf, _log = _pdflatex(tex_path, timeout)
+    return _files.write_bytes(tex_path.with_suffix(".pdf"), pdf)
+
+
+def overfull_boxes(tex_path, timeout: float = 180) -> list:
+    """How far (points) each overfull line of a LaTeX file sticks out, from pdflatex's log.
+
+    ``[]`` where every line fits. Compiled as :func:`compile_pdf` does; nothing is written.
+    """
+    _pdf, log = _pdflatex(Path(tex_path).resolve(), timeout)
+    return [float(x) for x in re.findall(r"Overfull \\[hv]box \((\d+(?:\.\d+)?)pt too ", log)]
+
+
+def _pdflatex(tex_path: Path, timeout: float):
+    """(the PDF's bytes, the log) of pdflatex run on ``tex_path`` in a temporary directory."""
     exe = shutil.which("pdflatex")
     if exe is None:
         raise FileNotFoundError(
             "pdflatex not found on PATH (Debian: texlive-latex-base, texlive-latex-recommended)"
         )
-    tex_path = Path(tex_path).resolve()
     env = {**os.environ, "FORCE_SOURCE_DATE": "1", **PDFLATEX_ENV}
     env.setdefault("SOURCE_DATE_EPOCH", "0")
     with tempfile.TemporaryDirectory(prefix="symrecycle-tex-") as tmp:
@@ -402,14 +474,9 @@ def compile_pdf(tex_path, timeout: float = 180) -> Path:
             [exe, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "doc.tex"],
             cwd=tmp, env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, check=False,
         )
-        pdf = Path(tmp) / "doc.pdf"
+        pdf, log = Path(tmp) / "doc.pdf", Path(tmp) / "doc.log"
+        text = log.read_text("utf-8", "replace") if log.exists() else proc.stdout.decode("utf-8", "replace")
         if proc.returncode != 0 or not pdf.exists():
-            log = Path(tmp) / "doc.log"
-            if log.exists():
-                text = log.read_text("utf-8", "replace")
-            else:
-                text = proc.stdout.decode("utf-8", "replace")
             tail = "\n".join(text.splitlines()[-25:])
             raise RuntimeError(f"pdflatex failed on {tex_path} (exit {proc.returncode}):\n{tail}")
-        target = _files.write_bytes(tex_path.with_suffix(".pdf"), pdf.read_bytes())
-    return target
+        return pdf.read_bytes(), text

@@ -160,8 +160,9 @@ def write_equations(out_dir, workers: int = WORKERS, time_limit: float | None = 
 
     ``models``: names (default: the report's, :data:`MODELS`); ``workers`` and
     ``time_limit``, ``cancel``: see :func:`symrecycle.report.latex.derive_all`.
-    ``compile_pdf=None`` compiles when ``pdflatex`` is on PATH. Returns
-    ``{"tex": path, "pdf": path or None, "pdf_error": message or None,
+    ``compile_pdf=None`` compiles when ``pdflatex`` is on PATH. ``preamble.tex`` (the
+    packages to load, :func:`symrecycle.report.latex.preamble`) is written beside it. Returns
+    ``{"tex": path, "pdf": path or None, "pdf_error": message or None, "preamble": path,
     "summary": the count line, "not_derived": [(label, reason), ...]}``.
     """
 
@@ -172,6 +173,7 @@ def write_equations(out_dir, workers: int = WORKERS, time_limit: float | None = 
     doc = _latex.render_document(models, derived)
     tex = write_text(out / "equations.tex", doc)
     res = {"tex": tex, "pdf": None, "pdf_error": None,
+           "preamble": write_text(out / "preamble.tex", _latex.preamble()),
            "summary": next(ln for ln in doc.splitlines() if " results: " in ln).lstrip("% "),
            "not_derived": [(d.label, d.error) for ds in derived.values() for d in ds if d.result is None]}
     if compile_pdf or (compile_pdf is None and shutil.which("pdflatex")):
@@ -408,8 +410,11 @@ def report_markdown(out: Path, tab_paths, figs, eq, audit, claim_paths, variants
     lines += [
         "## Equations",
         "",
-        f"Every derived result of both models in LaTeX (`align`, labelled, certificate status as comments): "
-        f"{_link(out, eq['tex'])}" + (f", compiled: {_link(out, eq['pdf'])}" if eq["pdf"] else "") + ".",
+        f"Every derived result of both models in LaTeX (one labelled equation each, cases in amsmath "
+        f"`cases`, certificate status as comments): "
+        f"{_link(out, eq['tex'])}" + (f", compiled: {_link(out, eq['pdf'])}" if eq["pdf"] else "") + ". "
+        + (f"The packages to load in a paper that takes these equations and the tables: "
+           f"{_link(out, eq['preamble'])}." if eq.get("preamble") else ""),
         f"Summary: {eq['summary']}.",
     ]
     if eq.get("not_derived"):

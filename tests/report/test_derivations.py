@@ -157,8 +157,9 @@ def test_equations(runs):
     names = files(out)
     assert "equations.tex" in names
     tex = (out / "equations.tex").read_text()
-    assert r"\begin{align}" in tex
-    assert r"\label{eq:kickstarting:benefit:limit:case1}" in tex
+    assert r"\begin{equation}" in tex
+    assert r"\begin{cases}" in tex
+    assert r"\label{eq:kickstarting:benefit:limit}" in tex
     assert "% 17 results: 17 verified" in tex
     if shutil.which("pdflatex"):
         assert "equations.pdf" in names

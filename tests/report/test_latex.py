@@ -58,36 +58,66 @@ def test_every_result_of_the_model_is_in_the_document(kick_derived):
         assert d.result is not None, d.error
     labels = re.findall(r"\\label\{([^}]*)\}", doc)
     assert len(labels) == len(set(labels))
-    assert "eq:kickstarting:benefit:limit:case1" in labels
-    assert doc.count(r"\begin{align}") == len(derived)
-    # the engine's expressions, printed by sympy
-    lim = m.limit()
-    assert sp.latex(lim.expr.args[0][0]) in doc
+    # one equation per result with a value; its label names the model and the result
+    with_value = [d for d in derived if any(v is not sp.nan for v, _c in d.result.cases)]
+    assert labels == [d.label for d in with_value]
+    assert "eq:kickstarting:benefit:limit" in labels
+    assert doc.count(r"\begin{equation}") == len(with_value)
+    # the engine's expressions, printed as a person writes them
+    assert r"\frac{r}{r - \alpha} & \text{if } \alpha < r" in doc
+    assert "NaN" not in doc
+    assert r"\text{NaN}" not in doc
+    assert "No solution for any value of the parameters." in doc  # the breakeven in r
     # certificate status as comments
     assert doc.count("% certificate: verified") == sum(d.result.verified for d in derived)
     assert f"% {len(derived)} results: {len(derived)} verified, 0 not verified, 0 not derived" in doc
 
 
-def test_cases_are_rows_with_if_and_otherwise(kick_derived):
-    m, derived = kick_derived
+def test_cases_with_if_and_undefined_cases_in_words(kick_derived):
+    _m, derived = kick_derived
     d = next(x for x in derived if x.key == "benefit:limit")
-    rows, below = _latex._rows(d)
+    eq, below = _latex._equation(d)
     assert below == []
-    assert len(rows) == len(m.limit().expr.args) == 2
-    assert r"\text{if } \alpha < r" in rows[0]
-    assert rows[1].startswith(" &= \\infty && \\text{otherwise}")
+    assert eq[1] == (r"\lim_{n \to \infty} B_{n} = \begin{cases} \frac{r}{r - \alpha} "
+                     r"& \text{if } \alpha < r \\ \infty & \text{if } \alpha \geq r \end{cases} "
+                     r"\label{eq:kickstarting:benefit:limit}")
+    d = next(x for x in derived if x.key == "benefit:sensitivity:alpha:limit")
+    eq, below = _latex._equation(d)
+    assert eq[1].endswith(r"\quad \text{if } \alpha < r "
+                          r"\label{eq:kickstarting:benefit:sensitivity:alpha:limit}")
+    assert below == [r"\noindent Undefined (no finite value) where $\alpha \geq r$.\par"]
 
 
-def test_long_parts_leave_the_align_row():
+def test_the_augmentation_equations_as_typed(aug):
+    derived = _latex.derivations(aug)
+    by_key = {d.key: d for d in derived}
+    eq, below = _latex._equation(by_key["benefit:breakeven:r:limit"])
+    assert eq[1] == (r"r^{*} = \frac{1}{g \left(1 - \beta\right)} \quad \text{if } 0 < \beta < 1 "
+                     r"\label{eq:augmentation:benefit:breakeven:r:limit}")
+    assert below == [r"\noindent No solution where $\beta = 0 \text{ or } \beta = 1$.\par"]
+    eq, below = _latex._equation(by_key["benefit:limit"])
+    assert eq[1] == (r"\lim_{n \to \infty} B_{n} = \begin{cases} 1 & \text{if } \beta = 0 \text{ and } "
+                     r"g r = 1 \\ \frac{\beta g r}{g r - 1} & \text{if } g r > 1 \\ \infty & "
+                     r"\text{otherwise} \end{cases} \label{eq:augmentation:benefit:limit}")
+    eq, below = _latex._equation(by_key["benefit:sensitivity:beta:limit"])
+    assert eq[1].startswith(r"\frac{\partial}{\partial \beta} \lim_{n \to \infty} B_{n} = "
+                            r"\frac{g r}{g r - 1} \quad \text{if } g r > 1")
+    assert below == [r"\noindent Undefined (no finite value) where $\beta = 0 \text{ and } g r = 1$.\par",
+                     r"\noindent Undefined (no finite value) where $g r < 1 \text{ or } "
+                     r"(\beta > 0 \text{ and } g r \leq 1)$.\par"]
+
+
+def test_long_parts_are_named_and_set_below():
     r, a = sp.symbols("r alpha", positive=True)
     cond = sp.And(*[sp.Or(sp.Eq(r, k), r > k + sp.Rational(1, 2), a < k) for k in range(60)])
     long_value = sum(a**k / (r + k) for k in range(80))
     res = Result("kickstarting", "test", sp.Piecewise((long_value, cond), (1, True)), "X_{n}", verified=True)
     d = _latex.Derivation("kickstarting", "test:long", "A long one", res)
-    rows, below = _latex._rows(d)
-    assert rows[0].startswith("X_{n} &= E_{1} && \\text{if } K_{1}")
-    assert len(below) == 2
-    assert all(len(row) < 300 for row in rows)
+    eq, below = _latex._equation(d)
+    assert eq[1].startswith(r"X_{n} = \begin{cases} E_{1} & \text{if } K_{1} \\ 1 & \text{if } K_{2}")
+    assert len(below) == 3
+    assert not any(r"\neg" in line for line in below)
+    assert all(len(line) < 300 for line in eq)
 
 
 def test_engine_exceptions_become_stable_reasons(monkeypatch):
@@ -128,6 +158,31 @@ def test_the_document_compiles(tmp_path, kick_derived):
     assert data.startswith(b"%PDF")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["eq.pdf", "eq.tex"]  # no aux or temp files
     assert _latex.compile_pdf(tex).read_bytes() == data  # same input, same bytes
+
+
+def test_the_report_models_equations_fit_the_page(tmp_path, aug):
+    """Both report models' documents, as reproduce writes them: no line sticks out over 1 pt."""
+    needs_pdflatex()
+    models = [sr.get_model("kickstarting"), aug]
+    tex = tmp_path / "equations.tex"
+    tex.write_text(_latex.render_document(models, _latex.derive_all(models)), encoding="utf-8")
+    assert [x for x in _latex.overfull_boxes(tex) if x > 1] == []
+    wide = tmp_path / "wide.tex"  # the measure sees a line that does not fit
+    wide.write_text(r"\documentclass{article}\begin{document}\noindent\hbox to 600pt{x}\end{document}")
+    assert _latex.overfull_boxes(wide) == [pytest.approx(255.0, abs=1)]
+
+
+def test_the_preamble_names_every_package_the_output_uses(tmp_path, kick_derived):
+    needs_pdflatex()
+    m, derived = kick_derived
+    doc = _latex.render_document([m], {m.name: derived})
+    body = doc.split(r"\begin{document}", 1)[1]
+    table = _outputs.Table("t", ("a", "b"), (("x", "1.5"),), "A table.").latex()
+    paper = tmp_path / "paper.tex"
+    paper.write_text("\n".join([r"\documentclass{article}", _latex.preamble(), r"\begin{document}",
+                                m.limit().latex(lhs=True).join([r"\begin{equation}", r"\end{equation}"]),
+                                table, body]), encoding="utf-8")
+    assert _latex.compile_pdf(paper).read_bytes().startswith(b"%PDF")
 
 
 def test_compile_errors_carry_the_log(tmp_path):
