@@ -247,7 +247,7 @@ def readings() -> dict:
                 lim = {m.name: float(m.evaluate("limit", r=s.r, g=s.g, alpha=a)) for m in (eff, low)}
                 diffs.append(_rel(b[low.name], b[eff.name]))
                 ax.plot(ns, b[eff.name], color=c, gid=f"effective r={s.r:g} g={s.g:g}",
-                        label=f"r = {s.r:g}, g = {s.g:g} (limit {lim[eff.name]:.3g})")
+                        label=f"$r = {s.r:g}$, $g = {s.g:g}$ (limit {lim[eff.name]:.3g})")
                 ax.plot(ns, b[low.name], color=c, linestyle="none", marker=mk, markerfacecolor="none",
                         markevery=1, gid=f"lower-alpha r={s.r:g} g={s.g:g}")
                 ax.axhline(lim[eff.name], color=c, linestyle=":", linewidth=1,
@@ -255,14 +255,14 @@ def readings() -> dict:
                 for m in (low, eff):
                     fig_rows += [(m.name, a, s.r, s.g, int(k), float(v)) for k, v in zip(ns, b[m.name])]
                     fig_rows.append((m.name, a, s.r, s.g, "inf", lim[m.name]))
-            ax.set_title(f"alpha = {a:g}")
-            ax.set_xlabel("iteration n")
+            ax.set_title(rf"$\alpha = {a:g}$")
+            ax.set_xlabel("iteration $n$")
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.legend(loc="center right")
-        axes[0].set_ylabel("benefit B_n")
+        axes[0].set_ylabel("benefit $B_n$")
         fig.suptitle("Kickstarting with algorithmic progress, the report's two readings\n"
-                     "lines: effective compute grows by r g; open markers: alpha lowered to alpha/g; "
-                     "dotted: limits")
+                     r"lines: effective compute grows by $r g$; open markers: $\alpha$ lowered to "
+                     r"$\alpha/g$; dotted: limits")
     both = same["benefit"] and same["limit"]
     caption = (
         f"The benefit of kickstarting with algorithmic progress over iterations n = 1..{N_CLOSED}, "
@@ -305,7 +305,7 @@ def combined() -> dict:
                 b = np.asarray(m.evaluate("benefit", n=ns, r=s.r, g=s.g, alpha=ALPHA, beta=beta), dtype=float)
                 lim = float(m.evaluate("limit", r=s.r, g=s.g, alpha=ALPHA, beta=beta))
                 ax.plot(ns, b, color=c, marker=plots.MARKERS[i % len(plots.MARKERS)], markevery=3,
-                        label=f"beta = {beta:g}", gid=f"beta={beta:g}")
+                        label=rf"$\beta = {beta:g}$", gid=f"beta={beta:g}")
                 ax.axhline(lim, color=c, linestyle=":", linewidth=1, gid=f"limit beta={beta:g}")
                 rows += [("abc"[panel], "benefit", s.r, s.g, ALPHA, beta, int(k), float(v))
                          for k, v in zip(ns, b)]
@@ -317,27 +317,28 @@ def combined() -> dict:
                 special.append(_rel(m.evaluate("benefit", n=ns, r=s.r, g=s.g, alpha=1.0, beta=beta),
                                     aug.evaluate("benefit", n=ns, r=s.r, g=s.g, beta=beta)))
             ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--", gid="scratch")
-            ax.set_title(f"({'abc'[panel]}) r = {s.r:g}, g = {s.g:g}, alpha = {ALPHA:g}; beta* = {bstar:.4g}")
-            ax.set_xlabel("iteration n")
+            ax.set_title(rf"({'abc'[panel]}) $r = {s.r:g}$, $g = {s.g:g}$, $\alpha = {ALPHA:g}$; "
+                         rf"$\beta^* = {bstar:.4g}$")
+            ax.set_xlabel("iteration $n$")
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        axes[0].set_ylabel("benefit B_n = A_n / (P_n C_n)")
+        axes[0].set_ylabel("benefit $B_n = A_n / (P_n C_n)$")
         fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=len(BETAS))
         ax = axes[-1]
         agrid = np.arange(0, 101) / 100
         for i, s in enumerate(sets):
             bs = np.asarray(m.evaluate("breakeven", wrt="beta", r=s.r, g=s.g, alpha=agrid), dtype=float)
             ax.plot(agrid, bs, color=plots.OKABE_ITO[i], marker=plots.MARKERS[i], markevery=10,
-                    label=f"r = {s.r:g}, g = {s.g:g}", gid=f"breakeven r={s.r:g}")
+                    label=f"$r = {s.r:g}$, $g = {s.g:g}$", gid=f"breakeven r={s.r:g}")
             rows += [("c", "breakeven_beta_of_limit", s.r, s.g, float(a), "", "inf", float(v))
                      for a, v in zip(agrid, bs)]
         ax.plot([ALPHA for _ in sets], [bstars[s.id] for s in sets], linestyle="none", marker="*",
-                markersize=9, color="black", label=f"alpha = {ALPHA:g} (panels a, b)", gid="panels")
+                markersize=9, color="black", label=rf"$\alpha = {ALPHA:g}$ (panels a, b)", gid="panels")
         ax.set_ylim(-0.02, 1.02)
-        ax.set_title(f"({'abc'[len(sets)]}) breakeven beta* against alpha")
-        ax.set_xlabel("alpha (carry-over of the previous model)")
-        ax.set_ylabel("breakeven beta* (limit = 1)")
+        ax.set_title(rf"({'abc'[len(sets)]}) breakeven $\beta^*$ against $\alpha$")
+        ax.set_xlabel(r"$\alpha$ (carry-over of the previous model)")
+        ax.set_ylabel(r"breakeven $\beta^*$ (limit $= 1$)")
         ax.legend(loc="lower left")
-        fig.suptitle("Kickstarting and augmentation combined: A_n = alpha A_{n-1} + beta P_n C_n "
+        fig.suptitle(r"Kickstarting and augmentation combined: $A_n = \alpha A_{n-1} + \beta P_n C_n$ "
                      "(dashed: training from scratch; dotted: limits)")
     indep = any("does not depend on n" in x for x in res["breakeven_benefit"].notes)
     caption = (
@@ -383,19 +384,20 @@ def reuse_decay() -> dict:
                 excess.append(float(np.max(b / k - 1)))
                 points += len(b)
                 ax.plot(ns, b, color=plots.OKABE_ITO[i], marker=plots.MARKERS[i], markevery=3,
-                        label=f"rho = {rho:g}", gid=f"rho={rho:g}")
+                        label=rf"$\rho = {rho:g}$", gid=f"rho={rho:g}")
                 rows += [(m.name, s.r, ALPHA, rho, int(n), float(v)) for n, v in zip(ns, b)]
             # the model file: rho = 1 is kickstarting
             at_one.append(_rel(m.evaluate("benefit", n=ns, r=s.r, alpha=ALPHA, rho=1.0), k))
             ax.plot(ns, k, color="black", linestyle="--", gid="kickstarting",
-                    label=f"kickstarting (rho = 1), limit {klim:.4g}")
+                    label=rf"kickstarting ($\rho = 1$), limit {klim:.4g}")
             rows += [("kickstarting", s.r, ALPHA, "", int(n), float(v)) for n, v in zip(ns, k)]
-            ax.set_title(f"({'ab'[panel]}) r = {s.r:g}, alpha = {ALPHA:g}")
-            ax.set_xlabel("iteration n")
+            ax.set_title(rf"({'ab'[panel]}) $r = {s.r:g}$, $\alpha = {ALPHA:g}$")
+            ax.set_xlabel("iteration $n$")
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.legend(loc="best")
-        axes[0].set_ylabel("benefit B_n = A_n / C_n")
-        fig.suptitle("Re-use efficiency alpha_n = alpha rho^(n-1): the engine's sum, limit 1 for rho < 1")
+        axes[0].set_ylabel("benefit $B_n = A_n / C_n$")
+        fig.suptitle(r"Re-use efficiency $\alpha_n = \alpha \rho^{n-1}$: the engine's sum, "
+                     r"limit 1 for $\rho < 1$")
     flags = _numeric_flags(m)
     holds = max(excess) <= BOUND_RTOL
     limit_text = sp.sstr(res["limit"].expr)
@@ -447,7 +449,8 @@ def endogenous() -> dict:
                 v = fixed_growth.evaluate(m, r=s.r, g=s.g, alpha=ALPHA, theta=th)
                 values.append(_approach(s, th, v, b))
                 ax.plot(ns, b, color=plots.OKABE_ITO[i], marker=plots.MARKERS[i], markevery=3,
-                        label=f"theta = {th:g} (iterated), B* = {v['fixed_point']:.4g}", gid=f"theta={th:g}")
+                        label=rf"$\theta = {th:g}$ (iterated), $B^* = {v['fixed_point']:.4g}$",
+                        gid=f"theta={th:g}")
                 ax.plot(ns[[0, -1]], [v["fixed_point"]] * 2, color=plots.OKABE_ITO[i], linestyle=":",
                         label="_nolegend_", gid=f"B* theta={th:g}")
                 rows += [(m.name, "benefit", s.r, s.g, ALPHA, th, int(n), float(v)) for n, v in zip(ns, b)]
@@ -455,14 +458,14 @@ def endogenous() -> dict:
             # the model file: theta = 0 is exogenous progress (kickstarting-effective)
             zero = m.iterate(N_NUMERIC, metric="benefit", r=s.r, g=s.g, alpha=ALPHA, theta=0.0)
             at_zero.append(_rel(zero, x))
-            ax.plot(ns, x, color="black", linestyle="--", label="exogenous, theta = 0 (closed form)",
+            ax.plot(ns, x, color="black", linestyle="--", label=r"exogenous, $\theta = 0$ (closed form)",
                     gid="exogenous")
             rows += [(eff.name, "benefit", s.r, s.g, ALPHA, "", int(n), float(v)) for n, v in zip(ns, x)]
-            ax.set_title(f"({'abc'[panel]}) r = {s.r:g}, g = {s.g:g}, alpha = {ALPHA:g}")
-            ax.set_xlabel("iteration n")
+            ax.set_title(rf"({'abc'[panel]}) $r = {s.r:g}$, $g = {s.g:g}$, $\alpha = {ALPHA:g}$")
+            ax.set_xlabel("iteration $n$")
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.legend(loc="best")
-        axes[0].set_ylabel("benefit B_n = A_n / (P_n C_n); dotted: B* = lim B_n")
+        axes[0].set_ylabel(r"benefit $B_n = A_n / (P_n C_n)$; dotted: $B^* = \lim\, B_n$")
         ax, s = axes[-1], sets[-1]
         for i, th in enumerate((0.0, *THETAS)):
             gain = np.asarray(m.iterate(N_NUMERIC, metric="gain", r=s.r, g=s.g, alpha=ALPHA, theta=th),
@@ -470,15 +473,16 @@ def endogenous() -> dict:
             gains[th] = float(gain[-1])
             ax.plot(ns, gain, color="black" if th == 0 else plots.OKABE_ITO[i - 1],
                     linestyle="--" if th == 0 else "-", marker=None if th == 0 else plots.MARKERS[i - 1],
-                    markevery=3, label=f"theta = {th:g}", gid=f"gain theta={th:g}")
+                    markevery=3, label=rf"$\theta = {th:g}$", gid=f"gain theta={th:g}")
             rows += [(m.name, "gain", s.r, s.g, ALPHA, th, int(n), float(v)) for n, v in zip(ns, gain)]
         ax.set_yscale("log")
-        ax.set_title(f"({'abc'[len(sets)]}) gain over no recycling, r = {s.r:g}, g = {s.g:g}")
-        ax.set_xlabel("iteration n")
+        ax.set_title(f"({'abc'[len(sets)]}) gain over no recycling, $r = {s.r:g}$, $g = {s.g:g}$")
+        ax.set_xlabel("iteration $n$")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_ylabel("A_n / (C_1 (r g)^(n-1)) (log scale)")
+        ax.set_ylabel(r"$A_n / (C_1 (r g)^{n-1})$ (log scale)")
         ax.legend(loc="upper left")
-        fig.suptitle("Endogenous algorithmic progress g B_{n-1}^theta: numeric iteration, fixed point B*")
+        fig.suptitle(r"Endogenous algorithmic progress $g B_{n-1}^{\theta}$: numeric iteration, "
+                     r"fixed point $B^*$")
     flags = _numeric_flags(m)
     holds = max(excess) <= BOUND_RTOL
     approach = {"holds": all(x["monotone"] and x["below"] and x["gap_at_n"] <= BOUND_RTOL for x in values),

@@ -365,7 +365,7 @@ def test_endogenous_fixed_point_drawn_and_approached(run):
         assert m.iterate(400, metric="benefit", last=True, **vals) == pytest.approx(star, rel=RTOL)
         if th == "1.0":  # the closed form 1 + alpha/(g r), typed
             assert star == pytest.approx(1 + vals["alpha"] / (vals["g"] * vals["r"]), rel=1e-15)
-        (ax,) = [x for x in fig.axes[:2] if f"r = {float(r):g}, g = {float(g):g}," in x.get_title()]
+        (ax,) = [x for x in fig.axes[:2] if f"$r = {float(r):g}$, $g = {float(g):g}$," in x.get_title()]
         (line,) = [x for x in ax.lines if x.get_gid() == f"B* theta={float(th):g}"]
         np.testing.assert_array_equal(line.get_ydata(), [star, star])
         assert line.get_linestyle() == ":"
