@@ -12,6 +12,7 @@ from fractions import Fraction
 
 import sympy as sp
 
+from ..core import canonical as _canonical
 from ..core import conditions as _cond
 from ..core import sym as _sym
 from ..core.params import n as N
@@ -186,7 +187,11 @@ def breakeven(model, param: str, level=1, of: str = "benefit", metric: str | Non
         at_start = base.expr.subs(N, model.start) if of == "benefit" else None
         if at_start is not None and _sym.is_zero(sp.piecewise_fold(at_start) - level):
             every.insert(0, sp.Eq(N, model.start))
-        notes += [f"every value of {param} is a solution where {sp.sstr(c)}" for c in every]
+        doms = {p.symbol: p.interval for p in model.parameters}
+        for i, c in enumerate(every):  # where an earlier one holds already, it is not said again
+            if _canonical.canonical(c, doms, every[:i]).expr is not sp.false:
+                notes.append(f"every value of {param} is a solution where "
+                             f"{_canonical.canonical(c, doms).text()}")
         notes.append("nan: no solution on the domain " + par.domain_text)
         lines = ["every factor of the numerator of the quantity minus the level solved exactly; "
                  "solutions off the domain or off their branch discarded"]

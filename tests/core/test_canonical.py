@@ -41,14 +41,15 @@ def _results(m):
     return out
 
 
-#: the grid of a result in four parameters or more (still on g r = 1, alpha = g r, beta = 0, ...)
+#: the grid of a result in three parameters or more (still on g r = 1, alpha = g r, beta = 0,
+#: g r (1 - beta) = 1, ...)
 SMALL_GRID = [R(0), R(1, 4), R(1, 2), R(1), R(2), R(4)]
 
 
 def _points(res):
     doms = C.domains_of(res.conditions)
     syms = sorted(res.expr.free_symbols & set(doms), key=str)
-    grid = GRID if len(syms) < 4 else SMALL_GRID
+    grid = GRID if len(syms) < 3 else SMALL_GRID
     values = []
     for s in syms:
         inside = [v for v in grid if doms[s].contains(v) is sp.true]

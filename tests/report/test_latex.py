@@ -31,6 +31,11 @@ def kick_derived():
     return m, _latex.derivations(m)
 
 
+@pytest.fixture(scope="module")
+def aug_derived(aug):
+    return aug, _latex.derivations(aug)
+
+
 def test_escape():
     assert _texsafe.escape("a_b & 50% {x} #1 $ ~ ^ \\") == (
         r"a\_b \& 50\% \{x\} \#1 \$ \textasciitilde{} \textasciicircum{} \textbackslash{}"
@@ -88,8 +93,8 @@ def test_cases_with_if_and_undefined_cases_in_words(kick_derived):
     assert below == [r"\noindent Undefined (no finite value) where $\alpha \geq r$.\par"]
 
 
-def test_the_augmentation_equations_as_typed(aug):
-    derived = _latex.derivations(aug)
+def test_the_augmentation_equations_as_typed(aug_derived):
+    _aug, derived = aug_derived
     by_key = {d.key: d for d in derived}
     eq, below = _latex._equation(by_key["benefit:breakeven:r:limit"])
     assert eq[1] == (r"r^{*} = \frac{1}{g \left(1 - \beta\right)} \quad \text{if } 0 < \beta < 1 "
@@ -160,12 +165,13 @@ def test_the_document_compiles(tmp_path, kick_derived):
     assert _latex.compile_pdf(tex).read_bytes() == data  # same input, same bytes
 
 
-def test_the_report_models_equations_fit_the_page(tmp_path, aug):
+def test_the_report_models_equations_fit_the_page(tmp_path, kick_derived, aug_derived):
     """Both report models' documents, as reproduce writes them: no line sticks out over 1 pt."""
     needs_pdflatex()
-    models = [sr.get_model("kickstarting"), aug]
+    (kick, k_derived), (aug, a_derived) = kick_derived, aug_derived
     tex = tmp_path / "equations.tex"
-    tex.write_text(_latex.render_document(models, _latex.derive_all(models)), encoding="utf-8")
+    doc = _latex.render_document([kick, aug], {kick.name: k_derived, aug.name: a_derived})
+    tex.write_text(doc, encoding="utf-8")
     assert [x for x in _latex.overfull_boxes(tex) if x > 1] == []
     wide = tmp_path / "wide.tex"  # the measure sees a line that does not fit
     wide.write_text(r"\documentclass{article}\begin{document}\noindent\hbox to 600pt{x}\end{document}")
