@@ -438,12 +438,23 @@ def _reduce(cubes, doms):
 
 
 def _covered(lits, cubes, doms) -> bool:
-    """Whether the conjunction ``lits`` is shown to lie inside the union of ``cubes``."""
+    """Whether the conjunction ``lits`` is shown to lie inside the union of ``cubes``.
+
+    Depth first: ``lits`` and not the first cube is the union, over that cube's relations, of
+    ``lits`` and the relation's negation; each part must lie inside the other cubes. The first
+    part shown not to stops the search.
+    """
+    lits = tuple(lits)
+    if _cube(lits, doms) is None:
+        return True
     if not cubes:
-        return _empty(tuple(lits), doms)
-    outside = sp.And(*lits, *[sp.Not(sp.And(*_literals(c, doms))) for c in cubes])
-    parts = _dnf(_rel._merged(outside), doms)
-    return parts is not None and all(_empty(p, doms) for p in parts)
+        return _empty(lits, doms)
+    items = tuple(doms.items())
+    for rel in _literals(cubes[0], doms):
+        for part in _negations(rel, items) or [None]:
+            if part is None or not _covered(lits + tuple(part), cubes[1:], doms):
+                return False
+    return True
 
 
 def _drop_covered(cubes, doms) -> bool:
