@@ -40,3 +40,12 @@ def kick():
 @pytest.fixture(scope="session")
 def aug():
     return sr.get_model("augmentation")
+
+
+@pytest.fixture
+def pdflatex():
+    """Skips a test that compiles LaTeX where pdflatex is not installed (fails it in CI)."""
+    if shutil.which("pdflatex") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("pdflatex is missing in CI: .ci/run installs texlive-latex-base and -recommended")
+        pytest.skip("pdflatex is not installed on this machine (shutil.which('pdflatex') is None)")

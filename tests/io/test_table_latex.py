@@ -28,13 +28,6 @@ HOSTILE = Table(
 )
 
 
-def needs_pdflatex():
-    if shutil.which("pdflatex") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("pdflatex is missing in CI: .ci/run installs texlive-latex-base and -recommended")
-        pytest.skip("pdflatex is not installed on this machine (shutil.which('pdflatex') is None)")
-
-
 @pytest.fixture(scope="module")
 def table1():
     return reproduce.table1()
@@ -76,28 +69,28 @@ def overfull(log: str) -> list:
 
 
 # -- compiled ------------------------------------------------------------------------------------------
+@pytest.mark.usefixtures("pdflatex")
 def test_table1_fits_an_article_page(tmp_path, table1):
-    needs_pdflatex()
     log = compile_article(tmp_path, table1)
     assert [x for x in overfull(log) if x > 1] == []  # was 393.21 pt too wide (plain tabular, lrrrl)
 
 
+@pytest.mark.usefixtures("pdflatex")
 def test_variants_table_fits_an_article_page(tmp_path, variants_table):
-    needs_pdflatex()
     log = compile_article(tmp_path, variants_table)
     assert [x for x in overfull(log) if x > 1] == []  # was 277.95 pt too wide
 
 
+@pytest.mark.usefixtures("pdflatex")
 def test_hostile_text_compiles_as_text(tmp_path):
-    needs_pdflatex()
     log = compile_article(tmp_path, HOSTILE)
     assert [x for x in overfull(log) if x > 1] == []
     assert "passwd" not in log  # \input was printed, not run
 
 
+@pytest.mark.usefixtures("pdflatex")
 def test_the_measure_sees_the_old_table_overflow(tmp_path, table1):
     """The check reads real figures: Table 1 set as before (a plain booktabs tabular, lrrrl) overflows."""
-    needs_pdflatex()
     old = Table("old", (), (), "")
     old_tex = booktabs(table1.header, table1.rows, caption=table1.caption, align="lrrrl")
     object.__setattr__(old, "latex", lambda: "% needs \\usepackage{booktabs}\n" + old_tex + "\n")

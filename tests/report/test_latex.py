@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
-import shutil
 
 import pytest
 import sympy as sp
@@ -16,13 +14,6 @@ from symrecycle.core.results import Result
 from symrecycle.io import outputs as _outputs
 from symrecycle.models import catalogue
 from symrecycle.report import latex as _latex
-
-
-def needs_pdflatex():
-    if shutil.which("pdflatex") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("pdflatex is missing in CI: .ci/run installs texlive-latex-base and -recommended")
-        pytest.skip("pdflatex is not installed on this machine")
 
 
 @pytest.fixture(scope="module")
@@ -145,8 +136,8 @@ def test_failures_are_shown_not_hidden():
     assert r"\texttt{NotImplementedError: a\_b \& c}" in block
 
 
+@pytest.mark.usefixtures("pdflatex")
 def test_the_document_compiles(tmp_path, kick_derived):
-    needs_pdflatex()
     m, derived = kick_derived
     r, a = sp.symbols("r alpha", positive=True)
     cond = sp.And(*[sp.Or(sp.Eq(r, k), r > k + sp.Rational(1, 2), a < k) for k in range(80)])
@@ -165,9 +156,9 @@ def test_the_document_compiles(tmp_path, kick_derived):
     assert _latex.compile_pdf(tex).read_bytes() == data  # same input, same bytes
 
 
+@pytest.mark.usefixtures("pdflatex")
 def test_the_report_models_equations_fit_the_page(tmp_path, kick_derived, aug_derived):
     """Both report models' documents, as reproduce writes them: no line sticks out over 1 pt."""
-    needs_pdflatex()
     (kick, k_derived), (aug, a_derived) = kick_derived, aug_derived
     tex = tmp_path / "equations.tex"
     doc = _latex.render_document([kick, aug], {kick.name: k_derived, aug.name: a_derived})
@@ -178,8 +169,8 @@ def test_the_report_models_equations_fit_the_page(tmp_path, kick_derived, aug_de
     assert _latex.overfull_boxes(wide) == [pytest.approx(255.0, abs=1)]
 
 
+@pytest.mark.usefixtures("pdflatex")
 def test_the_preamble_names_every_package_the_output_uses(tmp_path, kick_derived):
-    needs_pdflatex()
     m, derived = kick_derived
     doc = _latex.render_document([m], {m.name: derived})
     body = doc.split(r"\begin{document}", 1)[1]
@@ -191,8 +182,8 @@ def test_the_preamble_names_every_package_the_output_uses(tmp_path, kick_derived
     assert _latex.compile_pdf(paper).read_bytes().startswith(b"%PDF")
 
 
+@pytest.mark.usefixtures("pdflatex")
 def test_compile_errors_carry_the_log(tmp_path):
-    needs_pdflatex()
     tex = tmp_path / "bad.tex"
     tex.write_text("\\documentclass{article}\\begin{document}$\\frac{1}$\\end{document}\n", encoding="utf-8")
     with pytest.raises(RuntimeError, match="pdflatex failed") as info:
