@@ -281,7 +281,9 @@ def test_a_command_stops_at_its_time_limit(call, tmp_path, monkeypatch):
     # a model file: nothing derived before in this process, and the derivation cache off (another test
     # of the run may have derived a model of the same content)
     monkeypatch.setenv("SYMRECYCLE_NO_CACHE", "1")
-    path = _model_file(tmp_path, "alpha*A[n-1] + r**n + (alpha/2)**n + (alpha*r)**n")
+    # (about 18 s to derive from nothing; the engine once took longer than 0.2 s on three terms)
+    path = _model_file(tmp_path, "alpha*A[n-1] + r**n + (alpha/2)**n + (alpha*r)**n + (r/3)**n + (alpha/5)**n"
+                                 " + n*(r/2)**n")
     t = time.monotonic()
     status, _, err = call("derive", path, "limit", "--time-limit", "0.2")
     assert time.monotonic() - t < 5

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
+from pathlib import Path
 
 import pytest
 import sympy as sp
 
 import symrecycle as sr
+from symrecycle.core import sym as _sym
 from symrecycle.core import texsafe as _texsafe
 from symrecycle.core.results import Result
 from symrecycle.io import outputs as _outputs
@@ -237,3 +240,28 @@ def test_results_in_the_cache_are_read_here_and_only_the_rest_goes_to_workers(tm
     assert calls[1] == []  # all read in this process
     assert [(d.key, d.error, d.result and d.result.expr) for d in second] == [
         (d.key, d.error, d.result and d.result.expr) for d in first]
+
+
+def test_every_result_of_the_report_models_and_variants_as_typed(kick_derived, aug_derived):
+    """The LaTeX of each case's value and canonical condition, for every result of both report models and
+    the limits and breakevens of the shipped variants, as typed in ``typed_latex.json`` (read as data).
+
+    Left out: augmentation's real-compute results in g, whose Piecewise the engine orders differently
+    from one process to another (which case holds the point g = 1 changes; each form is verified).
+    """
+    typed = json.loads((Path(__file__).parent / "typed_latex.json").read_text("utf-8"))
+    got = {}
+    for m, derived in (kick_derived, aug_derived):
+        for d in derived:
+            if d.result is not None and not (d.key.startswith("real:") and ":g:" in d.key):
+                got[f"{m.name}:{d.key}"] = [[_sym.latex(v), c.latex()] for v, c in d.result.cases]
+    for name in ("kickstarting-augmentation", "kickstarting-effective", "kickstarting-lower-alpha"):
+        m = sr.get_model(name)
+        res = {"limit": m.limit()}
+        if any(p.name == "beta" for p in m.parameters):
+            res["breakeven:beta:limit"] = m.breakeven("beta", of="limit")
+        for key, r in res.items():
+            got[f"{name}:{key}"] = [[_sym.latex(v), c.latex()] for v, c in r.cases]
+    assert sorted(got) == sorted(typed)
+    for key in typed:
+        assert got[key] == typed[key], key
