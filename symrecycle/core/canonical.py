@@ -490,11 +490,6 @@ def _merge_any(cubes, doms) -> bool:
 
 
 # -- writing -------------------------------------------------------------------------------------------
-def _relations(q, values, doms):
-    """``q in values`` as SymPy relations ``q op number``, what the domain implies left out."""
-    return sp.And(*_written(q, values, _domain(q, doms)))
-
-
 @functools.lru_cache(maxsize=8192)
 def _written(q, values, domain):
     """A tuple of relations ``q op number`` for ``q in values`` (spans, ``values`` within ``domain``):
