@@ -345,7 +345,7 @@ def _cube_cached(literals, dom_items):
 
 def _cube(literals, doms):
     """The cube of a conjunction of literals (quantity sets, other relations); None where it is empty."""
-    return _cube_cached(tuple(literals), tuple(doms.items()))
+    return _cube_cached(frozenset(literals), tuple(doms.items()))  # the order of a conjunction is no matter
 
 
 def _empty(literals, doms, depth=0) -> bool:
