@@ -194,6 +194,16 @@ class Model:
             self._cache[key] = stored
             return stored
         _store.must_derive(key)
+        with _store.deriving(self, key) as held:
+            stored = _store.lookup(self, key) if held else None  # another process's, while this waited
+            if isinstance(stored, NotDerived):
+                raise stored
+            if stored is not None:
+                self._cache[key] = stored
+                return stored
+            return self._derive(key, make)
+
+    def _derive(self, key, make):
         what = _QUANTITY_OF_KEY.get(key[0], key[0])
         try:
             value = make()

@@ -30,8 +30,14 @@ import re
 import sys
 import tempfile
 import threading
+import time
 from fractions import Fraction
 from pathlib import Path
+
+try:  # POSIX; elsewhere entries are derived without waiting for another process
+    import fcntl as _fcntl
+except ImportError:  # pragma: no cover
+    _fcntl = None
 
 import mpmath
 import sympy as sp
@@ -53,6 +59,9 @@ _ERRORS = {"NotDerived": NotDerived, "NoClosedForm": NoClosedForm}
 _NAMED = "model {model}"
 _ENTRY = re.compile(r"^[0-9a-f]{64}\.json$")
 _TEMP = re.compile(r"^\.tmp-[0-9a-f]{64}-")
+_LOCK = re.compile(r"^[0-9a-f]{64}\.lock$")
+#: seconds a process waits for another one deriving the same entry before it derives it too
+LOCK_WAIT = 600.0
 _state = {"enabled": None}
 _local = threading.local()
 
@@ -231,6 +240,46 @@ def save(model, key, value, cause=None) -> None:
         _write(_path(preimage), _mac(secret, text) + "\n" + text)
 
 
+@contextlib.contextmanager
+def deriving(model, key):
+    """Hold the entry's lock (``<entry>.lock``, ``flock``) while ``key`` is derived; yields whether held.
+
+    A process that finds the lock taken waits (up to :data:`LOCK_WAIT` s) and then reads what the
+    other stored, instead of deriving the same at the same time. The derivations a result needs
+    are simpler results, so locks are taken in one order and cannot wait on each other in a
+    circle. Where locks are not available (no ``fcntl``, a read-only folder) nothing is held.
+    """
+    fd = None
+    preimage = _key(model, key) if enabled() and key[0] in KINDS and _fcntl is not None else None
+    if preimage is not None:
+        lock = _path(preimage).with_suffix(".lock")
+        with contextlib.suppress(OSError):
+            lock.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o600)
+    if fd is not None:
+        deadline = time.monotonic() + LOCK_WAIT
+        try:
+            while True:
+                try:
+                    _fcntl.flock(fd, _fcntl.LOCK_EX | _fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        os.close(fd)
+                        fd = None
+                        break
+                    time.sleep(0.02)
+        except BaseException:  # a time limit or Ctrl-C while waiting
+            os.close(fd)
+            raise
+    try:
+        yield fd is not None
+    finally:
+        if fd is not None:
+            _fcntl.flock(fd, _fcntl.LOCK_UN)
+            os.close(fd)
+
+
 def _passing(exc) -> bool:
     """Whether a refusal came from this run's circumstances (the stack's depth, the memory left), not
     from the model: it is not stored."""
@@ -311,7 +360,8 @@ def _write(path: Path, text: str) -> None:
 def _entries():
     folder = directory()
     try:
-        return [p for p in folder.iterdir() if _ENTRY.match(p.name) or _TEMP.match(p.name)]
+        return [p for p in folder.iterdir() if _ENTRY.match(p.name) or _TEMP.match(p.name)
+                or _LOCK.match(p.name)]
     except OSError:
         return []
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -252,6 +253,39 @@ def test_two_processes_filling_the_cache_at_once_leave_it_whole(cache):
     assert all(isinstance(treejson.loads(_body(p)), dict) for p in entries)
     res = _fresh().limit()
     assert res.verified
+
+
+WAIT = """
+import sys
+from symrecycle.io.modelfile import loads_model
+m = loads_model(sys.stdin.read())
+print(m.limit().notes[-1])
+"""
+
+
+@pytest.mark.skipif(store._fcntl is None, reason="no flock on this platform: entries are not locked")
+def test_a_process_waits_for_the_one_deriving_the_same_entry_and_reads_it(cache):
+    """While this process holds the limit's lock, another asking for the limit waits, then reads what this
+    one stored (a note planted here shows it read, not derived)."""
+    m = _fresh()
+    key = ("limit", "benefit")
+    env = {**os.environ, "SYMRECYCLE_CACHE_DIR": str(cache.parent)}
+    with store.deriving(m, key) as held:
+        assert held
+        proc = subprocess.Popen([sys.executable, "-c", WAIT], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                text=True, env=env)
+        proc.stdin.write(SMALL)
+        proc.stdin.close()
+        with pytest.raises(subprocess.TimeoutExpired):
+            proc.wait(timeout=3)  # it waits on the lock (deriving would take under a second)
+        store.set_enabled(False)  # derived here without the cache (its lock is this test's)
+        res = _fresh().limit()
+        store.set_enabled(None)
+        store.save(m, key, dataclasses.replace(res, notes=(*res.notes, "planted by the test")))
+    with proc.stdout:
+        out = proc.stdout.read()
+    assert proc.wait(timeout=60) == 0
+    assert out.strip() == "planted by the test"
 
 
 def test_a_refusal_caused_by_the_stack_depth_is_not_stored(cache, monkeypatch):
