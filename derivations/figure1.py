@@ -1,6 +1,6 @@
 """Figure 1: the kickstarting benefit after infinitely many iterations over (r, alpha): PDF, PNG, CSV.
 
-Usage: python derivations/figure1.py --out DIR [--force]
+Usage: python derivations/figure1.py --out DIR [--force] [--size one-column|two-column]
 
 Calls the public API of symrecycle only; all mathematics is the toolkit's.
 """

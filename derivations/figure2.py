@@ -1,6 +1,6 @@
 """Figure 2: the kickstarting benefit over iterations for several (r, alpha). PDF, PNG and CSV.
 
-Usage: python derivations/figure2.py --out DIR [--force]
+Usage: python derivations/figure2.py --out DIR [--force] [--size one-column|two-column]
 
 Calls the public API of symrecycle only; all mathematics is the toolkit's.
 """

@@ -1,6 +1,6 @@
 """Figure 3: each earlier year's compute in adjusted compute (kickstarting): PDF, PNG, CSV.
 
-Usage: python derivations/figure3.py --out DIR [--force]
+Usage: python derivations/figure3.py --out DIR [--force] [--size one-column|two-column]
 
 Calls the public API of symrecycle only; all mathematics is the toolkit's.
 """

@@ -1,6 +1,6 @@
 """Figure 4 a-d: model augmentation under several settings, with the breakeven beta. PDF, PNG and CSV.
 
-Usage: python derivations/figure4.py --out DIR [--force]
+Usage: python derivations/figure4.py --out DIR [--force] [--size one-column|two-column]
 
 Calls the public API of symrecycle only; all mathematics is the toolkit's.
 """

@@ -69,11 +69,18 @@ def write_text(path, text: str) -> Path:
 
 
 def figure_script(name: str, doc: str, argv=None) -> int:
-    """The whole of ``derivations/<name>.py`` for a figure: write it, print its files and caption."""
-    _args, out = script_output(doc, f"{name}.py", argv)
+    """The whole of ``derivations/<name>.py`` for a figure: write it, print its files and caption.
+
+    ``--size one-column`` (3.4 in) or ``two-column`` (7 in, the default) chooses the figure's width.
+    """
+    def add(parser):
+        parser.add_argument("--size", choices=("one-column", "two-column"), default="two-column",
+                            help="the figure's width: one column (3.4 in) or two (7 in, the default)")
+
+    args, out = script_output(doc, f"{name}.py", argv, add)
     if out is None:
         return 2
-    data, paths = write_figure(name, out)
+    data, paths = write_figure(name, out, size=args.size)
     for path in paths.values():
         print(path)
     print(data.caption)
@@ -144,12 +151,15 @@ def write_table1(out_dir) -> list:
 
 
 # -- figures, equations, claims ------------------------------------------------------------------------
-def write_figure(name: str, out_dir):
-    """Draw one figure (``"figure1"`` ... ``"figure4"``) and write PDF, PNG, CSV; (data, paths)."""
+def write_figure(name: str, out_dir, size=None):
+    """Draw one figure (``"figure1"`` ... ``"figure4"``) and write PDF, PNG, CSV; (data, paths).
+
+    ``size``: ``"one-column"`` or ``"two-column"`` (the default).
+    """
 
     if name not in plots.FIGURES:
         raise ValueError(f"figure: got {name!r}, expected one of {', '.join(plots.FIGURES)}")
-    data = plots.FIGURES[name]()
+    data = plots.FIGURES[name]() if size is None else plots.FIGURES[name](size=size)
     paths = plots.save_figure(data, out_dir)
     return data, paths
 

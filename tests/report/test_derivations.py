@@ -224,3 +224,14 @@ def test_reproduce_writes_a_report_linking_every_file(tmp_path, monkeypatch):
     reproduce.reproduce(out)
     after = {p.name: p.read_bytes() for p in out.iterdir()}
     assert after == before
+
+
+def test_a_figure_script_draws_one_column_on_request(tmp_path, capsys):
+    from PIL import Image
+
+    argv = ["--out", str(tmp_path), "--size", "one-column"]
+    assert reproduce.figure_script("figure2", "Figure 2.", argv) == 0
+    with Image.open(tmp_path / "figure2.png") as im:
+        width_in = im.size[0] / im.info["dpi"][0]
+    assert width_in == pytest.approx(3.4, abs=0.05)
+    assert str(tmp_path / "figure2.pdf") in capsys.readouterr().out
