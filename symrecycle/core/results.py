@@ -128,12 +128,20 @@ class Result:
         \begin{cases} \frac{r}{r - \alpha}
         \text{if } \alpha < r \\ \infty
         \text{if } \alpha \geq r \end{cases}
+        >>> print(Result("kickstarting", "sensitivity", sp.Piecewise((r, a < r), (sp.nan, True)), "S").latex())
+        S = \begin{cases} r & \text{if } \alpha < r \\ \text{undefined} & \text{if } \alpha \geq r \end{cases}
         """
         cases = self.cases
+        # a case without a value is said in words, not written as NaN
+        none = r"\text{no solution}" if self.quantity == "breakeven" else r"\text{undefined}"
+
+        def value(v):
+            return none if v is sp.nan else _sym.latex(v)
+
         if len(cases) == 1:
-            body = _sym.latex(cases[0][0])
+            body = value(cases[0][0])
         else:
-            rows = [f"{_sym.latex(v)} & " + (c.latex() if c.otherwise else rf"\text{{if }} {c.latex()}")
+            rows = [f"{value(v)} & " + (c.latex() if c.otherwise else rf"\text{{if }} {c.latex()}")
                     for v, c in cases]
             body = r"\begin{cases} " + r" \\ ".join(rows) + r" \end{cases}"
         return f"{self.label} = {body}" if lhs else body

@@ -155,11 +155,13 @@ def test_result_display(model_by_name, name, label):
     body = res.latex(lhs=False)
     assert tex == f"{res.label} = {body}"
     cases = res.cases
-    for value, cond in cases:  # every case's value, and its condition where there are several
-        assert _sym.latex(value) in body
+    none = r"\text{no solution}" if res.quantity == "breakeven" else r"\text{undefined}"
+    for value, cond in cases:  # every case's value (nan in words), and its condition where there are several
+        assert (none if value is sp.nan else _sym.latex(value)) in body
         if len(cases) > 1:
             assert cond.latex() in body
     assert (len(cases) > 1) == body.startswith(r"\begin{cases}")
+    assert r"\text{NaN}" not in body
     assert "~" not in res.text()
     assert r"\neg" not in body
     mark = r"\quad \checkmark\ \text{verified}" if res.verified else r"\quad \text{NOT verified: "
