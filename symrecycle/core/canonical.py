@@ -28,6 +28,7 @@ where it would be longer than the others.
 from __future__ import annotations
 
 import functools
+import threading
 from dataclasses import dataclass
 
 import sympy as sp
@@ -45,6 +46,10 @@ MAX_CUBES = 256
 MAX_ATOMS = 24
 #: cubes, and relations in all of them, beyond which only merges are tried (no covering tests)
 MAX_REDUCE = (24, 64)
+#: steps of the covering search per condition (each a conjunction tested); beyond, a covering is not
+#: shown and the condition stays as long as it is (the search is exponential in the worst case)
+COVER_STEPS = 4000
+_BUDGET = threading.local()
 
 _INEQ = (sp.Lt, sp.Le, sp.Gt, sp.Ge, sp.Eq, sp.Ne)
 
@@ -301,6 +306,16 @@ def _dnf(cond, doms):
     return [(cond,)]
 
 
+def _at(lit, subs):
+    """``lit`` with the fixed parameters put in; ``lit`` itself where that leaves no number (a
+    denominator vanishing there: zoo), so that nothing is decided from it."""
+    try:
+        a = lit.xreplace(subs)
+    except TypeError:  # SymPy cannot compare what the substitution made (zoo)
+        return lit
+    return lit if a.has(sp.zoo, sp.nan) else a
+
+
 @functools.lru_cache(maxsize=8192)
 def _cube_cached(literals, dom_items):
     doms = dict(dom_items)
@@ -309,7 +324,7 @@ def _cube_cached(literals, dom_items):
         sets: dict = {}
         other = set()
         for lit in literals:
-            a = lit.xreplace(subs) if subs else lit
+            a = _at(lit, subs) if subs else lit
             if a is sp.true:
                 continue
             if a is sp.false:
@@ -430,6 +445,7 @@ def _reduce(cubes, doms):
     without it stays inside the union (``x = c or (x != c and B)`` is ``x = c or B``), and cubes
     merged where they differ in the set of one quantity. Each step keeps the union exactly."""
     cubes = list(dict.fromkeys(cubes))
+    _BUDGET.left = COVER_STEPS
     changed = True
     while changed:
         small = len(cubes) <= MAX_REDUCE[0] and sum(len(c[0]) + len(c[1]) for c in cubes) <= MAX_REDUCE[1]
@@ -447,6 +463,9 @@ def _covered(lits, cubes, doms) -> bool:
     lits = tuple(lits)
     if _cube(lits, doms) is None:
         return True
+    _BUDGET.left = getattr(_BUDGET, "left", COVER_STEPS) - 1
+    if _BUDGET.left < 0:  # the search is too long: not shown covered (the condition stays longer)
+        return False
     if not cubes:
         return _empty(lits, doms)
     items = tuple(doms.items())

@@ -32,9 +32,11 @@ def _shown(q, at):
 def _negated(q):
     """``-q`` with the sign taken into a sum it multiplies (``g r (1 - beta)`` for ``g r (beta - 1)``)."""
     if isinstance(q, sp.Mul):
-        for f in q.args:
-            if isinstance(f, sp.Add):
-                return q.xreplace({f: -f})
+        factors = list(q.args)
+        for i, f in enumerate(factors):
+            if isinstance(f, sp.Add):  # that factor only (xreplace would also change it in an exponent)
+                factors[i] = -f
+                return sp.Mul(*factors)
     return -q
 
 

@@ -128,7 +128,8 @@ class Result:
         \begin{cases} \frac{r}{r - \alpha}
         \text{if } \alpha < r \\ \infty
         \text{if } \alpha \geq r \end{cases}
-        >>> print(Result("kickstarting", "sensitivity", sp.Piecewise((r, a < r), (sp.nan, True)), "S").latex())
+        >>> sens = Result("kickstarting", "sensitivity", sp.Piecewise((r, a < r), (sp.nan, True)), "S")
+        >>> print(sens.latex())
         S = \begin{cases} r & \text{if } \alpha < r \\ \text{undefined} & \text{if } \alpha \geq r \end{cases}
         """
         cases = self.cases

@@ -195,3 +195,36 @@ def test_spans_against_fractions():
         assert ((a & b).to_sympy().contains(R(num, 8)) is sp.true) == (in_a and in_b)
         assert ((a | b).to_sympy().contains(R(num, 8)) is sp.true) == (in_a or in_b)
         assert (a.complement().to_sympy().contains(R(num, 8)) is sp.true) == (not in_a)
+
+
+# -- found by review (a differential test against exact evaluation) ------------------------------
+z = sp.Symbol("z", positive=True)
+DOMS3 = {**DOMS, z: sp.Interval.open(0, sp.oo)}
+
+
+def test_a_sign_taken_into_a_factor_is_not_taken_into_its_copy_in_an_exponent():
+    from symrecycle.core.condtext import readable
+
+    cond = x * (y - 1) * z**(y - 1) < -1
+    pt = {x: R(1), y: R(1, 2), z: R(1, 16)}
+    assert _holds(cond, pt)
+    assert _holds(C.canonical(cond, DOMS3).expr, pt)
+    rel = sp.Eq(x * (y - 1) * z**(y - 1), -1)
+    for p in ({x: R(-1, 2), y: R(2), z: R(2)}, {x: R(1, 2), y: R(3), z: R(1)}):
+        assert _holds(rel, p) == _holds(readable(rel), p)
+
+
+def test_a_denominator_vanishing_at_a_fixed_parameter_decides_nothing():
+    got = C.canonical(sp.Eq(y, 2) & (1 / (y - 2) <= 1), DOMS3)  # no TypeError from zoo
+    assert got.text() == "y = 2 and 1/(y - 2) <= 1"
+
+
+def test_a_long_covering_search_is_cut_short_and_stays_exact():
+    cond = sp.Or(*[sp.Eq(x * y * (z - 1), c) for c in (R(1, 2), 1, 2, 3, 4, 5)], (x - y)**2 > R(1, 2))
+    before = [(x - y <= -1) & sp.Eq(x * y - z, 0) & sp.Ne(x**2 - x, 0)]
+    got = C.canonical(cond, DOMS3, before)  # 272 s before the search had a budget
+    want = sp.And(cond, sp.Not(before[0]))
+    pts = [{x: a, y: b, z: c} for a in (R(0), R(1, 2), R(1)) for b in (R(1, 2), R(1), R(2))
+           for c in (R(1, 2), R(2), R(3), R(5))]
+    for pt in pts:
+        assert _holds(want, pt) == _holds(got.expr, pt), pt
