@@ -45,7 +45,7 @@ _TEX = {"<": "<", "<=": r"\leq", ">": ">", ">=": r"\geq", "=": "=", "!=": r"\neq
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "!=": "!="}
 
 
-def _part(q, rels, show, ops, conj):
+def _part(q, rels, show, ops, conj, disj):
     """One quantity's relations as text: a chain ``lo < q < hi`` for a parameter between two bounds."""
     if rels is None:  # a relation kept as it is
         return show(q)
@@ -63,8 +63,7 @@ def _part(q, rels, show, ops, conj):
             op = _OPS[type(r)]
             texts.append(f"{show(lhs)} {ops[_FLIP[op] if flip else op]} {show(rhs)}")
         elif isinstance(r, sp.Or):
-            texts.append(f" {'or' if ops is _PLAIN else chr(92) + 'text{ or }'} ".join(
-                _part(q, sp.And.make_args(a), show, ops, conj) for a in r.args).replace("  ", " "))
+            texts.append(disj.join(_part(q, sp.And.make_args(a), show, ops, conj, disj) for a in r.args))
         else:
             texts.append(show(r))
     return conj.join(texts)
@@ -74,11 +73,11 @@ _PLAIN = {op: op for op in _FLIP}
 
 
 def text_part(q, rels):
-    return _part(q, rels, sp.sstr, _PLAIN, " and ")
+    return _part(q, rels, sp.sstr, _PLAIN, " and ", " or ")
 
 
 def latex_part(q, rels):
-    return _part(q, rels, _latex, _TEX, r" \text{ and } ")
+    return _part(q, rels, _latex, _TEX, r" \text{ and } ", r" \text{ or } ")
 
 
 def readable(rel):

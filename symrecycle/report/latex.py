@@ -248,10 +248,6 @@ LONG_VALUE = 160
 LONG_CONDITION = 110
 
 
-def _undefined(value) -> bool:
-    return value is sp.nan or value == sp.nan
-
-
 def _equation(d: Derivation):
     """The displayed equation of a result (its defined cases), and the text set below it.
 
@@ -260,8 +256,8 @@ def _equation(d: Derivation):
     """
     res = d.result
     cases = res.cases
-    shown = [(v, c) for v, c in cases if not _undefined(v)]
-    missing = [c for v, c in cases if _undefined(v)]
+    shown = [(v, c) for v, c in cases if v is not sp.nan]
+    missing = [c for v, c in cases if v is sp.nan]
     below, values, conditions = [], 0, 0
     rows = []
     for v, c in shown:
