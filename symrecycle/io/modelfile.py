@@ -134,8 +134,22 @@ MAX_FILE_BYTES = 1_000_000
 MAX_PARAMETERS = 100
 #: the deepest lag a model file may use (A[n-100]): each lag is a value kept and passed at every step
 MAX_LAG = 100
-_TOP_KEYS = ("name", "description", "start", "adjusted", "parameters", "recurrence", "sequences",
-             "metric", "metrics")
+#: the keys a model file accepts, by table; any other key is refused (docs/model-files.md documents each)
+TOP_KEYS = ("name", "description", "start", "adjusted", "parameters", "recurrence", "sequences",
+            "metric", "metrics")
+#: keys of a parameter written as a table, ``r = { domain = "(0, oo)", ... }``
+PARAMETER_KEYS = ("domain", "description", "default")
+#: keys of ``[recurrence]`` (one sequence)
+RECURRENCE_KEYS = ("sequence", "start", "initial", "next", "description")
+#: keys of each ``[sequences.X]`` table
+SEQUENCE_KEYS = ("initial", "next", "description")
+#: keys of a metric written as a table, ``[metrics.benefit]``
+METRIC_KEYS = ("expr", "description", "latex")
+#: every table of a model file and the keys it accepts (``NAME`` stands for a name of the user's)
+ACCEPTED_KEYS = {
+    "": TOP_KEYS, "parameters.NAME": PARAMETER_KEYS, "recurrence": RECURRENCE_KEYS,
+    "sequences.NAME": SEQUENCE_KEYS, "metrics.NAME": METRIC_KEYS,
+}
 _METRIC_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}\Z")
 _RATIO = re.compile(r"[+-]?\d{1,40}/\d{1,40}\Z")
 _DECIMAL = re.compile(r"[+-]?(\d{1,40}(\.\d{0,40})?|\.\d{1,40})([eE][+-]?\d{1,2})?\Z")
@@ -340,7 +354,7 @@ def _parameters(table):
         check_name(name, "parameter")
         if isinstance(spec, str):
             spec = {"domain": spec}
-        spec = _table(spec, field, ("domain", "description", "default"), ("domain",))
+        spec = _table(spec, field, PARAMETER_KEYS, ("domain",))
         lo, hi, lo_open, hi_open = parse_domain(spec["domain"], f"{field}.domain")
         desc = _text(spec.get("description"), f"{field}.description", "", 500)
         # an infinite bound is open already; Parameter writes it with open=False (as STANDARD does)
@@ -371,8 +385,7 @@ def _sequence_specs(data):
     if ("recurrence" in data) == ("sequences" in data):
         raise ValueError("expected exactly one of [recurrence] (one sequence) or [sequences.X] tables")
     if "recurrence" in data:
-        spec = _table(data["recurrence"], "recurrence",
-                      ("sequence", "start", "initial", "next", "description"), ("initial", "next"))
+        spec = _table(data["recurrence"], "recurrence", RECURRENCE_KEYS, ("initial", "next"))
         name = _text(spec.get("sequence"), "recurrence.sequence", "A", 64)
         return [(name, spec, "recurrence")]
     seqs = _table(data["sequences"], "sequences", data["sequences"].keys()
@@ -382,7 +395,7 @@ def _sequence_specs(data):
     out = []
     for name, spec in seqs.items():
         field = f"sequences.{name}"
-        spec = _table(spec, field, ("initial", "next", "description"), ("initial", "next"))
+        spec = _table(spec, field, SEQUENCE_KEYS, ("initial", "next"))
         out.append((name, spec, field))
     return out
 
@@ -407,7 +420,7 @@ def _check_references(expr, field, allowed):
 
 
 def _build(data, source, default_name):
-    _table(data, "model file", _TOP_KEYS, ("parameters",))
+    _table(data, "model file", TOP_KEYS, ("parameters",))
     name = _text(data.get("name"), "name", default_name, 100).strip()
     if not name or not name.isprintable():
         raise ValueError(f"name: got {data.get('name')!r}, expected a non-empty printable name")
@@ -491,7 +504,7 @@ def _metrics(data, symbols, order):
             raise ValueError(f"{field}: got the name {mname!r}, expected letters, digits, '_' or '-'")
         if not isinstance(spec, dict):
             spec = {"expr": spec}
-        spec = _table(spec, field, ("expr", "description", "latex"), ("expr",))
+        spec = _table(spec, field, METRIC_KEYS, ("expr",))
         expr = parse_expression(_expr_text(spec["expr"], f"{field}.expr"), symbols, order, field)
 
         def at_n(ref, at, offset):
