@@ -51,6 +51,7 @@ from ..core.params import n as N
 from ..core.request import WITH_RESPECT_TO, Request
 from ..core.results import QUANTITIES
 from ..io import registry
+from .claimregion import REGION_KEYS, parse_region
 from .growth import growth_rates
 from .toml import TomlError, read_toml
 
@@ -60,7 +61,7 @@ __all__ = ["Claim", "ClaimResult", "ClaimFileError", "load_claims", "parse_claim
 RELATIONS = ("=", "<", "<=", ">", ">=")
 GROWTH_UNITS = ("x_per_year", "percent_per_year")
 _MODEL_KEYS = {"id", "model", "quantity", "params", "stated", "source", "relation", "n", "wrt",
-               "metric", "fraction", "level", "note"}
+               "metric", "fraction", "level", "note"} | REGION_KEYS
 _GROWTH_KEYS = {"id", "quantity", "rates", "unit", "stated", "source", "relation", "note"}
 _TOP_KEYS = {"claim", "title", "description", "document"}
 #: digits of the mpmath evaluation that decides a verdict
@@ -115,6 +116,7 @@ class Claim:
     unit: str | None = None
     note: str = ""
     line: int | None = None
+    region: object = None  # a RegionSpec (symrecycle.io.claimregion) for a claim over a region
 
     @property
     def interval(self):
@@ -152,10 +154,15 @@ class ClaimResult:
     explanations: tuple = ()
     claim: Claim | None = None
     error: str | None = None
+    status: str | None = None  # a claim over a region: "proved", "refuted" or "not proved"
+    certificate: tuple = ()
+    counterexample: dict | None = None
+    details: dict = field(default_factory=dict)
 
     @property
     def verdict(self) -> str:
-        """``"consistent"``, ``"inconsistent"``, or ``"error"`` where the claim could not be evaluated.
+        """``"consistent"``, ``"inconsistent"``, or ``"error"`` where the claim could not be evaluated;
+        for a claim over a region ``"proved"``, ``"refuted"`` or ``"not proved"``.
 
         Examples
         --------
@@ -166,6 +173,8 @@ class ClaimResult:
         """
         if self.error is not None:
             return "error"
+        if self.status is not None:
+            return self.status
         return "consistent" if self.consistent else "inconsistent"
 
     def to_dict(self) -> dict:
@@ -203,6 +212,15 @@ class ClaimResult:
                 val = getattr(c, key)
                 if val not in (None, ()):
                     out[key] = _json_number(val) if key == "n" else (list(val) if key == "rates" else val)
+        if c is not None and c.region is not None:
+            out["stated_interval"] = None
+            if c.region.kind == "monotone":
+                del out["stated"], out["relation"]
+            out.update(c.region.to_dict())
+            out["certificate"] = list(self.certificate)
+            out.update({k: _json_number(v) for k, v in self.details.items()})
+            if self.status == "refuted":
+                out["counterexample"] = self.counterexample
         if self.error is not None:
             out["error"] = self.error
         return out
@@ -368,7 +386,10 @@ def _parse_claim(d, i, lines):
     cid = text("id")
     label = f"claim {cid!r}"
     quantity = text("quantity")
+    over_region = bool(REGION_KEYS & set(d))
     stated = d.get("stated")
+    if over_region and stated is None and "monotone" in d:
+        stated = "0"  # a monotonicity claim states no number
     if not isinstance(stated, str) or not DECIMAL.fullmatch(stated.strip()):
         got = "missing" if stated is None else repr(stated)
         fail("stated", f"{label}: field 'stated' is {got}, expected "
@@ -378,7 +399,7 @@ def _parse_claim(d, i, lines):
         exact_number(stated)
     except ValueError as exc:
         fail("stated", f"{label}: field 'stated': {exc}")
-    source = text("source")
+    source = text("source", required=not over_region) or ""
     note = text("note", required=False) or ""
     relation = d.get("relation", "=")
     if relation not in RELATIONS:
@@ -436,7 +457,7 @@ def _parse_claim(d, i, lines):
             fail("wrt", f"{label}: {exc}")
     elif wrt is not None:
         fail("wrt", f"{label}: field 'wrt' is given, but a {q} takes none")
-    params = d.get("params")
+    params = d.get("params", {} if over_region else None)
     if not isinstance(params, dict):
         fail("params", f"{label}: field 'params' is {'missing' if params is None else repr(params)}, "
                        "expected a table of parameter values, e.g. { r = 4.2, alpha = 1 }")
@@ -469,6 +490,14 @@ def _parse_claim(d, i, lines):
         except ValueError as exc:
             fail("params", f"{label}: {exc}")
         values[name] = x
+    spec = parse_region(d, model, fail, label, fixed=values)
+    if spec is not None:
+        if spec.kind != "monotone" and relation == "=":
+            fail("relation", f"{label}: field 'relation' is {relation!r}, expected one of <, <=, >, >= "
+                             f"for a {spec.kind} claim")
+        if spec.n_range is not None and ("n" in d or q in ("limit", "iterations-to")):
+            fail("forall" if "forall" in d else spec.kind, f"{label}: n is quantified, but "
+                 + ("field 'n' fixes it too" if "n" in d else f"the {q} does not depend on n"))
     nval = d.get("n")
     if nval is not None:
         if isinstance(nval, bool) or not (
@@ -477,7 +506,8 @@ def _parse_claim(d, i, lines):
             fail("n", f"{label}: field 'n' is {nval!r}, expected an integer >= {model.start} or inf")
         if q in ("limit", "iterations-to"):
             fail("n", f"{label}: field 'n' is given, but the {q} does not depend on n")
-    elif q in ("benefit", "closed-form"):
+    elif q in ("benefit", "closed-form") and not (spec is not None and (
+            spec.n_range is not None or any(v == "n" for v, _ in spec.monotone))):
         fail(None, f"{label}: field 'n' is missing: a {q} claim needs the iteration n (or inf)")
     fraction = d.get("fraction", 0.99)
     if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction < 1:
@@ -487,7 +517,7 @@ def _parse_claim(d, i, lines):
         fail("level", f"{label}: field 'level' is {level!r}, expected a finite number")
     claim = Claim(id=cid, quantity=q, stated=stated, source=source, model=model_name, params=values,
                   printed=printed, n=nval, wrt=wrt, metric=metric, fraction=float(fraction),
-                  level=level, relation=relation, note=note, line=where)
+                  level=level, relation=relation, note=note, line=where, region=spec)
     missing = missing_params(model, claim)
     if missing:
         fail("params", f"{label}: parameter {missing[0]!r} is missing: the {q} depends on "
@@ -516,4 +546,5 @@ def needed_params(model, claim):
 
 
 def missing_params(model, claim):
-    return [p for p in needed_params(model, claim) if p not in claim.params]
+    boxed = {p.name for p in claim.region.box} if claim.region is not None else set()
+    return [p for p in needed_params(model, claim) if p not in claim.params and p not in boxed]

@@ -97,6 +97,10 @@ def check(claim: Claim) -> ClaimResult:
     """
     if claim.quantity == "growth":
         return _check_growth(claim)
+    if claim.region is not None:
+        from .regioncheck import check_region
+
+        return check_region(claim)
 
     model = registry.get_model(claim.model)
     try:
@@ -303,6 +307,9 @@ def format_text(results) -> str:
     lines = []
     for r in results:
         c = r.claim
+        if c is not None and c.region is not None:
+            lines += _region_text(r)
+            continue
         rel = c.relation if c is not None else "="
         head = f"{r.id}: {r.verdict.upper()}  stated {rel} {r.stated}, computed {_fmt(r.computed)}"
         lines.append(head)
@@ -326,5 +333,34 @@ def format_text(results) -> str:
         if not r.consistent and not r.explanations and not r.error and c is not None and c.model:
             lines.append("    no single parameter (nor n) reproduces the stated figure")
     bad = sum(not r.consistent for r in results)
-    lines.append(f"{len(results)} claims: {len(results) - bad} consistent, {bad} not")
+    if any(r.claim is not None and r.claim.region is not None for r in results):
+        lines.append(f"{len(results)} claims: {len(results) - bad} proved or consistent, {bad} not")
+    else:
+        lines.append(f"{len(results)} claims: {len(results) - bad} consistent, {bad} not")
     return "\n".join(lines) + "\n"
+
+
+def _region_text(r):
+    """The lines of a claim over a region: verdict, what is claimed, the certificate, the counterexample."""
+    c, spec = r.claim, r.claim.region
+    box = spec.to_dict()["box"]
+    over = ", ".join(f"{k} in {v}" for k, v in box.items()) or "the given values"
+    fixed = ", ".join(f"{k}={c.printed.get(k, _fmt(v))}" for k, v in c.params.items())
+    what = {
+        "forall": f"for all {over}: {c.quantity} {c.relation} {c.stated}",
+        "exists": f"for some {over}: {c.quantity} {c.relation} {c.stated}",
+        "monotone": f"{c.quantity} " + ", ".join(f"{d} in {v}" for v, d in spec.monotone) + f" on {over}",
+        "region": f"where {c.quantity} {c.relation} {c.stated} on {over}: exactly {spec.region_text or ''}",
+        "measure": f"share of {over} where {c.quantity} {c.relation} {c.stated}: "
+                   f"{spec.measure[2] if spec.measure else ''}",
+    }[spec.kind]
+    out = [f"{r.id}: {r.verdict.upper()}  {what}",
+           f"    {c.model}" + (f" at {fixed}" if fixed else "") + (f"   [{c.source}]" if c.source else "")]
+    if r.error:
+        out.append(f"    error: {r.error}")
+    out += [f"    - {step}" for step in r.certificate]
+    if r.verdict == "refuted" and r.counterexample:
+        out.append("    counterexample: " + ", ".join(f"{k} = {v}" for k, v in r.counterexample.items()))
+    if "witness" in r.details:
+        out.append("    witness: " + ", ".join(f"{k} = {v}" for k, v in r.details["witness"].items()))
+    return out

@@ -1,0 +1,292 @@
+r"""Rigorous interval enclosures of SymPy expressions over boxes, and branch and bound.
+
+:func:`enclose` evaluates an expression with :mod:`mpmath.iv` (outward-rounded
+interval arithmetic): every value the expression takes on the box lies in the
+returned interval. A ``Piecewise`` takes the hull of the pieces whose
+conditions the box does not decide against. :func:`branch_and_bound` splits a
+box until a test decides each sub-box from its enclosure, or a budget of boxes
+is spent. An unbounded side ``[lo, oo)`` is mapped onto ``u`` in ``[0, 1]`` by
+``x = lo + u/(1 - u)`` (exact, so the enclosures stay sound; near ``u = 1`` they
+are wide and such boxes stay undecided unless the expression is bounded there).
+
+mpmath's ``iv`` was chosen over python-flint's ``arb``: it ships with mpmath,
+already a dependency, and the expressions here are small rational functions
+and powers, where balls gain nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import mpmath
+import sympy as sp
+from mpmath import iv
+
+from ..core.sym import as_sympy
+
+__all__ = ["enclose", "branch_and_bound", "Box", "Undecided", "BnB"]
+
+INF = mpmath.inf
+
+
+class Undecided(ValueError):
+    """An expression whose enclosure is not defined on the box (a nan, a complex value)."""
+
+
+def _num(x):
+    x = sp.Rational(x)
+    return iv.mpf(int(x.p)) / iv.mpf(int(x.q))
+
+
+def enclose(expr, values: dict):
+    """An interval holding every value of ``expr`` for the symbols ranging over ``values``.
+
+    ``values`` maps symbols to ``(lo, hi)`` pairs of Fractions (or ``mpmath.iv`` intervals).
+
+    Examples
+    --------
+    >>> a, r = sp.symbols("alpha r", positive=True)
+    >>> e = enclose(r / (r - a), {a: (Fraction(0), Fraction(1)), r: (Fraction(23, 4), Fraction(23, 4))})
+    >>> float(e.a), round(float(e.b), 6)
+    (1.0, 1.210526)
+    """
+    env = {s: (v if isinstance(v, iv.mpf) else _interval(*v)) for s, v in values.items()}
+    out = _enc(as_sympy(expr), env)
+    if _isnan(out):
+        raise Undecided("the enclosure is not defined on this box")
+    return out
+
+
+def _interval(lo, hi):
+    a = _num(lo) if lo is not None else iv.mpf(-INF)
+    b = _num(hi) if hi is not None else iv.mpf(INF)
+    return iv.mpf([a.a, b.b])
+
+
+def _isnan(x):
+    return mpmath.isnan(x.a) or mpmath.isnan(x.b)
+
+
+def _enc(e, env):
+    if e in env:
+        return env[e]
+    if e.is_Rational:
+        return _num(e)
+    if e is sp.oo:
+        return iv.mpf(INF)
+    if e is sp.S.NegativeInfinity:
+        return iv.mpf(-INF)
+    if e.is_Float:
+        return iv.mpf(mpmath.mpf(e))
+    if isinstance(e, sp.Add):
+        out = iv.mpf(0)
+        for a in e.args:
+            out = out + _enc(a, env)
+        return out
+    if isinstance(e, sp.Mul):
+        out = iv.mpf(1)
+        for a in e.args:
+            out = out * _enc(a, env)
+        return out
+    if isinstance(e, sp.Pow):
+        base = _enc(e.base, env)
+        if e.exp.is_Integer:
+            k = int(e.exp)
+            if k < 0 and base.a <= 0 <= base.b:
+                if base.a == 0 == base.b:
+                    raise Undecided("division by zero")
+                return iv.mpf([-INF, INF]) if base.a < 0 < base.b else _pow_pos(base, k)
+            return base ** k
+        if base.a < 0:
+            raise Undecided(f"a power {e} of a base that may be negative")
+        return _pow_pos(base, _enc(e.exp, env))
+    if isinstance(e, sp.exp):
+        return iv.exp(_enc(e.args[0], env))
+    if isinstance(e, sp.log):
+        x = _enc(e.args[0], env)
+        if x.a <= 0:
+            raise Undecided(f"log of a value that may not be positive: {e}")
+        return iv.log(x)
+    if isinstance(e, sp.Piecewise):
+        hull = None
+        for v, c in e.args:
+            t = decide(c, env)
+            if t is False:
+                continue
+            x = _enc(v, env)
+            hull = x if hull is None else iv.mpf([min(hull.a, x.a), max(hull.b, x.b)])
+            if t is True:
+                return hull
+        if hull is None:
+            raise Undecided("no case of the Piecewise holds here")
+        return hull
+    raise Undecided(f"no interval rule for {type(e).__name__}")
+
+
+def _pow_pos(base, k):
+    """``base ** k`` for a nonnegative base (a zero base with a negative power gives +oo)."""
+    if isinstance(k, int):
+        k = iv.mpf(k)
+    out = base ** k
+    if _isnan(out):
+        raise Undecided("an undefined power")
+    return out
+
+
+def decide(cond, env):
+    """True, False or None (undecided) for a condition over the box ``env`` (symbols to intervals).
+
+    Examples
+    --------
+    >>> a, r = sp.symbols("alpha r", positive=True)
+    >>> env = {a: iv.mpf([0, 1]), r: iv.mpf([2, 3])}
+    >>> decide(a < r, env), decide(sp.Eq(a, r), env), decide(a < 1 / 2, env)
+    (True, False, None)
+    """
+    if cond is sp.true or cond is True:
+        return True
+    if cond is sp.false or cond is False:
+        return False
+    if isinstance(cond, sp.And):
+        vals = [decide(c, env) for c in cond.args]
+        return False if False in vals else (True if all(v is True for v in vals) else None)
+    if isinstance(cond, sp.Or):
+        vals = [decide(c, env) for c in cond.args]
+        return True if True in vals else (False if all(v is False for v in vals) else None)
+    if isinstance(cond, sp.Not):
+        v = decide(cond.args[0], env)
+        return None if v is None else not v
+    if isinstance(cond, (sp.Eq, sp.Ne, sp.Lt, sp.Le, sp.Gt, sp.Ge)):
+        try:
+            d = _enc(cond.lhs - cond.rhs, env)
+        except Undecided:
+            return None
+        if _isnan(d):
+            return None
+        lo, hi = d.a, d.b
+        if isinstance(cond, (sp.Eq, sp.Ne)):
+            eq = False if (lo > 0 or hi < 0) else (True if lo == hi == 0 else None)
+            return eq if isinstance(cond, sp.Eq) or eq is None else not eq
+        if isinstance(cond, sp.Lt):
+            return True if hi < 0 else (False if lo >= 0 else None)
+        if isinstance(cond, sp.Le):
+            return True if hi <= 0 else (False if lo > 0 else None)
+        if isinstance(cond, sp.Gt):
+            return True if lo > 0 else (False if hi <= 0 else None)
+        return True if lo >= 0 else (False if hi < 0 else None)
+    return None
+
+
+# -- boxes ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Box:
+    """Sides ``((lo, hi), ...)`` as Fractions, in the order of :attr:`BnB.symbols`."""
+
+    sides: tuple
+
+    def split(self, weights):
+        k = max(range(len(self.sides)), key=lambda i: (self.sides[i][1] - self.sides[i][0]) * weights[i])
+        lo, hi = self.sides[k]
+        mid = (lo + hi) / 2
+        left = (*self.sides[:k], (lo, mid), *self.sides[k + 1:])
+        right = (*self.sides[:k], (mid, hi), *self.sides[k + 1:])
+        return Box(left), Box(right)
+
+    def volume(self):
+        v = Fraction(1)
+        for lo, hi in self.sides:
+            v *= hi - lo
+        return v
+
+    def center(self):
+        return tuple((lo + hi) / 2 for lo, hi in self.sides)
+
+
+@dataclass
+class BnB:
+    """What :func:`branch_and_bound` found: sub-boxes that hold, that fail, and that stay undecided.
+
+    ``worst`` is the enclosure (lo, hi as floats) of the held box nearest to failing;
+    ``evaluated`` the number of enclosures computed.
+    """
+
+    symbols: tuple
+    held: list = field(default_factory=list)
+    failed: list = field(default_factory=list)
+    undecided: list = field(default_factory=list)
+    evaluated: int = 0
+    worst: tuple | None = None
+    unbounded: tuple = ()
+
+    def point(self, box):
+        """The box's centre in the claim's own variables (undoing the map of unbounded sides)."""
+        out = {}
+        for s, c in zip(self.symbols, box.center()):
+            out[s] = _from_unit(s, c, self.unbounded)
+        return out
+
+
+def _from_unit(s, u, unbounded):
+    for sym, lo in unbounded:
+        if sym == s:
+            return lo + u / (1 - u)
+    return u
+
+
+def branch_and_bound(expr, sides, test, budget=2000, stop_on_fail=True, margin=None):
+    """Split the box ``sides`` (``{symbol: (lo, hi)}``, hi None for oo) until ``test`` decides each part.
+
+    ``test(enclosure)`` returns True (the relation holds on the part), False
+    (it fails on the whole part) or None. ``margin(enclosure)`` ranks held parts
+    (the smallest is reported as ``worst``).
+
+    Examples
+    --------
+    >>> a = sp.Symbol("alpha", nonnegative=True)
+    >>> res = branch_and_bound(a * (1 - a), {a: (Fraction(0), Fraction(1))}, lambda e: e.b <= 0.3)
+    >>> len(res.failed), len(res.undecided), len(res.held) > 0
+    (0, 0, True)
+    """
+    syms, start, unbounded = [], [], []
+    expr = as_sympy(expr)
+    for s, (lo, hi) in sides.items():
+        syms.append(s)
+        if hi is None:  # [lo, oo) -> u in [0, 1]
+            u = sp.Dummy(f"u_{s}")
+            expr = expr.xreplace({s: sp.Rational(lo) + u / (1 - u)})
+            syms[-1] = u
+            unbounded.append((u, Fraction(lo)))
+            start.append((Fraction(0), Fraction(1)))
+        else:
+            start.append((Fraction(lo), Fraction(hi)))
+    res = BnB(tuple(syms), unbounded=tuple(unbounded))
+    weights = [1 / max(hi - lo, Fraction(1, 10**12)) for lo, hi in start]
+    stack = [Box(tuple(start))]
+    while stack:
+        box = stack.pop()
+        if res.evaluated >= budget:
+            res.undecided.append(box)
+            continue
+        res.evaluated += 1
+        try:
+            enc = enclose(expr, dict(zip(syms, box.sides)))
+            verdict = test(enc)
+        except (Undecided, ZeroDivisionError):
+            enc, verdict = None, None
+        if verdict is True:
+            res.held.append(box)
+            if margin is not None:
+                m = margin(enc)
+                if res.worst is None or m < res.worst[0]:
+                    res.worst = (m, (float(enc.a), float(enc.b)))
+        elif verdict is False:
+            res.failed.append(box)
+            if stop_on_fail:
+                res.undecided.extend(stack)
+                return res
+        elif all(hi - lo < Fraction(1, 2**40) for lo, hi in box.sides):
+            res.undecided.append(box)  # too small to split further
+        else:
+            stack.extend(box.split(weights))
+    return res
