@@ -25,6 +25,8 @@ from sympy.functions.elementary.piecewise import ExprCondPair
 from sympy.logic.boolalg import Boolean
 from sympy.polys.rootoftools import ComplexRootOf, RootSum
 
+from .fixedpoint import FixedPoint
+
 __all__ = ["dumps", "loads", "Corrupt", "Unsupported", "FORMAT", "TAGS", "ASSUMPTIONS"]
 
 #: the version of the layout written (and the only one read)
@@ -74,7 +76,8 @@ TAGS = {
     "Contains": (sp.Contains, 2, 2, "AS"), "Range": (sp.Range, 1, 3, "E"), "Lambda": (sp.Lambda, 2, 2, "TA"),
     "Interval": (sp.Interval, 4, 4, "EEBB"), "FiniteSet": (sp.FiniteSet, 1, None, "A"),
     "Subs": (sp.Subs, 3, 3, "ETT"), "Tuple": (sp.Tuple, 0, None, "A"), "Indexed": (sp.Indexed, 2, None, "IE"),
-    "Idx": (sp.Idx, 1, 2, "ET"), "Derivative": (sp.Derivative, 2, None, "AT")}
+    "Idx": (sp.Idx, 1, 2, "ET"), "Derivative": (sp.Derivative, 2, None, "AT"),
+    "FixedPoint": (FixedPoint, 2, 2, "AE")}
 _PLAIN = {"ExprCondPair", "Range", "Interval", "Lambda", "Tuple", "Indexed", "Idx", "Sum", "Product", "Subs"}
 _TAG_OF = {row[0]: tag for tag, row in TAGS.items()}
 

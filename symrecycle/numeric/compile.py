@@ -39,6 +39,7 @@ import sympy as sp
 from ..core import conditions as _cond
 from ..core import sym as _sym
 from ..core.params import n as N
+from .fixed import fixed_point_functions
 from .kernel import _REL, Variant, _logb, exists, in_blocks
 from .lambdas import numpy_function
 from .pool import _MP_LOCK
@@ -344,7 +345,8 @@ def mp_function(args, expr):
     [1, 3, 4, 7, 11, 18]
     """
     expr, _, mp_fns, _ = _power_sums(_sym.as_sympy(expr))
-    return sp.lambdify(args, expr, modules=[mp_fns, "mpmath"])
+    expr, _, mp_fixed = fixed_point_functions(expr)
+    return sp.lambdify(args, expr, modules=[{**mp_fns, **mp_fixed}, "mpmath"])
 
 
 def _float_constants(expr):
@@ -376,6 +378,8 @@ def compile_expr(expr, args) -> Compiled:
     if expr.has(sp.Sum):
         return CompiledSums(expr, args)
     expr, np_fns, mp_fns, root_powers = _power_sums(expr)
+    expr, np_fixed, mp_fixed = fixed_point_functions(expr)
+    np_fns, mp_fns = {**np_fns, **np_fixed}, {**mp_fns, **mp_fixed}
     cases = _sym.pieces(expr)
     eqs = sorted({e for _, c in cases for e in c.atoms(sp.Eq)}, key=sp.default_sort_key)
     fast_expr = expr.subs(dict.fromkeys(eqs, sp.false)) if eqs else expr

@@ -26,6 +26,7 @@ import sympy as sp
 from ..core import conditions as _cond
 from ..core import points as _points
 from ..core import sym as _sym
+from ..core.fixedpoint import FixedPoint
 from ..core.params import n as N
 from ..core.results import NotDerived
 from . import asymptotics
@@ -33,11 +34,21 @@ from . import asymptotics
 __all__ = ["derivative", "elasticity", "breakeven"]
 
 
-def _limit_onto(expr, eq, p):
-    """``expr`` on the set ``eq`` approached along the parameter ``p``."""
+def _limit_onto(expr, eq, p, value=None):
+    """``expr`` on the set ``eq`` approached along the parameter ``p``.
+
+    A fixed point of a map there is the quantity's ``value`` on the set: an attracting fixed point
+    moves continuously with the parameters (implicit functions, F'(x*) < 1); the derivative check
+    compares the result with finite differences on both sides.
+    """
     sol = sp.solve(eq, p)
     if len(sol) != 1:
         raise NotDerived(f"cannot approach {eq} along {p}")
+    if expr.has(FixedPoint):
+        if value is None or value.has(sp.oo, -sp.oo, sp.nan):
+            raise NotDerived(f"no limit of {expr} onto {eq}")
+        moved = expr.subs(p, sol[0])
+        return _cond.simplify_branch(moved.xreplace(dict.fromkeys(moved.atoms(FixedPoint), value)))
     eps = sp.Dummy("epsilon")
     moved = sp.simplify(expr.subs(p, sol[0] + eps))
     value = sp.limit(moved, eps, 0)
@@ -138,8 +149,8 @@ def _onto(value, cond, eqs, p, neighbours):
         for sol in fixed:
             target, source = target.subs(sol), source.subs(sol)
         try:
-            d = _limit_onto(_cond.substitute_condition(target, others), eqs[0], p)
-            jump = sp.factor(_cond.substitute_condition(_limit_onto(source, eqs[0], p) - value, cond))
+            d = _limit_onto(_cond.substitute_condition(target, others), eqs[0], p, value)
+            jump = sp.factor(_cond.substitute_condition(_limit_onto(source, eqs[0], p, value) - value, cond))
         except NotDerived:  # the neighbour's derivative has no limit there: no derivative
             return None
         if ds and not _sym.is_zero(d - ds[0]):

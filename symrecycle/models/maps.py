@@ -1,0 +1,230 @@
+r"""A model's metric as a map of itself, :math:`M_n = F(M_{n-1})`, and its limit by regime.
+
+For models without closed forms (a nonlinear or coupled system, or a
+nonlinear first-order recurrence), :func:`metric_map` derives F from the
+model's sequences: every value at n is replaced by its next term, the metric
+at n - 1 is set to the map's variable and solved for one value at n - 1 (the
+adjusted sequence first), and what is left must depend on the variable and
+the parameters only. F is certified by exact iteration of the model.
+:func:`limit` then takes the limit of the iteration from the metric's first
+value by regime (:func:`symrecycle.solve.maps.limit_of_map`).
+
+Examples
+--------
+>>> from symrecycle.io.modelfile import load_model, variant_path
+>>> m = load_model(variant_path("endogenous-progress"))
+>>> red = metric_map(m, m.metric())
+>>> red.F, red.initial, red.verified
+(benefit**(1 - theta)*alpha/(g*r) + 1, 1, True)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+import mpmath
+import sympy as sp
+
+from ..core import sym as _sym
+from ..core.fixedpoint import FixedPoint
+from ..core.params import n as N
+from ..core.results import NotDerived
+from ..solve import maps as _maps
+from . import checks
+
+__all__ = ["MetricMap", "metric_map", "limit"]
+
+#: digits of the checks that are not exact (irrational powers), and the agreement asked of them
+DPS, AGREE = 40, sp.Rational(1, 10**30)
+#: iterations of the float check of a limit, and the largest rate at which it is conclusive
+CHECK_N, CHECK_RATE = 3000, 0.98
+
+
+@dataclass(frozen=True)
+class MetricMap:
+    """``M_n = F(M_{n-1})``: the map ``F`` in the variable ``x``, the first value, and its certificate."""
+
+    F: sp.Expr
+    x: sp.Symbol
+    initial: sp.Expr
+    eliminated: tuple
+    lines: tuple
+    verified: bool
+
+
+def _offset(ref):
+    return sp.expand(ref.indices[0] - N)
+
+
+def _at_previous(model, expr, prev):
+    """``expr`` (with ``X[n]``, ``X[n-1]``) in the values at n - 1: next terms replace ``X[n]``."""
+    nexts = {s.name: s.next for s in model.sequences}
+    for _ in range(len(nexts) + 1):
+        if not any(_offset(e) == 0 for e in expr.atoms(sp.Indexed)):
+            break
+        expr = expr.replace(lambda e: isinstance(e, sp.Indexed) and _offset(e) == 0,
+                            lambda e: nexts[e.base.label.name])
+
+    def sub(e):
+        if _offset(e) != -1:
+            raise NotDerived(f"{e} is neither at n nor at n-1: the metric is not a first-order map")
+        return prev[e.base.label.name]
+
+    return expr.replace(lambda e: isinstance(e, sp.Indexed), sub)
+
+
+def _at_start(model, expr):
+    """``expr`` (a metric, with ``X[n]``) at the first index, from the initial values."""
+    inits = {s.name: s.initial for s in model.sequences}
+    for _ in range(len(inits) + 1):
+        if not expr.atoms(sp.Indexed):
+            break
+        expr = expr.replace(lambda e: isinstance(e, sp.Indexed), lambda e: inits[e.base.label.name])
+    return sp.factor(sp.together(expr.subs(N, model.start)))
+
+
+def _tidy(expr):
+    """A short form of the map: powers of one base combined, fractions expanded."""
+    out = sp.powsimp(sp.expand(sp.powsimp(sp.expand(expr, power_exp=False)), power_exp=False))
+    other = sp.factor_terms(out)
+    return other if sp.count_ops(other) < sp.count_ops(out) else out
+
+
+def _variable_name(met):
+    """The map's variable: the letter the metric's LaTeX writes (``B`` of ``B_{n}``), else ``x``."""
+    head = (met.latex or "").split("_", 1)[0]
+    return head if head.isidentifier() and len(head) <= 2 and head != "n" else "x"
+
+
+def metric_map(model, met) -> MetricMap:
+    """The metric ``met`` as a map of itself (raises :class:`NotDerived` saying why it is not one)."""
+    if any(s.order > 1 for s in model.sequences):
+        raise NotDerived("a sequence of order above 1: the metric is not reduced to a first-order map")
+    prev = {s.name: sp.Symbol(f"{s.name}_prev", positive=True) for s in model.sequences}
+    x = sp.Symbol(_variable_name(met), positive=True)
+    now = _at_previous(model, met.expr, prev)
+    before = _at_previous(model, met.expr.subs(N, N - 1), prev)
+    order = [prev[model.adjusted]] + [p for name, p in prev.items() if name != model.adjusted]
+    tried = []
+    for sym in [p for p in order if before.has(p)]:
+        sols = sp.solve(sp.Eq(before, x), sym, dict=True)
+        if len(sols) != 1:
+            tried.append(f"{sym}: {len(sols)} solutions of {met.name}_(n-1) = {x}")
+            continue
+        F = _tidy(now.subs(sym, sols[0][sym]))
+        left = sorted(map(str, F.free_symbols & {*prev.values(), N}))
+        if left:
+            tried.append(f"eliminating {sym} leaves {', '.join(left)}")
+            continue
+        lines = [f"{met.name}_n with the next terms substituted: {sp.sstr(now)}",
+                 f"{met.name}_(n-1) = {x} solved for {sym}: {sym} = {sp.sstr(sols[0][sym])}; what is left, "
+                 f"F({x}) = {sp.sstr(F)}, depends on {x} and the parameters only"]
+        b1 = _at_start(model, met.expr)
+        ok, line = _certify(model, met, F, x, b1)
+        return MetricMap(F, x, b1, (sym, sols[0][sym]), (*lines, line), ok)
+    raise NotDerived(
+        f"the metric {met.name!r} (= {sp.sstr(met.expr)}) does not reduce to a map of itself, "
+        f"M_n = F(M_(n-1)): " + ("; ".join(tried) if tried else "it does not depend on the values at n-1"))
+
+
+def _points(model):
+    """Four rational points, the parameters at interior points of their domains varied between them
+    (a parameter on [0, 1] at 0, 1/2, 1 and 1/2 in turn: its ends are where a map changes form)."""
+    out = []
+    for i in range(4):
+        pt = {}
+        for j, p in enumerate(model.parameters):
+            ends = p.closed_ends()
+            if p.lower is not None and p.upper is not None and len(ends) == 2:
+                grid = [p.lower, Fraction(p.lower + p.upper, 2), p.upper, Fraction(p.lower + p.upper, 2)]
+            else:
+                inner = p.interior_points()
+                grid = [inner[(i + 2 * j + k) % len(inner)] for k in range(4)]
+            pt[p.symbol] = sp.Rational(grid[i % len(grid)])
+        out.append(pt)
+    return out
+
+
+def _same(a, b):
+    """``(equal, exactly)``: the difference is 0, else they agree to DPS digits."""
+    d = a - b
+    if d == 0 or (sp.count_ops(d) < 400 and _sym.is_zero(d)):
+        return True, True
+    val, scale = abs(sp.N(d, DPS)), max(abs(sp.N(b, DPS)), 1)
+    return bool(val <= AGREE * scale), False
+
+
+def _metric_at(model, met, seqs, k):
+    """The metric at iteration start + k from exactly iterated sequences."""
+    at = model.start + k
+    return met.expr.subs(N, at).replace(
+        lambda e: isinstance(e, sp.Indexed),
+        lambda e: seqs[e.base.label.name][int(e.indices[0].subs(N, at)) - model.start])
+
+
+def _certify(model, met, F, x, b1, count=5):
+    exact = numeric = 0
+    pts = _points(model)
+    for pt in pts:
+        seqs = model.iterate_exact(pt, count)
+        vals = [_metric_at(model, met, seqs, k) for k in range(count)]
+        want = [b1.subs(pt), *[F.subs(pt).subs(x, v) for v in vals[:-1]]]
+        for k, (got, v) in enumerate(zip(want, vals)):
+            same, proved = _same(got, v)
+            if not same:
+                return False, f"F differs from exact iteration at {pt}, n = {model.start + k}: {got} != {v}"
+            exact, numeric = exact + proved, numeric + (not proved)
+    return True, (f"M_{model.start} and F(M_(n-1)) equal the model's exact iteration at n = {model.start}.."
+                  f"{model.start + count - 1} on {len(pts)} rational points ({exact} values equal exactly"
+                  + (f", {numeric} to {DPS} digits)" if numeric else ")"))
+
+
+def limit(model, met):
+    """``(cases, lines, verified, metric_map)``: the limit of the metric by regime, through its map."""
+    red = metric_map(model, met)
+    found = _maps.limit_of_map(red.F, red.x, red.initial, model.parameters)
+    lines = [*red.lines, f"the iteration starts at {met.name}_{model.start} = {sp.sstr(red.initial)}"]
+    ok = red.verified
+    for case in found:
+        lines.append(f"where {sp.sstr(case.condition)}: {sp.sstr(case.value)}"
+                     + ("" if case.proved else " (NOT proved)"))
+        lines += [f"  {line}" for line in case.lines]
+        ok = ok and case.proved
+    cases = [(c.value, c.condition) for c in found]
+    cok, cline = _check_by_iteration(model, met, cases, {c.condition: c.rate for c in found})
+    lines.append(cline)
+    return cases, lines, ok and cok, red
+
+
+def _check_by_iteration(model, met, cases, rates):
+    """Each case's value against the model's float iteration at n = CHECK_N, at sample points."""
+    count = skipped = 0
+    for value, cond in cases:
+        for pt in checks.sample(model, cond, 1):
+            vals = {p.name: float(pt[p.symbol]) for p in model.parameters}
+            got = float(model.iterate(CHECK_N, metric=met.name, last=True, **vals))
+            v = value.subs(pt)
+            if v is sp.oo:
+                good = got > 1e6 or math.isinf(got)
+            else:
+                rate = rates.get(cond)
+                r = abs(float(rate.subs(pt).evalf(20))) if rate is not None else None
+                if r is None or not math.isfinite(r) or r > CHECK_RATE:
+                    skipped += 1
+                    continue
+                with mpmath.workdps(30):
+                    want = float(v.evalf(30))
+                good = abs(got - want) <= 1e-9 * max(1.0, abs(want))
+            if not good:
+                return False, f"the model's float iteration at n = {CHECK_N} is {got} at {pt}, not {v}"
+            count += 1
+    return True, (f"equals the model's float iteration at n = {CHECK_N} (relative 1e-9) at {count} sample "
+                  f"points of the cases" + (f"; {skipped} points where the rate |F'| > {CHECK_RATE} "
+                                            "(slow approach) not compared" if skipped else ""))
+
+
+def has_fixed_point(expr) -> bool:
+    """Whether ``expr`` holds a :class:`~symrecycle.core.fixedpoint.FixedPoint`."""
+    return bool(_sym.as_sympy(expr).atoms(FixedPoint))

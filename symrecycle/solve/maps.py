@@ -1,0 +1,416 @@
+r"""Maps :math:`x_{k+1} = F(x_k)`: fixed points, stability, and the limit of the iteration by regime.
+
+One entry per job, over documented strategies:
+
+* :func:`fixed_points` — every fixed point SymPy finds (roots of the
+  numerator of :math:`F(x) - x`, rational exponents of x first turned into
+  a polynomial by :math:`x = y^q`), each with its rate :math:`F'(x^*)` and
+  the conditions, by regime of the parameters, where it attracts
+  (:math:`|F'(x^*)| < 1`), attracts monotonically (:math:`0 \le F' < 1`) or
+  with oscillation (:math:`-1 < F' < 0`) — what Mathematica's
+  ``RStabilityConditions`` states.
+* :func:`limit_of_map` — the limit of the iteration from its start
+  :math:`x_0`, by regime. The cases are the parameter values where an
+  exponent of x makes F affine or constant, and the rest. Strategies, in
+  turn: an affine map (:math:`x_n - x^* = b^n (x_0 - x^*)`); a map that is
+  increasing on :math:`[x_0, \infty)` with :math:`F(x_0) \ge x_0` — the
+  iteration then increases to the least fixed point above :math:`x_0`,
+  which exists where :math:`\lim F(x)/x < 1` and is the only one where
+  :math:`F(x)/x` (or :math:`F(x) - x`) is strictly decreasing. Each step is
+  a sign proof on the parameters' domains (:func:`~.signs.sign_on`); the
+  value is a closed form where one root is proved to lie above
+  :math:`x_0`, else :class:`~symrecycle.core.fixedpoint.FixedPoint`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ..core import canonical as _canonical
+from ..core.fixedpoint import FixedPoint
+from ..core.params import Parameter
+from .signs import sign_on
+
+__all__ = ["FixedPointInfo", "MapLimit", "fixed_points", "limit_of_map", "special_values"]
+
+#: largest polynomial degree (after x = y**q) whose roots are looked for
+MAX_DEGREE = 4
+
+
+@dataclass(frozen=True)
+class FixedPointInfo:
+    """One fixed point: its value, the rate ``F'(x*)`` and where it attracts (canonical conditions)."""
+
+    value: sp.Expr
+    rate: sp.Expr
+    stable: _canonical.Condition
+    monotone: _canonical.Condition
+    oscillating: _canonical.Condition
+
+
+@dataclass(frozen=True)
+class MapLimit:
+    """The limit of the iteration on one case: ``value`` where ``condition`` holds, proved or not."""
+
+    value: sp.Expr
+    condition: sp.Basic
+    proved: bool
+    lines: tuple
+    rate: sp.Expr | None = None
+
+
+def _doms(params):
+    return {p.symbol: p.interval for p in params}
+
+
+def _polynomial(h, x):
+    """``(poly in y, q)`` with the numerator of ``h`` a polynomial in ``y = x**(1/q)``, or None."""
+    num = sp.numer(sp.together(sp.powsimp(sp.expand(h), force=False)))
+    exps = {e.exp for e in num.atoms(sp.Pow) if e.base == x}
+    if any(not e.is_Rational for e in exps):
+        return None
+    q = sp.ilcm(*[e.q for e in exps], 1) if exps else 1
+    y = sp.Dummy("y", positive=True)
+    poly = sp.expand(num.subs(x, y**q))
+    if not poly.is_polynomial(y) or sp.degree(poly, y) > max(MAX_DEGREE, q * MAX_DEGREE):
+        return None
+    return sp.Poly(poly, y), q
+
+
+def _roots(F, x):
+    """Roots of ``F(x) = x`` SymPy finds, or None (as x, possibly with radicals)."""
+    found = _polynomial(F - x, x)
+    if found is None:
+        return None
+    poly, q = found
+    if poly.degree() < 1:
+        return []
+    roots = sp.roots(poly, multiple=False)
+    if sum(roots.values()) != poly.degree():
+        return None
+    return [sp.powdenest(r**q, force=False) if q > 1 else r for r in roots]
+
+
+def fixed_points(F, x, params=()) -> list:
+    r"""Every fixed point of the map ``F`` (in ``x``) that SymPy finds, with its stability.
+
+    Parameters
+    ----------
+    F : Expr
+        The map.
+    x : Symbol
+        Its variable.
+    params : sequence of Parameter
+        The parameters, with their domains (the conditions are stated on them).
+
+    Returns
+    -------
+    list of FixedPointInfo
+        Empty where SymPy finds no root in closed form.
+
+    Examples
+    --------
+    The logistic map: 0 attracts for lambda < 1, 1 - 1/lambda for 1 < lambda < 3
+    (monotonically up to 2):
+
+    >>> from symrecycle.core.params import Parameter
+    >>> lam = Parameter("lam", 0, 4, lower_open=True)
+    >>> x = sp.Symbol("x", real=True)
+    >>> for fp in fixed_points(lam.symbol * x * (1 - x), x, [lam]):
+    ...     print(fp.value, "|", fp.rate, "|", fp.stable, "|", fp.oscillating)
+    0 | lam | lam < 1 | never
+    (lam - 1)/lam | 2 - lam | 1 < lam < 3 | 2 < lam < 3
+    """
+    roots = _roots(F, x)
+    if roots is None:
+        return []
+    doms = _doms(params)
+    out = []
+    for root in sorted(roots, key=sp.default_sort_key):
+        if root.is_real is False:
+            continue
+        rate = sp.factor(sp.diff(F, x).subs(x, root))
+        rate = sp.expand(rate) if len(sp.Add.make_args(sp.expand(rate))) <= 2 else rate
+        out.append(FixedPointInfo(
+            sp.simplify(root) if root.has(sp.Pow) else sp.factor(root), rate,
+            _canonical.canonical(sp.And(rate > -1, rate < 1), doms),
+            _canonical.canonical(sp.And(rate >= 0, rate < 1), doms),
+            _canonical.canonical(sp.And(rate > -1, rate < 0), doms),
+        ))
+    return out
+
+
+def special_values(F, x, params) -> list:
+    """Equalities of the parameters where an exponent of ``x`` in ``F`` is 0 or 1 (F affine or constant).
+
+    Examples
+    --------
+    >>> from symrecycle.core.params import Parameter
+    >>> th, c = Parameter("theta", 0, 1), Parameter("c", 0, None)
+    >>> B = sp.Symbol("B", positive=True)
+    >>> special_values(1 + c.symbol * B ** (1 - th.symbol), B, [th, c])
+    [Eq(theta, 0), Eq(theta, 1)]
+    """
+    doms = _doms(params)
+    out = []
+    for p in sp.preorder_traversal(F):
+        if isinstance(p, sp.Pow) and p.base == x and p.exp.free_symbols:
+            for v in (0, 1):
+                for s in sorted(p.exp.free_symbols, key=lambda s: s.name):
+                    sols = sp.solve(sp.Eq(p.exp, v), s)
+                    if len(sols) == 1 and sols[0].is_number and s in doms and sols[0] in doms[s]:
+                        out.append(sp.Eq(s, sols[0]))
+                        break
+    return sorted(set(out), key=sp.default_sort_key)
+
+
+def _narrowed(params, cond):
+    """The parameters with domains narrowed to a conjunction of one-parameter relations, or None.
+
+    Relations of several parameters become ``region`` entries for :func:`sign_on` (``mu < 1``);
+    returns ``(params, region)``.
+    """
+    doms = _doms(params)
+    canon = _canonical.canonical(cond, doms)
+    if canon.expr is sp.true:
+        return list(params), []
+    if len(canon.cubes) != 1:
+        return None
+    sets, others = canon.cubes[0]
+    if others:
+        return None
+    by_symbol = {p.symbol: p for p in params}
+    out, region = dict(by_symbol), []
+    for q, rels in sets:
+        values = _as_interval(q, rels)
+        if values is None:
+            return None
+        if q in by_symbol and isinstance(values, sp.FiniteSet) and len(values) == 1:
+            p, (v,) = by_symbol[q], values.args
+            out[q] = Parameter(p.name, _frac(v), _frac(v), False, False, p.description, None, p.symbol)
+        elif q in by_symbol and isinstance(values, sp.Interval):
+            p = by_symbol[q]
+            lo, hi = values.start, values.end
+            out[q] = Parameter(p.name, None if lo == -sp.oo else _frac(lo),
+                               None if hi == sp.oo else _frac(hi), bool(values.left_open), bool(values.right_open), p.description, None,
+                               p.symbol)
+        elif isinstance(values, sp.Interval) and values.end != sp.oo and values.start in (0, -sp.oo) \
+                and values.end.is_positive:
+            region.append((q / values.end, "<"))  # q < v (v > 0): q/v against 1, q >= 0 on the domain
+        elif isinstance(values, sp.Interval) and values.end == sp.oo and values.start.is_positive \
+                and values.left_open:
+            region.append((q / values.start, ">"))
+        else:
+            return None
+    return list(out.values()), region
+
+
+def _as_interval(q, rels):
+    """The set of ``q`` that relations on it (``q > 0``, ``Eq(q, 1)``) leave, or None."""
+    out = sp.Reals
+    for rel in rels:
+        if isinstance(rel, sp.Ne):
+            return None
+        lhs, rhs = rel.lhs, rel.rhs
+        if rhs == q and lhs != q:
+            rel = rel.reversed
+            lhs, rhs = rel.lhs, rel.rhs
+        if lhs != q or not rhs.is_number:
+            return None
+        out = out.intersect({"==": sp.FiniteSet(rhs), "<": sp.Interval.open(-sp.oo, rhs),
+                             "<=": sp.Interval(-sp.oo, rhs), ">": sp.Interval.open(rhs, sp.oo),
+                             ">=": sp.Interval(rhs, sp.oo)}[rel.rel_op])
+    return out if isinstance(out, (sp.Interval, sp.FiniteSet)) else None
+
+
+def _frac(v):
+    from fractions import Fraction
+
+    return Fraction(int(v.p), int(v.q)) if v.is_Rational else None
+
+
+def _sign(expr, params, region, t=None, x=None, x0=None):
+    """The sign of ``expr`` on the case, with ``x = x0 + t`` (t >= 0) where x is given."""
+    ps = list(params)
+    if x is not None:
+        tp = Parameter("t_state", 0, None)
+        expr = expr.subs(x, x0 + tp.symbol)
+        ps.append(tp)
+    return sign_on(sp.together(expr), ps, region)
+
+
+def _on_case(F, x, cond, params):
+    """``F`` on a case: an equality substituted."""
+    eqs = [e for e in sp.And.make_args(cond) if isinstance(e, sp.Eq)]
+    return F.subs({e.lhs: e.rhs for e in eqs}) if eqs else F
+
+
+def limit_of_map(F, x, x0, params, cond=sp.true) -> list:
+    r"""The limit of :math:`x_{k+1} = F(x_k)` from ``x0`` where ``cond`` holds, by regime.
+
+    Parameters
+    ----------
+    F : Expr
+        The map, in ``x`` and the parameters.
+    x0 : Expr
+        The start, in the parameters.
+    params : sequence of Parameter
+    cond : Boolean
+        The set of parameters considered (default: the whole domain).
+
+    Returns
+    -------
+    list of MapLimit
+        One per case: the special values of :func:`special_values` (each
+        and the rest), and within them the regimes of an affine map.
+
+    Examples
+    --------
+    >>> from symrecycle.core.params import Parameter
+    >>> th, c = Parameter("theta", 0, 1), Parameter("c", 0, None)
+    >>> B = sp.Symbol("B", positive=True)
+    >>> for case in limit_of_map(1 + c.symbol * B ** (1 - th.symbol), B, 1, [th, c]):
+    ...     print(case.value, "|", case.condition, "|", case.proved)
+    -1/(c - 1) | Eq(theta, 0) & (c < 1) | True
+    oo | Eq(theta, 0) & (c >= 1) | True
+    c + 1 | Eq(theta, 1) | True
+    FixedPoint(Lambda(B, B**(1 - theta)*c + 1), 1) | (theta > 0) & (theta < 1) | True
+    """
+    x0 = sp.sympify(x0) if isinstance(x0, int) else x0
+    special = special_values(F, x, params)
+    cases = [(_on_case(F, x, e, params), sp.And(cond, e)) for e in special]
+    rest = sp.And(cond, *[sp.Not(e) for e in special])
+    doms = _doms(params)
+    rest_c = _canonical.canonical(rest, doms)
+    if rest_c.expr is not sp.false:
+        cases.append((F, rest_c.expr))
+    out = []
+    for f, c in cases:
+        out += _limit_on_case(f, x, x0, params, c)
+    return out
+
+
+def _limit_on_case(F, x, x0, params, cond):
+    narrowed = _narrowed(params, cond)
+    if narrowed is None:
+        return [MapLimit(FixedPoint(sp.Lambda(x, F), x0), cond, False,
+                         (f"the case {cond} is not one the sign proofs take (a conjunction of intervals)",))]
+    ps, region = narrowed
+    poly = sp.Poly(F, x) if F.is_polynomial(x) else None
+    if poly is not None and poly.degree() <= 1:
+        return _affine(poly, x, x0, ps, region, cond, _doms(params))
+    return [_increasing(F, x, x0, ps, region, cond)]
+
+
+def _affine(poly, x, x0, params, region, cond, doms):
+    """``F = a + b x``: x_n - x* = b^n (x0 - x*) with x* = a/(1 - b)."""
+    b = poly.coeff_monomial(x)
+    a = poly.coeff_monomial(1)
+    head = f"F(x) = {sp.sstr(a)} + ({sp.sstr(b)}) x is affine: x_n - x* = b^n (x0 - x*), x* = a/(1 - b)"
+    if b == 0:
+        return [MapLimit(a, cond, True, (f"F(x) = {sp.sstr(a)} is constant: x_n = F(x_(n-1)) = that value "
+                                         "from the second iterate on",), sp.Integer(0))]
+    if sign_on(b, params, region) not in (1, "nonneg"):
+        return [MapLimit(FixedPoint(sp.Lambda(x, a + b * x), x0), cond, False,
+                         (head, f"the sign of b = {sp.sstr(b)} is not proved on the case"))]
+    star = sp.factor(a / (1 - b))
+    below = _canonical.canonical(sp.And(cond, b < 1), doms).expr
+    above = _canonical.canonical(sp.And(cond, b >= 1), doms).expr
+    out = []
+    if below is not sp.false:
+        out.append(MapLimit(star, below, True, (head, f"0 <= b = {sp.sstr(b)} < 1 (b >= 0 proved): "
+                                                      f"x_n -> x* = {sp.sstr(star)} monotonically"), b))
+    if above is not sp.false:
+        h0 = sp.together(a + (b - 1) * x0)
+        s1 = sign_on(h0, params, [*region, (b, ">")])
+        s0 = sign_on(h0, params, [*region, (b, "=")])
+        if s1 == 1 and s0 == 1:
+            out.append(MapLimit(sp.oo, above, True, (
+                head, f"b >= 1 and F(x0) - x0 = {sp.sstr(h0)} > 0 (proved): x_n - x_(n-1) = "
+                      "b^(n-1) (F(x0) - x0) > 0 does not shrink, so x_n -> oo"), b))
+        else:
+            out.append(MapLimit(sp.nan, above, False, (
+                head, f"b >= 1: the sign of F(x0) - x0 = {sp.sstr(h0)} is not proved, so the iteration's "
+                      "direction is not known"), b))
+    return out
+
+
+def _increasing(F, x, x0, params, region, cond):
+    """An increasing map from a start below its fixed point: the least fixed point above x0."""
+    lines, ok = [], True
+    h0 = sp.together(F.subs(x, x0) - x0)
+    s = sign_on(h0, params, region)
+    if s not in (1, "nonneg"):
+        return MapLimit(FixedPoint(sp.Lambda(x, F), x0), cond, False,
+                        (f"F(x0) - x0 = {sp.sstr(h0)}: its sign is not proved on the case "
+                         "(only an increasing iteration from below its fixed point is covered)",))
+    lines.append(f"F(x0) - x0 = {sp.sstr(h0)} >= 0 on the case (sign proof): the iteration starts upward")
+    if sign_on(x0, params, region) != 1:
+        ok = False
+        lines.append(f"x0 = {sp.sstr(x0)} > 0 is not proved")
+    dF = sp.diff(F, x)
+    if _sign(dF, params, region, x=x, x0=x0) in (1, "nonneg"):
+        lines.append(f"F'(x) = {sp.sstr(dF)} >= 0 for x >= x0 (sign proof): F is increasing there, so "
+                     "x0 <= x_n <= x_(n+1) <= x* for every fixed point x* >= x0 (induction)")
+    else:
+        ok = False
+        lines.append(f"F'(x) = {sp.sstr(dF)} >= 0 for x >= x0 is NOT proved")
+    ratio = sp.diff(F / x, x)
+    if _sign(ratio, params, region, x=x, x0=x0) == -1:
+        lines.append(f"d/dx (F(x)/x) = {sp.sstr(sp.together(ratio))} < 0 for x >= x0 > 0 (sign proof): "
+                     "at most one fixed point above x0")
+    elif _sign(dF - 1, params, region, x=x, x0=x0) == -1:
+        lines.append("F'(x) - 1 < 0 for x >= x0 (sign proof): F(x) - x is decreasing, at most one "
+                     "fixed point above x0")
+    else:
+        ok = False
+        lines.append("uniqueness of the fixed point above x0 is NOT proved (neither F(x)/x nor F(x) - x is "
+                     "shown to decrease)")
+    ell = _limit_ratio(F, x, params, region)
+    if ell is not None and sign_on(1 - ell, params, region) == 1:
+        lines.append(f"F(x)/x -> {sp.sstr(ell)} < 1 as x -> oo: F(x) - x < 0 for large x, so a fixed point "
+                     "above x0 exists (intermediate values)")
+    else:
+        ok = False
+        lines.append(f"lim F(x)/x = {ell} < 1 is NOT proved: a fixed point above x0 may not exist")
+    value = _closed_root(F, x, x0, params, region)
+    if value is not None:
+        lines.append(f"F(x) = x solved: the root {sp.sstr(value)} >= x0 (sign proof) is that fixed point")
+    else:
+        value = FixedPoint(sp.Lambda(x, F), x0)
+        lines.append("no root of F(x) = x in closed form above x0: the value is FixedPoint(F, x0), the "
+                     "unique root above x0 (computed by a bracketed root finder)")
+    lines.append("so x_n increases monotonically to the fixed point (a bounded increasing sequence "
+                 "converges, to a fixed point of the continuous F)")
+    return MapLimit(value, cond, ok, tuple(lines), dF.subs(x, value))
+
+
+def _limit_ratio(F, x, params, region):
+    """``lim F(x)/x`` as x -> oo, the parameters as positive symbols where their case says so."""
+    subs = {}
+    for p in params:
+        lo = p.lower
+        if lo is not None and (lo > 0 or (lo == 0 and p.lower_open)):
+            subs[p.symbol] = sp.Dummy(p.name, positive=True)
+        elif lo is not None and lo >= 0:
+            subs[p.symbol] = sp.Dummy(p.name, nonnegative=True)
+    try:
+        ell = sp.limit((F / x).xreplace(subs), x, sp.oo)
+    except (NotImplementedError, ValueError):
+        return None
+    if ell.has(sp.Limit) or not ell.is_finite:
+        return None
+    return ell.xreplace({v: k for k, v in subs.items()})
+
+
+def _closed_root(F, x, x0, params, region):
+    """The root of F(x) = x proved to be >= x0, where SymPy solves F(x) = x; else None."""
+    roots = _roots(F, x)
+    if not roots:
+        return None
+    above = [r for r in roots if sign_on(sp.together(r - x0), params, region) in (1, "nonneg")]
+    if len(above) != 1:
+        return None
+    return sp.factor(above[0]) if not above[0].has(sp.sqrt) else sp.expand(above[0])
