@@ -194,8 +194,8 @@ def _narrowed(params, cond):
             p = by_symbol[q]
             lo, hi = values.start, values.end
             out[q] = Parameter(p.name, None if lo == -sp.oo else _frac(lo),
-                               None if hi == sp.oo else _frac(hi), bool(values.left_open), bool(values.right_open), p.description, None,
-                               p.symbol)
+                               None if hi == sp.oo else _frac(hi), bool(values.left_open),
+                               bool(values.right_open), p.description, None, p.symbol)
         elif isinstance(values, sp.Interval) and values.end != sp.oo and values.start in (0, -sp.oo) \
                 and values.end.is_positive:
             region.append((q / values.end, "<"))  # q < v (v > 0): q/v against 1, q >= 0 on the domain
