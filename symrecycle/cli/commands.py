@@ -14,6 +14,7 @@ from .common import (
     _check_values,
     _file_head,
     _fmt,
+    _is_not_derived,
     _json_value,
     _listed_models,
     _model,
@@ -83,12 +84,32 @@ def _show(res, fmt, out):
 
 def cmd_derive(args, out):
     from ..core.params import n as N
+    from ..core.request import WITH_RESPECT_TO
 
     m = _model(args.model)
     q = _quantity(args.quantity, m, args.wrt, args.metric)
+    of = args.of
+    if args.at_n:
+        if of == "limit":
+            raise UserError("--at-n and --of limit contradict each other; expected one of them")
+        of = "benefit"
+    if args.of is not None and q not in WITH_RESPECT_TO:
+        raise UserError(f"--of {args.of}: expected with {', '.join(WITH_RESPECT_TO)} only, not with {q}")
+    if q == "breakeven":  # the API's breakeven(of=...): of the benefit at n by default
+        n, of = None, of or "benefit"
+    else:  # the API's sensitivity(n=...): of the limit (n=None) by default
+        n, of = (N if of == "benefit" else None), "benefit"
     with _Sink(args.out, args.force) as sink:
-        res = _api(m.derive, q, wrt=args.wrt, n=N if args.at_n else None, fraction=args.fraction,
-                   level=args.level, metric=args.metric)
+        try:
+            res = _api(m.derive, q, wrt=args.wrt, n=n, fraction=args.fraction, level=args.level,
+                       metric=args.metric, of=of)
+        except Exception as exc:
+            if q == "breakeven" and args.of is None and _is_not_derived(exc):  # at n; the limit's may be
+                level = "" if args.level == 1 else f" --level {args.level}"
+                raise UserError(_no_closed_form(exc, args.model) + "; or the breakeven of the limit: "
+                                f"symrecycle derive {args.model} breakeven --wrt {args.wrt}{level} "
+                                "--of limit") from None
+            raise
         _show(res, args.format, sink)
 
 

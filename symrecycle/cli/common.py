@@ -64,7 +64,10 @@ def _quantity(text, model, wrt, metric):
 
     q = text.replace("_", "-")
     if q not in QUANTITIES:
-        raise UserError(f"unknown quantity {text!r}; expected one of: {', '.join(QUANTITIES)}")
+        from ..core.suggest import did_you_mean
+
+        raise UserError(f"unknown quantity {text!r}; expected one of: {', '.join(QUANTITIES)}"
+                        + did_you_mean(text, QUANTITIES))
     if Request(q).needs_wrt and wrt is None:
         params = ", ".join(p.name for p in model.parameters)
         raise UserError(f"quantity {q!r} needs --wrt PARAM, one of the parameters of {model.name}: {params}")

@@ -214,9 +214,10 @@ def cmd_iterate(args, out):
             raise UserError(f"{where}: iterate takes one value per parameter; expected NAME=VALUE")
         if name in values:
             raise UserError(f"{where}: {name} is given twice")
-        v = _number(text.strip(), where)
+        exact = _exact(text, where) if args.exact else None
+        v = _number(text.strip(), where) if exact is None else float(exact)
         _check_values(m, name, [v], where)
-        values[name] = v
+        values[name] = v if exact is None else exact
     where = f"--n {args.n}"
     t = args.n.strip()
     n = int(t) if t.isdigit() and len(t) <= 20 else None
@@ -236,11 +237,15 @@ def cmd_iterate(args, out):
     with _Sink(args.out, args.force) as sink:
         bar = Progress(f"{m.name} iterate", n - m.start + 1, args.quiet)
         try:
-            got = _with_hint(m.iterate, n, dps=dps, last=args.last and dps is None, progress=bar, **what,
-                             **values)
+            how = {"exact": True} if args.exact else {"dps": dps, "last": args.last and dps is None,
+                                                     "progress": bar}
+            got = _with_hint(m.iterate, n, **how, **what, **values)
         finally:
             bar.close()
-        if dps is None:
+        exact_texts = [_exact_text(x) for x in got] if args.exact else None
+        if args.exact:
+            got = [_ratio(t) for t in exact_texts]
+        elif dps is None:
             import numpy as np
 
             got = np.atleast_1d(np.asarray(got, dtype=float))
@@ -258,11 +263,15 @@ def cmd_iterate(args, out):
         if args.last:
             got = got[-1:]
         ns = [n] if args.last else list(range(m.start, n + 1))
-        texts = [_fmt(v, dps) for v in got]
+        texts = exact_texts[-len(got):] if args.exact else [_fmt(v, dps) for v in got]
+        if args.exact:
+            values = {k: str(v) for k, v in values.items()}
         if args.format == "json":
             head = {"model": m.name, **what, "parameters": values}
             if dps:
                 head["dps"] = dps
+            if args.exact:
+                head["exact"] = True
             sink.write(json.dumps(head)[:-1] + ', "points": [\n')
             sink.write(",\n".join(json.dumps({"n": k, "value": _json_value(v), "text": t})
                                   for k, v, t in zip(ns, got, texts)))
@@ -276,6 +285,43 @@ def cmd_iterate(args, out):
             width = max(len("n"), len(str(ns[-1])))
             sink.write(f"{'n':>{width}}  {label}\n")
             sink.write("".join(f"{k:>{width}}  {t}\n" for k, t in zip(ns, texts)))
+
+
+def _exact(text, where):
+    """An exact value for ``iterate --exact``: ``0.9`` is 9/10, ``21/5`` is 21/5 (never a binary float)."""
+    from fractions import Fraction
+
+    from ..core.params import exact_number
+
+    t = text.strip()
+    try:
+        if "/" in t:
+            num, _, den = t.partition("/")
+            return Fraction(exact_number(num)) / Fraction(exact_number(den))
+        return Fraction(exact_number(t))
+    except (ValueError, ZeroDivisionError) as exc:
+        raise UserError(f"{where}: {_one_line(exc)}; expected an exact number such as 0.9 or 21/5") from None
+
+
+def _exact_text(x):
+    """An exact iterate as text: ``21/4``, ``3``."""
+    from fractions import Fraction
+
+    try:
+        f = Fraction(int(x.p), int(x.q)) if hasattr(x, "q") else Fraction(x)
+    except (TypeError, ValueError):
+        return str(x)
+    return str(f)
+
+
+def _ratio(text):
+    """The float nearest an exact ``p/q`` (for JSON's ``value``; ``inf`` beyond floats, written null)."""
+    from fractions import Fraction
+
+    try:
+        return float(Fraction(text))
+    except OverflowError:
+        return math.inf if not text.startswith("-") else -math.inf
 
 
 # -- check, reproduce ------------------------------------------------------------------
@@ -308,11 +354,13 @@ def cmd_reproduce(args, out):
     from ..report.reproduce import reproduce
 
     bar = Progress("reproduce", None, args.quiet)
+    summary = []
     try:
-        result = reproduce(args.out, force=args.force, progress=bar)
+        result = reproduce(args.out, force=args.force, progress=bar, summary=summary)
     except (ValueError, OSError) as exc:
         raise UserError(f"reproduce --out {args.out}: {_one_line(exc)}") from None
     finally:
         bar.close()
     print(os.fspath(result), file=out)
+    print(*summary, file=out)  # claims consistent or not, results verified, what was not derived
     return 0

@@ -30,6 +30,7 @@ EXAMPLES = {
         "  symrecycle derive kickstarting limit --format latex --out limit.tex\n"
         "  symrecycle derive kickstarting sensitivity --wrt alpha --at-n\n"
         "  symrecycle derive augmentation breakeven --wrt beta --format json\n"
+        "  symrecycle derive kickstarting breakeven --wrt alpha --level 1.2 --of limit\n"
         "  symrecycle derive kickstarting iterations-to --fraction 0.9"
     ),
     "eval": (
@@ -59,6 +60,7 @@ EXAMPLES = {
         "symrecycle iterate reuse-decay --set r=4.2 --set alpha=0.9 --set rho=0.95 --n 10\n"
         "  symrecycle iterate reuse-decay --set r=4.2 --set alpha=0.9 --set rho=0.95 --n 1000 --last\n"
         "  symrecycle iterate kickstarting --set r=4.2 --set alpha=0.9 --n 30 --sequence A --format csv\n"
+        "  symrecycle iterate kickstarting --set r=21/5 --set alpha=1/2 --n 5 --exact\n"
         "  symrecycle iterate endogenous-progress --set r=4.2 --set g=2 --set alpha=0.9 --set theta=0.5 "
         "--n 20 --metric gain --format json"
     ),
@@ -256,8 +258,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("model", help=model_help)
     p.add_argument("quantity", help=quantities)
     p.add_argument("--wrt", metavar="PARAM", help="the parameter, for sensitivity, elasticity and breakeven")
-    p.add_argument("--at-n", action="store_true",
-                   help="sensitivity/elasticity of the benefit at iteration n, not of its limit")
+    p.add_argument("--of", choices=["benefit", "limit"],
+                   help="for sensitivity, elasticity and breakeven: of the metric at iteration n "
+                   "(benefit) or of its limit (limit); default: the limit for sensitivity and "
+                   "elasticity, the benefit at n for breakeven, as in the API")
+    p.add_argument("--at-n", action="store_true", help="the same as --of benefit")
     p.add_argument("--fraction", type=_fraction01, default=Fraction(99, 100), metavar="F",
                    help="for iterations-to: the fraction of the limit to reach (default 0.99)")
     p.add_argument("--level", type=_fraction, default=1, metavar="L",
@@ -354,7 +359,10 @@ def _parser() -> argparse.ArgumentParser:
     what.add_argument("--metric", help="the metric (default: the model's benefit)")
     what.add_argument("--sequence", metavar="NAME", help="a sequence instead of a metric (e.g. A)")
     p.add_argument("--last", action="store_true", help="only the value at N")
-    p.add_argument("--dps", type=_dps, metavar="DIGITS", help="iterate in mpmath to this many digits")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--dps", type=_dps, metavar="DIGITS", help="iterate in mpmath to this many digits")
+    how.add_argument("--exact", action="store_true", help="iterate in exact rationals (values read as "
+                     "exact decimals or fractions p/q)")
     p.add_argument("--format", choices=["text", "json", "csv"], default="text")
     add_out(p)
 

@@ -20,6 +20,10 @@ ValueError: quantity 'breakeven' needs a parameter (wrt)
 Traceback (most recent call last):
 ...
 ValueError: unknown quantity 'size'; known: closed-form, benefit, limit, ..., iterations-to
+>>> Request.make("limt")  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+ValueError: unknown quantity 'limt'; known: ..., iterations-to; did you mean 'limit'?
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from fractions import Fraction
 
 from .params import n as N
 from .results import QUANTITIES
+from .suggest import did_you_mean
 
 __all__ = ["Request", "WITH_RESPECT_TO"]
 
@@ -82,7 +87,8 @@ class Request:
             raise ValueError(f"quantity: got {quantity!r}, expected one of {', '.join(QUANTITIES)}")
         q = quantity.replace("_", "-")
         if q not in QUANTITIES:
-            raise ValueError(f"unknown quantity {quantity!r}; known: {', '.join(QUANTITIES)}")
+            raise ValueError(f"unknown quantity {quantity!r}; known: {', '.join(QUANTITIES)}"
+                             + did_you_mean(quantity, QUANTITIES))
         if q in WITH_RESPECT_TO and wrt is None:
             raise ValueError(f"quantity {quantity!r} needs a parameter (wrt)")
         if n is not None and n != N and (isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 
+from ..core.suggest import did_you_mean
 from ..models.catalogue import augmentation, kickstarting
 from ..models.model import Model
 from .modelfile import load_model, variants
@@ -108,7 +109,7 @@ def _named_model(name) -> Model:
         files = [k for k in sorted(variants()) if k not in _REGISTRY]
         also = f"; shipped model files: {', '.join(files)}" if files else ""
         raise ValueError(f"unknown model {name!r}; known models: {', '.join(models())}{also}; "
-                         "or the path of a .toml model file")
+                         "or the path of a .toml model file" + did_you_mean(name, [*models(), *files]))
     return _REGISTRY[name]()
 
 

@@ -23,6 +23,7 @@ from ..core.params import n as N
 from ..core.request import Request
 from ..core.results import NoClosedForm, NotDerived, Result
 from ..core.sequences import SequenceDef, loop_through, plan, references, seq, uses
+from ..core.suggest import did_you_mean
 from ..core.texsafe import check_math
 from ..numeric.evaluate import evaluate
 from ..numeric.iterate import iterate
@@ -155,7 +156,8 @@ class Model:
             if p.name == name:
                 return p
         known = ", ".join(p.name for p in self.parameters)
-        raise ValueError(f"model {self.name!r} has no parameter {name!r}; its parameters: {known}")
+        raise ValueError(f"model {self.name!r} has no parameter {name!r}; its parameters: {known}"
+                         + did_you_mean(name, [p.name for p in self.parameters]))
 
     def metric(self, name: str | None = None) -> Metric:
         if name is None:
@@ -164,7 +166,8 @@ class Model:
             if m.name == name:
                 return m
         known = ", ".join(m.name for m in self.metrics)
-        raise ValueError(f"model {self.name!r} has no metric {name!r}; its metrics: {known}")
+        raise ValueError(f"model {self.name!r} has no metric {name!r}; its metrics: {known}"
+                         + did_you_mean(name, [m.name for m in self.metrics]))
 
     def __repr__(self):
         params = ", ".join(f"{p.name} in {p.domain_text}" for p in self.parameters)
@@ -510,19 +513,26 @@ class Model:
         1.3125
         """
         req = Request.make(quantity, wrt, metric, None, fraction, level).check(self)
+        [self.parameter(k) for k in values.keys() - {"n"}]  # an unknown name, with "did you mean"
         at_n, at_inf = req.pair(self)
         return evaluate(self.parameters, at_n, at_inf, values, dps=dps, start=self.start, cache=self._cached,
                         quantity=quantity, model=self.name)
 
     def iterate(self, n, **kwargs):
-        """Direct iteration; see :func:`symrecycle.numeric.iterate.iterate`.
+        """The benefit (or ``metric=``, ``sequence=``) at start..n, as ``symrecycle iterate``; options:
+        :func:`symrecycle.numeric.iterate.iterate`.
 
         Examples
         --------
         >>> from symrecycle.models.catalogue import kickstarting
         >>> kickstarting().iterate(3, r=2.0, alpha=0.5).tolist()
+        [1.0, 1.25, 1.3125]
+        >>> kickstarting().iterate(3, r=2.0, alpha=0.5, sequence="A").tolist()
         [1.0, 2.5, 5.25]
         """
+        [self.parameter(k) for k in kwargs.keys() - _ITERATE_OPTIONS]  # an unknown name, with "did you mean"
+        if not kwargs.get("sequence"):
+            kwargs["metric"] = kwargs.get("metric") or self.metrics[0].name
         return iterate(self, n, **kwargs)
 
     # -- exact iteration ------------------------------------------------------------------
@@ -547,6 +557,7 @@ class Model:
         return checks.metric_exact_at(self, metric_expr, values, list(ks))
 
 
+_ITERATE_OPTIONS = {"dps", "exact", "sequence", "metric", "last", "naive", "max_bits", "progress"}
 _QUANTITY_OF_KEY = {"iter": "iterations-to", "sens": "sensitivity", "elast": "elasticity",
                     "rec": "recurrence",
                     "solve": "closed form", "closed_form": "closed form"}

@@ -41,7 +41,7 @@ from .figures import figure3_rates
 
 __all__ = [
     "table1", "write_text", "write_table1", "write_figure", "write_equations", "write_claims",
-    "write_variants", "reproduce", "STEPS", "figure_script"
+    "write_variants", "reproduce", "summary_line", "STEPS", "figure_script"
 ]
 
 
@@ -239,7 +239,7 @@ def _variants_for_report(out_dir) -> dict:
 STEPS = ("table1", "figure1", "figure2", "figure3", "figure4", "claims", "variants", "equations", "report")
 
 
-def reproduce(out_dir, force: bool = False, progress=None) -> Path:
+def reproduce(out_dir, force: bool = False, progress=None, summary: list | None = None) -> Path:
     """Regenerate every table, figure and equation of the report and audit its claims.
 
     Parameters
@@ -253,6 +253,9 @@ def reproduce(out_dir, force: bool = False, progress=None) -> Path:
     progress : callable, optional
         Called as ``progress(step_name, i, total)`` before each step
         (``i`` from 1; the names are :data:`STEPS`).
+    summary : list, optional
+        Where given, :func:`summary_line` is appended to it (what ``symrecycle reproduce``
+        prints last).
 
     Returns
     -------
@@ -294,7 +297,32 @@ def reproduce(out_dir, force: bool = False, progress=None) -> Path:
             raise
     step(9, "report")
     text = report_markdown(out, tab_paths, figs, eq, audit, claim_paths, variants)
-    return write_text(out / "report.md", text)
+    path = write_text(out / "report.md", text)
+    if summary is not None:
+        summary.append(summary_line(audit, eq))
+    return path
+
+
+def summary_line(audit, eq) -> str:
+    """One line on what a reproduction found: the claims, the results verified, what was not derived.
+
+    ``audit``: the claims' results (:func:`write_claims`); ``eq``: what :func:`write_equations`
+    returned.
+
+    Examples
+    --------
+    >>> from symrecycle.io.claimfile import ClaimResult
+    >>> audit = [ClaimResult("a", "1.3", 1.31, True), ClaimResult("b", "4.1", 4.3, False)]
+    >>> eq = {"summary": "3 results: 2 verified, 0 not verified, 1 not derived",
+    ...       "not_derived": [("x", "no closed form")]}
+    >>> summary_line(audit, eq)
+    'claims: 1 of 2 consistent (not: b); 3 results: 2 verified, 0 not verified, 1 not derived (x)'
+    """
+    bad = [r.id for r in audit if not r.consistent]
+    claims = (f"claims: all {len(audit)} consistent" if not bad else
+              f"claims: {len(audit) - len(bad)} of {len(audit)} consistent (not: {', '.join(bad)})")
+    missing = [label for label, _ in eq.get("not_derived") or ()]
+    return f"{claims}; {eq['summary']}" + (f" ({', '.join(missing)})" if missing else "")
 
 
 def _link(out: Path, path) -> str:

@@ -599,7 +599,7 @@ def test_eval_dps(ran, kick):
     assert text == mpmath.nstr(want, 40)
     assert len(text.replace(".", "")) == 40
     # the value at the binary floats given, to 40 digits (checked by exact iteration)
-    exact = kick.iterate(10, exact=True, r=Fraction(4.2), alpha=Fraction(0.9), C1=3)[-1]
+    exact = kick.iterate(10, exact=True, r=Fraction(4.2), alpha=Fraction(0.9), C1=3, sequence="A")[-1]
     with mpmath.workdps(60):
         assert abs(mpmath.mpf(text) / mpmath.mpf(sp.N(exact, 60)) - 1) < mpmath.mpf(10) ** -38
 
@@ -1075,10 +1075,11 @@ def test_check_wiring(monkeypatch, capsys, tmp_path):
 def test_reproduce_wiring(on_terminal, monkeypatch, capsys, tmp_path):
     calls = []
 
-    def reproduce(out_dir, force=False, progress=None):
+    def reproduce(out_dir, force=False, progress=None, summary=None):
         calls.append((out_dir, force))
         for k, step in enumerate(("table1", "figure1"), 1):
             progress(step, k, 2)
+        summary.append("claims: all 2 consistent; 1 results: 1 verified, 0 not verified, 0 not derived")
         return Path(out_dir) / "report.md"
 
     monkeypatch.setattr(report_reproduce, "reproduce", reproduce)
@@ -1086,14 +1087,16 @@ def test_reproduce_wiring(on_terminal, monkeypatch, capsys, tmp_path):
     status, drawn = on_terminal(["reproduce", "--out", str(out), "--force"])
     assert status == 0
     assert calls == [(str(out), True)]
-    assert capsys.readouterr().out == f"{out / 'report.md'}\n"
+    assert capsys.readouterr().out == (f"{out / 'report.md'}\n"  # the path, then the one-line summary
+                                       "claims: all 2 consistent; 1 results: 1 verified, 0 not verified, "
+                                       "0 not derived\n")
     assert "table1 [" in drawn
     assert "figure1 [" in drawn
     assert "1/2" in drawn
     assert on_terminal(["reproduce", "--out", str(out), "--quiet"]) == (0, "")
     assert calls[-1] == (str(out), False)
 
-    def refuse(out_dir, force=False, progress=None):
+    def refuse(out_dir, force=False, progress=None, summary=None):
         raise FileExistsError(f"{out_dir} is not empty and was not created by symrecycle; use --force")
 
     monkeypatch.setattr(report_reproduce, "reproduce", refuse)

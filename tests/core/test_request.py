@@ -94,7 +94,7 @@ def test_derive_and_evaluate_agree_through_the_request(kick):
 def test_c1_defaults_to_one_by_declaration(kick):
     assert STANDARD["C1"].default == 1
     assert [p.name for p in kick.parameters if p.default is not None] == ["C1"]
-    assert kick.iterate(3, r=2.0, alpha=0.5).tolist() == [1.0, 2.5, 5.25]
+    assert kick.iterate(3, r=2.0, alpha=0.5, sequence="A").tolist() == [1.0, 2.5, 5.25]
     assert kick.evaluate("closed-form", r=2.0, alpha=0.5, n=3) == 5.25
     assert kick.evaluate("closed-form", r=2.0, alpha=0.5, n=3, C1=2.0) == 10.5
 
@@ -123,7 +123,7 @@ expr = "A[n] / (s*r**(n-1))"
 def test_a_model_file_declares_a_default():
     m = loads_model(MODEL.format(default=', default = "3"'))
     assert m.parameter("s").default == 3
-    assert m.iterate(2, r=2.0).tolist() == [3.0, 7.5]
+    assert m.iterate(2, r=2.0, sequence="A").tolist() == [3.0, 7.5]
     with pytest.raises(ValueError, match=r"parameters\.s\.default: parameter 's': default -1 outside"):
         loads_model(MODEL.format(default=', default = "-1"'))
     with pytest.raises(ValueError, match="missing parameter 's'"):

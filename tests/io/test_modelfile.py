@@ -169,7 +169,7 @@ def test_several_sequences_metric_tables_and_defaults(tmp_path):
     # the engine derives Y_n = k (1 - q^n)/(1 - q) and its limit k/(1 - q)
     lim = m.limit().expr
     assert sp.simplify(lim.subs({q: R(1, 3), k: 2}) - 3) == 0
-    assert m.iterate(4, q=0.5, k=1.0).tolist() == [1.0, 1.5, 1.75, 1.875]
+    assert m.iterate(4, q=0.5, k=1.0, sequence="Y").tolist() == [1.0, 1.5, 1.75, 1.875]
 
 
 def test_start_index_other_than_one(tmp_path):

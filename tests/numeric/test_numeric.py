@@ -1039,7 +1039,7 @@ def test_iterate_exact_kickstarting_values():
     """A_n for r=2, alpha=1/2, C1=1: 1, 5/2, 21/4, 85/8 (A_n = 2^(n-1) + A_{n-1}/2)."""
     import sympy as sp
 
-    assert KICK.iterate(4, r=2, alpha=sp.Rational(1, 2), exact=True) == [
+    assert KICK.iterate(4, r=2, alpha=sp.Rational(1, 2), exact=True, sequence="A") == [
         1,
         sp.Rational(5, 2),
         sp.Rational(21, 4),
@@ -1071,7 +1071,7 @@ def test_iterate_exact_is_exact(r, alpha):
     seq, ben = _fraction_kick(r, alpha, n)
     want_seq = [sp.Rational(x.numerator, x.denominator) for x in seq]
     want_ben = [sp.Rational(x.numerator, x.denominator) for x in ben]
-    assert KICK.iterate(n, r=r, alpha=alpha, exact=True) == want_seq
+    assert KICK.iterate(n, r=r, alpha=alpha, exact=True, sequence="A") == want_seq
     assert KICK.iterate(n, r=r, alpha=alpha, exact=True, metric="benefit") == want_ben
 
 
@@ -1101,7 +1101,7 @@ def test_iterate_vectorized_kickstarting():
             for k in range(n):
                 ref = ref_kick_iter(float(r[i, 0]), float(alpha[0, j]), k + 1)
                 assert abs(out[i, j, k] - ref) <= 1e-14 * ref
-    seq = KICK.iterate(n, r=r, alpha=alpha)
+    seq = KICK.iterate(n, r=r, alpha=alpha, sequence="A")
     assert seq.shape == (3, 4, n)
     np.testing.assert_allclose(seq[..., 0], 1.0)
 

@@ -205,8 +205,13 @@ def test_reproduce_writes_a_report_linking_every_file(tmp_path, monkeypatch):
     calls = []
     monkeypatch.chdir(tmp_path)
     out = Path("new") / "dir"  # relative, as a user types it
-    path = reproduce.reproduce(out, progress=lambda *a: calls.append(a))
+    summary = []
+    path = reproduce.reproduce(out, progress=lambda *a: calls.append(a), summary=summary)
     assert path == out / "report.md"
+    (line,) = summary  # what `symrecycle reproduce` prints last
+    assert re.fullmatch(r"claims: \d+ of \d+ consistent \(not: [^)]+\); \d+ results: \d+ verified, "
+                        r"\d+ not verified, \d+ not derived \(eq:x:y\)", line), line
+    assert "table1-hardware" in line
     assert calls == [(name, i, len(reproduce.STEPS)) for i, name in enumerate(reproduce.STEPS, start=1)]
     report = path.read_text()
     linked = set(re.findall(r"\]\(([^)]+)\)", report))

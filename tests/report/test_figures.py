@@ -77,13 +77,13 @@ def test_contributions_are_geometric_for_kickstarting():
         for k in range(1, 7):
             want = 0.75 ** (n - k) * C[k - 1] if k <= n else 0.0
             assert M[n - 1, k - 1] == pytest.approx(want, rel=1e-15)
-    np.testing.assert_allclose(M.sum(axis=1), m.iterate(6, r=3.0, alpha=0.75), rtol=1e-14)
+    np.testing.assert_allclose(M.sum(axis=1), m.iterate(6, r=3.0, alpha=0.75, sequence="A"), rtol=1e-14)
 
 
 def test_contributions_of_augmentation_add_up():
     m = sr.get_model("augmentation")
     M = plots.contributions(m, 5, r=2.0, g=1.5, beta=0.5)
-    np.testing.assert_allclose(M.sum(axis=1), m.iterate(5, r=2.0, g=1.5, beta=0.5), rtol=1e-14)
+    np.testing.assert_allclose(M.sum(axis=1), m.iterate(5, r=2.0, g=1.5, beta=0.5, sequence="A"), rtol=1e-14)
     # iteration k >= 2 adds beta P_k C_k and keeps it
     assert M[4, 2] == pytest.approx(0.5 * 1.5**2 * 2.0**2)
 

@@ -127,7 +127,7 @@ def test_another_sequence_two_iterations_back_needs_two_initial_values():
     for _ in range(5):
         C.append(r * C[-1])
         A.append(C[-3] + alpha * A[-1])
-    assert m.iterate(7, r=r, alpha=alpha, exact=True) == A
+    assert m.iterate(7, r=r, alpha=alpha, exact=True, sequence="A") == A
     with pytest.raises(NoClosedForm, match=r"a root 0"):  # the formula would hold only from n = 2 on
         m.closed_form()
 
@@ -156,10 +156,10 @@ def second_order_by_hand(a1, a2, r, count):
 def test_a_second_order_model_iterates_in_every_arithmetic():
     m = loads_model(SECOND_ORDER)
     want = second_order_by_hand(F(1, 2), F(-1, 3), F(3, 2), 9)
-    assert m.iterate(9, a1=F(1, 2), a2=F(-1, 3), r=F(3, 2), exact=True) == want
+    assert m.iterate(9, a1=F(1, 2), a2=F(-1, 3), r=F(3, 2), exact=True, sequence="A") == want
     floats = m.iterate(9, a1=0.5, a2=-1 / 3, r=1.5, sequence="A")
     assert floats.tolist() == pytest.approx([float(x) for x in want], rel=1e-14)
-    mp = m.iterate(9, a1=F(1, 2), a2=F(-1, 3), r=F(3, 2), dps=40)
+    mp = m.iterate(9, a1=F(1, 2), a2=F(-1, 3), r=F(3, 2), dps=40, sequence="A")
     assert [float(x) for x in mp] == pytest.approx([float(x) for x in want], rel=1e-30)
 
 
@@ -394,7 +394,7 @@ def test_a_complex_pair_of_numbers_is_written_with_sines():
     assert cf.expr.has(sp.sin)
     assert not cf.expr.has(sp.I)
     assert values_of(cf, m, 13) == [1, 1, 0, -1, -1, 0] * 2 + [1]
-    assert m.iterate(7, exact=True, r=1) == [1, 1, 0, -1, -1, 0, 1]
+    assert m.iterate(7, exact=True, r=1, sequence="A") == [1, 1, 0, -1, -1, 0, 1]
     # modulus 1: it never settles: no limit (nan), checked by the spread of terms near n = 4000 and 8000
     lim = m.limit()
     assert lim.expr is sp.nan
