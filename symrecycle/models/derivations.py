@@ -19,6 +19,7 @@ from ..core.params import n as N
 from ..core.results import NotDerived, Result
 from ..solve import asymptotics, calculus, iterations
 from . import checks
+from . import maps as _maps
 from .checks import _piecewise
 
 
@@ -174,7 +175,10 @@ def breakeven(model, param: str, level=1, of: str = "benefit", metric: str | Non
                 f"its breakeven in {param} is not solved symbolically. The breakeven of the limit "
                 "(of='limit') is; at finite n, find the root of model.evaluate numerically"
             )
-        sols = calculus.breakeven(base.expr, par, level)
+        expr, implicit = base.expr, []
+        if of == "limit" and _maps.has_fixed_point(expr):
+            expr, implicit = _maps.implicit_breakeven(expr, level, model.parameters)
+        sols = calculus.breakeven(expr, par, level)
         points = [(s, c) for s, c in sols if s is not sp.S.Reals]
         every = [c for s, c in sols if s is sp.S.Reals]
         expr = _piecewise([*points, (sp.nan, sp.true)]) if points else sp.nan
@@ -195,6 +199,7 @@ def breakeven(model, param: str, level=1, of: str = "benefit", metric: str | Non
         notes.append("nan: no solution on the domain " + par.domain_text)
         lines = ["every factor of the numerator of the quantity minus the level solved exactly; "
                  "solutions off the domain or off their branch discarded"]
+        lines += implicit
         lines += [f"{param} = {sp.sstr(s)} substituted back gives {level} exactly" for s, _ in points]
         return model._result(
             "breakeven", expr, f"{sp.latex(par.symbol)}^{{*}}", lines, base.verified,

@@ -15,7 +15,7 @@ Examples
 >>> m = load_model(variant_path("endogenous-progress"))
 >>> red = metric_map(m, m.metric())
 >>> red.F, red.initial, red.verified
-(benefit**(1 - theta)*alpha/(g*r) + 1, 1, True)
+(B**(1 - theta)*alpha/(g*r) + 1, 1, True)
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from fractions import Fraction
 import mpmath
 import sympy as sp
 
+from ..core import conditions as _cond
+from ..core import points as _core_points
 from ..core import sym as _sym
 from ..core.fixedpoint import FixedPoint
 from ..core.params import n as N
@@ -34,7 +36,7 @@ from ..core.results import NotDerived
 from ..solve import maps as _maps
 from . import checks
 
-__all__ = ["MetricMap", "metric_map", "limit"]
+__all__ = ["MetricMap", "metric_map", "limit", "limit_result", "growth_limit", "bounds", "implicit_breakeven"]
 
 #: digits of the checks that are not exact (irrational powers), and the agreement asked of them
 DPS, AGREE = 40, sp.Rational(1, 10**30)
@@ -198,6 +200,21 @@ def limit(model, met):
     return cases, lines, ok and cok, red
 
 
+def limit_result(model, met):
+    """The limit of a metric without a closed form, through its map M_n = F(M_(n-1)), as a Result."""
+    try:
+        cases, lines, ok, red = limit(model, met)
+    except NotDerived as exc:
+        raise NotDerived(f"{model.closed_form_problem()}; and {exc}") from exc
+    cases = [(v, _core_points.within_domain(c, model.parameters)) for v, c in cases]
+    cases = [(v, c) for v, c in cases if c is not sp.false]
+    lines.insert(0, "no closed form of the metric at n: derived from the metric as a map of itself")
+    note = f"{met.name}_n = F({met.name}_(n-1)) with F({red.x}) = {sp.sstr(red.F)}"
+    return model._result("limit", checks._piecewise(cases, model.parameters),
+                         r"\lim_{n \to \infty} " + (met.latex or met.name), lines, ok, (note,),
+                         metric=met.name, map=red.F, variable=red.x, start=red.initial)
+
+
 def _check_by_iteration(model, met, cases, rates):
     """Each case's value against the model's float iteration at n = CHECK_N, at sample points."""
     count = skipped = 0
@@ -225,6 +242,87 @@ def _check_by_iteration(model, met, cases, rates):
                                             "(slow approach) not compared" if skipped else ""))
 
 
+def implicit_breakeven(expr, level, params):
+    """``expr`` (a limit) with each case ``FixedPoint(F, x0)`` as ``F(level)``: ``x* = level`` exactly where
+    ``F(level) = level``, for ``level >= x0`` (x* is the only fixed point above x0). Returns
+    ``(expr, lines)``; :class:`NotDerived` where a case is not the fixed point alone or level >= x0
+    is not proved."""
+    pieces, lines = [], []
+    for v, c in _sym.pieces(expr):
+        if v.has(FixedPoint):
+            if not isinstance(v, FixedPoint):
+                raise NotDerived(f"the limit {sp.sstr(v)} is not a fixed point alone where {sp.sstr(c)}")
+            (x, F), x0 = v.map, v.args[1]
+            if _maps.sign_on(sp.Integer(level) - x0, params) not in (1, "nonneg", 0):
+                raise NotDerived(f"level {level} >= x0 = {sp.sstr(x0)} is not proved")
+            v = F.subs(x, level)
+            lines.append(f"where {sp.sstr(c)}: x* = {level} exactly where F({level}) = {level} "
+                         f"({level} >= x0 = {sp.sstr(x0)}, and x* is the only fixed point above x0)")
+        pieces.append((v, c))
+    return (sp.Piecewise(*pieces) if len(pieces) > 1 else pieces[0][0]), lines
+
+
 def has_fixed_point(expr) -> bool:
     """Whether ``expr`` holds a :class:`~symrecycle.core.fixedpoint.FixedPoint`."""
     return bool(_sym.as_sympy(expr).atoms(FixedPoint))
+
+
+def growth_limit(model, met, target, cases):
+    r"""The limit of ``target_n / target_(n-1)`` through the metric's map: ``R(M_(n-1))`` with R continuous,
+    so the ratio tends to ``R(lim M_n)`` (``lim R`` as M -> oo where the metric diverges).
+
+    ``cases``: the metric's limit as ``(value, condition)``. Returns ``(R, [(value, condition)], lines)``.
+    """
+    red = metric_map(model, met)
+    prev = {s.name: sp.Symbol(f"{s.name}_prev", positive=True) for s in model.sequences}
+    sym, sol = red.eliminated
+    now = _at_previous(model, target, prev)
+    before = _at_previous(model, target.subs(N, N - 1), prev)
+    R = sp.powsimp(sp.cancel(sp.together((now / before).subs(sym, sol))), force=False)
+    left = sorted(map(str, R.free_symbols & {*prev.values(), N}))
+    if left:
+        raise NotDerived(f"{sp.sstr(target)} over one iteration is not a function of the {met.name} at n-1: "
+                         f"with {sym} eliminated it still depends on {', '.join(left)}")
+    out = []
+    for value, cond in cases:
+        if value is sp.oo:
+            v = sp.limit(R, red.x, sp.oo)
+        else:
+            v = _cond.substitute_condition(R.subs(red.x, value), cond)
+            v = v if v.has(FixedPoint) else sp.simplify(v)
+        out.append((v, cond))
+    lines = [f"{sp.sstr(target)} over one iteration: R({red.x}) = {sp.sstr(R)} with {red.x} the {met.name} "
+             "at n-1; R is continuous, so the ratio tends to R(lim)"]
+    return R, out, lines
+
+
+def bounds(model, met):
+    r"""Bounds on the limit where it is a :class:`FixedPoint`: :math:`L = F(x_0) \le x^* \le U`.
+
+    L: the iteration increases to :math:`x^*`. U: one Newton step on
+    :math:`h = F - x` from L, :math:`U = L - h(L)/h'(L)`, an upper bound where
+    h is concave on :math:`[x_0, \infty)` (:math:`h'' \le 0`, a sign proof) and
+    :math:`h'(L) < 0`: the tangent at L lies above h. Returns
+    ``(L, U, condition h'(L) < 0, lines, proved)``.
+    """
+    red = metric_map(model, met)
+    x, F, x0 = red.x, red.F, red.initial
+    h = F - x
+    low = sp.simplify(F.subs(x, x0))
+    slope = sp.diff(h, x).subs(x, low)
+    up = sp.simplify(low - h.subs(x, low) / slope)
+    tp = model.parameters
+    state = _state()
+    concave = _maps.sign_on(sp.together(sp.diff(h, x, 2).subs(x, x0 + state.symbol)), [*tp, state], ())
+    ok = concave in (-1, "nonpos")
+    lines = [f"L = F(x0) = {sp.sstr(low)}: the iteration increases to the fixed point, so x_1 <= x*",
+             f"U = L - h(L)/h'(L) = {sp.sstr(up)} (one Newton step on h = F - x): an upper bound where "
+             f"h'(L) = {sp.sstr(slope)} < 0, h being concave for x >= x0 ("
+             + ("proved: h'' <= 0)" if ok else "NOT proved)")]
+    return low, up, slope < 0, lines, ok
+
+
+def _state():
+    from ..core.params import Parameter
+
+    return Parameter("t_state", 0, None)

@@ -390,6 +390,10 @@ class Model:
             from ..solve import asymptotics
             from . import recurrences
 
+            if self.closed_form_problem() is not None:  # through the metric's map of itself
+                from . import maps
+
+                return maps.limit_result(self, met)
             b = self.benefit(met.name)
             cases = None
             if not b.expr.has(sp.Sum):

@@ -1,3 +1,3 @@
-"""Everything specific to the report: its claims, figures, tables, LaTeX documents, variants, the
-endogenous-progress family, and :func:`~.reproduce.reproduce`.
+"""Everything specific to the report: its claims, figures, tables, LaTeX documents, variants and
+:func:`~.reproduce.reproduce`.
 """

@@ -15,18 +15,17 @@ from . import figures as plots
 from .variants import (
     ALPHA,
     PROGRESS_RATE,
-    _endogenous_lines,
     _figure_lines,
     _link,
     _model_lines,
     _res,
     _result_lines,
     combined,
-    endogenous,
     readings,
     reuse_decay,
     with_progress,
 )
+from .variants_endogenous import endogenous, endogenous_lines
 
 
 def statements(one, two, decay, endo) -> dict:
@@ -54,7 +53,7 @@ def statements(one, two, decay, endo) -> dict:
         "bounds": {x["model"].name: x["bound"] for x in (decay, endo)},
         "endogenous_fixed_point": {
             "model": endo["model"].name,
-            "results": {q: _res(r) for q, r in endo["derived"].items()},
+            "results": {q: _res(endo["derived"][q]) for q in ("limit", "sensitivity")},
             "values": endo["fixed_points"],
             "approach": endo["approach"],
         },
@@ -152,7 +151,7 @@ def summary_markdown(one, two, decay, endo, table_paths, fig_paths, tex_path, js
             f"**{'holds' if bound['holds'] else 'FAILS'}** "
             f"(largest ratio minus 1: {bound['max_excess']:.3g}).",
             "",
-            *(_endogenous_lines(part) if "derived" in part else []),
+            *(endogenous_lines(part) if "derived" in part else []),
             *_figure_lines(part["figure"], fig_paths[key]),
         ]
     lines += [

@@ -33,7 +33,7 @@ from ..core.fixedpoint import FixedPoint
 from ..core.params import Parameter
 from .signs import sign_on
 
-__all__ = ["FixedPointInfo", "MapLimit", "fixed_points", "limit_of_map", "special_values"]
+__all__ = ["FixedPointInfo", "MapLimit", "fixed_points", "limit_of_map", "special_values", "sign_on"]
 
 #: largest polynomial degree (after x = y**q) whose roots are looked for
 MAX_DEGREE = 4
@@ -278,7 +278,7 @@ def limit_of_map(F, x, x0, params, cond=sp.true) -> list:
     c + 1 | Eq(theta, 1) | True
     FixedPoint(Lambda(B, B**(1 - theta)*c + 1), 1) | (theta > 0) & (theta < 1) | True
     """
-    x0 = sp.sympify(x0) if isinstance(x0, int) else x0
+    x0 = sp.Integer(x0) if isinstance(x0, int) else x0
     special = special_values(F, x, params)
     cases = [(_on_case(F, x, e, params), sp.And(cond, e)) for e in special]
     rest = sp.And(cond, *[sp.Not(e) for e in special])

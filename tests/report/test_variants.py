@@ -28,7 +28,6 @@ from symrecycle.io.files import MARKER
 from symrecycle.io.growth import growth_scenarios
 from symrecycle.io.modelfile import NoClosedForm, load_model, variant_path
 from symrecycle.report import reproduce, variants_doc
-from symrecycle.report.endogenous import growth as fixed_growth
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "derivations" / "variants.py"
@@ -344,7 +343,8 @@ def test_endogenous_figure_against_iterate_and_bound(run):
 
 
 def test_endogenous_fixed_point_drawn_and_approached(run):
-    """symrecycle.report.endogenous: B* = lim B_n at the plotted settings, in the CSV, figure and JSON."""
+    """The engine's limit (the fixed point of the benefit's map): B* = lim B_n at the plotted settings, in the
+    CSV, figure and JSON."""
 
     m = model("endogenous-progress")
     rows = read_csv(run["out"] / "variants-endogenous.csv")
@@ -355,7 +355,7 @@ def test_endogenous_fixed_point_drawn_and_approached(run):
     fig = run["res"]["figures"]["variants-endogenous"].figure
     for (r, g, a, th), star in limits.items():
         vals = {"r": float(r), "g": float(g), "alpha": float(a), "theta": float(th)}
-        assert star == fixed_growth.evaluate(m, **vals)["fixed_point"]
+        assert star == m.evaluate("limit", **vals)
         b = [float(x["value"]) for x in rows if x["metric"] == "benefit" and x["model"] == m.name
              and (x["r"], x["g"], x["alpha"], x["theta"]) == (r, g, a, th)]
         assert np.all(np.diff(b) >= -RTOL * np.array(b[1:]))  # increasing, up to float rounding
@@ -373,9 +373,9 @@ def test_endogenous_fixed_point_drawn_and_approached(run):
     assert st["approach"]["holds"] is True
     assert st["approach"]["points"] == 6
     assert len(st["values"]) == 6
-    for q in ("map", "gain_ratio", "limit", "gain_growth", "bounds"):
+    for q in ("limit", "sensitivity"):
         assert st["results"][q]["verified"] is True
-    assert st["results"]["map"]["text"] == "B**(1 - theta)*alpha/(g*r) + 1"
+    assert "B**(1 - theta)*alpha/(g*r) + 1" in st["results"]["limit"]["text"]
     md = (run["out"] / "variants.md").read_text()
     part = md.split("`endogenous-progress.toml`")[1]
     assert "The limit of the benefit: the fixed point B* (verified)" in part
