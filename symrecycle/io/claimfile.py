@@ -546,5 +546,7 @@ def needed_params(model, claim):
 
 
 def missing_params(model, claim):
+    if claim.region is not None and claim.region.kind == "region":
+        return []  # a region claim: a parameter not given ranges over its domain
     boxed = {p.name for p in claim.region.box} if claim.region is not None else set()
     return [p for p in needed_params(model, claim) if p not in claim.params and p not in boxed]

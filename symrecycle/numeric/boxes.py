@@ -16,16 +16,19 @@ and powers, where balls gain nothing.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 import mpmath
 import sympy as sp
 from mpmath import iv
+from mpmath.libmp import libmpf as _libmpf
 
 from ..core.sym import as_sympy
 
-__all__ = ["enclose", "branch_and_bound", "Box", "Undecided", "BnB"]
+__all__ = ["enclose", "enclose_map", "decide", "branch_and_bound", "Box", "Undecided", "BnB"]
 
 INF = mpmath.inf
 
@@ -48,7 +51,7 @@ def enclose(expr, values: dict):
     --------
     >>> a, r = sp.symbols("alpha r", positive=True)
     >>> e = enclose(r / (r - a), {a: (Fraction(0), Fraction(1)), r: (Fraction(23, 4), Fraction(23, 4))})
-    >>> float(e.a), round(float(e.b), 6)
+    >>> round(float(e.a), 6), round(float(e.b), 6)
     (1.0, 1.210526)
     """
     env = {s: (v if isinstance(v, iv.mpf) else _interval(*v)) for s, v in values.items()}
@@ -65,7 +68,8 @@ def _interval(lo, hi):
 
 
 def _isnan(x):
-    return mpmath.isnan(x.a) or mpmath.isnan(x.b)
+    a, b = x._mpi_
+    return a == _libmpf.fnan or b == _libmpf.fnan
 
 
 def _enc(e, env):
@@ -223,56 +227,69 @@ class BnB:
         """The box's centre in the claim's own variables (undoing the map of unbounded sides)."""
         out = {}
         for s, c in zip(self.symbols, box.center()):
-            out[s] = _from_unit(s, c, self.unbounded)
+            for u, lo, orig in self.unbounded:
+                if u == s:
+                    s, c = orig, lo + c / (1 - c)
+                    break
+            out[s] = c
         return out
-
-
-def _from_unit(s, u, unbounded):
-    for sym, lo in unbounded:
-        if sym == s:
-            return lo + u / (1 - u)
-    return u
 
 
 def branch_and_bound(expr, sides, test, budget=2000, stop_on_fail=True, margin=None):
     """Split the box ``sides`` (``{symbol: (lo, hi)}``, hi None for oo) until ``test`` decides each part.
 
-    ``test(enclosure)`` returns True (the relation holds on the part), False
+    ``expr`` is a SymPy expression, or a function of ``{symbol: interval}`` returning an enclosure
+    (then every side is bounded). ``test(enclosure)`` returns True (the relation holds on the part), False
     (it fails on the whole part) or None. ``margin(enclosure)`` ranks held parts
     (the smallest is reported as ``worst``).
 
     Examples
     --------
     >>> a = sp.Symbol("alpha", nonnegative=True)
-    >>> res = branch_and_bound(a * (1 - a), {a: (Fraction(0), Fraction(1))}, lambda e: e.b <= 0.3)
+    >>> def test(e):
+    ...     return True if e.b <= 0.3 else None
+    >>> res = branch_and_bound(a * (1 - a), {a: (Fraction(0), Fraction(1))}, test)
     >>> len(res.failed), len(res.undecided), len(res.held) > 0
     (0, 0, True)
     """
     syms, start, unbounded = [], [], []
-    expr = as_sympy(expr)
+    fn = expr if callable(expr) else None
+    expr = None if fn is not None else as_sympy(expr)
     for s, (lo, hi) in sides.items():
         syms.append(s)
         if hi is None:  # [lo, oo) -> u in [0, 1]
+            if fn is not None:
+                raise ValueError(f"an enclosure function needs a bounded box; {s} is unbounded")
             u = sp.Dummy(f"u_{s}")
             expr = expr.xreplace({s: sp.Rational(lo) + u / (1 - u)})
             syms[-1] = u
-            unbounded.append((u, Fraction(lo)))
+            unbounded.append((u, Fraction(lo), s))
             start.append((Fraction(0), Fraction(1)))
         else:
             start.append((Fraction(lo), Fraction(hi)))
     res = BnB(tuple(syms), unbounded=tuple(unbounded))
     weights = [1 / max(hi - lo, Fraction(1, 10**12)) for lo, hi in start]
-    stack = [Box(tuple(start))]
+    scale = [max(hi - lo, Fraction(1, 10**12)) for lo, hi in start]
+
+    def key(b):  # the largest part (relative to the box) first: undecided volume shrinks evenly
+        v = Fraction(1)
+        for (lo, hi), s in zip(b.sides, scale):
+            v *= (hi - lo) / s
+        return -v
+
+    count = itertools.count()
+    stack = [(0, 0, Box(tuple(start)))]
     while stack:
-        box = stack.pop()
+        box = heapq.heappop(stack)[2]
         if res.evaluated >= budget:
             res.undecided.append(box)
             continue
         res.evaluated += 1
         try:
-            enc = enclose(expr, dict(zip(syms, box.sides)))
+            env = dict(zip(syms, box.sides))
+            enc = fn({s: _interval(*v) for s, v in env.items()}) if fn is not None else enclose(expr, env)
             verdict = test(enc)
-        except (Undecided, ZeroDivisionError):
+        except (ValueError, ZeroDivisionError):  # Undecided, or a nan end
             enc, verdict = None, None
         if verdict is True:
             res.held.append(box)
@@ -283,10 +300,88 @@ def branch_and_bound(expr, sides, test, budget=2000, stop_on_fail=True, margin=N
         elif verdict is False:
             res.failed.append(box)
             if stop_on_fail:
-                res.undecided.extend(stack)
+                res.undecided.extend(b for _, _, b in stack)
                 return res
         elif all(hi - lo < Fraction(1, 2**40) for lo, hi in box.sides):
             res.undecided.append(box)  # too small to split further
         else:
-            stack.extend(box.split(weights))
+            for b in box.split(weights):
+                heapq.heappush(stack, (key(b), next(count), b))
     return res
+
+
+def enclose_map(step, start, count, env):
+    """The enclosure of ``M_count`` for ``M_{k+1} = step(M_k, k)`` from ``M_0 = start`` (SymPy expressions
+    in the box's symbols and ``u`` for ``M_k``, ``k`` for the index), every symbol ranging over ``env``.
+
+    Examples
+    --------
+    >>> a, u, k = sp.symbols("alpha u k")
+    >>> e = enclose_map((1 + a * u / 2, u, k), 1, 2, {a: iv.mpf([0, 1])})  # M = 1 + a M / 2
+    >>> float(e.a), float(e.b)
+    (1.0, 1.75)
+    """
+    expr, u, k = step
+    f = compiled(expr)
+    m = _enc(as_sympy(start), env)
+    env = dict(env)
+    has_k = k in expr.free_symbols
+    for i in range(count):
+        env[u] = m
+        if has_k:
+            env[k] = iv.mpf(i)
+        m = f(env)
+        if _isnan(m):
+            raise Undecided("the enclosure is not defined on this box")
+    return m
+
+
+_COMPILED: dict = {}
+
+
+def compiled(expr):
+    """``expr`` as a function of ``{symbol: interval}`` (the rules of :func:`enclose`, without its
+    dispatch on every call); a Piecewise is left to :func:`enclose`'s walk."""
+    if expr not in _COMPILED:
+        if len(_COMPILED) > 256:
+            _COMPILED.clear()
+        _COMPILED[expr] = _compile(as_sympy(expr))
+    return _COMPILED[expr]
+
+
+def _compile(e):
+    if e.is_Symbol:
+        return lambda env: env[e]
+    if e.is_Rational:
+        c = _num(e)
+        return lambda env: c
+    if isinstance(e, (sp.Add, sp.Mul)):
+        parts = [_compile(a) for a in e.args]
+        if isinstance(e, sp.Add):
+            def add(env):
+                out = parts[0](env)
+                for p in parts[1:]:
+                    out = out + p(env)
+                return out
+            return add
+
+        def mul(env):
+            out = parts[0](env)
+            for p in parts[1:]:
+                out = out * p(env)
+            return out
+        return mul
+    if isinstance(e, sp.Pow) and e.exp.is_Integer and int(e.exp) > 0:
+        b, k = _compile(e.base), int(e.exp)
+        return lambda env: b(env) ** k
+    if isinstance(e, sp.Pow) and e.exp == -1:
+        b = _compile(e.base)
+
+        def inv(env):
+            x = b(env)
+            lo, hi = x._mpi_
+            if _libmpf.mpf_le(lo, _libmpf.fzero) and _libmpf.mpf_ge(hi, _libmpf.fzero):
+                raise Undecided("division by an interval holding 0")
+            return 1 / x
+        return inv
+    return lambda env: _enc(e, env)

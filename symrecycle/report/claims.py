@@ -344,7 +344,7 @@ def _region_text(r):
     """The lines of a claim over a region: verdict, what is claimed, the certificate, the counterexample."""
     c, spec = r.claim, r.claim.region
     box = spec.to_dict()["box"]
-    over = ", ".join(f"{k} in {v}" for k, v in box.items()) or "the given values"
+    over = ", ".join(f"{k} in {v}" for k, v in box.items()) or "the parameters' domains"
     fixed = ", ".join(f"{k}={c.printed.get(k, _fmt(v))}" for k, v in c.params.items())
     what = {
         "forall": f"for all {over}: {c.quantity} {c.relation} {c.stated}",

@@ -70,7 +70,7 @@ def _forall_n_free(pr, expr, rel, level, claim_n=None):
     """forall on an n-free expression: symbolic, then interval, then search. (status, counterexample)."""
     status, pt = pr.forall(expr, rel, level)
     if status is None:
-        status, pt = pr.interval(expr, rel, level)
+        status, pt = pr.interval(expr, rel, level, n_value=claim_n)
     if status == "refuted":
         return _confirm(pr, pt, rel, level, expr, claim_n)
     if status == "proved":
@@ -214,6 +214,8 @@ def _monotone(pr, claim, level):
             pr.steps.append(f"{what} = {sp.sstr(sp.factor(d))} is proved {_w(s)} on the box: "
                             f"{direction} in {var}")
             continue
+        if var != "n" and d is not None and d.has(N) and _induction(pr, var, direction):
+            continue
         if var != "n" and d is not None and not d.has(N):
             status, _ = pr.interval(d, ">" if direction in ("increasing",) else
                                     ">=" if direction == "non-decreasing" else
@@ -227,6 +229,45 @@ def _monotone(pr, claim, level):
             pr.steps.append(f"the sign of {what} = {sp.sstr(sp.factor(d))} is not proved on the box")
         overall = "not proved"
     return overall, cex, {}
+
+
+def _induction(pr, var, direction):
+    """Monotonicity in a parameter at every n by induction on the metric's one-step map M_n = F(M_(n-1)).
+
+    With M_start > 0 and F > 0, F non-decreasing in u = M_(n-1) and M_start monotone in p: if dF/dp has the
+    wanted sign, then M_n(p2) = F(M_(n-1)(p2), p2) >= F(M_(n-1)(p1), p2) > F(M_(n-1)(p1), p1) = M_n(p1)."""
+    from ..solve.signs import sign_on
+
+    if pr.claim.quantity != "benefit" or pr.claim.n is not None:
+        return False
+    mp = pr.metric_map()
+    if mp is None:
+        return False
+    step, u, _k, first = mp
+    sym = pr.model.parameter(var).symbol
+    upos = sp.Dummy("u", positive=True)
+    f = step.xreplace({u: upos})
+    up = direction in ("increasing", "non-decreasing")
+    strict = direction in ("increasing", "decreasing")
+    s0, sf = sign_on(first, pr.box), sign_on(f, pr.box)
+    su = sign_on(sp.diff(f, upos), pr.box)
+    sp_ = sign_on(sp.diff(f, sym), pr.box)
+    s1 = sign_on(sp.diff(first, sym), pr.box) if first.has(sym) else 0
+    base_ok = s1 in ((0, 1, "nonneg") if up else (0, -1, "nonpos"))
+    step_ok = sp_ in (({1} if up else {-1}) if strict else ({1, "nonneg"} if up else {-1, "nonpos"}))
+    lo = pr.n_range[0] if pr.n_range else pr.model.start
+    first_ok = not strict or lo > pr.model.start or s1 in (1, -1)
+    if not (s0 == 1 and sf == 1 and su in (1, "nonneg") and base_ok and step_ok and first_ok):
+        return False
+    pr.steps.append(
+        f"by induction on M_n = F(M_(n-1)), F = {sp.sstr(f)} (u = M_(n-1)): M_{pr.model.start} = "
+        f"{sp.sstr(first)} > 0 and F > 0 for u > 0 (sign proofs), so M_n > 0; dF/du = "
+        f"{sp.sstr(sp.factor(sp.diff(f, upos)))} is {_w(su)}; "
+        f"dF/d{var} = {sp.sstr(sp.factor(sp.diff(f, sym)))} "
+        f"is {_w(sp_)} for u > 0; M_{pr.model.start} is "
+        + ("constant" if s1 == 0 else _w(s1)) + f" in {var}: M_n is {direction} in {var} for every n >= "
+        f"{max(lo, pr.model.start + (1 if strict and s1 == 0 else 0))}")
+    return True
 
 
 def _w(s):
@@ -304,23 +345,23 @@ def _region(pr, claim, level):
         hi = p.upper if p.upper is not None else sp.oo
         doms[p.symbol] = sp.Interval(lo, hi, p.lower_open or p.lower is None, p.upper_open or p.upper is None)
     box = tuple(pr.box) + tuple(q for q in _domain_params(pr) if q.symbol not in {p.symbol for p in pr.box})
+    pr.box = box
     pieces = f.args if isinstance(f, sp.Piecewise) else ((f, sp.true),)
     parts, prev = [], sp.false
     for v, c in pieces:
         parts.append(sp.And(c, sp.Not(prev), _cleared(v, claim.relation, level, c, box)))
         prev = sp.Or(prev, c)
-    computed = canonical(sp.Or(*parts), doms)
-    stated = spec.region.xreplace(pr.fixed)
+    computed = canonical(_on_box(pr, sp.Or(*parts)), doms)
+    stated = _on_box(pr, spec.region.xreplace(pr.fixed))
     pr.steps.append(f"the set where Q {claim.relation} {claim.stated}: each case's value compared with the "
                     f"level (denominators of proved sign cleared), in canonical form: {computed.text()}")
-    extra = canonical(sp.And(computed.expr, sp.Not(stated)), doms)
-    missing = canonical(sp.And(stated, sp.Not(computed.expr)), doms)
+    extra = canonical(_on_box(pr, sp.And(computed.expr, sp.Not(stated))), doms)
+    missing = canonical(_on_box(pr, sp.And(stated, sp.Not(computed.expr))), doms)
     details = {"computed_region": computed.text()}
     if not extra.cubes and extra.expr is sp.false and not missing.cubes and missing.expr is sp.false:
         pr.steps.append("computed and not stated: empty; stated and not computed: empty (canonical "
                         "conditions on the domains): the regions are equal")
         return "proved", None, details
-    pr.box = box
     for pt in pr.points(count=200):
         v = pr.value(f, pt)
         if not v.is_number or v is sp.nan:
@@ -338,12 +379,23 @@ def _region(pr, claim, level):
     return "not proved", None, details
 
 
+def _on_box(pr, cond):
+    """``cond`` with each relation that sign proofs decide on the whole box replaced by true or false."""
+    rels = list(cond.atoms(sp.Eq, sp.Ne, sp.Lt, sp.Le, sp.Gt, sp.Ge))
+    subs = {}
+    for a in rels:
+        t = pr.cond_on_box(a)
+        if t is not None:
+            subs[a] = sp.true if t else sp.false
+    return cond.xreplace(subs) if subs else cond
+
+
 def _domain_params(pr):
     from ..core.params import Parameter
 
     out = []
     for p in pr.model.parameters:
-        if p.symbol in pr.fixed:
+        if p.symbol in pr.fixed or p.default is not None:
             continue
         lo, hi = p.lower, p.upper
         out.append(Parameter(p.name, lo, hi, p.lower_open, p.upper_open, symbol=p.symbol))
@@ -379,7 +431,7 @@ def _measure(pr, claim, level):
     failing, boxes = None, 0
     per = max(1, spec.budget // len(ns))
     for k in ns:
-        g = f if k is None else f.subs(N, k)
+        g = f if k is None else (pr.enclosure_at(k) or f.subs(N, k))
         res = branch_and_bound(g, sides, _mp(test), per, stop_on_fail=False)
         boxes += res.evaluated
 
