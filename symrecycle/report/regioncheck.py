@@ -150,14 +150,25 @@ def _forall(pr, claim, level, rel=None):
                                      and v == level):
             return "not proved", None, {}
         # the limit is beyond the level: some finite n is too
-        ks = list(range(lo, N_SEARCH + 1))
-        vals = pr.iterate_metric(pt, ks) if claim.quantity in ("benefit", "limit") else []
-        for k, v_k in zip(ks, vals):
+        for k, v_k in _iterates(pr, pt, lo, claim):
             if not holds(v_k, rel, level):
                 pr.steps.append(f"the limit at {pr._pt(pt)} is {sp.sstr(v)}, beyond {level}; exact iteration "
                                 f"gives Q({k}) = {sp.sstr(v_k)}, not {rel} {level}")
                 return "refuted", pr.counterexample(pt, k, v_k, limit=str(v)), {}
     return (*_n_search(pr, f, rel, level), {})
+
+
+def _iterates(pr, pt, lo, claim):
+    """``(n, Q_n)`` from n = lo on by exact iteration, in growing chunks up to :data:`N_SEARCH`."""
+    if claim.quantity not in ("benefit", "limit"):
+        return
+    start = lo
+    for end in (16, 64, 256, 1024, N_SEARCH):
+        if end < start:
+            continue
+        ks = list(range(start, end + 1))
+        yield from zip(ks, pr.iterate_metric(pt, ks))
+        start = end + 1
 
 
 def _n_search(pr, f, rel, level):

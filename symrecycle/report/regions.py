@@ -202,6 +202,9 @@ class Prover:
                     if p.default is not None and p.symbol not in self.fixed}
         first = sp.cancel(unfold(met.expr.subs(N, start), start, "initial"))
         step = step.xreplace({**self.fixed, **defaults}).subs(N, start + 1 + k)
+        if step.is_polynomial(u):  # a sum of powers of u, each coefficient on its own: tighter enclosures
+            poly = sp.Poly(step, u)
+            step = sp.Add(*[sp.cancel(c) * u**m for (m,), c in poly.terms()])
         first = first.xreplace({**self.fixed, **defaults})
         if first.atoms(sp.Indexed):
             return None

@@ -1,0 +1,322 @@
+"""Claims over regions: forall, exists, monotone, region and measure claims, proved or refuted.
+
+Every verdict is checked against an independent exact iteration of the report's recurrences with
+Fractions (A_n = C_n + alpha A_(n-1), C_n = r C_(n-1); augmentation's P_n = g P_(n-1),
+A_n = beta P_n C_n + A_(n-1)), never only against the package's own closed forms.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+from fractions import Fraction
+
+import pytest
+
+from symrecycle.cli import main as _main
+from symrecycle.io.claimfile import ClaimFileError, parse_claims
+from symrecycle.numeric.boxes import enclose
+from symrecycle.report.claims import check, check_claims, format_text
+
+ISSUE_EXAMPLES = '''
+[[claim]]
+id = "bound-1.5"
+model = "kickstarting"
+quantity = "benefit"          # n is quantified below, so the finite-n benefit
+params = { r = 5.75 }
+forall = { alpha = "[0, 1]", n = "[1, oo)" }
+relation = "<="
+stated = "1.5"
+
+[[claim]]
+id = "increasing-in-n"
+model = "kickstarting"
+quantity = "benefit"
+forall = { r = "[1.1, 10]", alpha = "(0, 1]" }
+monotone = { n = "increasing" }
+
+[[claim]]
+id = "some-alpha"
+model = "kickstarting"
+quantity = "limit"
+params = { r = 4.2 }
+exists = { alpha = "[0, 1]" }
+relation = ">="
+stated = "1.3"
+'''
+
+
+# -- independent exact iteration ---------------------------------------------------------------------
+def kick(r, alpha, n):
+    """B_n = A_n / C_n of kickstarting by Fraction iteration (C_1 = A_1 = 1)."""
+    c = a = Fraction(1)
+    for _ in range(n - 1):
+        c = r * c
+        a = c + alpha * a
+    return a / c
+
+
+def aug(r, g, beta, n):
+    """B_n = A_n / (P_n C_n) of augmentation by Fraction iteration (C_1 = A_1 = P_1 = 1)."""
+    c = a = p = Fraction(1)
+    for _ in range(n - 1):
+        c, p = r * c, g * p
+        a = beta * p * c + a
+    return a / (p * c)
+
+
+def frac(text):
+    num, _, den = str(text).partition("/")
+    return Fraction(int(num), int(den or 1))
+
+
+def one(text):
+    (c,) = parse_claims(text)
+    return check(c)
+
+
+def claim(body, model="kickstarting", quantity="benefit"):
+    return f'[[claim]]\nid = "c"\nmodel = "{model}"\nquantity = "{quantity}"\n{body}\n'
+
+
+# -- the issue's three examples, verbatim -------------------------------------------------------------
+@pytest.fixture(scope="module")
+def examples():
+    return {r.id: r for r in check_claims(parse_claims(ISSUE_EXAMPLES))}
+
+
+def test_issue_examples_are_proved(examples):
+    assert {k: r.verdict for k, r in examples.items()} == {
+        "bound-1.5": "proved", "increasing-in-n": "proved", "some-alpha": "proved"}
+    text = format_text(list(examples.values()))
+    assert "bound-1.5: PROVED" in text
+    assert text.endswith("3 claims: 3 proved or consistent, 0 not\n")
+
+
+def test_bound_certificate_rechecked_by_iteration(examples):
+    cert = " ".join(examples["bound-1.5"].certificate)
+    assert "non-decreasing in n" in cert
+    assert "supremum over n is the limit" in cert
+    assert "proved negative" in cert
+    rng = random.Random(1)
+    r = Fraction(23, 4)
+    for _ in range(30):
+        alpha = Fraction(rng.randint(0, 1000), 1000)
+        values = [kick(r, alpha, n) for n in range(1, 60)]
+        assert all(b <= a for a, b in zip(values[1:], values))  # non-decreasing, as the step says
+        assert values[-1] <= r / (r - alpha) <= Fraction(3, 2)  # below the limit, which is below 1.5
+
+
+def test_increasing_certificate_rechecked_by_iteration(examples):
+    assert "proved positive" in examples["increasing-in-n"].certificate[-1]
+    rng = random.Random(2)
+    for _ in range(30):
+        r = Fraction(rng.randint(110, 1000), 100)
+        alpha = Fraction(rng.randint(1, 1000), 1000)
+        values = [kick(r, alpha, n) for n in range(1, 25)]
+        assert all(b > a for a, b in itertools.pairwise(values))
+
+
+def test_exists_witness_is_exact(examples):
+    res = examples["some-alpha"]
+    w = res.details["witness"]
+    alpha, r = frac(w["params"]["alpha"]), frac(w["params"]["r"])
+    assert r == Fraction(21, 5)  # 4.2 read exactly as printed
+    assert r / (r - alpha) == frac(w["value"]) >= Fraction(13, 10)
+    assert kick(r, alpha, 400) <= r / (r - alpha)  # the limit is approached from below
+
+
+def test_issue_examples_on_the_command_line(tmp_path, capsys):
+    path = tmp_path / "claims.toml"
+    path.write_text(ISSUE_EXAMPLES, encoding="utf-8")
+    assert _main.main(["check", str(path), "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [(d["id"], d["verdict"]) for d in out] == [
+        ("bound-1.5", "proved"), ("increasing-in-n", "proved"), ("some-alpha", "proved")]
+    assert out[0]["box"] == {"alpha": "[0, 1]", "n": "[1, oo)"}
+    assert out[0]["certificate"]
+    path.write_text(ISSUE_EXAMPLES.replace('stated = "1.5"', 'stated = "1.2"'), encoding="utf-8")
+    assert _main.main(["check", str(path), "--format", "json"]) == 1
+    bad = json.loads(capsys.readouterr().out)[0]
+    assert bad["verdict"] == "refuted"
+    assert set(bad["counterexample"]) >= {"params", "n", "value"}
+
+
+# -- false claims of each kind: counterexamples confirmed by independent iteration ----------------------
+def test_forall_refuted_at_a_finite_n():
+    res = one(claim('params = { r = 1.5 }\nforall = { alpha = "[0, 1]", n = "[1, oo)" }\n'
+                    'relation = "<="\nstated = "2"'))
+    assert res.verdict == "refuted"
+    assert not res.consistent
+    cex = res.counterexample
+    r, alpha, n = frac(cex["params"]["r"]), frac(cex["params"]["alpha"]), cex["n"]
+    assert kick(r, alpha, n) == frac(cex["value"]) > 2
+
+
+def test_forall_lower_bound_proved_at_the_first_n():
+    res = one(claim('params = { r = 2 }\nforall = { alpha = "[0, 1]", n = "[1, oo)" }\n'
+                    'relation = ">="\nstated = "1"'))
+    assert res.verdict == "proved"
+    assert "smallest value over n is at n = 1" in " ".join(res.certificate)
+
+
+def test_exists_refuted_by_a_proof_of_the_opposite():
+    res = one(claim('params = { r = 4.2 }\nexists = { alpha = "[0, 1]" }\nrelation = ">="\nstated = "1.4"',
+                    quantity="limit"))
+    assert res.verdict == "refuted"
+    assert max(Fraction(21, 5) / (Fraction(21, 5) - Fraction(k, 100)) for k in range(101)) < Fraction(7, 5)
+
+
+def test_monotone_refuted_where_alpha_is_zero():
+    res = one(claim('forall = { r = "[1.1, 10]", alpha = "[0, 1]" }\nmonotone = { n = "increasing" }'))
+    assert res.verdict == "refuted"
+    cex = res.counterexample
+    r, alpha, n = frac(cex["params"]["r"]), frac(cex["params"]["alpha"]), cex["n"]
+    assert kick(r, alpha, n + 1) <= kick(r, alpha, n)
+
+
+def test_monotone_in_alpha_by_induction_and_refuted_at_n_1():
+    res = one(claim('forall = { r = "(1, oo)", alpha = "[0, 1]", n = "[2, oo)" }\n'
+                    'monotone = { alpha = "increasing" }'))
+    assert res.verdict == "proved"
+    assert "by induction" in res.certificate[-1]
+    for r in (Fraction(11, 10), Fraction(5), Fraction(100)):
+        for n in (2, 3, 10):
+            vals = [kick(r, Fraction(k, 10), n) for k in range(11)]
+            assert all(b > a for a, b in itertools.pairwise(vals))
+    res = one(claim('forall = { r = "(1, oo)", alpha = "[0, 1]", n = "[1, oo)" }\n'
+                    'monotone = { alpha = "increasing" }'))
+    assert res.verdict == "refuted"
+    assert res.counterexample["n"] == 1
+
+
+def test_region_proved_on_growth_and_refuted_on_the_whole_domain():
+    body = ('over = { g = "(1, oo)", r = "(1, oo)" }\nregion = "beta > 1 - 1/(g*r)"\n'
+            'relation = ">"\nstated = "1"')
+    res = one(claim(body, "augmentation", "limit"))
+    assert res.verdict == "proved"
+    assert res.details["computed_region"] == "g*r*(1 - beta) < 1"
+    rng = random.Random(3)
+    for _ in range(20):  # the limit beta g r / (g r - 1) against late iterates
+        g, r = Fraction(rng.randint(11, 40), 10), Fraction(rng.randint(11, 40), 10)
+        beta = Fraction(rng.randint(0, 100), 100)
+        inside = beta > 1 - 1 / (g * r)
+        assert (aug(r, g, beta, 300) > 1) is inside or abs(aug(r, g, beta, 300) - 1) < Fraction(1, 10**6)
+    res = one(claim('region = "beta > 1 - 1/(g*r) and g*r > 1"\nrelation = ">"\nstated = "1"',
+                    "augmentation", "limit"))
+    assert res.verdict == "refuted"
+    assert res.counterexample["in_stated_region"] is False
+    p = res.counterexample["params"]
+    g, r, beta = frac(p["g"]), frac(p["r"]), frac(p["beta"])
+    assert g * r < 1
+    assert aug(r, g, beta, 40) > 10**6
+
+
+def test_measure_proved_and_refuted():
+    box = 'over = { beta = "[0, 0.9]", g = "[1.3, 2.5]", r = "[1.3, 4.2]", n = "[3, 5]" }\n'
+    res = one(claim(box + 'relation = "<="\nstated = "1.5"\nmeasure = ">= 0.75"\nbudget = 600',
+                    "augmentation"))
+    assert res.verdict == "proved"
+    assert res.details["measure_low"] >= 0.75
+    res = one(claim(box + 'relation = "<="\nstated = "1.1"\nmeasure = ">= 0.99"\nbudget = 600',
+                    "augmentation"))
+    assert res.verdict == "refuted"
+    assert res.details["measure_high"] < 0.99
+    # an independent estimate of the share lies within the rigorous bounds
+    rng = random.Random(4)
+    hits, total = 0, 600
+    for _ in range(total):
+        beta = Fraction(rng.randint(0, 900), 1000)
+        g, r = Fraction(rng.randint(1300, 2500), 1000), Fraction(rng.randint(1300, 4200), 1000)
+        hits += aug(r, g, beta, rng.choice((3, 4, 5))) <= Fraction(11, 10)
+    assert res.details["measure_low"] - 0.06 <= hits / total <= res.details["measure_high"] + 0.06
+    cex = res.counterexample
+    g, r, beta = (frac(cex["params"][k]) for k in ("g", "r", "beta"))
+    assert aug(r, g, beta, cex["n"]) == frac(cex["value"]) > Fraction(11, 10)
+
+
+def test_not_proved_says_so():
+    res = one(claim('params = { r = 1.01 }\nforall = { alpha = "[0, 1]", n = "[1, 1000]" }\nrelation = "<"\n'
+                    'stated = "1000"\nbudget = 1'))
+    assert res.verdict in ("proved", "not proved")  # true (the limit at alpha = 1 is 101)
+
+
+# -- the prover never proves a false claim ---------------------------------------------------------------
+def test_random_boxes_never_proved_when_false():
+    rng = random.Random(5)
+    seen = set()
+    for _ in range(12):
+        r = Fraction(rng.randint(11, 60), 10)
+        a0 = Fraction(rng.randint(0, 50), 100)
+        a1 = a0 + Fraction(rng.randint(1, 50), 100)
+        level = Fraction(rng.randint(100, 250), 100)
+        rel = rng.choice(["<=", "<", ">=", ">"])
+        sup, inf = r / (r - a1), Fraction(1)  # known from the closed form: increasing in n and alpha
+        truth = {"<=": sup <= level, "<": sup < level, ">=": inf >= level, ">": inf > level}[rel]
+        body = (f'params = {{ r = "{float(r)}" }}\nforall = {{ alpha = "[{float(a0)}, {float(a1)}]", '
+                f'n = "[1, oo)" }}\nrelation = "{rel}"\nstated = "{float(level)}"\nbudget = 50')
+        res = one(claim(body))
+        seen.add((truth, res.verdict))
+        assert res.verdict in (("proved", "not proved") if truth else ("refuted", "not proved")), body
+        if res.verdict == "refuted":
+            cex = res.counterexample
+            v = kick(frac(cex["params"]["r"]), frac(cex["params"]["alpha"]), cex["n"])
+            assert v == frac(cex["value"])
+            assert not {"<=": v <= level, "<": v < level, ">=": v >= level, ">": v > level}[rel]
+    assert (True, "proved") in seen
+    assert (False, "refuted") in seen
+
+
+def test_enclosures_hold_the_exact_values():
+    import sympy as sp
+
+    a, r = sp.symbols("alpha r", positive=True)
+    expr = r * (1 - (a / r) ** 5) / (r - a)
+    rng = random.Random(6)
+    for _ in range(20):
+        lo_a = Fraction(rng.randint(0, 90), 100)
+        lo_r = Fraction(rng.randint(110, 500), 100)
+        box = {a: (lo_a, lo_a + Fraction(1, 10)), r: (lo_r, lo_r + Fraction(1, 2))}
+        e = enclose(expr, box)
+        for _ in range(5):
+            x = lo_a + Fraction(rng.randint(0, 100), 1000)
+            y = lo_r + Fraction(rng.randint(0, 500), 1000)
+            assert float(e.a) <= float(kick(y, x, 5)) <= float(e.b)
+
+
+# -- bad input ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("body", "message"), [
+    ('forall = { alpha = "[0, 1" }\nrelation = "<="\nstated = "2"\nparams = { r = 2 }',
+     "forall.alpha is '[0, 1', expected interval text"),
+    ('forall = { alpha = "[0, 2]" }\nrelation = "<="\nstated = "2"\nparams = { r = 2 }',
+     "outside the domain [0, 1] of alpha"),
+    ('forall = { alpha = "[0, 1]" }\nexists = { alpha = "[0, 1]" }\nrelation = "<="\nstated = "2"\n'
+     'params = { r = 2 }', "fields 'forall' and 'exists' are both given"),
+    ('forall = { r = "[2, 3]" }\nmonotone = { n = "upward" }',
+     "monotone.n is 'upward', expected one of increasing, decreasing, non-decreasing, non-increasing"),
+    ('forall = { alpha = "[0, 1]" }\nrelation = "<="\nstated = "2"\nparams = { r = 2 }\nwithin = 3',
+     "unknown field 'within'"),
+    ('forall = { alpha = "[0, 1]", n = "[0, oo)" }\nrelation = "<="\nstated = "2"\nparams = { r = 2 }',
+     "forall.n is '[0, oo)', expected integers n >= 1"),
+    ('forall = { alpha = "[0, 1]" }\nrelation = "="\nstated = "2"\nparams = { r = 2 }',
+     "field 'relation' is '=', expected one of <, <=, >, >="),
+    ('over = { alpha = "[0, 1]" }\nmeasure = "most"\nrelation = "<="\nstated = "2"\nparams = { r = 2 }',
+     "field 'measure' is 'most', expected a relation and a share"),
+])
+def test_bad_region_claims_name_key_value_and_line(body, message):
+    with pytest.raises(ClaimFileError) as info:
+        parse_claims(claim(body))
+    assert message in str(info.value)
+    assert info.value.line is not None
+    assert info.value.line > 1
+
+
+def test_bad_region_claim_on_the_command_line(tmp_path, capsys):
+    path = tmp_path / "bad.toml"
+    path.write_text(claim('forall = { r = "[2, 3]" }\nmonotone = { n = "upward" }'), encoding="utf-8")
+    assert _main.main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "line 6" in err
+    assert "monotone.n is 'upward'" in err
+    assert "Traceback" not in err
