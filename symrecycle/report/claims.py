@@ -26,7 +26,7 @@ from ..io.claimfile import (
 )
 from ..io.growth import growth_rates
 
-__all__ = ["check", "check_claims", "check_file", "format_text", "report_claims_path"]
+__all__ = ["check", "check_claims", "check_file", "format_text", "region_summary", "report_claims_path"]
 
 
 # -- checking ----------------------------------------------------------------------------------------
@@ -355,12 +355,27 @@ def format_text(results) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _region_text(r):
-    """The lines of a claim over a region: verdict, what is claimed, the certificate, the counterexample."""
-    c, spec = r.claim, r.claim.region
+def region_summary(c) -> str:
+    """What a claim over a region states, in one line.
+
+    Examples
+    --------
+    >>> from symrecycle.io.claimfile import parse_claims
+    >>> region_summary(parse_claims('''
+    ... [[claim]]
+    ... id = "b"
+    ... model = "kickstarting"
+    ... quantity = "benefit"
+    ... params = { r = 5.75 }
+    ... forall = { alpha = "[0, 1]", n = "[1, oo)" }
+    ... relation = "<="
+    ... stated = "1.5"
+    ... ''')[0])
+    'for all alpha in [0, 1], n in [1, oo): benefit <= 1.5'
+    """
+    spec = c.region
     box = spec.to_dict()["box"]
     over = ", ".join(f"{k} in {v}" for k, v in box.items()) or "the parameters' domains"
-    fixed = ", ".join(f"{k}={c.printed.get(k, _fmt(v))}" for k, v in c.params.items())
     what = {
         "forall": f"for all {over}: {c.quantity} {c.relation} {c.stated}",
         "exists": f"for some {over}: {c.quantity} {c.relation} {c.stated}",
@@ -369,6 +384,14 @@ def _region_text(r):
         "measure": f"share of {over} where {c.quantity} {c.relation} {c.stated}: "
                    f"{spec.measure[2] if spec.measure else ''}",
     }[spec.kind]
+    return what
+
+
+def _region_text(r):
+    """The lines of a claim over a region: verdict, what is claimed, the certificate, the counterexample."""
+    c = r.claim
+    fixed = ", ".join(f"{k}={c.printed.get(k, _fmt(v))}" for k, v in c.params.items())
+    what = region_summary(c)
     out = [f"{r.id}: {r.verdict.upper()}  {what}",
            f"    {c.model}" + (f" at {fixed}" if fixed else "") + (f"   [{c.source}]" if c.source else "")]
     if r.error:

@@ -319,8 +319,10 @@ def summary_line(audit, eq) -> str:
     'claims: 1 of 2 consistent (not: b); 3 results: 2 verified, 0 not verified, 1 not derived (x)'
     """
     bad = [r.id for r in audit if not r.consistent]
-    claims = (f"claims: all {len(audit)} consistent" if not bad else
-              f"claims: {len(audit) - len(bad)} of {len(audit)} consistent (not: {', '.join(bad)})")
+    word = ("proved or consistent" if any(r.claim is not None and r.claim.region is not None for r in audit)
+            else "consistent")
+    claims = (f"claims: all {len(audit)} {word}" if not bad else
+              f"claims: {len(audit) - len(bad)} of {len(audit)} {word} (not: {', '.join(bad)})")
     missing = [label for label, _ in eq.get("not_derived") or ()]
     return f"{claims}; {eq['summary']}" + (f" ({', '.join(missing)})" if missing else "")
 
@@ -464,6 +466,8 @@ def report_markdown(out: Path, tab_paths, figs, eq, audit, claim_paths, variants
     elif not eq["pdf"]:
         lines.append("pdflatex is not installed here, so no PDF was made.")
     lines += ["", "## Audit of the report's numeric claims", ""]
+    regions = [r for r in audit if r.claim is not None and r.claim.region is not None]
+    audit_all, audit = audit, [r for r in audit if r not in regions]
     bad = [r for r in audit if not r.consistent]
     lines.append(
         f"{len(audit)} claims checked at their printed precision: {len(audit) - len(bad)} consistent, "
@@ -487,5 +491,27 @@ def report_markdown(out: Path, tab_paths, figs, eq, audit, claim_paths, variants
             lines.append(f"- the figure is reproduced with {e['parameter']} in "
                          f"[{e['low']:.6g}, {e['high']:.6g}] (other parameters as stated).{extra}")
         lines.append("")
-    lines += ["The full audit:", "", "```", format_text(audit).rstrip(), "```", ""]
+    lines += _region_lines(regions)
+    lines += ["The full audit:", "", "```", format_text(audit_all).rstrip(), "```", ""]
     return "\n".join(lines)
+
+
+def _region_lines(regions):
+    """The report's sentences over regions: each claim, its verdict, and a refutation's counterexample."""
+    if not regions:
+        return []
+    proved = sum(r.verdict == "proved" for r in regions)
+    lines = ["### The report's sentences over regions", "",
+             f"{len(regions)} claims over whole regions of parameters: {proved} proved, "
+             f"{len(regions) - proved} not (certificates in the full audit below).", "",
+             "| Claim | Where | Claimed | Verdict |", "|---|---|---|---|"]
+    for r in regions:
+        lines.append(f"| {r.id} | {r.claim.source.replace('|', '/')} | "
+                     f"{_claims.region_summary(r.claim).replace('|', '/')} | {r.verdict} |")
+    lines.append("")
+    for r in regions:
+        if r.verdict == "refuted" and r.counterexample:
+            cex = ", ".join(f"{k} = {v}" for k, v in r.counterexample.items())
+            lines.append(f"**{r.id}** is refuted: {cex}")
+            lines.append("")
+    return lines

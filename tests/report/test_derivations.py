@@ -137,7 +137,8 @@ def test_claims_audit(runs):
         assert audit[cid]["computed"] == pytest.approx(value, rel=1e-12)
         assert audit[cid]["consistent"] is (abs(value - stated) <= 0.05 + 1e-12)
     assert audit["table1-hardware"]["consistent"] is False
-    assert "9 claims: 8 consistent, 1 not" in stdout
+    assert "17 claims: 16 proved or consistent, 1 not" in stdout
+    assert {d["verdict"] for d in audit.values() if "kind" in d} == {"proved"}  # the report's sentences
     assert "INCONSISTENT" in (out / "audit.txt").read_text()
 
 
@@ -209,7 +210,7 @@ def test_reproduce_writes_a_report_linking_every_file(tmp_path, monkeypatch):
     path = reproduce.reproduce(out, progress=lambda *a: calls.append(a), summary=summary)
     assert path == out / "report.md"
     (line,) = summary  # what `symrecycle reproduce` prints last
-    assert re.fullmatch(r"claims: \d+ of \d+ consistent \(not: [^)]+\); \d+ results: \d+ verified, "
+    assert re.fullmatch(r"claims: \d+ of \d+ proved or consistent \(not: [^)]+\); \d+ results: \d+ verified, "
                         r"\d+ not verified, \d+ not derived \(eq:x:y\)", line), line
     assert "table1-hardware" in line
     assert calls == [(name, i, len(reproduce.STEPS)) for i, name in enumerate(reproduce.STEPS, start=1)]
@@ -221,6 +222,8 @@ def test_reproduce_writes_a_report_linking_every_file(tmp_path, monkeypatch):
     assert "4.333" in report
     assert "inconsistent" in report
     assert "r in [1.31746, 1.32787]" in report
+    assert "| text-bound-1.5-forall |" in report
+    assert "benefit <= 1.5 | proved |" in report
     assert "- `eq:x:y`: RecursionError: too deep" in report
     assert "380%" in report
     assert "4.8" in report
