@@ -92,6 +92,7 @@ class RegionSpec:
     region: object = None
     measure: tuple | None = None
     budget: int = DEFAULT_BUDGET
+    texts: tuple = ()  # (name, interval text as written) for each quantified variable
 
     def to_dict(self) -> dict:
         """The box and what is stated, as JSON-ready text.
@@ -105,6 +106,7 @@ class RegionSpec:
         if self.n_range is not None:
             lo, hi = self.n_range
             box["n"] = f"[{lo}, {'oo)' if hi is None else f'{hi}]'}"
+        box.update({k: " ".join(t.split()) for k, t in self.texts})
         out = {"kind": self.kind, "box": box}
         if self.monotone:
             out["monotone"] = dict(self.monotone)
@@ -248,7 +250,8 @@ non-decreasing, non-increasing
     budget = d.get("budget", DEFAULT_BUDGET)
     if isinstance(budget, bool) or not isinstance(budget, int) or not 1 <= budget <= 10**6:
         fail("budget", f"{label}: field 'budget' is {budget!r}, expected an integer from 1 to 1000000")
-    spec = {"kind": kind, "box": box, "n_range": n_range, "budget": budget}
+    spec = {"kind": kind, "box": box, "n_range": n_range, "budget": budget,
+            "texts": tuple(d[box_key].items()) if box_key in d else ()}
     if kind == "monotone":
         spec["monotone"] = _monotone(d["monotone"], model, box, fail, label)
     elif kind == "region":
@@ -316,7 +319,7 @@ def parse_condition(text, model, field="region"):
     >>> parse_condition("beta > 1 - 1/(g*r) and g*r > 1", get_model("augmentation"))
     (g*r > 1) & (beta > 1 - 1/(g*r))
     >>> parse_condition("0 < beta < 1", get_model("augmentation"))
-    (beta > 0) & (beta < 1)
+    (0 < beta) & (beta < 1)
     """
     if not isinstance(text, str) or not text.strip():
         raise ValueError(f"{field} is {text!r}, expected relations such as "
