@@ -368,7 +368,9 @@ def _parser() -> argparse.ArgumentParser:
 
     p = add("check", "audit the numeric claims of a claims file (TOML)",
             "Reproduce each claim of a TOML claims file and decide whether it is consistent at "
-            "its stated precision. Exit status 0: all consistent; 1: some inconsistent; "
+            "its stated precision; a claim over a region (forall, exists, monotone, region, measure) "
+            "is proved, refuted with a counterexample, or not proved. Exit status 0: every claim "
+            "consistent or proved; 1: some inconsistent, refuted or not proved; "
             "2: the file cannot be used.")
     p.add_argument("file", help="a claims file: [[claim]] tables with id, model, quantity, params, stated")
     p.add_argument("--format", choices=["text", "json"], default="text")
