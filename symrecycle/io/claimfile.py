@@ -490,7 +490,7 @@ def _parse_claim(d, i, lines):
         except ValueError as exc:
             fail("params", f"{label}: {exc}")
         values[name] = x
-    spec = parse_region(d, model, fail, label, fixed=values)
+    spec = parse_region(d, model, fail, label, fixed=values, quantity=q)
     if spec is not None:
         if spec.kind != "monotone" and relation == "=":
             fail("relation", f"{label}: field 'relation' is {relation!r}, expected one of <, <=, >, >= "

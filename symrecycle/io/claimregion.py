@@ -205,7 +205,7 @@ def _box(d, key, model, fixed, fail, label):
     return tuple(box), n_range
 
 
-def parse_region(d, model, fail, label, fixed=()):
+def parse_region(d, model, fail, label, fixed=(), quantity="benefit"):
     """The :class:`RegionSpec` of a claim's table ``d``, or None for a claim at one point.
 
     ``fail(key, message)`` raises the caller's error (with the key's line).
@@ -253,7 +253,7 @@ non-decreasing, non-increasing
     spec = {"kind": kind, "box": box, "n_range": n_range, "budget": budget,
             "texts": tuple(d[box_key].items()) if box_key in d else ()}
     if kind == "monotone":
-        spec["monotone"] = _monotone(d["monotone"], model, box, fail, label)
+        spec["monotone"] = _monotone(d["monotone"], model, box, fail, label, quantity)
     elif kind == "region":
         text = d["region"]
         try:
@@ -269,7 +269,7 @@ non-decreasing, non-increasing
     return RegionSpec(**spec)
 
 
-def _monotone(value, model, box, fail, label):
+def _monotone(value, model, box, fail, label, quantity):
     if not isinstance(value, dict) or not value:
         fail("monotone", f"{label}: field 'monotone' is {value!r}, expected a table such as "
                          "{ n = \"increasing\" }")
@@ -287,6 +287,9 @@ def _monotone(value, model, box, fail, label):
         if d not in DIRECTIONS:
             fail("monotone", f"{label}: monotone.{var} is {direction!r}, expected one of "
                              f"{', '.join(DIRECTIONS)}")
+        if var == "n" and quantity != "benefit":
+            fail("monotone", f"{label}: monotone.n: monotonicity in n is claimed of the benefit at n; "
+                             f"the {quantity} is not taken at an iteration")
         if var != "n" and box and var not in {p.name for p in box}:
             fail("monotone", f"{label}: monotone.{var}: {var!r} is not in the 'forall' box "
                              f"({', '.join(p.name for p in box)}); give its interval there")

@@ -18,7 +18,7 @@ from ..core.params import n as N
 from ..io import registry
 from ..io.claimfile import ClaimResult
 from ..numeric.boxes import branch_and_bound
-from .regions import N_SEARCH, NEGATE, Prover, holds
+from .regions import N_SEARCH, NEGATE, Prover, defined, holds
 
 __all__ = ["check_region"]
 
@@ -80,7 +80,7 @@ def _forall_n_free(pr, expr, rel, level, claim_n=None):
 
 def _confirm(pr, pt, rel, level, expr, claim_n):
     v = pr.value(expr, pt) if claim_n is None else pr.exact_quantity(pt, claim_n)
-    if not holds(v, rel, level):
+    if defined(v) and not holds(v, rel, level):
         pr.steps.append(f"counterexample confirmed by exact evaluation: {pr._pt(pt)}"
                         + (f", n = {claim_n}" if claim_n is not None else "") + f": value {sp.sstr(v)}")
         return "refuted", pr.counterexample(pt, claim_n, v)
@@ -91,10 +91,10 @@ def _search(pr, expr, rel, level, claim_n):
     for pt in pr.points():
         v = pr.value(expr, pt)
         pr.sampled += 1
-        if v.is_number and v.is_real is not False and not holds(v, rel, level):
+        if defined(v) and not holds(v, rel, level):
             if claim_n is not None:
                 v = pr.exact_quantity(pt, claim_n)
-                if holds(v, rel, level):
+                if not defined(v) or holds(v, rel, level):
                     continue
             pr.steps.append(f"counterexample found at {pr._pt(pt)}: exact value {sp.sstr(v)}")
             return "refuted", pr.counterexample(pt, claim_n, v)
@@ -104,8 +104,8 @@ def _search(pr, expr, rel, level, claim_n):
 def _forall(pr, claim, level, rel=None):
     rel = rel or claim.relation
     if pr.n_range is None:
-        at_n = claim.quantity == "benefit"
-        return (*_forall_n_free(pr, pr.expr(at_n), rel, level, claim.n if at_n else None), {})
+        n_fixed = claim.n if pr.at_n and claim.n is not None else None
+        return (*_forall_n_free(pr, pr.expr(pr.at_n), rel, level, n_fixed), {})
     lo, hi = pr.n_range
     f = pr.expr(True)
     if hi is not None and hi - lo <= 12:
@@ -179,7 +179,7 @@ def _n_search(pr, f, rel, level):
                 v = pr.exact_quantity(pt, k)
             else:
                 v = pr.value(f.subs(N, k), pt)
-            if not holds(v, rel, level):
+            if defined(v) and not holds(v, rel, level):
                 pr.steps.append(f"counterexample by exact iteration: {pr._pt(pt)}, n = {k}: {sp.sstr(v)}")
                 return "refuted", pr.counterexample(pt, k, v)
     return "not proved", None
@@ -210,8 +210,7 @@ def _monotone(pr, claim, level):
     overall = "proved"
     cex = None
     for var, direction in claim.region.monotone:
-        at_n = claim.quantity == "benefit"
-        f = pr.expr(at_n)
+        f = pr.expr(pr.at_n)
         case = pr.one_case(f)
         if var == "n":
             d = sp.expand_power_exp(case.subs(N, N + 1) - case) if case is not None else None
@@ -308,7 +307,7 @@ def _monotone_search(pr, var, direction):
             if x1 == x0 or (p.upper_open and x1 == hi) or (x0 == lo and p.lower_open):
                 continue
             q0, q1 = (pr.exact_quantity({**pt, sym: x}, k) for x in (x0, x1))
-            if holds(q1, bad, q0):
+            if defined(q0) and defined(q1) and q0.is_finite and holds(q1, bad, q0):
                 pr.steps.append(f"counterexample by exact evaluation: {var} = {x0} gives {sp.sstr(q0)}, "
                                 f"{var} = {x1} gives {sp.sstr(q1)} (others {pr._pt(pt)})")
                 return pr.counterexample(pt, k, q0, **{f"{var}_next": str(x1), "next_value": str(q1)})
@@ -345,8 +344,7 @@ def _cleared(v, rel, level, cond, box):
 
 def _region(pr, claim, level):
     spec = claim.region
-    at_n = claim.quantity == "benefit"
-    f = pr.expr(at_n)
+    f = pr.expr(pr.at_n)
     if f.has(N):
         pr.steps.append("a region claim needs a quantity free of n (fix n, or use the limit)")
         return "not proved", None, {}
@@ -375,7 +373,7 @@ def _region(pr, claim, level):
         return "proved", None, details
     for pt in pr.points(count=200):
         v = pr.value(f, pt)
-        if not v.is_number or v is sp.nan:
+        if not defined(v):
             continue
         pr.sampled += 1
         inside = bool(stated.subs(pt))
@@ -417,8 +415,7 @@ def _domain_params(pr):
 def _measure(pr, claim, level):
     spec = claim.region
     rel, share, _text = spec.measure
-    at_n = claim.quantity == "benefit"
-    f = pr.expr(at_n)
+    f = pr.expr(pr.at_n)
     if f.has(N) and (spec.n_range is None or spec.n_range[1] is None):
         pr.steps.append("a measure over n needs a finite range of n")
         return "not proved", None, {}

@@ -37,7 +37,7 @@ from ..core.sym import as_sympy
 from ..numeric.boxes import branch_and_bound
 from ..solve.signs import sign_on
 
-__all__ = ["Prover", "NEGATE", "holds", "N_SEARCH"]
+__all__ = ["Prover", "NEGATE", "holds", "defined", "N_SEARCH"]
 
 NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 #: the largest n searched for a counterexample of a claim for every n
@@ -55,6 +55,17 @@ def holds(value, rel, level) -> bool:
     """
     v, c = as_sympy(value), as_sympy(level)
     return bool({"<": v < c, "<=": v <= c, ">": v > c, ">=": v >= c}[rel])
+
+
+def defined(value) -> bool:
+    """Whether an exact value is a real number or +-oo (not nan, zoo or complex).
+
+    Examples
+    --------
+    >>> defined(sp.Rational(1, 2)), defined(sp.oo), defined(sp.nan), defined(sp.zoo)
+    (True, True, False, False)
+    """
+    return as_sympy(value).is_extended_real is True
 
 
 def _decides(sign, rel):
@@ -98,6 +109,14 @@ class Prover:
         self.sampled = 0
 
     # -- derived expressions ---------------------------------------------------------------------
+    @property
+    def at_n(self) -> bool:
+        """Whether the claim's quantity is taken at an iteration n (the benefit, or a quantity given n)."""
+        c = self.claim
+        if c.n == float("inf"):
+            return False  # the benefit at n = inf is the limit
+        return c.quantity == "benefit" or c.n is not None
+
     def expr(self, at_n):
         """The claim's quantity at n (a symbol) or in the limit, the fixed values put in."""
         c = self.claim
@@ -143,7 +162,8 @@ class Prover:
         """The claim's quantity at a point, exactly: by iteration at a finite n, else from the closed form."""
         if n_value is not None and self.claim.quantity in ("benefit", "limit"):
             return self.iterate_metric(point, [n_value])[0]
-        return self.value(self.expr(False), point)
+        e = self.expr(self.at_n)
+        return self.value(e.subs(N, n_value) if n_value is not None else e, point)
 
     def counterexample(self, point, n_value=None, value=None, **extra):
         d = {"params": {k: _show(v) for k, v in self.names(point).items()}}
@@ -297,6 +317,9 @@ class Prover:
     def _forall(self, expr, rel, level, point, exact):
         if not (expr.free_symbols - {N}):
             v = self.value(expr, {})
+            if not defined(v):
+                self.steps.append(f"at {self._pt(point)} the value is {sp.sstr(v)}: undefined")
+                return None, None
             ok = holds(v, rel, level)
             self.steps.append(f"at {self._pt(point)} the value is {sp.sstr(v)}, "
                               f"{'so' if ok else 'not'} {rel} {level}")
