@@ -11,13 +11,13 @@ import sys
 from ..core import progress as _progress
 from .commands import cmd_cache, cmd_derive, cmd_eval, cmd_models, cmd_summary
 from .common import Progress, _is_not_derived, _no_closed_form, _one_line
-from .numbers import cmd_check, cmd_iterate, cmd_mc, cmd_reproduce, cmd_sensitivity
+from .numbers import cmd_check, cmd_cross_check, cmd_iterate, cmd_mc, cmd_reproduce, cmd_sensitivity
 from .parser import _PROGRESS_COMMANDS, TIME_LIMIT, UserError, _parser, _seconds
 
 COMMANDS = {
     "models": cmd_models, "derive": cmd_derive, "summary": cmd_summary, "eval": cmd_eval,
     "mc": cmd_mc, "sensitivity": cmd_sensitivity, "iterate": cmd_iterate,
-    "check": cmd_check, "reproduce": cmd_reproduce, "cache": cmd_cache,
+    "check": cmd_check, "reproduce": cmd_reproduce, "cache": cmd_cache, "cross-check": cmd_cross_check,
 }
 
 

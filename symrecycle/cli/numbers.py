@@ -324,6 +324,23 @@ def _ratio(text):
         return math.inf if not text.startswith("-") else -math.inf
 
 
+def cmd_cross_check(args, out):
+    m = _model(args.model)
+    if args.metric is not None:
+        _api(m.metric, args.metric)
+    from ..models.crosscheck import cross_check
+
+    res = _with_hint(cross_check, m, samples=args.samples, seed=args.seed, quantity=args.quantity,
+                     n_max=args.n_max, dps=args.dps, metric=args.metric)
+    if args.format == "json":
+        json.dump(_plain_json({"model": res.model, "quantity": res.quantity, "samples": res.samples,
+                               "max_rel_error": res.max_rel_error, "worst_point": res.worst_point,
+                               "reference": res.reference, "seed": args.seed}), out)
+        print(file=out)
+    else:
+        print(res, file=out)
+
+
 # -- check, reproduce ------------------------------------------------------------------
 def cmd_check(args, out):
     path = args.file

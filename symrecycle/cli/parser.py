@@ -65,6 +65,8 @@ EXAMPLES = {
         "--n 20 --metric gain --format json"
     ),
     "check": "symrecycle check claims.toml\n  symrecycle check claims.toml --format json",
+    "cross-check": ("symrecycle cross-check kickstarting\n"
+                    "  symrecycle cross-check reuse-decay --samples 200 --seed 1 --format json"),
     "reproduce": "symrecycle reproduce\n  symrecycle reproduce --out paper --force",
     "cache": ("symrecycle cache info\n  symrecycle cache clear\n"
               "  symrecycle derive kickstarting limit --no-cache"),
@@ -373,6 +375,24 @@ def _parser() -> argparse.ArgumentParser:
             "consistent or proved; 1: some inconsistent, refuted or not proved; "
             "2: the file cannot be used.")
     p.add_argument("file", help="a claims file: [[claim]] tables with id, model, quantity, params, stated")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+
+    p = add("cross-check", "compare a model's closed form in floats with exact-precision iteration",
+            "Draw parameter points on the model's domain (a fifth on a degenerate set of the closed "
+            "form, a fifth within 1e-15 of one) and iterations up to --n-max, evaluate the closed form "
+            "in floats and the recurrence in mpmath, and print the largest relative error and where "
+            "(symrecycle.cross_check).")
+    p.add_argument("model", help=model_help)
+    p.add_argument("quantity", nargs="?", default="benefit", choices=["benefit", "closed-form"],
+                   help="benefit (the metric; the default) or closed-form (the adjusted sequence)")
+    p.add_argument("--samples", type=_integer(1, 10**6), default=1000, metavar="N",
+                   help="parameter points (default 1000)")
+    p.add_argument("--seed", type=_integer(0), default=0, metavar="S", help="the random seed (default 0)")
+    p.add_argument("--n-max", type=_integer(1, MAX_ITERATE), default=300, metavar="N",
+                   help="the largest iteration drawn (default 300)")
+    p.add_argument("--dps", type=_dps, default=40, metavar="DIGITS",
+                   help="digits of the mpmath reference (default 40)")
+    p.add_argument("--metric", help="the metric (default: the model's benefit)")
     p.add_argument("--format", choices=["text", "json"], default="text")
 
     p = add("reproduce", "regenerate every table, figure and equation of the report",

@@ -165,3 +165,19 @@ def test_command_line_suggests(argv, suggestion):
     assert status == 2
     assert out == ""
     assert f"did you mean {suggestion}?" in err
+
+
+# -- cross-check: the API's cross_check on the command line ------------------------------------------
+def test_cross_check_in_both(kick):
+    api = sr.cross_check(kick, samples=40, seed=3, n_max=50)
+    status, out, err = run("cross-check", "kickstarting", "--samples", "40", "--seed", "3", "--n-max", "50")
+    assert status == 0, err
+    assert out.strip() == str(api)
+    status, out, err = run("cross-check", "kickstarting", "closed-form", "--samples", "10",
+                           "--format", "json")
+    assert status == 0, err
+    d = json.loads(out)
+    assert d["quantity"] == "closed-form"
+    assert d["samples"] == 10
+    assert d["max_rel_error"] < 1e-10
+    assert set(d["worst_point"]) == {"r", "alpha", "C1", "n"}
