@@ -320,3 +320,61 @@ def test_bad_region_claim_on_the_command_line(tmp_path, capsys):
     assert "line 6" in err
     assert "monotone.n is 'upward'" in err
     assert "Traceback" not in err
+
+
+# -- the interval proof's sub-boxes, re-checked at exact points -----------------------------------------
+def test_branch_and_bound_boxes_rechecked_by_iteration():
+    from symrecycle.io.registry import get_model
+    from symrecycle.numeric.boxes import branch_and_bound
+    from symrecycle.report.regions import Prover, _mp
+
+    box = 'over = { beta = "[0, 0.9]", g = "[1.3, 2.5]", r = "[1.3, 4.2]", n = "[4, 4]" }\n'
+    (c,) = parse_claims(claim(box + 'relation = "<="\nstated = "1.1"\nmeasure = ">= 0"', "augmentation"))
+    pr = Prover(get_model("augmentation"), c, {}, c.region.box, c.region.n_range, 10)
+    n, level = 4, Fraction(11, 10)
+
+    def test(e):
+        return True if e.b <= level else (False if e.a > level else None)
+
+    sides = {p.symbol: (p.lower, p.upper) for p in c.region.box}
+    res = branch_and_bound(pr.enclosure_at(n), sides, _mp(test), 400, stop_on_fail=False)
+    assert res.held
+    assert res.failed
+    rng = random.Random(7)
+    order = [p.name for p in c.region.box]
+    for box, want in [(x, True) for x in res.held[:40]] + [(x, False) for x in res.failed[:40]]:
+        for _ in range(3):
+            t = (Fraction(rng.randint(0, 100), 100) for _ in box.sides)
+            pt = dict(zip(order, (lo + (hi - lo) * x for (lo, hi), x in zip(box.sides, t))))
+            assert (aug(pt["r"], pt["g"], pt["beta"], n) <= level) is want
+
+
+def test_the_metric_map_against_iteration():
+    from symrecycle.io.registry import get_model
+    from symrecycle.report.regions import Prover
+
+    (c,) = parse_claims(claim('over = { beta = "[0, 1]", g = "[1, 2]", r = "[1, 2]", n = "[2, 3]" }\n'
+                              'relation = "<="\nstated = "1"\nmeasure = ">= 0"', "augmentation"))
+    pr = Prover(get_model("augmentation"), c, {}, c.region.box, c.region.n_range, 10)
+    step, u, k, first = pr.metric_map()
+    beta, g, r = Fraction(1, 3), Fraction(7, 5), Fraction(9, 4)
+    m = first
+    syms = {p.name: p.symbol for p in c.region.box}
+    for i in range(1, 8):
+        assert m == aug(r, g, beta, i)
+        m = step.xreplace({syms["beta"]: beta, syms["g"]: g, syms["r"]: r, u: m, k: i - 1})
+
+
+def test_interval_proof_on_an_unbounded_box():
+    # r/(r - alpha) <= 2 for r >= 2: no sign proof is asked for here, the interval proof maps r onto [0, 1)
+    res = one(claim('forall = { r = "[2, oo)", alpha = "[0, 1]" }\nrelation = "<="\nstated = "2"',
+                    quantity="limit"))
+    assert res.verdict in ("proved", "not proved")
+    res = one(claim('forall = { r = "[1.5, oo)", alpha = "[0, 1]" }\nrelation = "<="\nstated = "2"',
+                    quantity="limit"))
+    assert res.verdict == "refuted"
+    p = res.counterexample["params"]
+    r, alpha = frac(p["r"]), frac(p["alpha"])
+    assert r >= Fraction(3, 2)
+    assert r / (r - alpha) > 2
+    assert kick(r, alpha, 200) > 2  # late iterates exceed 2 too
