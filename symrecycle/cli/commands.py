@@ -119,11 +119,6 @@ def cmd_summary(args, out):
 
     names = args.model or registry.models()
     models = [_model(name) for name in names]
-    for name, m in zip(names, models):  # a model without closed forms is refused before any output
-        problem = getattr(m, "closed_form_problem", None)
-        text = problem() if callable(problem) else None
-        if text:
-            raise UserError(_no_closed_form(text, name))
     from ..core.results import NotDerived
 
     def show(derive):  # what the engine does not derive is said in its place

@@ -7,6 +7,7 @@ import functools
 
 import sympy as sp
 
+from .fixedpoint import FixedPoint
 from .params import n as N
 from .ratsimp import simplify_rational
 from .relations import simplify_condition  # noqa: F401  (re-exported: the engine imports it from here)
@@ -275,7 +276,8 @@ def relational(mu, op: str):
 def simplify_branch(expr):
     """A readable form of one branch (SymPy ``simplify``, kept if shorter; :mod:`.ratsimp` where it applies).
 
-    ``Sum`` s are held fixed (``simplify`` would try, slowly, to evaluate them again).
+    ``Sum`` s are held fixed (``simplify`` would try, slowly, to evaluate them again), and so are fixed
+    points of maps (``FixedPoint``, positive).
 
     Examples
     --------
@@ -287,9 +289,9 @@ def simplify_branch(expr):
     >>> simplify_branch(sp.Sum(k, (k, 1, n)) * (a**2 - 1) / (a - 1))
     (alpha + 1)*Sum(k, (k, 1, n))
     """
-    if expr.has(sp.Sum):
-        sums = sorted(expr.atoms(sp.Sum), key=sp.default_sort_key)
-        held = [sp.Dummy(f"S{i}") for i in range(len(sums))]
+    if expr.has(sp.Sum, FixedPoint):  # held fixed: a fixed point's map keeps the form it was derived in
+        sums = sorted(expr.atoms(sp.Sum, FixedPoint), key=sp.default_sort_key)
+        held = [sp.Dummy(f"S{i}", positive=isinstance(x, FixedPoint) or None) for i, x in enumerate(sums)]
         s = simplify_branch(expr.xreplace(dict(zip(sums, held))))
         return s.xreplace(dict(zip(held, sums)))
     if expr.has(sp.RootSum) or (expr.has(sp.sin, sp.cos) and sp.count_ops(expr) > SIMPLIFY_OPS):

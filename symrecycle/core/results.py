@@ -10,7 +10,7 @@ from . import canonical as _canonical
 from . import sym as _sym
 from .params import n
 
-__all__ = ["Result", "NotDerived", "NoClosedForm", "QUANTITIES"]
+__all__ = ["Result", "NotDerived", "NoClosedForm", "EngineStopped", "QUANTITIES"]
 
 
 #: Quantities every model derives (command-line names).
@@ -257,6 +257,17 @@ class Result:
             "certificate": list(self.certificate),
             "notes": list(self.notes),
         }
+
+
+class EngineStopped(NotDerived):
+    """SymPy (or the engine) stopped inside a derivation: not a property of the model, so a model whose
+    closed form stops this way is not treated as one without closed forms.
+
+    Examples
+    --------
+    >>> isinstance(EngineStopped("model 'm': limit not derived: ..."), NotDerived)
+    True
+    """
 
 
 class NoClosedForm(NotDerived):

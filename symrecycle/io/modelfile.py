@@ -60,7 +60,7 @@ iteration read them:
 
 - in ``initial``: earlier sequences at the first index (``C[1]`` or ``C[n]``);
 - in ``next`` of X: ``X[n-1]``; an earlier sequence at ``n`` or ``n-1``; a
-  later sequence at ``n-1`` only (a coupled system: numeric only, see below);
+  later sequence at ``n-1`` only (a coupled system, see below);
 - in a metric: any sequence at ``n``.
 
 The first metric is the benefit (name it ``benefit``).
@@ -78,9 +78,13 @@ sums come from the metric's own recurrence (see
 
 A file may state more than that (a next term not linear in the previous
 one, a sequence driven by a later one). Such a model loads and iterates
-numerically (:meth:`~symrecycle.models.model.Model.iterate`); its symbolic methods
+numerically (:meth:`~symrecycle.models.model.Model.iterate`); its closed forms
 raise :class:`NoClosedForm` (a :class:`~symrecycle.core.results.NotDerived`)
-saying why, and :meth:`Model.closed_form_problem` tells beforehand.
+saying why, and :meth:`Model.closed_form_problem` tells beforehand. Where the
+metric satisfies a first-order map ``M_n = F(M_(n-1))`` (derived from the
+sequences: :mod:`symrecycle.models.maps`), its limit is the fixed point the
+iteration reaches, by regime, with its sensitivities, elasticities and
+breakevens (:mod:`symrecycle.solve.maps`).
 
 Examples
 --------

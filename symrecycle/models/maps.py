@@ -210,9 +210,14 @@ def limit_result(model, met):
     cases = [(v, c) for v, c in cases if c is not sp.false]
     lines.insert(0, "no closed form of the metric at n: derived from the metric as a map of itself")
     note = f"{met.name}_n = F({met.name}_(n-1)) with F({red.x}) = {sp.sstr(red.F)}"
+    # the rate of approach F'(x*) where the limit is finite: |F'(x*)| < 1 attracts, 0 <= F' monotonically
+    slope = sp.diff(red.F, red.x)
+    rates = [(_cond.simplify_branch(_cond.substitute_condition(slope.subs(red.x, v), c))
+              if v.is_finite is not False else sp.nan, c) for v, c in cases]
     return model._result("limit", checks._piecewise(cases, model.parameters),
                          r"\lim_{n \to \infty} " + (met.latex or met.name), lines, ok, (note,),
-                         metric=met.name, map=red.F, variable=red.x, start=red.initial)
+                         metric=met.name, map=red.F, variable=red.x, start=red.initial,
+                         rate=checks._piecewise(rates, model.parameters))
 
 
 def _check_by_iteration(model, met, cases, rates):

@@ -21,7 +21,7 @@ from ..core import sym as _sym
 from ..core.params import STANDARD, Parameter
 from ..core.params import n as N
 from ..core.request import Request
-from ..core.results import NoClosedForm, NotDerived, Result
+from ..core.results import EngineStopped, NoClosedForm, NotDerived, Result
 from ..core.sequences import SequenceDef, loop_through, plan, references, seq, uses
 from ..core.suggest import did_you_mean
 from ..core.texsafe import check_math
@@ -219,7 +219,7 @@ class Model:
             raise said from exc
         except _ENGINE_ERRORS as exc:
             # SymPy (or the engine) gave up inside the derivation: a limitation, said as one
-            said = NotDerived(
+            said = EngineStopped(
                 f"model {self.name!r}: {what} not derived: the engine stopped at a step SymPy "
                 f"could not complete ({type(exc).__name__}: {_short(exc)}, in {_step(exc)})"
             )
@@ -254,7 +254,7 @@ class Model:
                 return self._make_recurrence(name)
         try:
             return self._cached(("rec", name), make)
-        except NoClosedForm:
+        except (NoClosedForm, EngineStopped):
             raise
         except (ValueError, NotImplementedError) as exc:
             # the model's references were checked when it was built: what is left is the engine's own limit
@@ -285,7 +285,8 @@ class Model:
         return None
 
     def has_closed_form(self) -> bool:
-        """Whether the engine derives closed forms for this model (else: numeric only)."""
+        """Whether the engine derives closed forms for this model (else: iteration, and the limit through
+        the metric's map where it has one)."""
         return self.closed_form_problem() is None
 
     def _make_recurrence(self, name):

@@ -43,7 +43,7 @@ import mpmath
 import sympy as sp
 
 from ..core import treejson
-from ..core.results import NoClosedForm, NotDerived, Result
+from ..core.results import EngineStopped, NoClosedForm, NotDerived, Result
 from ..core.version import VERSION
 
 __all__ = ["directory", "enabled", "set_enabled", "lookup", "save", "info", "clear", "FORMAT",
@@ -55,7 +55,7 @@ FORMAT = 1
 MAX_BYTES = 8 * 2**20
 #: quantities (the first element of a model's cache key) whose results are stored
 KINDS = frozenset({"closed_form", "benefit", "limit", "sens", "elast", "breakeven", "iter"})
-_ERRORS = {"NotDerived": NotDerived, "NoClosedForm": NoClosedForm}
+_ERRORS = {"NotDerived": NotDerived, "NoClosedForm": NoClosedForm, "EngineStopped": EngineStopped}
 _NAMED = "model {model}"
 _ENTRY = re.compile(r"^[0-9a-f]{64}\.json$")
 _TEMP = re.compile(r"^\.tmp-[0-9a-f]{64}-")

@@ -61,7 +61,7 @@ BOUND_RTOL = 1e-12
 READINGS = ("kickstarting-lower-alpha", "kickstarting-effective")
 COMBINED = "kickstarting-augmentation"
 NUMERIC = ("reuse-decay", "endogenous-progress")
-NO_CLOSED_FORM = "The toolkit derives no closed form for this model (numeric only). "
+NO_CLOSED_FORM = "The toolkit derives no closed form of the sequences for this model. "
 #: what the model files state about the numeric-only models (their header comments), checked below
 BOUND_TEXT = {
     "reuse-decay": "for rho <= 1 the benefit of kickstarting (rho = 1) bounds this one from above",

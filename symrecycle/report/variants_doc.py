@@ -133,7 +133,7 @@ def summary_markdown(one, two, decay, endo, table_paths, fig_paths, tex_path, js
         m, flags, bound = part["model"], part["flags"], part["bound"]
         lines += [f"### {title}", "", *_model_lines(m)]
         lines += [
-            f"Closed form: **{'yes' if flags['has_closed_form'] else 'no, numeric only'}** "
+            f"Closed form: **{'yes' if flags['has_closed_form'] else 'no, numeric iteration and the limit through its map'}** "
             f"(`has_closed_form()` is {flags['has_closed_form']}).",
             "",
         ]
@@ -243,6 +243,6 @@ def main(argv=None):
     print("readings coincide:", st["readings"]["benefit_coincide"] and st["readings"]["limit_coincide"])
     for name, flags in st["closed_forms"].items():
         bound = st["bounds"][name]
-        print(f"{name}: {'closed form' if flags['has_closed_form'] else 'numeric only'}; "
+        print(f"{name}: {'closed form' if flags['has_closed_form'] else 'no closed form'}; "
               f"bound {'holds' if bound['holds'] else 'FAILS'} on {bound['points']} points")
     return 0

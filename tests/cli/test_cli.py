@@ -271,19 +271,17 @@ USER_ERRORS = {
         (("iterate", "reuse-decay", "--set", "r=2", "--n", "3", "--format", "latex"), ["latex", "csv"]),
     ],
     "no closed form": [
-        (("derive", "endogenous-progress", "limit"),
+        (("derive", "endogenous-progress", "closed-form"),
          ["model 'endogenous-progress'", "no closed form", "a coupled system",
           "Numeric iteration is available: symrecycle iterate endogenous-progress --set NAME=VALUE ... "
           "--n N"]),
         (("eval", "endogenous-progress", "benefit", "--set", "r=2", "--set", "alpha=1", "--set", "g=1.5",
           "--set", "theta=0.5", "--n", "3"), ["no closed form", "symrecycle iterate endogenous-progress"]),
-        (("summary", "--model", "kickstarting", "--model", "endogenous-progress"),
-         ["model 'endogenous-progress'", "no closed form", "symrecycle iterate endogenous-progress"]),
         (("mc", "endogenous-progress", "benefit", "--set", R_DIST, "--set", "alpha=1", "--set", "g=1.5",
           "--set", "theta=0.5", "--n", "3", "--samples", "10"),
          ["no closed form", "symrecycle iterate endogenous-progress"]),
-        (("sensitivity", "endogenous-progress", "limit", "--set", R_DIST, "--set", "alpha=1",
-          "--set", "g=1.5", "--set", "theta=0.5"),
+        (("sensitivity", "endogenous-progress", "benefit", "--set", R_DIST, "--set", "alpha=1",
+          "--set", "g=1.5", "--set", "theta=0.5", "--n", "3"),
          ["no closed form", "symrecycle iterate endogenous-progress"]),
     ],
     "not derived": [

@@ -327,13 +327,12 @@ def test_combined_model_nests_augmentation_and_effective_kickstarting(shipped, a
 QUANTITY_CALLS = [
     ("closed_form", lambda m: m.closed_form()),
     ("benefit", lambda m: m.benefit()),
-    ("limit", lambda m: m.limit()),
-    ("sensitivity", lambda m: m.sensitivity("alpha")),
+    ("sensitivity", lambda m: m.sensitivity("alpha", n=sr.n)),
     ("elasticity", lambda m: m.elasticity("alpha", n=sr.n)),
     ("breakeven", lambda m: m.breakeven("alpha")),
     ("iterations_to", lambda m: m.iterations_to(0.9)),
-    ("derive", lambda m: m.derive("limit")),
-    ("evaluate", lambda m: m.evaluate("benefit", n=5, r=4.2, alpha=0.5, rho=0.9, g=1.5, theta=0.5)),
+    ("derive", lambda m: m.derive("closed-form")),
+    ("evaluate", lambda m: m.evaluate("benefit", n=5, r=4.2, alpha=0.5, g=1.5, theta=0.5)),
 ]
 
 
@@ -351,6 +350,14 @@ def test_coupled_models_refuse_symbolic_methods_clearly(shipped, name, what, cal
     assert "Numeric iteration is available" in message
     assert "a coupled system" in message
     assert m.closed_form_problem() == message
+
+
+@pytest.mark.parametrize("name", sorted(NUMERIC_ONLY))
+def test_coupled_models_derive_what_goes_through_their_map(shipped, name):
+    m = shipped[name]  # the limit and what is derived from it: through the benefit's map of itself
+    for res in (m.limit(), m.sensitivity("alpha"), m.elasticity("alpha"), m.derive("limit"),
+                m.breakeven("alpha", level=R(6, 5), of="limit")):
+        assert res.verified, res.quantity
 
 
 def test_reuse_decay_iterates_and_reduces_to_kickstarting(shipped, kick):

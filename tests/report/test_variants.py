@@ -95,7 +95,7 @@ def test_script_runs_cleanly(run):
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
     assert "readings coincide: True" in run["stdout"]
     assert "reuse-decay: closed form; bound holds on 180 points" in run["stdout"]
-    assert "endogenous-progress: numeric only; bound holds on 180 points" in run["stdout"]
+    assert "endogenous-progress: no closed form; bound holds on 180 points" in run["stdout"]
 
 
 def test_same_bytes_in_another_process(run):
@@ -259,13 +259,15 @@ def test_numeric_only_is_said(run):
     m = model(name)
     assert m.has_closed_form() is False
     with pytest.raises(NoClosedForm):
-        m.limit()
+        m.closed_form()
+    assert m.limit().verified  # through the benefit's map of itself
     st = json.loads((run["out"] / "variants.json").read_text())
     assert st["closed_forms"][name] == {"has_closed_form": False, "reason": m.closed_form_problem()}
     md = (run["out"] / "variants.md").read_text()
     assert f"> {m.closed_form_problem()}" in md
     part = md.split(f"`{name}.toml`")[1]
-    assert "Closed form: **no, numeric only** (`has_closed_form()` is False)." in part
+    assert "Closed form: **no, numeric iteration and the limit through its map** (`has_closed_form()` is " \
+        "False)." in part
     bound = st["bounds"][name]
     assert bound["holds"] is True
     assert bound["points"] == 180
