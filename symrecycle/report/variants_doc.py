@@ -133,7 +133,8 @@ def summary_markdown(one, two, decay, endo, table_paths, fig_paths, tex_path, js
         m, flags, bound = part["model"], part["flags"], part["bound"]
         lines += [f"### {title}", "", *_model_lines(m)]
         lines += [
-            f"Closed form: **{'yes' if flags['has_closed_form'] else 'no, numeric iteration and the limit through its map'}** "
+            "Closed form: **" + ("yes" if flags["has_closed_form"] else "no, numeric iteration and the limit "
+                                 "through its map") + "** "
             f"(`has_closed_form()` is {flags['has_closed_form']}).",
             "",
         ]

@@ -66,7 +66,7 @@ BEVERTON_HOLT = textwrap.dedent("""\
     benefit = "x[n]"
     """)
 
-#: (r, g, alpha, theta) -> fixed point, rate F'(B*), gain growth, adjusted growth (the earlier module's values)
+#: (r, g, alpha, theta) -> fixed point, rate F'(B*), gain growth, adjusted growth (the earlier module's)
 BEFORE = {
     (1.3, 2.5, 0.9, 0.5): (1.3179081987194436, 0.12061090409344967, 1.1480018287091025, 3.731005943304583),
     (1.3, 2.5, 0.9, 1.0): (1.276923076923077, 0.0, 1.276923076923077, 4.15),
@@ -104,7 +104,7 @@ def test_endogenous_limit_by_regime(endo):
     res = endo.limit()
     r, g, a, t = (endo.symbols[k] for k in ("r", "g", "alpha", "theta"))
     Bs = sp.Symbol("B", positive=True)
-    cases = dict((c, v) for v, c in res.expr.args)
+    cases = {c: v for v, c in res.expr.args}
     assert sp.simplify(cases[sp.And(sp.Eq(t, 0), a < g * r)] - g * r / (g * r - a)) == 0
     assert cases[sp.And(sp.Eq(t, 0), a >= g * r)] is sp.oo
     assert sp.simplify(cases[sp.Eq(t, 1)] - (1 + a / (g * r))) == 0
@@ -113,7 +113,7 @@ def test_endogenous_limit_by_regime(endo):
     text = "\n".join(res.certificate)
     assert "equal the model's exact iteration" in text
     assert "equals the model's float iteration" in text
-    rate = dict((c, v) for v, c in res.meta["rate"].args)  # F'(B*): the rate of approach
+    rate = {c: v for v, c in res.meta["rate"].args}  # F'(B*): the rate of approach
     assert sp.simplify(rate[sp.And(sp.Eq(t, 0), a < g * r)] - a / (g * r)) == 0
     assert rate[sp.Eq(t, 1)] == 0
     assert [c.text() for _, c in res.cases] == ["theta = 0 and alpha < g*r", "theta = 0 and alpha >= g*r",
@@ -219,7 +219,7 @@ def test_a_coupled_user_model_through_the_command_line(tmp_path):
              "--set", "k=0.5", "--samples", "200", "--format", "json")
     assert mc.returncode == 0, mc.stderr
     q = json.loads(mc.stdout)["quantiles"]
-    top = float(load_model(model).iterate(400, r=1.3, g=1.2, alpha=1.0, k=0.5)[-1])  # the limit grows with alpha
+    top = float(load_model(model).iterate(400, r=1.3, g=1.2, alpha=1.0, k=0.5)[-1])  # it grows with alpha
     assert 1 < q["5"] < q["50"] < q["95"] < top
 
     claims = tmp_path / "claims.toml"

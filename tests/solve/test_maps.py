@@ -1,4 +1,4 @@
-"""Maps x_(k+1) = F(x_k): fixed points and stability on textbook maps, and the limit of an iteration by regime.
+"""Maps x_(k+1) = F(x_k): fixed points and stability on textbook maps, and the limit of an iteration.
 
 Expected answers are typed from the textbooks (logistic map, Beverton-Holt, Newton's map) and from the
 fixed-point equation solved by hand; iteration is done here in mpmath, independently of the package.
@@ -142,7 +142,8 @@ def test_float_root_finder_is_vectorized_and_brackets_its_roots():
     root, lo, hi = bracketed_root(lambda b, i: 1 + cs[i] * np.sqrt(b) - b, np.ones(5), np.full(5, 1e7))
     want = ((cs + np.sqrt(cs**2 + 4)) / 2) ** 2
     np.testing.assert_allclose(root, want, rtol=4e-16)
-    assert np.all(np.minimum(lo, hi) <= root) and np.all(root <= np.maximum(lo, hi))
+    assert np.all(np.minimum(lo, hi) <= root)
+    assert np.all(root <= np.maximum(lo, hi))
 
 
 def test_fixed_point_evaluates_and_differentiates_implicitly():
