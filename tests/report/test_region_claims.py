@@ -13,6 +13,8 @@ import random
 from fractions import Fraction
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from symrecycle.cli import main as _main
 from symrecycle.io.claimfile import ClaimFileError, parse_claims
@@ -243,29 +245,51 @@ def test_not_proved_says_so():
 
 
 # -- the prover never proves a false claim ---------------------------------------------------------------
-def test_random_boxes_never_proved_when_false():
-    rng = random.Random(5)
+SCALE = max(1, settings.default.max_examples // 100)
+
+
+def kick_truth(r, a0, a1, level, rel):
+    """Whether B_n rel level for every alpha in [a0, a1] and n >= 1, from the closed form by hand:
+    B_n = sum_(k<n) (alpha/r)^k rises with n and alpha to r/(r - a1) (reached only if a1 = 0),
+    from B_1 = 1."""
+    sup, inf = r / (r - a1), Fraction(1)
+    return {"<=": sup <= level, "<": sup < level or (sup == level and a1 > 0),
+            ">=": inf >= level, ">": inf > level}[rel]
+
+
+@settings(max_examples=15 * SCALE, deadline=None)
+@given(r10=st.integers(11, 60), a0=st.integers(0, 50), width=st.integers(0, 50),
+       level100=st.integers(90, 250), rel=st.sampled_from(["<=", "<", ">=", ">"]))
+@example(r10=20, a0=50, width=50, level100=200, rel="<")  # sup = 2 = level, never reached: true
+@example(r10=20, a0=50, width=50, level100=200, rel="<=")
+@example(r10=20, a0=0, width=0, level100=100, rel=">=")  # alpha = 0: B_n = 1 at every n
+@example(r10=20, a0=0, width=0, level100=100, rel="<")  # false: B_n = 1 = level
+def test_random_boxes_never_proved_when_false(r10, a0, width, level100, rel):
+    r, lo, hi = Fraction(r10, 10), Fraction(a0, 100), Fraction(a0 + width, 100)
+    level = Fraction(level100, 100)
+    truth = kick_truth(r, lo, hi, level, rel)
+    body = (f'params = {{ r = "{r10 / 10}" }}\nforall = {{ alpha = "[{float(lo)}, {float(hi)}]", '
+            f'n = "[1, oo)" }}\nrelation = "{rel}"\nstated = "{level100 / 100}"\nbudget = 50')
+    res = one(claim(body))
+    assert res.verdict in (("proved", "not proved") if truth else ("refuted", "not proved")), body
+    if res.verdict == "refuted":
+        cex = res.counterexample
+        v = kick(frac(cex["params"]["r"]), frac(cex["params"]["alpha"]), cex["n"])
+        assert v == frac(cex["value"])
+        assert not {"<=": v <= level, "<": v < level, ">=": v >= level, ">": v > level}[rel]
+
+
+def test_random_boxes_are_decided():
+    """Not only "not proved": on these boxes the prover decides both ways."""
     seen = set()
-    for _ in range(12):
-        r = Fraction(rng.randint(11, 60), 10)
-        a0 = Fraction(rng.randint(0, 50), 100)
-        a1 = a0 + Fraction(rng.randint(1, 50), 100)
-        level = Fraction(rng.randint(100, 250), 100)
-        rel = rng.choice(["<=", "<", ">=", ">"])
-        sup, inf = r / (r - a1), Fraction(1)  # known from the closed form: increasing in n and alpha
-        truth = {"<=": sup <= level, "<": sup < level, ">=": inf >= level, ">": inf > level}[rel]
-        body = (f'params = {{ r = "{float(r)}" }}\nforall = {{ alpha = "[{float(a0)}, {float(a1)}]", '
-                f'n = "[1, oo)" }}\nrelation = "{rel}"\nstated = "{float(level)}"\nbudget = 50')
-        res = one(claim(body))
-        seen.add((truth, res.verdict))
-        assert res.verdict in (("proved", "not proved") if truth else ("refuted", "not proved")), body
-        if res.verdict == "refuted":
-            cex = res.counterexample
-            v = kick(frac(cex["params"]["r"]), frac(cex["params"]["alpha"]), cex["n"])
-            assert v == frac(cex["value"])
-            assert not {"<=": v <= level, "<": v < level, ">=": v >= level, ">": v > level}[rel]
-    assert (True, "proved") in seen
-    assert (False, "refuted") in seen
+    cases = [(50, 16, 48, 191, "<="), (40, 49, 16, 113, "<"), (18, 23, 31, 163, ">"), (22, 44, 13, 198, ">=")]
+    for r10, a0, width, level100, rel in cases:
+        r, lo, hi = Fraction(r10, 10), Fraction(a0, 100), Fraction(a0 + width, 100)
+        level = Fraction(level100, 100)
+        body = (f'params = {{ r = "{r10 / 10}" }}\nforall = {{ alpha = "[{float(lo)}, {float(hi)}]", '
+                f'n = "[1, oo)" }}\nrelation = "{rel}"\nstated = "{level100 / 100}"')
+        seen.add((kick_truth(r, lo, hi, level, rel), one(claim(body)).verdict))
+    assert seen == {(True, "proved"), (False, "refuted")}
 
 
 def test_enclosures_hold_the_exact_values():
