@@ -185,7 +185,14 @@ def decide(cond, env):
 # -- boxes ------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Box:
-    """Sides ``((lo, hi), ...)`` as Fractions, in the order of :attr:`BnB.symbols`."""
+    """Sides ``((lo, hi), ...)`` as Fractions, in the order of :attr:`BnB.symbols`.
+
+    Examples
+    --------
+    >>> left, right = Box(((Fraction(0), Fraction(1)), (Fraction(0), Fraction(4)))).split([1, 1])
+    >>> left.sides[1], right.volume()
+    ((Fraction(0, 1), Fraction(2, 1)), Fraction(2, 1))
+    """
 
     sides: tuple
 
@@ -213,6 +220,13 @@ class BnB:
 
     ``worst`` is the enclosure (lo, hi as floats) of the held box nearest to failing;
     ``evaluated`` the number of enclosures computed.
+
+    Examples
+    --------
+    >>> x = sp.Symbol("x", positive=True)
+    >>> res = branch_and_bound(x, {x: (Fraction(1), None)}, lambda e: True if e.a > 0 else None)
+    >>> len(res.held), res.point(res.held[0])  # [1, oo) mapped onto [0, 1]: the centre u = 1/2 is x = 2
+    (1, {x: Fraction(2, 1)})
     """
 
     symbols: tuple

@@ -194,7 +194,21 @@ def _exists(pr, claim, level):
         return "proved", None, {"witness": cex}
     if status == "proved":
         pr.steps.append(f"Q {neg} {claim.stated} holds on the whole box: no point satisfies the claim")
-        return "refuted", {"none": "no point of the box satisfies the relation (proved above)"}, {}
+        if pr.extreme is not None:
+            pt, v = pr.extreme
+            return "refuted", pr.counterexample(pt, None, v, note="the extreme value on the box (proved)"), {}
+        k = pr.n_range[0] if pr.n_range else (claim.n if pr.at_n else None)
+        up = claim.relation in (">", ">=")
+        best = None
+        for pt in pr.points(count=20):
+            v = pr.exact_quantity(pt, k)
+            if defined(v) and (best is None or (v > best[1] if up else v < best[1])):
+                best = (pt, v)
+        if best is None:
+            return "refuted", None, {}
+        note = (f"the {'largest' if up else 'smallest'} value at the points tried; no point of the box "
+                "satisfies the claim (proved)")
+        return "refuted", pr.counterexample(best[0], k, best[1], note=note), {}
     return "not proved", None, {}
 
 

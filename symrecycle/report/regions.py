@@ -100,6 +100,27 @@ class Prover:
 
     ``fixed`` maps symbols to exact values; ``box`` holds Parameters with the
     box as their domains; ``n_range`` is ``(low, high)`` (high None for oo) or None.
+
+    Examples
+    --------
+    >>> from symrecycle.io.claimfile import parse_claims
+    >>> from symrecycle.io.registry import get_model
+    >>> (c,) = parse_claims('''
+    ... [[claim]]
+    ... id = "limit-bound"
+    ... model = "kickstarting"
+    ... quantity = "limit"
+    ... params = { r = 5.75 }
+    ... forall = { alpha = "[0, 1]" }
+    ... relation = "<="
+    ... stated = "1.5"
+    ... ''')
+    >>> m = get_model("kickstarting")
+    >>> pr = Prover(m, c, {m.parameter("r").symbol: sp.Rational(23, 4)}, c.region.box, None, 100)
+    >>> pr.forall(pr.expr(False), "<=", sp.Rational(3, 2))
+    ('proved', None)
+    >>> pr.steps[-1]
+    'sign of (23/(4*(23/4 - alpha))) - 3/2 on alpha in [0, 1]: proved negative'
     """
 
     def __init__(self, model, claim, fixed, box, n_range, budget):
@@ -107,6 +128,7 @@ class Prover:
         self.box, self.n_range, self.budget = tuple(box), n_range, budget
         self.steps: list = []
         self.sampled = 0
+        self.extreme = None  # (point, value) where a monotone reduction put the extremum
 
     # -- derived expressions ---------------------------------------------------------------------
     @property
@@ -321,6 +343,7 @@ class Prover:
                 self.steps.append(f"at {self._pt(point)} the value is {sp.sstr(v)}: undefined")
                 return None, None
             ok = holds(v, rel, level)
+            self.extreme = (dict(point), v)
             self.steps.append(f"at {self._pt(point)} the value is {sp.sstr(v)}, "
                               f"{'so' if ok else 'not'} {rel} {level}")
             return ("proved", None) if ok else (("refuted", point) if exact else (None, None))

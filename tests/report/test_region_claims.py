@@ -168,6 +168,9 @@ def test_exists_refuted_by_a_proof_of_the_opposite():
                     quantity="limit"))
     assert res.verdict == "refuted"
     assert max(Fraction(21, 5) / (Fraction(21, 5) - Fraction(k, 100)) for k in range(101)) < Fraction(7, 5)
+    p = res.counterexample["params"]  # the largest value tried: at alpha = 1, below 1.4
+    r, alpha = frac(p["r"]), frac(p["alpha"])
+    assert r / (r - alpha) == frac(res.counterexample["value"]) == Fraction(21, 16)
 
 
 def test_monotone_refuted_where_alpha_is_zero():
