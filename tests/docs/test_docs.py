@@ -254,10 +254,10 @@ def test_the_tutorial_derives_the_limit_and_its_latex(executed):
 def test_the_tutorial_shows_the_degenerate_case(executed):
     nb, _ = executed
     text, _ = outputs(nb, "degenerate")
-    assert "C1*n*r**(n - 1)" in text
+    assert "C1*n*r**(n - 1)    if alpha = r" in text, text
     text, _ = outputs(nb, "degenerate-numbers")
-    assert "r = alpha = 0.9, n = 50: nan" in text
-    assert "symrecycle's benefit there: 50.0" in text
+    assert "r = alpha = 0.9, n = 50: nan" in text, text
+    assert "symrecycle's benefit there: 50.0" in text, text
 
 
 def test_the_tutorial_grid_and_figures(executed):
