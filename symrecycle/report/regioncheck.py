@@ -146,11 +146,9 @@ def _forall(pr, claim, level, rel=None):
         return "proved", None, {}
     if status == "refuted":
         v = pr.value(lim, pt)
-        if holds(v, lrel, level) or (v.is_finite and not holds(v, {"<=": "<", ">=": ">"}.get(rel, rel), level)
-                                     and v == level):
-            return "not proved", None, {}
-        # the limit is beyond the level: some finite n is too
-        for k, v_k in _iterates(pr, pt, lo, claim):
+        beyond = defined(v) and (v > level if rel in ("<", "<=") else v < level)
+        # the limit strictly beyond the level: the iterates, which tend to it, pass the level at a finite n
+        for k, v_k in (_iterates(pr, pt, lo, claim, hi) if beyond else ()):
             if not holds(v_k, rel, level):
                 pr.steps.append(f"the limit at {pr._pt(pt)} is {sp.sstr(v)}, beyond {level}; exact iteration "
                                 f"gives Q({k}) = {sp.sstr(v_k)}, not {rel} {level}")
@@ -158,12 +156,13 @@ def _forall(pr, claim, level, rel=None):
     return (*_n_search(pr, f, rel, level), {})
 
 
-def _iterates(pr, pt, lo, claim):
-    """``(n, Q_n)`` from n = lo on by exact iteration, in growing chunks up to :data:`N_SEARCH`."""
+def _iterates(pr, pt, lo, claim, hi=None):
+    """``(n, Q_n)`` for n = lo..hi by exact iteration, in growing chunks up to :data:`N_SEARCH`."""
     if claim.quantity not in ("benefit", "limit"):
         return
     start = lo
     for end in (16, 64, 256, 1024, N_SEARCH):
+        end = end if hi is None else min(end, hi)
         if end < start:
             continue
         ks = list(range(start, end + 1))
@@ -471,7 +470,9 @@ def _measure(pr, claim, level):
         high += (held + und) / len(ns)
         if res.failed and failing is None:
             pt = {s: sp.Rational(x) for s, x in res.point(max(res.failed, key=lambda b: b.volume())).items()}
-            failing = (pt, k)
+            v = pr.exact_quantity(pt, k) if k is not None else pr.value(f, pt)
+            if defined(v) and not holds(v, claim.relation, level):  # confirmed exactly
+                failing = (pt, k, v)
     pr.steps.append(f"interval branch and bound (mpmath.iv) on each of {len(ns)} value(s) of n over "
                     f"{', '.join(f'{p.name} in {p.domain_text}' for p in pr.box)}: {boxes} enclosures; "
                     "the share "
@@ -485,11 +486,9 @@ def _measure(pr, claim, level):
         pr.steps.append(f"so the share is {rel} {share}")
         return "proved", None, details
     if bad:
-        pt, k = failing if failing else (None, None)
         cex = {"measure": [float(low), float(high)]}
-        if pt is not None:
-            v = pr.exact_quantity(pt, k) if k is not None else pr.value(f, pt)
-            cex.update(pr.counterexample(pt, k, v))
+        if failing is not None:
+            cex.update(pr.counterexample(*failing))
         pr.steps.append(f"so the share is not {rel} {share}")
         return "refuted", cex, details
     return "not proved", None, details

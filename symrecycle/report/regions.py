@@ -172,7 +172,7 @@ class Prover:
         v = expr.subs(point)
         if isinstance(v, sp.Piecewise):
             v = v.doit()
-        return sp.nsimplify(v) if v.is_Float else v
+        return v
 
     def iterate_metric(self, point, ks):
         """The metric at iterations ``ks`` by exact iteration of the model's recurrences (Fractions)."""
