@@ -79,8 +79,13 @@ def _polynomial(h, x):
     return sp.Poly(poly, y), q
 
 
-def _roots(F, x):
-    """Roots of ``F(x) = x`` SymPy finds, or None (as x, possibly with radicals)."""
+def _roots(F, x, params=(), region=()):
+    """Roots of ``F(x) = x`` SymPy finds, or None (as x, possibly with radicals).
+
+    With ``x = y**q`` (rational exponents), a root y of the polynomial is one of x only where
+    ``y >= 0``: roots y proved negative are dropped, and, with ``params``, so is every root y whose
+    sign is not proved (it may not solve F(x) = x).
+    """
     found = _polynomial(F - x, x)
     if found is None:
         return None
@@ -90,7 +95,15 @@ def _roots(F, x):
     roots = sp.roots(poly, multiple=False)
     if sum(roots.values()) != poly.degree():
         return None
-    return [sp.powdenest(r**q, force=False) if q > 1 else r for r in roots]
+    if q == 1:
+        return list(roots)
+    keep = []
+    for y in roots:
+        sign = sign_on(y, params, region) if params else None
+        if sign in (-1,) or (params and sign not in (1, "nonneg", 0)):
+            continue
+        keep.append(sp.powdenest(y**q, force=False))
+    return keep
 
 
 def fixed_points(F, x, params=()) -> list:
@@ -123,7 +136,7 @@ def fixed_points(F, x, params=()) -> list:
     0 | lam | lam < 1 | never
     (lam - 1)/lam | 2 - lam | 1 < lam < 3 | 2 < lam < 3
     """
-    roots = _roots(F, x)
+    roots = _roots(F, x, params)
     if roots is None:
         return []
     doms = _doms(params)
@@ -197,8 +210,8 @@ def _narrowed(params, cond):
                                None if hi == sp.oo else _frac(hi), bool(values.left_open),
                                bool(values.right_open), p.description, None, p.symbol)
         elif isinstance(values, sp.Interval) and values.end != sp.oo and values.start in (0, -sp.oo) \
-                and values.end.is_positive:
-            region.append((q / values.end, "<"))  # q < v (v > 0): q/v against 1, q >= 0 on the domain
+                and values.end.is_positive and values.right_open and sign_on(q, params) in (1, "nonneg"):
+            region.append((q / values.end, "<"))  # q < v (v > 0): 0 <= q/v < 1, q >= 0 proved
         elif isinstance(values, sp.Interval) and values.end == sp.oo and values.start.is_positive \
                 and values.left_open:
             region.append((q / values.start, ">"))
@@ -350,6 +363,13 @@ def _increasing(F, x, x0, params, region, cond):
     if sign_on(x0, params, region) != 1:
         ok = False
         lines.append(f"x0 = {sp.sstr(x0)} > 0 is not proved")
+    if _continuous(F, x, x0, params, region):
+        lines.append("F is continuous and real for x >= x0: no denominator vanishes there and every power "
+                     "with a non-integer exponent has a positive base (sign proofs)")
+    else:
+        ok = False
+        lines.append("F is NOT proved continuous for x >= x0 (a denominator, or the base of a power, whose "
+                     "sign is not proved)")
     dF = sp.diff(F, x)
     if _sign(dF, params, region, x=x, x0=x0) in (1, "nonneg"):
         lines.append(f"F'(x) = {sp.sstr(dF)} >= 0 for x >= x0 (sign proof): F is increasing there, so "
@@ -387,6 +407,13 @@ def _increasing(F, x, x0, params, region, cond):
     return MapLimit(value, cond, ok, tuple(lines), dF.subs(x, value))
 
 
+def _continuous(F, x, x0, params, region):
+    """Whether F is proved finite and real for x >= x0: denominators of one sign, powers' bases positive."""
+    parts = [sp.denom(sp.together(F))]
+    parts += [p.base for p in F.atoms(sp.Pow) if p.has(x) and not p.exp.is_integer]
+    return all(_sign(e, params, region, x=x, x0=x0) in (1, -1) for e in parts if e.has(x))
+
+
 def _limit_ratio(F, x, params, region):
     """``lim F(x)/x`` as x -> oo, the parameters as positive symbols where their case says so."""
     subs = {}
@@ -407,7 +434,7 @@ def _limit_ratio(F, x, params, region):
 
 def _closed_root(F, x, x0, params, region):
     """The root of F(x) = x proved to be >= x0, where SymPy solves F(x) = x; else None."""
-    roots = _roots(F, x)
+    roots = _roots(F, x, params, region)
     if not roots:
         return None
     above = [r for r in roots if sign_on(sp.together(r - x0), params, region) in (1, "nonneg")]
