@@ -157,3 +157,10 @@ def test_fixed_point_evaluates_and_differentiates_implicitly():
         fd = mpmath.nstr(fd, 35)
     assert abs(d - sp.Float(fd, 30)) < 1e-25
     assert sp.latex(star) == r"\operatorname{fix}\left(B \mapsto B^{1 - \theta} c + 1\right)"
+
+
+def test_a_map_with_a_pole_above_its_start_is_not_proved():
+    # F(x) = 1 + c/(3 - x): increasing from x0 = 1, but it jumps at x = 3, where no fixed point need lie
+    (case,) = limit_of_map(1 + c / (3 - x), x, 1, [C])
+    assert not case.proved
+    assert any("NOT proved continuous" in line for line in case.lines)
