@@ -25,6 +25,7 @@ from .common import (
     _parse_value,
     _quantity,
     _refuse_large_grid,
+    _sequence,
     _Sink,
 )
 from .parser import SET_FORM, UserError
@@ -95,14 +96,19 @@ def cmd_derive(args, out):
         of = "benefit"
     if args.of is not None and q not in WITH_RESPECT_TO:
         raise UserError(f"--of {args.of}: expected with {', '.join(WITH_RESPECT_TO)} only, not with {q}")
+    if args.sequence is not None and q != "closed-form":
+        raise UserError(f"--sequence {args.sequence}: expected with closed-form only, not with {q}")
     if q == "breakeven":  # the API's breakeven(of=...): of the benefit at n by default
         n, of = None, of or "benefit"
     else:  # the API's sensitivity(n=...): of the limit (n=None) by default
         n, of = (N if of == "benefit" else None), "benefit"
     with _Sink(args.out, args.force) as sink:
         try:
-            res = _api(m.derive, q, wrt=args.wrt, n=n, fraction=args.fraction, level=args.level,
-                       metric=args.metric, of=of)
+            if args.sequence is not None:  # the API's closed_form(sequence)
+                res = _api(m.closed_form, _sequence(m, args.sequence))
+            else:
+                res = _api(m.derive, q, wrt=args.wrt, n=n, fraction=args.fraction, level=args.level,
+                           metric=args.metric, of=of)
         except Exception as exc:
             if q == "breakeven" and args.of is None and _is_not_derived(exc):  # at n; the limit's may be
                 level = "" if args.level == 1 else f" --level {args.level}"

@@ -78,6 +78,17 @@ def _quantity(text, model, wrt, metric):
     return q
 
 
+def _sequence(model, name):
+    """``--sequence NAME``, checked against the model's sequences (with a "did you mean")."""
+    from ..core.suggest import did_you_mean
+
+    names = [s.name for s in model.sequences]
+    if name not in names:
+        raise UserError(f"--sequence {name}: model {model.name!r} has no sequence {name!r}; its sequences: "
+                        f"{', '.join(names)}" + did_you_mean(name, names))
+    return name
+
+
 class _Sink:
     """stdout, or ``--out FILE`` written through :func:`symrecycle.io.files.atomic` (complete or not at all).
 

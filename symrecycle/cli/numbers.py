@@ -20,6 +20,7 @@ from .common import (
     _one_line,
     _parse_value,
     _quantity,
+    _sequence,
     _Sink,
 )
 from .parser import DIST_FORM, MAX_ITERATE, UserError
@@ -225,11 +226,8 @@ def cmd_iterate(args, out):
         raise UserError(f"{where}: expected an integer from {m.start} to {MAX_ITERATE} (the last iteration; "
                         "for the limit, symrecycle eval MODEL limit)")
     if args.sequence is not None:
-        names = [s.name for s in m.sequences]
-        if args.sequence not in names:
-            raise UserError(f"--sequence {args.sequence}: model {m.name!r} has no sequence "
-                            f"{args.sequence!r}; its sequences: {', '.join(names)}")
-        label, what = args.sequence, {"sequence": args.sequence}
+        label = _sequence(m, args.sequence)
+        what = {"sequence": label}
     else:
         label = _api(m.metric, args.metric).name
         what = {"metric": label}

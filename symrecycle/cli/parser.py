@@ -265,6 +265,8 @@ def _parser() -> argparse.ArgumentParser:
                    "(benefit) or of its limit (limit); default: the limit for sensitivity and "
                    "elasticity, the benefit at n for breakeven, as in the API")
     p.add_argument("--at-n", action="store_true", help="the same as --of benefit")
+    p.add_argument("--sequence", metavar="NAME", help="for closed-form: this sequence instead of "
+                   "adjusted compute (e.g. C)")
     p.add_argument("--fraction", type=_fraction01, default=Fraction(99, 100), metavar="F",
                    help="for iterations-to: the fraction of the limit to reach (default 0.99)")
     p.add_argument("--level", type=_fraction, default=1, metavar="L",

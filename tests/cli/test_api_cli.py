@@ -181,3 +181,17 @@ def test_cross_check_in_both(kick):
     assert d["samples"] == 10
     assert d["max_rel_error"] < 1e-10
     assert set(d["worst_point"]) == {"r", "alpha", "C1", "n"}
+
+
+# -- closed_form(sequence) ----------------------------------------------------------------------------
+def test_closed_form_of_a_sequence_in_both():
+    decay = sr.get_model("reuse-decay")
+    cli = derived_json("reuse-decay", "closed-form", "--sequence", "a")
+    assert cli["latex"] == decay.closed_form("a").latex()
+    assert cli["text"] == "alpha*rho**(n - 1)"
+    status, _, err = run("derive", "reuse-decay", "closed-form", "--sequence", "AA")
+    assert status == 2
+    assert "its sequences: C, a, A; did you mean 'A'?" in err
+    status, _, err = run("derive", "reuse-decay", "limit", "--sequence", "a")
+    assert status == 2
+    assert "closed-form only" in err
