@@ -29,7 +29,9 @@ The kinds (exactly one per claim):
   parsed by the model-file parser, never evaluated);
 - ``measure = ">= 0.9"`` with ``relation``, ``stated`` and the box
   ``over = { ... }``: the share of the box (uniform on each parameter's interval,
-  and on the integers of n's range) where the relation holds, compared with the
+  or ``distribution = { beta = "normal(0.8, 0.1)" }`` restricted to the box, in
+  the text of :func:`symrecycle.uncertainty.distributions.parse_spec`; uniform
+  on the integers of n's range) where the relation holds, compared with the
   stated share.
 
 An interval is text: ``"[0, 1]"``, ``"(0, 1]"``, ``"[1, oo)"`` (``oo``, ``inf``
@@ -54,7 +56,7 @@ __all__ = ["RegionSpec", "REGION_KEYS", "DIRECTIONS", "parse_interval", "parse_r
 
 #: the fields that make a claim a claim over a region
 KINDS = ("forall", "exists", "monotone", "region", "measure")
-REGION_KEYS = frozenset({*KINDS, "over", "budget"})
+REGION_KEYS = frozenset({*KINDS, "over", "budget", "distribution"})
 DIRECTIONS = ("increasing", "decreasing", "non-decreasing", "non-increasing")
 INEQUALITIES = ("<", "<=", ">", ">=")
 DEFAULT_BUDGET = 2000
@@ -92,6 +94,7 @@ class RegionSpec:
     region: object = None
     measure: tuple | None = None
     budget: int = DEFAULT_BUDGET
+    distribution: tuple = ()  # (name, distribution text) for a measure claim; others uniform on the box
     texts: tuple = ()  # (name, interval text as written) for each quantified variable
 
     def to_dict(self) -> dict:
@@ -263,6 +266,18 @@ non-decreasing, non-increasing
         spec["region_text"] = text.strip()
     elif kind == "measure":
         spec["measure"] = _measure(d["measure"], fail, label)
+        dist = d.get("distribution", {})
+        if not isinstance(dist, dict) or not all(isinstance(v, str) for v in dist.values()):
+            fail("distribution", f"{label}: field 'distribution' is {dist!r}, expected a table of "
+                                 "distributions as text, e.g. { beta = \"normal(0.8, 0.1)\" }")
+        names = {p.name for p in box}
+        for name in dist:
+            if name not in names:
+                fail("distribution", f"{label}: distribution.{name}: {name!r} is not in the box 'over' "
+                                     f"({', '.join(sorted(names)) or 'empty'})")
+        spec["distribution"] = tuple(dist.items())
+    if "distribution" in d and kind != "measure":
+        fail("distribution", f"{label}: field 'distribution' is for measure claims")
     for k in ("over",) if kind in ("forall", "exists", "monotone") else ():
         if k in d:
             fail(k, f"{label}: field {k!r} is not used by a {kind} claim")

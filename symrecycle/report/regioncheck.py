@@ -437,10 +437,7 @@ def _measure(pr, claim, level):
     if any(hi is None for _, hi in sides.values()):
         pr.steps.append("a uniform measure needs a bounded box")
         return "not proved", None, {}
-    widths = [(Fraction(p.upper) - Fraction(p.lower)) for p in pr.box]
-    total = Fraction(1)
-    for w in widths:
-        total *= w if w else 1
+    mass = _masses(pr, claim)
     lvl = Fraction(int(level.p), int(level.q))
     test = {"<=": lambda e: True if e.b <= lvl else (False if e.a > lvl else None),
             "<": lambda e: True if e.b < lvl else (False if e.a >= lvl else None),
@@ -457,13 +454,13 @@ def _measure(pr, claim, level):
         boxes += res.evaluated
 
         def vol(bs):
-            v = Fraction(0)
+            v = 0
             for b in bs:
-                x = Fraction(1)
-                for (lo, hi), w in zip(b.sides, widths):
-                    x *= (hi - lo) if w else 1
+                x = 1
+                for (lo, hi), m in zip(b.sides, mass):
+                    x *= m(lo, hi)
                 v += x
-            return v / total
+            return v
 
         held, und = vol(res.held), vol(res.undecided)
         low += held / len(ns)
@@ -477,9 +474,12 @@ def _measure(pr, claim, level):
                     f"{', '.join(f'{p.name} in {p.domain_text}' for p in pr.box)}: {boxes} enclosures; "
                     "the share "
                     f"where Q {claim.relation} {claim.stated} lies in [{float(low):.6f}, {float(high):.6f}] "
-                    f"(rigorous: sub-boxes proved in, and proved in or undecided)")
+                    f"(rigorous: sub-boxes proved in, and proved in or undecided"
+                    + ("; weights from the distributions' CDFs in floating point: "
+                       + ", ".join(f"{k} ~ {v}" for k, v in claim.region.distribution)
+                       if claim.region.distribution else "; uniform") + ")")
     details = {"measure_low": float(low), "measure_high": float(high)}
-    s = Fraction(share)
+    s = Fraction(share) if isinstance(low, Fraction) else float(share)
     ok = {">=": low >= s, ">": low > s, "<=": high <= s, "<": high < s}[rel]
     bad = {">=": high < s, ">": high <= s, "<=": low > s, "<": low >= s}[rel]
     if ok:
@@ -492,6 +492,34 @@ def _measure(pr, claim, level):
         pr.steps.append(f"so the share is not {rel} {share}")
         return "refuted", cex, details
     return "not proved", None, details
+
+
+def _masses(pr, claim):
+    """For each side of the box, its share ``m(lo, hi)`` of the box's mass: exact Fractions for a uniform
+    side, the distribution's CDF (restricted to the box) for one with a distribution."""
+    from ..io.claimfile import ClaimFileError
+    from ..uncertainty.distributions import parse_spec
+
+    dists = dict(claim.region.distribution)
+    out = []
+    for p in pr.box:
+        lo0, hi0 = Fraction(p.lower), Fraction(p.upper)
+        if p.name not in dists:
+            w = hi0 - lo0
+            out.append((lambda lo, hi, w=w: (hi - lo) / w) if w else (lambda lo, hi: 1))
+            continue
+        try:
+            d = parse_spec(dists[p.name], p.name)
+        except ValueError as exc:
+            raise ClaimFileError(f"claim {claim.id!r}: distribution.{p.name}: {exc}", claim.line) from None
+        total = d.cdf(float(hi0)) - d.cdf(float(lo0))
+        if not total > 0:
+            raise ClaimFileError(f"claim {claim.id!r}: distribution.{p.name} is {dists[p.name]!r}, which "
+                                 f"puts no mass on {p.name} in {p.domain_text}", claim.line)
+        out.append(lambda lo, hi, d=d, t=total: (d.cdf(float(hi)) - d.cdf(float(lo))) / t)
+    if dists:  # floats throughout
+        out = [lambda lo, hi, m=m: float(m(lo, hi)) for m in out]
+    return out
 
 
 _KINDS = {"forall": _forall, "exists": _exists, "monotone": _monotone, "region": _region, "measure": _measure}

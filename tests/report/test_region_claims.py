@@ -241,6 +241,29 @@ def test_measure_proved_and_refuted():
     assert aug(r, g, beta, cex["n"]) == frac(cex["value"]) > Fraction(11, 10)
 
 
+def test_measure_under_a_distribution():
+    box = 'over = { beta = "[0, 0.9]", g = "[1.3, 2.5]", r = "[1.3, 4.2]", n = "[3, 5]" }\n'
+    body = box + ('relation = "<="\nstated = "1.1"\nmeasure = ">= 0.9"\nbudget = 600\n'
+                  'distribution = { beta = "normal(0.5, 0.1)" }')
+    res = one(claim(body, "augmentation"))
+    assert res.verdict == "proved"
+    assert "beta ~ normal(0.5, 0.1)" in res.certificate[-2]
+    # an independent estimate: beta from the normal restricted to [0, 0.9], by rejection
+    rng = random.Random(8)
+    hits = total = 0
+    while total < 600:
+        beta = rng.gauss(0.5, 0.1)
+        if not 0 <= beta <= 0.9:
+            continue
+        total += 1
+        g, r = Fraction(rng.randint(1300, 2500), 1000), Fraction(rng.randint(1300, 4200), 1000)
+        hits += aug(r, g, Fraction(beta), rng.choice((3, 4, 5))) <= Fraction(11, 10)
+    assert res.details["measure_low"] - 0.04 <= hits / total <= res.details["measure_high"] + 0.04
+    with pytest.raises(ClaimFileError, match="distribution.gg: 'gg' is not in the box 'over'"):
+        parse_claims(claim(box + 'relation = "<="\nstated = "1"\nmeasure = ">= 0.9"\n'
+                                 'distribution = { gg = "normal(1, 1)" }', "augmentation"))
+
+
 def test_not_proved_says_so():
     res = one(claim('params = { r = 1.01 }\nforall = { alpha = "[0, 1]", n = "[1, 1000]" }\nrelation = "<"\n'
                     'stated = "1000"\nbudget = 1'))
