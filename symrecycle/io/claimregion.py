@@ -250,6 +250,13 @@ non-decreasing, non-increasing
     box, n_range = _box(d, box_key, model, fixed, fail, label) if box_key in d else ((), None)
     if kind == "measure" and box_key not in d:
         fail(None, f"{label}: field 'over' is missing: a measure claim needs the box it measures")
+    if kind == "measure":
+        for p in box:
+            if p.lower is None or p.upper is None:
+                fail("over", f"{label}: over.{p.name} is {p.domain_text}, expected a bounded interval "
+                             "(a share is of a bounded box)")
+        if n_range is not None and n_range[1] is None:
+            fail("over", f"{label}: over.n is unbounded, expected a finite range such as \"[1, 20]\"")
     budget = d.get("budget", DEFAULT_BUDGET)
     if isinstance(budget, bool) or not isinstance(budget, int) or not 1 <= budget <= 10**6:
         fail("budget", f"{label}: field 'budget' is {budget!r}, expected an integer from 1 to 1000000")

@@ -59,6 +59,10 @@ def check_region(claim) -> ClaimResult:
     except NotImplementedError as exc:
         return ClaimResult(claim.id, claim.stated, None, False, (), claim,
                            error=f"the engine cannot derive this quantity: {exc}")
+    except (TypeError, ArithmeticError, AttributeError, RecursionError, sp.PolynomialError) as exc:
+        # a step SymPy could not take: the claim is left unproved, and the step is named
+        pr.steps.append(f"the prover stopped: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}")
+        status, cex, details = "not proved", None, {}
     if status == "not proved" and pr.sampled:
         pr.steps.append(f"not proved: holds at {pr.sampled} sampled points (exact evaluation)")
     return ClaimResult(claim.id, claim.stated, None, status == "proved", (), claim, status=status,

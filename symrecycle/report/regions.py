@@ -344,8 +344,9 @@ class Prover:
                 return None, None
             ok = holds(v, rel, level)
             self.extreme = (dict(point), v)
-            self.steps.append(f"at {self._pt(point)} the value is {sp.sstr(v)}, "
-                              f"{'so' if ok else 'not'} {rel} {level}")
+            where = (f"at {self._pt(point)} the value is" if point else
+                     "the quantity depends on none of the box's parameters: its value is")
+            self.steps.append(f"{where} {sp.sstr(v)}, {'so' if ok else 'not'} {rel} {level}")
             return ("proved", None) if ok else (("refuted", point) if exact else (None, None))
         case = self.one_case(expr)
         if case is None:

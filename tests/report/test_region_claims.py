@@ -259,7 +259,7 @@ def test_measure_under_a_distribution():
         g, r = Fraction(rng.randint(1300, 2500), 1000), Fraction(rng.randint(1300, 4200), 1000)
         hits += aug(r, g, Fraction(beta), rng.choice((3, 4, 5))) <= Fraction(11, 10)
     assert res.details["measure_low"] - 0.04 <= hits / total <= res.details["measure_high"] + 0.04
-    with pytest.raises(ClaimFileError, match="distribution.gg: 'gg' is not in the box 'over'"):
+    with pytest.raises(ClaimFileError, match=r"distribution\.gg: 'gg' is not in the box 'over'"):
         parse_claims(claim(box + 'relation = "<="\nstated = "1"\nmeasure = ">= 0.9"\n'
                                  'distribution = { gg = "normal(1, 1)" }', "augmentation"))
 
@@ -353,6 +353,12 @@ def test_enclosures_hold_the_exact_values():
      "field 'relation' is '=', expected one of <, <=, >, >="),
     ('over = { alpha = "[0, 1]" }\nmeasure = "most"\nrelation = "<="\nstated = "2"\nparams = { r = 2 }',
      "field 'measure' is 'most', expected a relation and a share"),
+    ('over = { alpha = "[0, 1]", r = "[1, oo)" }\nmeasure = ">= 0.5"\nrelation = "<="\nstated = "2"',
+     "over.r is [1, oo), expected a bounded interval"),
+    ('params = { r = 2 }\nforall = { alpha = "[0, 1]", r = "[1, 2]" }\nrelation = "<="\nstated = "2"',
+     "parameter 'r' is both fixed in 'params' and quantified in 'forall'"),
+    ('region = "__import__(\'os\') > 1"\nrelation = ">"\nstated = "1"',
+     "names starting with '_' are not allowed"),
 ])
 def test_bad_region_claims_name_key_value_and_line(body, message):
     with pytest.raises(ClaimFileError) as info:
