@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -102,6 +103,12 @@ def _variable_name(met):
 
 def metric_map(model, met) -> MetricMap:
     """The metric ``met`` as a map of itself (raises :class:`NotDerived` saying why it is not one)."""
+    return _metric_map(model, met.name)
+
+
+@functools.lru_cache(maxsize=64)
+def _metric_map(model, name) -> MetricMap:
+    met = model.metric(name)
     if any(s.order > 1 for s in model.sequences):
         raise NotDerived("a sequence of order above 1: the metric is not reduced to a first-order map")
     prev = {s.name: sp.Symbol(f"{s.name}_prev", positive=True) for s in model.sequences}
@@ -294,7 +301,7 @@ def growth_limit(model, met, target, cases):
             v = sp.limit(R, red.x, sp.oo)
         else:
             v = _cond.substitute_condition(R.subs(red.x, value), cond)
-            v = v if v.has(FixedPoint) else sp.simplify(v)
+            v = _cond.simplify_branch(v)
         out.append((v, cond))
     lines = [f"{sp.sstr(target)} over one iteration: R({red.x}) = {sp.sstr(R)} with {red.x} the {met.name} "
              "at n-1; R is continuous, so the ratio tends to R(lim)"]
@@ -313,9 +320,9 @@ def bounds(model, met):
     red = metric_map(model, met)
     x, F, x0 = red.x, red.F, red.initial
     h = F - x
-    low = sp.simplify(F.subs(x, x0))
+    low = _cond.simplify_branch(F.subs(x, x0))
     slope = sp.diff(h, x).subs(x, low)
-    up = sp.simplify(low - h.subs(x, low) / slope)
+    up = sp.together(low - h.subs(x, low) / slope)
     tp = model.parameters
     state = _state()
     concave = _maps.sign_on(sp.together(sp.diff(h, x, 2).subs(x, x0 + state.symbol)), [*tp, state], ())
