@@ -28,18 +28,22 @@ __all__ = [
     "monte_carlo", "sobol", "parse_spec", "Distribution", "MonteCarlo", "SensitivityTable",
     # engine
     "Recurrence", "ClosedForm", "Result", "NotDerived",
+    # maps and fixed points
+    "FixedPoint", "fixed_points", "limit_of_map",
     # parameters
     "Parameter", "STANDARD", "n",
 ]
 
 #: where each public name lives (the module is imported when the name is first used)
 _WHERE = {
+    ".core.fixedpoint": ("FixedPoint",),
     ".core.params": ("STANDARD", "Parameter", "n"),
     ".core.results": ("QUANTITIES", "NotDerived", "Result"),
     ".io.modelfile": ("load_model",),
     ".io.registry": ("get_model", "models", "register"),
     ".models.crosscheck": ("CrossCheck", "cross_check"),
     ".models.model": ("Metric", "Model", "SequenceDef"),
+    ".solve.maps": ("fixed_points", "limit_of_map"),
     ".solve.recurrence": ("ClosedForm", "Recurrence"),
     ".uncertainty.distributions": ("Distribution", "parse_spec"),
     ".uncertainty.montecarlo": ("MonteCarlo", "monte_carlo"),
