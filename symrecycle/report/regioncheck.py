@@ -121,14 +121,14 @@ def _forall(pr, claim, level, rel=None):
         return "proved", None, {}
     case = pr.one_case(f, "the quantity at n")
     if case is None:
-        return (*_n_search(pr, f, rel, level), {})
+        return (*_n_fallback(pr, f, rel, level), {})
     d = sp.expand_power_exp(case.subs(N, N + 1) - case)
     from ..solve.signs import sign_on
 
     s = sign_on(d, pr.box)
     if s is None:
         pr.steps.append(f"the sign of Q(n+1) - Q(n) = {sp.sstr(sp.factor(d))} is not proved on the box")
-        return (*_n_search(pr, f, rel, level), {})
+        return (*_n_fallback(pr, f, rel, level), {})
     up = s in (1, "nonneg")
     pr.steps.append(f"Q(n+1) - Q(n) = {sp.sstr(sp.factor(d))} is proved "
                     f"{'nonnegative' if up else 'nonpositive'} on the box (n >= 1): Q is "
@@ -157,7 +157,7 @@ def _forall(pr, claim, level, rel=None):
                 pr.steps.append(f"the limit at {pr._pt(pt)} is {sp.sstr(v)}, beyond {level}; exact iteration "
                                 f"gives Q({k}) = {sp.sstr(v_k)}, not {rel} {level}")
                 return "refuted", pr.counterexample(pt, k, v_k, limit=str(v)), {}
-    return (*_n_search(pr, f, rel, level), {})
+    return (*_n_fallback(pr, f, rel, level), {})
 
 
 def _iterates(pr, pt, lo, claim, hi=None):
@@ -172,6 +172,41 @@ def _iterates(pr, pt, lo, claim, hi=None):
         ks = list(range(start, end + 1))
         yield from zip(ks, pr.iterate_metric(pt, ks))
         start = end + 1
+
+
+def _n_fallback(pr, f, rel, level):
+    """Every n at once by an invariant of the metric's one-step map, else a counterexample search."""
+    if _invariant(pr, rel, level):
+        return "proved", None
+    return _n_search(pr, f, rel, level)
+
+
+def _invariant(pr, rel, level):
+    """``M_n rel level`` for every n by induction: it holds at the first n, and F keeps it.
+
+    For ``<=``: ``F(level - t) <= level`` for every t >= 0 (u = M_(n-1) <= level), proved by the sign of
+    ``F(level - t) - level`` on the box; ``<`` with t > 0 and a strict sign; ``>=``, ``>`` alike with
+    ``level + t``. No closed form and no case split: it holds across degenerate sets (alpha = r)."""
+    from ..solve.signs import sign_on
+
+    mp = pr.metric_map() if pr.claim.quantity == "benefit" else None
+    if mp is None:
+        return False
+    step, u, _k, first = mp
+    strict = rel in ("<", ">")
+    t = sp.Dummy("t", positive=True) if strict else sp.Dummy("t", nonnegative=True)
+    up = rel in ("<", "<=")
+    moved = step.xreplace({u: level - t if up else level + t}) - level
+    s0 = sign_on(first - level, pr.box)
+    s1 = sign_on(moved, pr.box)
+    want = ({-1} if strict else {-1, "nonpos"}) if up else ({1} if strict else {1, "nonneg"})
+    if s0 not in want or s1 not in want:
+        return False
+    pr.steps.append(f"by induction on M_n = F(M_(n-1)), F = {sp.sstr(step)} (u = M_(n-1)): "
+                    f"M_{pr.model.start} = {sp.sstr(first)} {rel} {level}, and F(u) - {level} with "
+                    f"u = {level} {'-' if up else '+'} t (t {'>' if strict else '>='} 0) is "
+                    f"{sp.sstr(sp.factor(moved))}, proved {_w(s1)} on the box: M_n {rel} {level} for every n")
+    return True
 
 
 def _n_search(pr, f, rel, level):

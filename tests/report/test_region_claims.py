@@ -163,6 +163,21 @@ def test_forall_lower_bound_proved_at_the_first_n():
     assert "smallest value over n is at n = 1" in " ".join(res.certificate)
 
 
+def test_forall_across_the_degenerate_set_by_induction():
+    # alpha = r lies inside the box: no one closed form holds there; the one-step map's invariant does
+    box = 'forall = { alpha = "[0, 1]", r = "[0.5, 2]", n = "[1, oo)" }\n'
+    res = one(claim(box + 'relation = ">="\nstated = "1"'))
+    assert res.verdict == "proved"
+    assert "by induction" in res.certificate[-1]
+    for r in (Fraction(1, 2), Fraction(1), Fraction(2)):
+        for alpha in (Fraction(0), Fraction(1, 2), Fraction(1)):
+            assert all(kick(r, alpha, n) >= 1 for n in range(1, 30))
+    res = one(claim(box + 'relation = "<="\nstated = "10"'))
+    assert res.verdict == "refuted"
+    p = res.counterexample["params"]
+    assert kick(frac(p["r"]), frac(p["alpha"]), res.counterexample["n"]) > 10
+
+
 def test_exists_refuted_by_a_proof_of_the_opposite():
     res = one(claim('params = { r = 4.2 }\nexists = { alpha = "[0, 1]" }\nrelation = ">="\nstated = "1.4"',
                     quantity="limit"))
@@ -296,6 +311,29 @@ def test_random_boxes_never_proved_when_false(r10, a0, width, level100, rel):
     truth = kick_truth(r, lo, hi, level, rel)
     body = (f'params = {{ r = "{r10 / 10}" }}\nforall = {{ alpha = "[{float(lo)}, {float(hi)}]", '
             f'n = "[1, oo)" }}\nrelation = "{rel}"\nstated = "{level100 / 100}"\nbudget = 50')
+    res = one(claim(body))
+    assert res.verdict in (("proved", "not proved") if truth else ("refuted", "not proved")), body
+    if res.verdict == "refuted":
+        cex = res.counterexample
+        v = kick(frac(cex["params"]["r"]), frac(cex["params"]["alpha"]), cex["n"])
+        assert v == frac(cex["value"])
+        assert not {"<=": v <= level, "<": v < level, ">=": v >= level, ">": v > level}[rel]
+
+
+@settings(max_examples=10 * SCALE, deadline=None)
+@given(r0=st.integers(3, 40), rw=st.integers(0, 20), a0=st.integers(0, 10), aw=st.integers(0, 10),
+       level10=st.integers(8, 40), rel=st.sampled_from(["<=", "<", ">=", ">"]))
+@example(r0=5, rw=10, a0=0, aw=10, level10=10, rel=">=")  # alpha = r inside the box
+@example(r0=5, rw=10, a0=0, aw=10, level10=40, rel="<=")  # unbounded where alpha >= r
+def test_random_boxes_in_r_and_alpha_never_proved_when_false(r0, rw, a0, aw, level10, rel):
+    r_lo, r_hi = Fraction(r0, 10), Fraction(r0 + rw, 10)
+    lo, hi, level = Fraction(a0, 10), Fraction(min(a0 + aw, 10), 10), Fraction(level10, 10)
+    if hi >= r_lo and hi > 0:  # alpha >= r somewhere: B_n grows without bound there
+        truth = {"<=": False, "<": False, ">=": level <= 1, ">": level < 1}[rel]
+    else:
+        truth = kick_truth(r_lo, lo, hi, level, rel)
+    body = (f'forall = {{ r = "[{float(r_lo)}, {float(r_hi)}]", alpha = "[{float(lo)}, {float(hi)}]", '
+            f'n = "[1, oo)" }}\nrelation = "{rel}"\nstated = "{level10 / 10}"\nbudget = 50')
     res = one(claim(body))
     assert res.verdict in (("proved", "not proved") if truth else ("refuted", "not proved")), body
     if res.verdict == "refuted":
