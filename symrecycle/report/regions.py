@@ -350,6 +350,8 @@ class Prover:
             return ("proved", None) if ok else (("refuted", point) if exact else (None, None))
         case = self.one_case(expr)
         if case is None:
+            self.steps.append(f"tried: sign proofs do not decide the cases of {sp.sstr(expr)} on the whole "
+                              f"box ({_fmt_box(self.box)})")
             return None, None
         s = sign_on(case - level, self.box)
         verdict = _decides(s, rel)
@@ -385,6 +387,8 @@ class Prover:
                                     exact and closed)
             finally:
                 self.box = saved
+        self.steps.append(f"tried: no sign of ({sp.sstr(case)}) - {level} and no monotonicity in "
+                          f"{', '.join(p.name for p in self.box)} proved on {_fmt_box(self.box)}")
         return None, None
 
     def interval(self, expr, rel, level, budget=None, n_value=None):
