@@ -377,13 +377,17 @@ class Prover:
             if end is None:
                 continue
             end = sp.Rational(end)
+            # at an open end the extremum is not reached: strictly monotone, Q < Q(end) <= level suffices
+            at_end = {"<": "<=", ">": ">="}.get(rel, rel) if not closed and s in (1, -1) else rel
+            word = "largest" if want_max else "smallest"
             self.steps.append(f"d/d{p.name} of {sp.sstr(case)} = {sp.sstr(sp.factor(d))} is proved "
-                              f"{_words(s)} on the box: the {'largest' if want_max else 'smallest'} value "
-                              f"is at {p.name} = {end}" + ("" if closed else " (an open end: its supremum)"))
+                              f"{_words(s)} on the box: the {word} value is at {p.name} = {end}"
+                              + ("" if closed else
+                                 f" (an open end, not reached: {at_end} {level} there suffices)"))
             rest = tuple(q for q in self.box if q is not p)
             saved, self.box = self.box, rest
             try:
-                return self._forall(case.subs(p.symbol, end), rel, level, {**point, p.symbol: end},
+                return self._forall(case.subs(p.symbol, end), at_end, level, {**point, p.symbol: end},
                                     exact and closed)
             finally:
                 self.box = saved

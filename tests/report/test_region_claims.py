@@ -178,6 +178,16 @@ def test_forall_across_the_degenerate_set_by_induction():
     assert kick(frac(p["r"]), frac(p["alpha"]), res.counterexample["n"]) > 10
 
 
+def test_open_and_closed_ends():
+    # the limit 2/(2 - alpha) reaches 2 at alpha = 1 only
+    body = 'params = { r = 2 }\nforall = {{ alpha = "{}" }}\nrelation = "<"\nstated = "2"'
+    assert one(claim(body.format("[0, 1)"), quantity="limit")).verdict == "proved"
+    res = one(claim(body.format("[0, 1]"), quantity="limit"))
+    assert res.verdict == "refuted"
+    assert frac(res.counterexample["params"]["alpha"]) == 1
+    assert Fraction(2) / (2 - 1) == frac(res.counterexample["value"]) == 2
+
+
 def test_exists_refuted_by_a_proof_of_the_opposite():
     res = one(claim('params = { r = 4.2 }\nexists = { alpha = "[0, 1]" }\nrelation = ">="\nstated = "1.4"',
                     quantity="limit"))
