@@ -180,7 +180,7 @@ def test_forall_across_the_degenerate_set_by_induction():
 
 def test_open_and_closed_ends():
     # the limit 2/(2 - alpha) reaches 2 at alpha = 1 only
-    body = 'params = { r = 2 }\nforall = {{ alpha = "{}" }}\nrelation = "<"\nstated = "2"'
+    body = 'params = {{ r = 2 }}\nforall = {{ alpha = "{}" }}\nrelation = "<"\nstated = "2"'
     assert one(claim(body.format("[0, 1)"), quantity="limit")).verdict == "proved"
     res = one(claim(body.format("[0, 1]"), quantity="limit"))
     assert res.verdict == "refuted"
