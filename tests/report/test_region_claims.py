@@ -308,7 +308,7 @@ def kick_truth(r, a0, a1, level, rel):
             ">=": inf >= level, ">": inf > level}[rel]
 
 
-@settings(max_examples=15 * SCALE, deadline=None)
+@settings(max_examples=10 * SCALE, deadline=None)
 @given(r10=st.integers(11, 60), a0=st.integers(0, 50), width=st.integers(0, 50),
        level100=st.integers(90, 250), rel=st.sampled_from(["<=", "<", ">=", ">"]))
 @example(r10=20, a0=50, width=50, level100=200, rel="<")  # sup = 2 = level, never reached: true
@@ -330,7 +330,7 @@ def test_random_boxes_never_proved_when_false(r10, a0, width, level100, rel):
         assert not {"<=": v <= level, "<": v < level, ">=": v >= level, ">": v > level}[rel]
 
 
-@settings(max_examples=10 * SCALE, deadline=None)
+@settings(max_examples=6 * SCALE, deadline=None)
 @given(r0=st.integers(3, 40), rw=st.integers(0, 20), a0=st.integers(0, 10), aw=st.integers(0, 10),
        level10=st.integers(8, 40), rel=st.sampled_from(["<=", "<", ">=", ">"]))
 @example(r0=5, rw=10, a0=0, aw=10, level10=10, rel=">=")  # alpha = r inside the box
