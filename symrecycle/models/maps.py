@@ -33,7 +33,7 @@ from ..core import points as _core_points
 from ..core import sym as _sym
 from ..core.fixedpoint import FixedPoint
 from ..core.params import n as N
-from ..core.results import NotDerived
+from ..core.results import NoClosedForm, NotDerived
 from ..solve import maps as _maps
 from . import checks
 
@@ -209,10 +209,18 @@ def limit(model, met):
 
 def limit_result(model, met):
     """The limit of a metric without a closed form, through its map M_n = F(M_(n-1)), as a Result."""
+    from .model import _ENGINE_ERRORS
+
+    problem = model.closed_form_problem()
     try:
         cases, lines, ok, red = limit(model, met)
+    except RecursionError:
+        raise
     except NotDerived as exc:
-        raise NotDerived(f"{model.closed_form_problem()}; and {exc}") from exc
+        raise NoClosedForm(f"{problem}; and {exc}") from exc
+    except _ENGINE_ERRORS as exc:  # SymPy stopped inside the reduction: the model's own problem is the reason
+        raise NoClosedForm(f"{problem}; and the metric is not reduced to a map of itself "
+                           f"({type(exc).__name__} inside the reduction)") from exc
     cases = [(v, _core_points.within_domain(c, model.parameters)) for v, c in cases]
     cases = [(v, c) for v, c in cases if c is not sp.false]
     lines.insert(0, "no closed form of the metric at n: derived from the metric as a map of itself")
