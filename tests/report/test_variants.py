@@ -401,8 +401,11 @@ def test_latex_document(run, tmp_path):
     tex = (run["out"] / "variants.tex").read_text()
     m = model("kickstarting-augmentation")
     assert m.breakeven("beta", of="limit").latex() in tex
-    assert tex.count(r"\begin{equation*}") == 7
+    assert tex.count(r"\begin{equation*}") == 9
     assert "% certificate: NOT verified" not in tex
+    endo = model("endogenous-progress")
+    assert endo.limit().latex() in tex  # the limit through the benefit's map, \operatorname{fix}(...)
+    assert r"\operatorname{fix}\left(B \mapsto" in tex
     if shutil.which("pdflatex"):
         from symrecycle.report.latex import compile_pdf
 
