@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import mpmath
+import numpy as np
 import sympy as sp
 
 from ..core import conditions as _cond
@@ -346,3 +347,36 @@ def _state():
     from ..core.params import Parameter
 
     return Parameter("t_state", 0, None)
+
+
+def evaluate_by_iteration(model, metric, values, dps=None):
+    """The metric at finite n by direct iteration, for a model without closed forms (n = inf: its limit).
+
+    As :meth:`~symrecycle.models.model.Model.evaluate` returns numbers: arrays broadcast, a float for
+    scalars, mpmath numbers with ``dps``. Each distinct n is one vectorized iteration over the points.
+    """
+    from ..core.params import as_array
+
+    if "n" not in values:
+        raise ValueError("missing parameter 'n' (a positive integer, or inf for the limit)")
+    nvals = as_array("n", values["n"], integer=True, allow_inf=True)
+    if (nvals < model.start).any():
+        raise ValueError(f"parameter 'n': got {nvals.min()}, expected n >= {model.start}")
+    params = {k: v for k, v in values.items() if k != "n"}
+    shape = np.broadcast_shapes(nvals.shape, *[np.shape(v) for v in params.values()])
+    out = np.empty(shape, dtype=object if dps else float)
+    n_full = np.broadcast_to(nvals, shape)
+    for u in np.unique(nvals):
+        mask = n_full == u
+        at = {k: (np.broadcast_to(v, shape)[mask] if np.ndim(v) else v) for k, v in params.items()}
+        if np.isinf(u):
+            got = model.evaluate("limit", metric=metric, dps=dps, **at)
+        elif dps is None:
+            got = model.iterate(int(u), metric=metric, last=True, **at)
+        else:
+            count = int(mask.sum())
+            got = [model.iterate(int(u), metric=metric, dps=dps,
+                                 **{k: (v[i] if np.ndim(v) else v) for k, v in at.items()})[-1]
+                   for i in range(count)]
+        out[mask] = np.broadcast_to(np.asarray(got, dtype=out.dtype), (int(mask.sum()),))
+    return out[()] if shape == () else out

@@ -467,25 +467,21 @@ class Model:
     def sensitivity(self, param: str, n=None, metric: str | None = None) -> Result:
         r"""``d Q / d param`` of the limit (``n=None``) or of the metric at n (``n=sr.n``)."""
         from . import derivations
-
         return derivations.sensitivity(self, param, n=n, metric=metric)
 
     def elasticity(self, param: str, n=None, metric: str | None = None) -> Result:
         r"""``(p/Q) dQ/dp`` of the limit or of the metric at n."""
         from . import derivations
-
         return derivations.elasticity(self, param, n=n, metric=metric)
 
     def breakeven(self, param: str, level=1, of: str = "benefit", metric: str | None = None) -> Result:
         """Values of ``param`` where the metric at n (``of="benefit"``) or its limit equals ``level``."""
         from . import derivations
-
         return derivations.breakeven(self, param, level=level, of=of, metric=metric)
 
     def iterations_to(self, fraction=0.99, metric: str | None = None) -> Result:
         r"""The real n* from which the metric stays within ``1 - fraction`` of its limit."""
         from . import derivations
-
         return derivations.iterations_to(self, fraction, metric=metric)
 
     def derive(self, quantity: str, wrt: str | None = None, n=None, fraction=0.99, level=1,
@@ -520,8 +516,14 @@ class Model:
         req = Request.make(quantity, wrt, metric, None, fraction, level).check(self)
         [self.parameter(k) for k in values.keys() - {"n"}]  # an unknown name, with "did you mean"
         at_n, at_inf = req.pair(self)
-        return evaluate(self.parameters, at_n, at_inf, values, dps=dps, start=self.start, cache=self._cached,
-                        quantity=quantity, model=self.name)
+        try:
+            return evaluate(self.parameters, at_n, at_inf, values, dps=dps, start=self.start,
+                            cache=self._cached, quantity=quantity, model=self.name)
+        except NoClosedForm:  # the metric at n without a closed form: by direct iteration
+            if req.quantity != "benefit":
+                raise
+            from .maps import evaluate_by_iteration
+            return evaluate_by_iteration(self, req.metric, values, dps)
 
     def iterate(self, n, **kwargs):
         """The benefit (or ``metric=``, ``sequence=``) at start..n, as ``symrecycle iterate``; options:

@@ -275,13 +275,7 @@ USER_ERRORS = {
          ["model 'endogenous-progress'", "no closed form", "a coupled system",
           "Numeric iteration is available: symrecycle iterate endogenous-progress --set NAME=VALUE ... "
           "--n N"]),
-        (("eval", "endogenous-progress", "benefit", "--set", "r=2", "--set", "alpha=1", "--set", "g=1.5",
-          "--set", "theta=0.5", "--n", "3"), ["no closed form", "symrecycle iterate endogenous-progress"]),
-        (("mc", "endogenous-progress", "benefit", "--set", R_DIST, "--set", "alpha=1", "--set", "g=1.5",
-          "--set", "theta=0.5", "--n", "3", "--samples", "10"),
-         ["no closed form", "symrecycle iterate endogenous-progress"]),
-        (("sensitivity", "endogenous-progress", "benefit", "--set", R_DIST, "--set", "alpha=1",
-          "--set", "g=1.5", "--set", "theta=0.5", "--n", "3"),
+        (("derive", "endogenous-progress", "benefit"),
          ["no closed form", "symrecycle iterate endogenous-progress"]),
     ],
     "not derived": [

@@ -331,7 +331,6 @@ QUANTITY_CALLS = [
     ("elasticity", lambda m: m.elasticity("alpha", n=sr.n)),
     ("breakeven", lambda m: m.breakeven("alpha")),
     ("derive", lambda m: m.derive("closed-form")),
-    ("evaluate", lambda m: m.evaluate("benefit", n=5, r=4.2, alpha=0.5, g=1.5, theta=0.5)),
 ]
 
 
@@ -359,6 +358,10 @@ def test_coupled_models_derive_what_goes_through_their_map(shipped, name):
         assert res.verified, res.quantity
     with pytest.raises(sr.NotDerived, match=r"nonlinear map.*rate of approach F'\(x\*\)"):
         m.iterations_to(0.9)
+    # the metric at n: by direct iteration, n = inf its limit
+    at = {"r": 4.2, "alpha": 0.5, "g": 1.5, "theta": 0.5}
+    got = m.evaluate("benefit", n=np.array([1, 5, np.inf]), **at)
+    assert got.tolist() == [1.0, m.iterate(5, last=True, **at), m.evaluate("limit", **at)]
 
 
 def test_reuse_decay_iterates_and_reduces_to_kickstarting(shipped, kick):

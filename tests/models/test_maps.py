@@ -237,3 +237,34 @@ def test_a_coupled_user_model_through_the_command_line(tmp_path):
     (claim,) = json.loads(checked.stdout)
     assert claim["verdict"] == "consistent"
     assert claim["computed"] == pytest.approx(want, rel=1e-14)
+
+
+def benefit_at(n, r, g, alpha, theta):
+    """B_n of endogenous progress by this file's own exact loop (Fraction; theta 0 or 1 keeps it rational)."""
+    from fractions import Fraction
+
+    r, g, alpha = Fraction(r), Fraction(g), Fraction(alpha)
+    C, P = Fraction(1), Fraction(1)
+    A = C
+    for _ in range(n - 1):
+        Cn = r * C
+        Pn = g * P * (A / (P * C)) ** theta
+        A, C, P = Pn * Cn + alpha * A, Cn, Pn
+    return A / (P * C)
+
+
+def test_the_metric_at_n_by_iteration_through_eval_and_mc(endo):
+    at = {"r": "13/10", "g": "5/2", "alpha": "9/10"}
+    for theta in (0, 1):
+        want = [float(benefit_at(k, *at.values(), theta)) for k in (1, 2, 7)]
+        got = endo.evaluate("benefit", n=np.array([1, 2, 7]), theta=theta, **{k: float(sp.Rational(v))
+                                                                            for k, v in at.items()})
+        np.testing.assert_allclose(got, want, rtol=1e-15)
+    exact = endo.evaluate("benefit", n=7, theta=1, dps=40, **{k: sp.Rational(v) for k, v in at.items()})
+    with mpmath.workdps(40):
+        b = benefit_at(7, *at.values(), 1)
+        assert abs(exact - mpmath.mpf(b.numerator) / b.denominator) < mpmath.mpf(10) ** -38
+    ev = run("eval", "endogenous-progress", "benefit", "--set", "r=1.3", "--set", "g=2.5", "--set", "alpha=0.9",
+             "--set", "theta=1", "--n", "7")
+    assert ev.returncode == 0, ev.stderr
+    assert float(ev.stdout) == pytest.approx(float(benefit_at(7, *at.values(), 1)), rel=1e-15)
