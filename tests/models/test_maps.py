@@ -264,7 +264,7 @@ def test_the_metric_at_n_by_iteration_through_eval_and_mc(endo):
     with mpmath.workdps(40):
         b = benefit_at(7, *at.values(), 1)
         assert abs(exact - mpmath.mpf(b.numerator) / b.denominator) < mpmath.mpf(10) ** -38
-    ev = run("eval", "endogenous-progress", "benefit", "--set", "r=1.3", "--set", "g=2.5", "--set", "alpha=0.9",
-             "--set", "theta=1", "--n", "7")
+    ev = run("eval", "endogenous-progress", "benefit", "--set", "r=1.3", "--set", "g=2.5",
+             "--set", "alpha=0.9", "--set", "theta=1", "--n", "7")
     assert ev.returncode == 0, ev.stderr
     assert float(ev.stdout) == pytest.approx(float(benefit_at(7, *at.values(), 1)), rel=1e-15)
