@@ -15,8 +15,8 @@ import sympy as sp
 
 from ..core.params import n as N
 from ..io import registry
-from ..io.claimfile import ClaimResult
-from .regions import N_SEARCH, NEGATE, Prover, defined, holds
+from ..io.claimfile import ClaimFileError, ClaimResult
+from .regions import N_SEARCH, NEGATE, Prover, defined, holds, shown
 from .regionsets import _measure, _region
 
 __all__ = ["check_region"]
@@ -58,7 +58,10 @@ def check_region(claim) -> ClaimResult:
     except NotImplementedError as exc:
         return ClaimResult(claim.id, claim.stated, None, False, (), claim,
                            error=f"the engine cannot derive this quantity: {exc}")
-    except (TypeError, ArithmeticError, AttributeError, RecursionError, sp.PolynomialError) as exc:
+    except (TypeError, ValueError, ArithmeticError, AttributeError, RecursionError,
+            sp.PolynomialError) as exc:
+        if isinstance(exc, ClaimFileError):
+            raise
         # a step SymPy could not take: the claim is left unproved, and the step is named
         pr.steps.append(f"the prover stopped: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}")
         status, cex, details = "not proved", None, {}
@@ -85,7 +88,7 @@ def _confirm(pr, pt, rel, level, expr, claim_n):
     v = pr.value(expr, pt) if claim_n is None else pr.exact_quantity(pt, claim_n)
     if defined(v) and not holds(v, rel, level):
         pr.steps.append(f"counterexample confirmed by exact evaluation: {pr._pt(pt)}"
-                        + (f", n = {claim_n}" if claim_n is not None else "") + f": value {sp.sstr(v)}")
+                        + (f", n = {claim_n}" if claim_n is not None else "") + f": value {shown(v)}")
         return "refuted", pr.counterexample(pt, claim_n, v)
     return _search(pr, expr, rel, level, claim_n)
 
@@ -99,7 +102,7 @@ def _search(pr, expr, rel, level, claim_n):
                 v = pr.exact_quantity(pt, claim_n)
                 if not defined(v) or holds(v, rel, level):
                     continue
-            pr.steps.append(f"counterexample found at {pr._pt(pt)}: exact value {sp.sstr(v)}")
+            pr.steps.append(f"counterexample found at {pr._pt(pt)}: exact value {shown(v)}")
             return "refuted", pr.counterexample(pt, claim_n, v)
     return "not proved", None
 
@@ -114,7 +117,7 @@ def _forall(pr, claim, level, rel=None):
     if hi is not None and hi - lo <= 12:
         pr.steps.append(f"n in [{lo}, {hi}]: each n in turn")
         for k in range(lo, hi + 1):
-            status, cex = _forall_n_free(pr, f.subs(N, k), rel, level, k)
+            status, cex = _at_one_n(pr, f, k, rel, level)
             if status != "proved":
                 return status, cex, {}
         return "proved", None, {}
@@ -133,9 +136,11 @@ def _forall(pr, claim, level, rel=None):
                     f"{'nonnegative' if up else 'nonpositive'} on the box (n >= 1): Q is "
                     f"{'non-decreasing' if up else 'non-increasing'} in n")
     toward_limit = up == (rel in ("<", "<="))
-    if not toward_limit:
-        pr.steps.append(f"so its {'smallest' if up else 'largest'} value over n is at n = {lo}")
-        status, cex = _forall_n_free(pr, case.subs(N, lo), rel, level, lo)
+    if not toward_limit or hi is not None:
+        at = lo if not toward_limit else hi
+        word = ("smallest" if up else "largest") if not toward_limit else ("largest" if up else "smallest")
+        pr.steps.append(f"so its {word} value over n in the range is at n = {at}")
+        status, cex = _at_one_n(pr, case, at, rel, level)
         return status, cex, {}
     lim = pr.expr(False)
     strict = s in (1, -1)
@@ -153,10 +158,34 @@ def _forall(pr, claim, level, rel=None):
         # the limit strictly beyond the level: the iterates, which tend to it, pass the level at a finite n
         for k, v_k in (_iterates(pr, pt, lo, claim, hi) if beyond else ()):
             if not holds(v_k, rel, level):
-                pr.steps.append(f"the limit at {pr._pt(pt)} is {sp.sstr(v)}, beyond {level}; exact iteration "
-                                f"gives Q({k}) = {sp.sstr(v_k)}, not {rel} {level}")
-                return "refuted", pr.counterexample(pt, k, v_k, limit=str(v)), {}
+                pr.steps.append(f"the limit at {pr._pt(pt)} is {shown(v)}, beyond {level}; exact iteration "
+                                f"gives Q({k}) = {shown(v_k)}, not {rel} {level}")
+                return "refuted", pr.counterexample(pt, k, v_k, limit=shown(v)), {}
     return (*_n_fallback(pr, f, rel, level), {})
+
+
+#: beyond this n the closed form at n is not expanded (its powers grow with n): the interval proof
+#: iterates the metric's one-step map instead
+N_SYMBOLIC = 12
+
+
+def _at_one_n(pr, f, k, rel, level):
+    """forall at one iteration k: symbolic where k is small, else by the one-step map's enclosures."""
+    if k <= N_SYMBOLIC:
+        return _forall_n_free(pr, f.subs(N, k), rel, level, k)
+    fn = pr.enclosure_at(k)
+    if fn is None:
+        pr.steps.append(f"at n = {k} the closed form is not expanded, and the metric has no one-step map")
+        return "not proved", None
+    status, pt = pr.interval(f, rel, level, n_value=k)
+    if status == "refuted":
+        v = pr.exact_quantity(pt, k)
+        if defined(v) and not holds(v, rel, level):
+            pr.steps.append(f"counterexample confirmed by exact iteration: {pr._pt(pt)}, n = {k}: "
+                            f"{shown(v)}")
+            return "refuted", pr.counterexample(pt, k, v)
+        return "not proved", None
+    return ("proved", None) if status == "proved" else ("not proved", None)
 
 
 def _iterates(pr, pt, lo, claim, hi=None):
@@ -217,7 +246,7 @@ def _n_search(pr, f, rel, level):
             else:
                 v = pr.value(f.subs(N, k), pt)
             if defined(v) and not holds(v, rel, level):
-                pr.steps.append(f"counterexample by exact iteration: {pr._pt(pt)}, n = {k}: {sp.sstr(v)}")
+                pr.steps.append(f"counterexample by exact iteration: {pr._pt(pt)}, n = {k}: {shown(v)}")
                 return "refuted", pr.counterexample(pt, k, v)
     return "not proved", None
 
@@ -346,8 +375,8 @@ def _monotone_search(pr, var, direction):
                 a, b = pr.iterate_metric(pt, [k, k + 1])
                 if holds(b, bad, a):
                     pr.steps.append(f"counterexample by exact iteration at {pr._pt(pt)}: "
-                                    f"Q({k}) = {sp.sstr(a)}, Q({k + 1}) = {sp.sstr(b)}")
-                    return pr.counterexample(pt, k, a, next_value=str(b))
+                                    f"Q({k}) = {shown(a)}, Q({k + 1}) = {shown(b)}")
+                    return pr.counterexample(pt, k, a, next_value=shown(b))
                 continue
             sym = pr.model.parameter(var).symbol
             p = next(q for q in pr.box if q.symbol == sym)
@@ -359,9 +388,9 @@ def _monotone_search(pr, var, direction):
                 continue
             q0, q1 = (pr.exact_quantity({**pt, sym: x}, k) for x in (x0, x1))
             if defined(q0) and defined(q1) and q0.is_finite and holds(q1, bad, q0):
-                pr.steps.append(f"counterexample by exact evaluation: {var} = {x0} gives {sp.sstr(q0)}, "
-                                f"{var} = {x1} gives {sp.sstr(q1)} (others {pr._pt(pt)})")
-                return pr.counterexample(pt, k, q0, **{f"{var}_next": str(x1), "next_value": str(q1)})
+                pr.steps.append(f"counterexample by exact evaluation: {var} = {x0} gives {shown(q0)}, "
+                                f"{var} = {x1} gives {shown(q1)} (others {pr._pt(pt)})")
+                return pr.counterexample(pt, k, q0, **{f"{var}_next": str(x1), "next_value": shown(q1)})
     return None
 
 

@@ -37,7 +37,7 @@ from ..core.sym import as_sympy
 from ..numeric.boxes import branch_and_bound
 from ..solve.signs import sign_on
 
-__all__ = ["Prover", "NEGATE", "holds", "defined", "N_SEARCH"]
+__all__ = ["Prover", "NEGATE", "holds", "defined", "shown", "N_SEARCH"]
 
 NEGATE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 #: the largest n searched for a counterexample of a claim for every n
@@ -193,7 +193,10 @@ class Prover:
             d["n"] = int(n_value)
         if value is not None:
             d["value"] = _show(value)
-            d["value_float"] = float(value) if value.is_finite else str(value)
+            try:
+                d["value_float"] = float(value) if value.is_finite else str(value)
+            except (OverflowError, TypeError):
+                d["value_float"] = str(value)
         d.update(extra)
         return d
 
@@ -340,13 +343,13 @@ class Prover:
         if not (expr.free_symbols - {N}):
             v = self.value(expr, {})
             if not defined(v):
-                self.steps.append(f"at {self._pt(point)} the value is {sp.sstr(v)}: undefined")
+                self.steps.append(f"at {self._pt(point)} the value is {shown(v)}: undefined")
                 return None, None
             ok = holds(v, rel, level)
             self.extreme = (dict(point), v)
             where = (f"at {self._pt(point)} the value is" if point else
                      "the quantity depends on none of the box's parameters: its value is")
-            self.steps.append(f"{where} {sp.sstr(v)}, {'so' if ok else 'not'} {rel} {level}")
+            self.steps.append(f"{where} {shown(v)}, {'so' if ok else 'not'} {rel} {level}")
             return ("proved", None) if ok else (("refuted", point) if exact else (None, None))
         case = self.one_case(expr)
         if case is None:
@@ -481,11 +484,45 @@ def _name(expr):
 
 def _show(v):
     v = as_sympy(v)
+    if v.is_Rational and max(abs(v.p), v.q).bit_length() > 4000:  # beyond 1200 digits: 30 digits and the size
+        return shown(v)
     if v.is_Integer:
         return int(v)
     if v.is_Rational:
         return f"{v.p}/{v.q}"
     return str(v)
+
+
+#: digits beyond which an exact rational is shown by 30 significant digits and its size
+LONG = 48
+
+
+def shown(v) -> str:
+    """An exact value as text: a short rational as it is, a long one by 30 digits and its size.
+
+    Examples
+    --------
+    >>> shown(sp.Rational(21, 16))
+    '21/16'
+    >>> shown(sp.Rational(101, 100) ** 1000)
+    '20959.1556378136600644412457889 (exactly a ratio of integers of about 2005 and 2001 digits)'
+
+    """
+    v = as_sympy(v)
+    if v.is_Rational and max(abs(v.p), v.q).bit_length() > LONG * 3.33:
+        import mpmath
+
+        with mpmath.workdps(30):
+            approx = mpmath.nstr(mpmath.mpf(v.p) / v.q, 30)
+        return f"{approx} (exactly a ratio of integers of about {_digits(v.p)} and {_digits(v.q)} digits)"
+    return sp.sstr(v)
+
+
+def _digits(x) -> int:
+    import math
+
+    x = abs(int(x))
+    return 1 if x == 0 else int(x.bit_length() * math.log10(2)) + 1
 
 
 def _exact_end(x):

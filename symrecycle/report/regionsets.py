@@ -16,7 +16,7 @@ import sympy as sp
 from ..core.canonical import canonical, domains_of
 from ..core.params import n as N
 from ..numeric.boxes import branch_and_bound
-from .regions import defined, holds
+from .regions import defined, holds, shown
 
 __all__ = []
 
@@ -86,7 +86,7 @@ def _region(pr, claim, level):
         inside = bool(stated.subs(pt))
         if holds(v, claim.relation, level) != inside:
             word = "" if holds(v, claim.relation, level) else "not "
-            pr.steps.append(f"counterexample by exact evaluation at {pr._pt(pt)}: Q = {sp.sstr(v)} "
+            pr.steps.append(f"counterexample by exact evaluation at {pr._pt(pt)}: Q = {shown(v)} "
                             f"({word}{claim.relation} {claim.stated}), "
                             f"{'inside' if inside else 'outside'} the stated region")
             return "refuted", pr.counterexample(pt, None, v, in_stated_region=inside), details

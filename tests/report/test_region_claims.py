@@ -156,11 +156,35 @@ def test_forall_refuted_at_a_finite_n():
     assert kick(r, alpha, n) == frac(cex["value"]) > 2
 
 
+def test_forall_on_a_finite_range_of_n_takes_its_last_n():
+    body = ('params = {{ r = 1.5 }}\nforall = {{ alpha = "[0, 1]", n = "[1, 30]" }}\n'
+            'relation = "<="\nstated = "{}"')
+    assert one(claim(body.format("3"))).verdict == "proved"
+    res = one(claim(body.format("2.999")))
+    assert res.verdict == "refuted"
+    assert res.counterexample["n"] == 30
+    alpha = frac(res.counterexample["params"]["alpha"])
+    assert kick(Fraction(3, 2), alpha, 30) == frac(res.counterexample["value"]) > Fraction(2999, 1000)
+
+
+def test_forall_at_a_large_n_by_the_one_step_map():
+    # n = 1000: the closed form is not expanded; the one-step map's enclosures decide, iteration confirms
+    body = ('params = {{ r = 1.01 }}\nforall = {{ alpha = "[0, 1]", n = "[1, 1000]" }}\n'
+            'relation = "<"\nstated = "{}"\nbudget = 200')
+    assert one(claim(body.format("1000"))).verdict == "proved"
+    res = one(claim(body.format("100")))
+    assert res.verdict == "refuted"
+    cex = res.counterexample
+    assert cex["n"] == 1000
+    assert kick(Fraction(101, 100), frac(cex["params"]["alpha"]), 1000) >= 100
+    assert "exactly a ratio of integers" in cex["value"]
+
+
 def test_forall_lower_bound_proved_at_the_first_n():
     res = one(claim('params = { r = 2 }\nforall = { alpha = "[0, 1]", n = "[1, oo)" }\n'
                     'relation = ">="\nstated = "1"'))
     assert res.verdict == "proved"
-    assert "smallest value over n is at n = 1" in " ".join(res.certificate)
+    assert "smallest value over n in the range is at n = 1" in " ".join(res.certificate)
 
 
 def test_forall_across_the_degenerate_set_by_induction():
