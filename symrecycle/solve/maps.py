@@ -155,8 +155,18 @@ def fixed_points(F, x, params=()) -> list:
     return out
 
 
+def _powers(F, x):
+    """The powers in F whose base holds x and whose exponent holds parameters."""
+    return [p for p in sp.preorder_traversal(F)
+            if isinstance(p, sp.Pow) and p.base.has(x) and p.exp.free_symbols]
+
+
 def special_values(F, x, params) -> list:
-    """Equalities of the parameters where an exponent of ``x`` in ``F`` is 0 or 1 (F affine or constant).
+    """Equalities of one parameter where an exponent of a power of ``x`` in ``F`` is 0 or 1.
+
+    There the power is constant or linear in its base, and F may be affine or constant. (An
+    exponent that is 0 or 1 on a set that no single parameter value describes is caught later:
+    the generic case then proves the exponent off 0 and 1, or is not proved.)
 
     Examples
     --------
@@ -165,18 +175,41 @@ def special_values(F, x, params) -> list:
     >>> B = sp.Symbol("B", positive=True)
     >>> special_values(1 + c.symbol * B ** (1 - th.symbol), B, [th, c])
     [Eq(theta, 0), Eq(theta, 1)]
+    >>> special_values(1 + c.symbol * ((1 + B) / 2) ** th.symbol, B, [th, c])
+    [Eq(theta, 0), Eq(theta, 1)]
+    >>> special_values((1 + c.symbol * B) / (1 + c.symbol * B**2), B, [c])  # F's growth changes at c = 0
+    [Eq(c, 0)]
     """
     doms = _doms(params)
     out = []
-    for p in sp.preorder_traversal(F):
-        if isinstance(p, sp.Pow) and p.base == x and p.exp.free_symbols:
-            for v in (0, 1):
-                for s in sorted(p.exp.free_symbols, key=lambda s: s.name):
-                    sols = sp.solve(sp.Eq(p.exp, v), s)
-                    if len(sols) == 1 and sols[0].is_number and s in doms and sols[0] in doms[s]:
-                        out.append(sp.Eq(s, sols[0]))
-                        break
+    equations = [sp.Eq(p.exp, v) for p in _powers(F, x) for v in (0, 1)]
+    equations += [sp.Eq(c, 0) for c in _leading(F, x) if c.free_symbols]
+    for eq in equations:
+        for s in sorted(eq.free_symbols & set(doms), key=lambda s: s.name):
+            sols = sp.solve(eq, s)
+            out += [sp.Eq(s, z) for z in sols if z.is_number and z in doms[s]]
     return sorted(set(out), key=sp.default_sort_key)
+
+
+def _leading(F, x):
+    """The leading coefficients in x of F's numerator and denominator, where both are polynomials in x
+    (where one vanishes, F's growth changes: ``(a + k x)/(1 + k x)`` at k = 0)."""
+    num, den = sp.fraction(sp.together(F))
+    if not (num.is_polynomial(x) and den.is_polynomial(x)):
+        return []
+    num, den = sp.Poly(num, x), sp.Poly(den, x)
+    if den.degree() == 0 and num.degree() <= 1:  # affine: its own strategy takes every slope
+        return []
+    return [num.LC(), den.LC()]
+
+
+def _exponents_off_zero_and_one(F, x, params, region):
+    """Whether every parameter exponent of a power of x is proved to be neither 0 nor 1 on the case."""
+    for p in _powers(F, x):
+        for v in (0, 1):
+            if sign_on(sp.together(p.exp - v), params, region) not in (1, -1):
+                return False
+    return True
 
 
 def _narrowed(params, cond):
@@ -200,6 +233,8 @@ def _narrowed(params, cond):
         values = _as_interval(q, rels)
         if values is None:
             return None
+        if q in by_symbol:  # the relations left on the parameter, within its domain
+            values = values.intersect(by_symbol[q].interval)
         if q in by_symbol and isinstance(values, sp.FiniteSet) and len(values) == 1:
             p, (v,) = by_symbol[q], values.args
             out[q] = Parameter(p.name, _frac(v), _frac(v), False, False, p.description, None, p.symbol)
@@ -388,6 +423,10 @@ def _increasing(F, x, x0, params, region, cond):
         ok = False
         lines.append("uniqueness of the fixed point above x0 is NOT proved (neither F(x)/x nor F(x) - x is "
                      "shown to decrease)")
+    if not _exponents_off_zero_and_one(F, x, params, region):
+        ok = False
+        lines.append("an exponent of a power of x is NOT proved to stay off 0 and 1 on the case, where the "
+                     "map's growth changes (the limit of F(x)/x below is not trusted there)")
     ell = _limit_ratio(F, x, params, region)
     if ell is not None and sign_on(1 - ell, params, region) == 1:
         lines.append(f"F(x)/x -> {sp.sstr(ell)} < 1 as x -> oo: F(x) - x < 0 for large x, so a fixed point "
@@ -415,7 +454,10 @@ def _continuous(F, x, x0, params, region):
 
 
 def _limit_ratio(F, x, params, region):
-    """``lim F(x)/x`` as x -> oo, the parameters as positive symbols where their case says so."""
+    """``lim F(x)/x`` as x -> oo, the parameters as positive symbols where their case says so; for a
+    rational F only where its leading coefficients are proved nonzero (None: not found)."""
+    if any(sign_on(c, params, region) not in (1, -1) for c in _leading(F, x)):
+        return None
     subs = {}
     for p in params:
         lo = p.lower

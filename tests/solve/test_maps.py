@@ -164,3 +164,35 @@ def test_a_map_with_a_pole_above_its_start_is_not_proved():
     (case,) = limit_of_map(1 + c / (3 - x), x, 1, [C])
     assert not case.proved
     assert any("NOT proved continuous" in line for line in case.lines)
+
+
+# -- review regressions: cases a proof must not skip --------------------------------------------------
+def test_a_sign_is_proved_at_every_corner_of_closed_ends():
+    from symrecycle.solve.signs import sign_on
+
+    a, b = Parameter("a", 0, 1), Parameter("b", 0, 1)
+    assert sign_on(1 - a.symbol * b.symbol, [a, b]) == "nonneg"  # 0 at a = b = 1, not positive
+
+
+def test_a_map_that_is_the_identity_at_a_corner_is_not_proved():
+    a, b = Parameter("a", 0, 1), Parameter("b", 0, 1)
+    ab = a.symbol * b.symbol
+    (case,) = limit_of_map(ab * x + (1 - ab) * (1 + sp.sqrt(x)), x, 1, [a, b])  # F(x) = x at a = b = 1
+    assert not case.proved
+
+
+def test_a_power_of_a_shifted_variable_is_split_where_the_map_is_affine():
+    # 1 + c ((1 + x)/2)**theta is affine at theta = 1: A_n = A_(n-1) + 2 at c = 2 diverges
+    cases = {k.condition: k for k in limit_of_map(1 + c * ((1 + x) / 2) ** th, x, 1, [TH, C])}
+    assert cases[sp.And(sp.Eq(th, 1), c >= 2)].value is sp.oo
+    assert sp.simplify(cases[sp.And(sp.Eq(th, 1), c < 2)].value - (2 + c) / (2 - c)) == 0
+
+
+def test_a_rational_map_is_split_where_its_growth_changes():
+    # (1 + a x / 2 + k (x - 1))/(1 + k (x - 1)) is affine at k = 0, and diverges there for a >= 2
+    k, a = Parameter("k", 0, 1), Parameter("a", 0, 4)
+    K, A = k.symbol, a.symbol
+    cases = {c.condition: c for c in limit_of_map((1 + A * x / 2 + K * (x - 1)) / (1 + K * (x - 1)), x, 1,
+                                                   [k, a])}
+    assert cases[sp.And(sp.Eq(K, 0), A >= 2)].value is sp.oo
+    assert all(c.proved for c in cases.values())
