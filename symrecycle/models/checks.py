@@ -23,6 +23,13 @@ from ..core.sequences import lag_symbol
 from ..numeric.compile import mp_function
 from ..numeric.iterate import iterate
 
+#: what a derivation may raise from inside SymPy or the engine's own solvers (not a user's mistake):
+#: a limitation, said as one
+ENGINE_ERRORS = (
+    TypeError, ArithmeticError, AttributeError, KeyError, IndexError, RecursionError, NotImplementedError,
+    sp.PolynomialError, sp.polys.polyerrors.BasePolynomialError, _cond.Unsolved, _cond.Contradiction,
+)
+
 
 def _short(exc, limit=300) -> str:
     text = " ".join(str(exc).split())

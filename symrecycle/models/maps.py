@@ -210,8 +210,6 @@ def limit(model, met):
 
 def limit_result(model, met):
     """The limit of a metric without a closed form, through its map M_n = F(M_(n-1)), as a Result."""
-    from .model import _ENGINE_ERRORS
-
     problem = model.closed_form_problem()
     try:
         cases, lines, ok, red = limit(model, met)
@@ -219,7 +217,7 @@ def limit_result(model, met):
         raise
     except NotDerived as exc:
         raise NoClosedForm(f"{problem}; and {exc}") from exc
-    except _ENGINE_ERRORS as exc:  # SymPy stopped inside the reduction: the model's own problem is the reason
+    except checks.ENGINE_ERRORS as exc:  # SymPy stopped inside the reduction: the model says why
         raise NoClosedForm(f"{problem}; and the metric is not reduced to a map of itself "
                            f"({type(exc).__name__} inside the reduction)") from exc
     cases = [(v, _core_points.within_domain(c, model.parameters)) for v, c in cases]

@@ -29,6 +29,7 @@ from ..numeric.evaluate import evaluate
 from ..numeric.iterate import iterate
 from . import checks
 from . import store as _store
+from .checks import ENGINE_ERRORS as _ENGINE_ERRORS
 from .checks import _coverage_points, _piecewise, _short
 
 if TYPE_CHECKING:  # the solvers are imported where a derivation starts (a cached result needs none)
@@ -568,15 +569,6 @@ _ITERATE_OPTIONS = {"dps", "exact", "sequence", "metric", "last", "naive", "max_
 _QUANTITY_OF_KEY = {"iter": "iterations-to", "sens": "sensitivity", "elast": "elasticity",
                     "rec": "recurrence",
                     "solve": "closed form", "closed_form": "closed form"}
-
-
-
-
-#: What a derivation may raise from inside SymPy or the engine's own solvers (not a user's mistake).
-_ENGINE_ERRORS = (
-    TypeError, ArithmeticError, AttributeError, KeyError, IndexError, RecursionError, NotImplementedError,
-    sp.PolynomialError, sp.polys.polyerrors.BasePolynomialError, _cond.Unsolved, _cond.Contradiction,
-)
 
 
 def _step(exc) -> str:
