@@ -254,9 +254,10 @@ def _n_search(pr, f, rel, level):
 def _exists(pr, claim, level):
     neg = NEGATE[claim.relation]
     pr.steps.append(f"an example exists unless Q {neg} {claim.stated} everywhere on the box: that is tried")
+    start = len(pr.steps)
     status, cex, _ = _forall(pr, claim, level, rel=neg)
-    if status == "refuted":
-        pr.steps.append("the point where it fails is a witness of the claim")
+    if status == "refuted":  # a counterexample of the negation is a witness of the claim
+        pr.steps[start:] = [s.replace("counterexample", "witness") for s in pr.steps[start:]]
         return "proved", None, {"witness": cex}
     if status == "proved":
         pr.steps.append(f"Q {neg} {claim.stated} holds on the whole box: no point satisfies the claim")
