@@ -178,7 +178,8 @@ def breakeven(model, param: str, level=1, of: str = "benefit", metric: str | Non
         expr, implicit = base.expr, []
         if of == "limit" and _maps.has_fixed_point(expr):
             expr, implicit = _maps.implicit_breakeven(expr, level, model.parameters)
-        sols = calculus.breakeven(expr, par, level)
+        unconfirmed = []
+        sols = calculus.breakeven(expr, par, level, unconfirmed=unconfirmed)
         points = [(s, c) for s, c in sols if s is not sp.S.Reals]
         every = [c for s, c in sols if s is sp.S.Reals]
         expr = _piecewise([*points, (sp.nan, sp.true)]) if points else sp.nan
@@ -200,9 +201,12 @@ def breakeven(model, param: str, level=1, of: str = "benefit", metric: str | Non
         lines = ["every factor of the numerator of the quantity minus the level solved exactly; "
                  "solutions off the domain or off their branch discarded"]
         lines += implicit
-        lines += [f"{param} = {sp.sstr(s)} substituted back gives {level} exactly" for s, _ in points]
+        lines += [f"{param} = {sp.sstr(s)} substituted back gives {level} exactly" for s, _ in points
+                  if s not in unconfirmed]
+        lines += [f"{param} = {sp.sstr(s)} substituted back: NOT decided to give {level} (SymPy cannot tell "
+                  "the difference from 0)" for s in unconfirmed]
         return model._result(
-            "breakeven", expr, f"{sp.latex(par.symbol)}^{{*}}", lines, base.verified,
+            "breakeven", expr, f"{sp.latex(par.symbol)}^{{*}}", lines, base.verified and not unconfirmed,
             notes, metric=met.name, wrt=param, level=level, of=of,
         )
 

@@ -272,7 +272,7 @@ def implicit_breakeven(expr, level, params):
             if not isinstance(v, FixedPoint):
                 raise NotDerived(f"the limit {sp.sstr(v)} is not a fixed point alone where {sp.sstr(c)}")
             (x, F), x0 = v.map, v.args[1]
-            if _maps.sign_on(sp.Integer(level) - x0, params) not in (1, "nonneg", 0):
+            if _maps.sign_on(_sym.as_sympy(level) - x0, params) not in (1, "nonneg", 0):
                 raise NotDerived(f"level {level} >= x0 = {sp.sstr(x0)} is not proved")
             v = F.subs(x, level)
             lines.append(f"where {sp.sstr(c)}: x* = {level} exactly where F({level}) = {level} "

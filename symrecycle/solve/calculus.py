@@ -261,11 +261,14 @@ def _roots_in_base(expr, u):
     return list(dict.fromkeys(roots))
 
 
-def breakeven(expr, param, level=1, n=N):
+def breakeven(expr, param, level=1, n=N, unconfirmed=None):
     """Where the quantity equals ``level``, solved for ``param`` on its domain.
 
     Returns a list of ``(solution, condition)``; the solution ``sp.S.Reals``
-    stands for "every value of the parameter" (the condition says when).
+    stands for "every value of the parameter" (the condition says when). A
+    solution that, substituted back, is not decided to give ``level`` (SymPy
+    cannot tell its difference from 0) is kept and appended to the list
+    ``unconfirmed`` where one is given; never dropped as if it were wrong.
 
     Examples
     --------
@@ -308,12 +311,25 @@ def breakeven(expr, param, level=1, n=N):
                 inside = _in_domain(s, param)
                 full = sp.And(cond.subs(p, s), inside)
                 check = _cond.substitute_condition(value.subs(p, s), full) - level
-                if full is sp.false or not _sym.is_zero(check):
+                if full is sp.false:
                     continue
+                if not _sym.is_zero(check):
+                    if _proved_nonzero(check):
+                        continue
+                    if unconfirmed is not None:
+                        unconfirmed.append(s)
                 out.append((s, full))
     return [
         (s, _cond.tidy_condition(c)) for s, c in out if _cond.substitute_condition(c, c) is not sp.false
     ]
+
+
+def _proved_nonzero(expr):
+    """Whether ``expr`` is decided to differ from 0 (by SymPy's assumptions, or as a nonzero number)."""
+    e = sp.factor(sp.together(expr))
+    if e.is_number:
+        return bool(e.is_nonzero) or (e.is_comparable and abs(sp.N(e, 30)) > sp.Float(10) ** -25)
+    return bool(e.is_nonzero)
 
 
 def _split_powers(expr):
