@@ -268,3 +268,15 @@ def test_the_metric_at_n_by_iteration_through_eval_and_mc(endo):
              "--set", "alpha=0.9", "--set", "theta=1", "--n", "7")
     assert ev.returncode == 0, ev.stderr
     assert float(ev.stdout) == pytest.approx(float(benefit_at(7, *at.values(), 1)), rel=1e-15)
+
+
+def test_a_breakeven_solution_sympy_cannot_confirm_is_kept_and_said(endo):
+    res = endo.breakeven("theta", level=sp.Rational(3, 2), of="limit")
+    assert not res.verified
+    assert any("NOT decided" in line for line in res.certificate)
+    a, g, r = (endo.symbols[k] for k in ("alpha", "g", "r"))
+    point = {a: sp.Rational(2, 5), g: 1, r: 1}  # c = 2/5: theta* = 1 - log(2c)/log(2/3), inside (0, 1)
+    (value,) = [v.subs(point) for v, c in res.expr.args if v.has(a) and sp.And(c).subs(point) is sp.true]
+    want = 1 - sp.log(sp.Rational(4, 5)) / sp.log(sp.Rational(2, 3))
+    assert abs(sp.N(value - want, 30)) < 1e-25
+    assert endo.evaluate("limit", alpha=0.4, g=1.0, r=1.0, theta=float(want)) == pytest.approx(1.5, rel=1e-14)
