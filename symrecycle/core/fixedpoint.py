@@ -32,12 +32,14 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-__all__ = ["FixedPoint", "bracketed_root", "fixed_point_mp", "fixed_point_values"]
+__all__ = ["FixedPoint", "bracketed_root", "fixed_point_mp", "fixed_point_values", "is_root"]
 
 #: doublings of the step that looks for the far end of the bracket
 MAX_DOUBLINGS = 1100
 #: steps of regula falsi (Illinois) beyond which the bracket is halved instead
 MAX_STEPS = 4000
+#: in mpmath, a step beyond this is squared rather than doubled
+_FAST = 2**64
 
 
 class FixedPoint(sp.Function):
@@ -174,6 +176,7 @@ def _far_end(h, x0, h0, floor=None):
     """
     d = _sign(h0)
     step = np.maximum(abs(x0), 1)
+    mp = x0.dtype == object
     near, hnear = x0.copy(), h0.copy()
     far, hfar = x0.copy(), h0.copy()
     open_ = d != 0
@@ -189,7 +192,9 @@ def _far_end(h, x0, h0, floor=None):
         far[i], hfar[i] = x, hx
         near[i], hnear[i] = np.where(still, x, near[i]), np.where(still, hx, hnear[i])
         open_[i] = still
-        step[i] = step[i] * 2
+        # doubling; in mpmath, squared beyond 2**64 (a fixed point may lie far beyond 2**1100 there)
+        step[i] = np.array([v * v if v > _FAST else 2 * v for v in step[i]], dtype=object) if mp \
+            else step[i] * 2
     return near, hnear, far, hfar, open_
 
 
@@ -215,7 +220,34 @@ def fixed_point_mp(f, x0, floor=None):
     near, hnear, far, hfar, open_ = _far_end(h, x0, h0, floor)
     if open_[0]:
         return mpmath.inf if h0[0] > 0 else mpmath.ninf
-    return bracketed_root(h, near, far, hnear, hfar)[0][0]
+    root, lo, hi = bracketed_root(h, near, far, hnear, hfar)
+    return root[0] if is_root(f, root[0], lo[0], hi[0]) else mpmath.nan
+
+
+def is_root(f, x, lo, hi):
+    """Whether ``x`` is a root of ``f(v) = v`` bracketed by ``lo`` and ``hi``, checked at more
+    precision (twice the working one, plus the bits of their size): ``f(v) - v`` changes sign between
+    ``lo`` and ``hi`` (a root only rounding made, ``v + 1 = v`` at ``2**130``, has none) and is small
+    at ``x`` (a bracket that closed on a pole is not).
+
+    Examples
+    --------
+    >>> import mpmath
+    >>> big = mpmath.mpf(2) ** 130
+    >>> is_root(lambda v: v + 1, big, big, 2 * big), is_root(lambda v: 1 + v / 2, 2, 1, 3)
+    (False, True)
+    """
+    prec = mpmath.mp.prec
+    size = max([0] + [int(mpmath.mag(v)) for v in (x, lo, hi) if v != 0 and mpmath.isfinite(v)])
+    # the bracket widened to half the working precision: rounding in f(v) - v moves the root it
+    # brackets by about the precision over the slope |f' - 1|
+    step = mpmath.mpf(2) ** (-prec // 2) * max(1, abs(x))
+    lo, hi = min(lo, hi) - step, max(lo, hi) + step
+    with mpmath.workprec(2 * prec + 20 + size):
+        ends = [f(+v) - v for v in (lo, hi)]
+        value = f(+x)
+        crosses = ends[0] == 0 or ends[1] == 0 or (ends[0] > 0) != (ends[1] > 0)
+        return bool(crosses and abs(value - x) <= mpmath.mpf(2) ** (-prec // 2) * max(1, abs(x), abs(value)))
 
 
 def fixed_point_values(f, x0, floor=None):

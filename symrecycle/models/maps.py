@@ -96,10 +96,15 @@ def _tidy(expr):
     return other if sp.count_ops(other) < sp.count_ops(out) else out
 
 
-def _variable_name(met):
-    """The map's variable: the letter the metric's LaTeX writes (``B`` of ``B_{n}``), else ``x``."""
+def _variable_name(model, met):
+    """The map's variable: the letter the metric's LaTeX writes (``B`` of ``B_{n}``), else ``x``; never a
+    name the model already uses (a parameter named B would be captured by the map)."""
+    taken = {p.name for p in model.parameters} | {s.name for s in model.sequences} | {"n"}
     head = (met.latex or "").split("_", 1)[0]
-    return head if head.isidentifier() and len(head) <= 2 and head != "n" else "x"
+    for name in (head, "x", "x_star", *(f"x{i}" for i in range(1, 100))):
+        if name.isidentifier() and len(name) <= 6 and name not in taken and not name.startswith("_"):
+            return name
+    raise NotDerived("no free name for the map's variable")
 
 
 def metric_map(model, met) -> MetricMap:
@@ -113,7 +118,7 @@ def _metric_map(model, name) -> MetricMap:
     if any(s.order > 1 for s in model.sequences):
         raise NotDerived("a sequence of order above 1: the metric is not reduced to a first-order map")
     prev = {s.name: sp.Symbol(f"{s.name}_prev", positive=True) for s in model.sequences}
-    x = sp.Symbol(_variable_name(met), positive=True)
+    x = sp.Symbol(_variable_name(model, met), positive=True)
     now = _at_previous(model, met.expr, prev)
     before = _at_previous(model, met.expr.subs(N, N - 1), prev)
     order = [prev[model.adjusted]] + [p for name, p in prev.items() if name != model.adjusted]

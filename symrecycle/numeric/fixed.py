@@ -13,8 +13,24 @@ from .lambdas import numpy_function
 __all__ = ["fixed_point_functions"]
 
 
-def _float_function(x, F, x0, syms):
-    Fn, x0n = numpy_function([x, *syms], F), numpy_function(syms, x0)
+def _lambertw(z, k=0):
+    from scipy.special import lambertw
+
+    return np.real(lambertw(z, k))
+
+
+#: functions of maps that numpy lacks, by their SymPy names
+_FUNCTIONS = {"LambertW": _lambertw}
+#: a float root whose slope 1 - F'(x*) is smaller than this is ill conditioned (digits lost to
+#: cancellation in F(x) - x, about eps/|1 - F'|): it is computed again in mpmath
+ILL = 1e-2
+#: digits of that mpmath computation
+MP_DPS = 30
+
+
+def _float_function(x, F, x0, syms, precise):
+    Fn, x0n = numpy_function([x, *syms], F, _FUNCTIONS), numpy_function(syms, x0, _FUNCTIONS)
+    dFn = numpy_function([x, *syms], sp.diff(F, x), _FUNCTIONS)
 
     def value(*arrays):
         shape = np.broadcast_shapes(*[np.shape(a) for a in arrays])
@@ -26,7 +42,17 @@ def _float_function(x, F, x0, syms):
             with np.errstate(all="ignore"):
                 return Fn(xv, *[a[idx] for a in flat])
 
-        return fixed_point_values(f, np.array(starts, dtype=float)).reshape(shape)
+        roots = fixed_point_values(f, np.array(starts, dtype=float))
+        every = np.arange(roots.size)
+        with np.errstate(all="ignore"):
+            fx = np.asarray(f(roots, every), dtype=float) * np.ones(roots.shape)
+            slope = np.asarray(dFn(roots, *flat), dtype=float) * np.ones(roots.shape)
+        residual = np.abs(fx - roots) <= 64 * np.finfo(float).eps * np.maximum(np.abs(roots), 1)
+        redo = np.isfinite(roots) & ~(residual & (np.abs(1 - slope) >= ILL))
+        for i in np.nonzero(redo)[0]:  # a pole, a root of rounding, or lost digits: mpmath decides
+            with mpmath.workdps(MP_DPS):
+                roots[i] = float(precise(*[a[i] for a in flat]))
+        return roots.reshape(shape)
 
     return value
 
@@ -36,6 +62,7 @@ def _mp_function(x, F, x0, syms):
 
     def value(*args):
         with mpmath.workprec(mpmath.mp.prec + 20):
+            args = [mpmath.mpf(a) for a in args]  # 1 - theta at theta = 1e-20 is 1.0 in floats
             out = fixed_point_mp(lambda v: Fm(v, *args), x0m(*args))
         return +out
 
@@ -63,7 +90,7 @@ def fixed_point_functions(expr):
         (x, F), x0 = fp.map, fp.args[1]
         syms = sorted(fp.free_symbols, key=lambda s: s.name)
         name = f"fixpoint{i}"
-        np_fns[name] = _float_function(x, F, x0, syms)
         mp_fns[name] = _mp_function(x, F, x0, syms)
+        np_fns[name] = _float_function(x, F, x0, syms, mp_fns[name])
         subs[fp] = sp.Function(name)(*syms)
     return (expr.xreplace(subs) if subs else expr), np_fns, mp_fns

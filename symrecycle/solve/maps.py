@@ -146,6 +146,10 @@ def fixed_points(F, x, params=()) -> list:
             continue
         rate = sp.factor(sp.diff(F, x).subs(x, root))
         rate = sp.expand(rate) if len(sp.Add.make_args(sp.expand(rate))) <= 2 else rate
+        if rate.has(sp.zoo, sp.oo, -sp.oo, sp.nan):  # F is not differentiable there (sqrt(x) at 0)
+            never = _canonical.canonical(sp.false, doms)
+            out.append(FixedPointInfo(root, rate, never, never, never))
+            continue
         out.append(FixedPointInfo(
             sp.simplify(root) if root.has(sp.Pow) else sp.factor(root), rate,
             _canonical.canonical(sp.And(rate > -1, rate < 1), doms),

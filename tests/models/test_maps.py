@@ -280,3 +280,66 @@ def test_a_breakeven_solution_sympy_cannot_confirm_is_kept_and_said(endo):
     want = 1 - sp.log(sp.Rational(4, 5)) / sp.log(sp.Rational(2, 3))
     assert abs(sp.N(value - want, 30)) < 1e-25
     assert endo.evaluate("limit", alpha=0.4, g=1.0, r=1.0, theta=float(want)) == pytest.approx(1.5, rel=1e-14)
+
+
+# -- review regressions: numbers at the edges ---------------------------------------------------------
+def test_ill_conditioned_fixed_points_keep_their_digits_in_float(endo):
+    # theta -> 0 with alpha = g r: B* grows like 1/(theta log B*); F(x) - x cancels in floats
+    for theta in (1e-20, 1e-12, 1e-3):
+        want = benefit_by_fixed_point(theta)
+        got = endo.evaluate("limit", alpha=1.0, g=1.0, r=1.0, theta=theta)
+        assert got == pytest.approx(float(want), rel=1e-13), theta
+
+
+def benefit_by_fixed_point(theta, dps=40):
+    """1 + B**(1 - theta) = B by bisection on log B (this file's own, at 40 digits)."""
+    with mpmath.workdps(dps):
+        t = mpmath.mpf(theta)
+        lo, hi = mpmath.mpf(0), mpmath.mpf(200)  # log B
+        for _ in range(400):
+            mid = (lo + hi) / 2
+            if 1 + mpmath.exp((1 - t) * mid) - mpmath.exp(mid) > 0:
+                lo = mid
+            else:
+                hi = mid
+        return mpmath.exp(lo)
+
+
+def test_a_fixed_point_beyond_floats_at_any_precision(endo):
+    got = endo.evaluate("limit", r=sp.Rational(1, 10**300), alpha=1, g=1, theta=sp.Rational(1, 2), dps=30)
+    with mpmath.workdps(30):
+        c = mpmath.mpf(10) ** 300
+        assert abs(got / (((c + mpmath.sqrt(c**2 + 4)) / 2) ** 2) - 1) < mpmath.mpf(10) ** -25
+
+
+def test_a_root_finder_that_closes_on_a_pole_or_on_rounding_gives_nan(tmp_path):
+    x = sp.Symbol("x", positive=True)
+    assert FixedPoint(sp.Lambda(x, x + 1), 1).evalf() is sp.nan  # x + 1 = x only in rounding
+    path = tmp_path / "pole.toml"
+    path.write_text('name = "pole"\n[parameters]\nc = "(0, oo)"\n[recurrence]\ninitial = "1/2"\n'
+                    'next = "c*A[n-1]/(1 + A[n-1])"\n[metric]\nbenefit = "A[n]"\n')
+    m = load_model(path)
+    assert not m.limit().verified
+    assert np.isnan(m.evaluate("limit", c=0.846))  # the bracket closes on the pole x = -1
+
+
+def test_a_parameter_named_as_the_map_variable_is_not_captured(tmp_path):
+    text = (variant_path("endogenous-progress").read_text().replace("g = {", "B = {")
+            .replace("g*P[n-1]", "B*P[n-1]").replace("(r*g)", "(r*B)"))
+    path = tmp_path / "renamed.toml"
+    path.write_text(text)
+    m = load_model(path)
+    res = m.limit()
+    assert res.verified
+    at = {"B": 2.0, "r": 1.0, "alpha": 0.5, "theta": 0.3}
+    assert m.evaluate("limit", **at) == pytest.approx(float(m.iterate(300, last=True, **at)), rel=1e-13)
+
+
+def test_a_map_with_lambertw_evaluates_in_float(tmp_path):
+    path = tmp_path / "w.toml"
+    path.write_text('name = "w"\n[parameters]\nc = "(0, 1)"\ntheta = "(0, 1)"\n[recurrence]\ninitial = "1"\n'
+                    'next = "1 + c*A[n-1]**theta"\n[metric]\nbenefit = "A[n] + log(A[n])"\n')
+    m = load_model(path)
+    assert m.limit().expr.has(sp.LambertW)
+    want = float(m.iterate(400, last=True, c=0.5, theta=0.5))
+    assert m.evaluate("limit", c=0.5, theta=0.5) == pytest.approx(want, rel=1e-13)
