@@ -55,9 +55,10 @@ def check_region(claim) -> ClaimResult:
     level = sp.Rational(Fraction(claim.stated))
     try:
         status, cex, details = _KINDS[spec.kind](pr, claim, level)
-    except NotImplementedError as exc:
-        return ClaimResult(claim.id, claim.stated, None, False, (), claim,
-                           error=f"the engine cannot derive this quantity: {exc}")
+    except NotImplementedError as exc:  # not derived (a model without closed forms): not proved, and why
+        reason = " ".join(str(exc).split())
+        pr.steps.append(f"not proved: the engine does not derive what the proof needs: {reason}")
+        status, cex, details = "not proved", None, {}
     except (TypeError, ValueError, ArithmeticError, AttributeError, RecursionError,
             sp.PolynomialError) as exc:
         if isinstance(exc, ClaimFileError):
