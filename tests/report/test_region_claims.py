@@ -505,3 +505,11 @@ def test_interval_proof_on_an_unbounded_box():
     assert r >= Fraction(3, 2)
     assert r / (r - alpha) > 2
     assert kick(r, alpha, 200) > 2  # late iterates exceed 2 too
+
+
+def test_a_region_claim_on_a_model_without_closed_forms_is_not_proved_and_says_why():
+    res = one(claim('params = { r = "4.2", g = "2.5", theta = "0.5" }\nforall = { alpha = "[0, 1]" }\n'
+                    'relation = "<="\nstated = "1.5"', model="endogenous-progress", quantity="limit"))
+    assert res.verdict == "not proved"
+    assert res.error is None
+    assert res.certificate
