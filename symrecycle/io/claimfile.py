@@ -461,6 +461,11 @@ def _parse_claim(d, i, lines):
     if not isinstance(params, dict):
         fail("params", f"{label}: field 'params' is {'missing' if params is None else repr(params)}, "
                        "expected a table of parameter values, e.g. { r = 4.2, alpha = 1 }")
+    if "n" in params and "n" not in {p.name for p in model.parameters}:  # the iteration, as a value
+        if "n" in d:
+            fail("n", f"{label}: n is given twice, in field 'n' and in 'params'")
+        params = dict(params)
+        d = {**d, "n": params.pop("n")}
     values, printed = {}, {}
     for name, v in params.items():
         try:

@@ -282,3 +282,13 @@ def test_growth_rate_doubling_time_and_scenarios(tmp_path):
     path.write_text(path.read_text().replace('["d", "d"]', '["d", "e"]'), encoding="utf-8")
     with pytest.raises(ValueError, match="unknown rate 'e'"):
         growth_scenarios(path)
+
+
+def test_the_iteration_n_may_be_given_among_the_params():
+    text = ('[[claim]]\nid = "b"\nmodel = "kickstarting"\nquantity = "benefit"\n'
+            'params = { r = "4.2", alpha = 1, n = 5 }\nstated = "1.31"\nsource = "t"\n')
+    (c,) = parse_claims(text)
+    assert c.n == 5
+    assert check(c).verdict == "consistent"  # 1 + 1/4.2 + ... + 1/4.2**4 = 1.3115...
+    with pytest.raises(ClaimFileError, match="n is given twice"):
+        parse_claims(text.replace('source = "t"', 'source = "t"\nn = 5'))
