@@ -17,7 +17,7 @@ from ..core.params import n as N
 from ..io import registry
 from ..io.claimfile import ClaimFileError, ClaimResult
 from .regions import N_SEARCH, NEGATE, Prover, defined, holds, shown
-from .regionsets import _measure, _region
+from .regionsets import measure_claim, region_claim
 
 __all__ = ["check_region"]
 
@@ -396,4 +396,5 @@ def _monotone_search(pr, var, direction):
     return None
 
 
-_KINDS = {"forall": _forall, "exists": _exists, "monotone": _monotone, "region": _region, "measure": _measure}
+_KINDS = {"forall": _forall, "exists": _exists, "monotone": _monotone, "region": region_claim,
+          "measure": measure_claim}

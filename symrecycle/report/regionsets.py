@@ -18,7 +18,7 @@ from ..core.params import n as N
 from ..numeric.boxes import branch_and_bound
 from .regions import defined, holds, shown
 
-__all__ = []
+__all__ = ["region_claim", "measure_claim"]
 
 
 # -- region --------------------------------------------------------------------------------------
@@ -49,7 +49,9 @@ def _cleared(v, rel, level, cond, box):
     return {"<": sp.Lt, "<=": sp.Le, ">": sp.Gt, ">=": sp.Ge}[rel](sp.expand(num * sign), 0)
 
 
-def _region(pr, claim, level):
+def region_claim(pr, claim, level):
+    """A region claim: the set where the quantity meets the level, in canonical conditions, against the
+    stated one; ``(verdict, counterexample, details)``."""
     spec = claim.region
     f = pr.expr(pr.at_n)
     if f.has(N):
@@ -119,7 +121,9 @@ def _domain_params(pr):
 
 
 # -- measure --------------------------------------------------------------------------------------
-def _measure(pr, claim, level):
+def measure_claim(pr, claim, level):
+    """A measure claim: rigorous bounds on the share of the box where the relation holds, against the
+    stated share; ``(verdict, counterexample, details)``."""
     spec = claim.region
     rel, share, _text = spec.measure
     f = pr.expr(pr.at_n)
