@@ -225,8 +225,9 @@ def iterations_to(model, fraction=0.99, metric: str | None = None) -> Result:
             raise NotDerived(
                 f"the {met.name} at iteration n has no closed form (the model is a nonlinear map, "
                 f"{met.name}_n = F({met.name}_(n-1))), so n* has none; the rate of approach F'(x*) is "
-                "limit().meta['rate'] (|x_n - x*| shrinks about that much per iteration); find n* by "
-                "iteration (model.iterate(n, metric=...))")
+                "limit().meta['rate'] (|x_n - x*| shrinks about that much per iteration); its value at "
+                "parameter values comes by iteration: model.evaluate('iterations-to', ...), symrecycle "
+                "eval MODEL iterations-to")
         b, lim = model.benefit(met.name), model.limit(met.name)
         if b.expr.has(sp.Sum):
             raise NotDerived(

@@ -383,3 +383,39 @@ def evaluate_by_iteration(model, metric, values, dps=None):
                    for i in range(count)]
         out[mask] = np.broadcast_to(np.asarray(got, dtype=out.dtype), (int(mask.sum()),))
     return out[()] if shape == () else out
+
+
+#: the longest iteration iterations_by_iteration looks along (doubling from 64)
+MAX_ITERATIONS = 2**20
+
+
+def iterations_by_iteration(model, metric, fraction, values, dps=None):
+    """The first iteration n* from which the metric stays within ``1 - fraction`` of its limit, by direct
+    iteration (a model without closed forms): an integer, where the closed forms' n* is the real root
+    of their dominant term. ``inf`` where the limit is infinite or not met within
+    :data:`MAX_ITERATIONS`; arrays broadcast (each round, four times longer, is one vectorized
+    iteration over the points not yet settled). Floats only (``dps`` is not taken: n* is an integer).
+    """
+    if "n" in values:
+        raise ValueError("parameter 'n': iterations-to does not depend on n; omit it")
+    shape = np.broadcast_shapes(*[np.shape(v) for v in values.values()])
+    size = int(np.prod(shape))
+    flat = {k: np.broadcast_to(np.asarray(v, dtype=float), shape).reshape(size) for k, v in values.items()}
+    star = np.broadcast_to(np.asarray(model.evaluate("limit", metric=metric, **values), dtype=float),
+                           shape).reshape(size)
+    out = np.full(size, np.inf)
+    tol = (1 - float(fraction)) * np.abs(star)
+    todo = np.nonzero(np.isfinite(star))[0]
+    length = 64
+    while todo.size and length <= MAX_ITERATIONS:
+        at = {k: v[todo] for k, v in flat.items()}
+        seq = np.asarray(model.iterate(length, metric=metric, **at), dtype=float).reshape(todo.size, -1)
+        outside = ~(np.abs(seq - star[todo, None]) <= tol[todo, None])
+        settled = ~outside[:, -1]
+        width = outside.shape[1]
+        last_out = np.where(outside.any(axis=1), width - 1 - np.argmax(outside[:, ::-1], axis=1), -1)
+        out[todo[settled]] = model.start + last_out[settled] + 1
+        todo = todo[~settled]
+        length *= 4
+    result = out.reshape(shape)
+    return float(result) if shape == () else result

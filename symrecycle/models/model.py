@@ -520,11 +520,13 @@ class Model:
         try:
             return evaluate(self.parameters, at_n, at_inf, values, dps=dps, start=self.start,
                             cache=self._cached, quantity=quantity, model=self.name)
-        except NoClosedForm:  # the metric at n without a closed form: by direct iteration
-            if req.quantity != "benefit":
+        except NotDerived:  # no closed form: the metric at n, and n*, by direct iteration
+            if req.quantity not in ("benefit", "iterations-to") or self.closed_form_problem() is None:
                 raise
-            from .maps import evaluate_by_iteration
-            return evaluate_by_iteration(self, req.metric, values, dps)
+            from . import maps
+            if req.quantity == "iterations-to":
+                return maps.iterations_by_iteration(self, req.metric, req.fraction, values, dps)
+            return maps.evaluate_by_iteration(self, req.metric, values, dps)
 
     def iterate(self, n, **kwargs):
         """The benefit (or ``metric=``, ``sequence=``) at start..n, as ``symrecycle iterate``; options:

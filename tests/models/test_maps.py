@@ -343,3 +343,18 @@ def test_a_map_with_lambertw_evaluates_in_float(tmp_path):
     assert m.limit().expr.has(sp.LambertW)
     want = float(m.iterate(400, last=True, c=0.5, theta=0.5))
     assert m.evaluate("limit", c=0.5, theta=0.5) == pytest.approx(want, rel=1e-13)
+
+
+def test_iterations_to_by_iteration(endo):
+    # theta = 0 is kickstarting with effective growth g r: B_n = (1 - c**n)/(1 - c), c = alpha/(g r), and
+    # |B_n - L| = c**n/(1 - c) <= (1 - f) L exactly where c**n <= 1 - f: c = 1/1.1, f = 0.9999 from n = 97
+    assert endo.evaluate("iterations-to", fraction=0.9999, r=1.1, g=1.0, alpha=1.0, theta=0.0) == 97
+    # theta = 1: B_2 = 1 + alpha/(g r) is the limit already
+    assert endo.evaluate("iterations-to", fraction=0.99, r=1.3, g=2.5, alpha=0.9, theta=1.0) == 2
+    got = endo.evaluate("iterations-to", fraction=0.99, r=1.3, g=2.5, alpha=0.9, theta=np.array([0.5, 1.0]))
+    seq = endo.iterate(10, r=1.3, g=2.5, alpha=0.9, theta=0.5)
+    star = endo.evaluate("limit", r=1.3, g=2.5, alpha=0.9, theta=0.5)
+    first = 1 + int(np.nonzero(np.abs(seq - star) <= 0.01 * star)[0][0])
+    assert got.tolist() == [first, 2]
+    with pytest.raises(sr.NotDerived, match="comes by iteration"):
+        endo.iterations_to(0.99)
