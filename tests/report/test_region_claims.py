@@ -331,6 +331,16 @@ def kick_truth(r, a0, a1, level, rel):
             ">=": inf >= level, ">": inf > level}[rel]
 
 
+def assert_sound(res, truth, level, rel, body):
+    """A true claim is never refuted, a false one never proved; a counterexample holds by iteration."""
+    assert res.verdict in (("proved", "not proved") if truth else ("refuted", "not proved")), body
+    if res.verdict == "refuted":
+        cex = res.counterexample
+        v = kick(frac(cex["params"]["r"]), frac(cex["params"]["alpha"]), cex["n"])
+        assert v == frac(cex["value"])
+        assert not {"<=": v <= level, "<": v < level, ">=": v >= level, ">": v > level}[rel]
+
+
 @settings(max_examples=10 * SCALE, deadline=None)
 @given(r10=st.integers(11, 60), a0=st.integers(0, 50), width=st.integers(0, 50),
        level100=st.integers(90, 250), rel=st.sampled_from(["<=", "<", ">=", ">"]))
@@ -344,13 +354,7 @@ def test_random_boxes_never_proved_when_false(r10, a0, width, level100, rel):
     truth = kick_truth(r, lo, hi, level, rel)
     body = (f'params = {{ r = "{r10 / 10}" }}\nforall = {{ alpha = "[{float(lo)}, {float(hi)}]", '
             f'n = "[1, oo)" }}\nrelation = "{rel}"\nstated = "{level100 / 100}"\nbudget = 50')
-    res = one(claim(body))
-    assert res.verdict in (("proved", "not proved") if truth else ("refuted", "not proved")), body
-    if res.verdict == "refuted":
-        cex = res.counterexample
-        v = kick(frac(cex["params"]["r"]), frac(cex["params"]["alpha"]), cex["n"])
-        assert v == frac(cex["value"])
-        assert not {"<=": v <= level, "<": v < level, ">=": v >= level, ">": v > level}[rel]
+    assert_sound(one(claim(body)), truth, level, rel, body)
 
 
 @settings(max_examples=6 * SCALE, deadline=None)
@@ -367,13 +371,7 @@ def test_random_boxes_in_r_and_alpha_never_proved_when_false(r0, rw, a0, aw, lev
         truth = kick_truth(r_lo, lo, hi, level, rel)
     body = (f'forall = {{ r = "[{float(r_lo)}, {float(r_hi)}]", alpha = "[{float(lo)}, {float(hi)}]", '
             f'n = "[1, oo)" }}\nrelation = "{rel}"\nstated = "{level10 / 10}"\nbudget = 50')
-    res = one(claim(body))
-    assert res.verdict in (("proved", "not proved") if truth else ("refuted", "not proved")), body
-    if res.verdict == "refuted":
-        cex = res.counterexample
-        v = kick(frac(cex["params"]["r"]), frac(cex["params"]["alpha"]), cex["n"])
-        assert v == frac(cex["value"])
-        assert not {"<=": v <= level, "<": v < level, ">=": v >= level, ">": v > level}[rel]
+    assert_sound(one(claim(body)), truth, level, rel, body)
 
 
 def test_random_boxes_are_decided():
