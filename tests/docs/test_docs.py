@@ -222,10 +222,19 @@ def outputs(nb, tag):
     cells = [c for c in nb["cells"] if tag in c.get("metadata", {}).get("tags", [])]
     assert len(cells) == 1, f"one cell tagged {tag!r}, found {len(cells)}"
     text, kinds = [], set()
+    last_stream = None
     for out in cells[0].get("outputs", []):
         assert out["output_type"] != "error", out
         if out["output_type"] == "stream":
-            text.append("".join(out["text"]))
+            # one stream may come in several chunks (the kernel flushes on a timer, more often on a busy
+            # machine): the chunks of a stream are one text, split anywhere, even inside a line
+            if last_stream == out.get("name"):
+                text[-1] += "".join(out["text"])
+            else:
+                text.append("".join(out["text"]))
+            last_stream = out.get("name")
+            continue
+        last_stream = None
         for mime, data in out.get("data", {}).items():
             kinds.add(mime)
             if mime.startswith("text/"):
