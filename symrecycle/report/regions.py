@@ -137,7 +137,9 @@ class Prover:
         c = self.claim
         if c.n == float("inf"):
             return False  # the benefit at n = inf is the limit
-        return c.quantity == "benefit" or c.n is not None
+        # a quantified n (forall/over n = "[2, 5]") makes a sensitivity or elasticity the one at n, not
+        # the one of the limit
+        return c.quantity == "benefit" or c.n is not None or self.n_range is not None
 
     def expr(self, at_n):
         """The claim's quantity at n (a symbol) or in the limit, the fixed values put in."""

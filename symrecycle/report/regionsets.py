@@ -10,7 +10,9 @@ in, and proved in or undecided.
 from __future__ import annotations
 
 from fractions import Fraction
+from statistics import NormalDist
 
+import mpmath
 import sympy as sp
 
 from ..core.canonical import canonical, domains_of
@@ -173,11 +175,13 @@ def measure_claim(pr, claim, level):
                     "the share "
                     f"where Q {claim.relation} {claim.stated} lies in [{float(low):.6f}, {float(high):.6f}] "
                     f"(rigorous: sub-boxes proved in, and proved in or undecided"
-                    + ("; weights from the distributions' CDFs in floating point: "
+                    + (f"; weights from the distributions' CDFs at {CDF_DPS} digits: "
                        + ", ".join(f"{k} ~ {v}" for k, v in claim.region.distribution)
                        if claim.region.distribution else "; uniform") + ")")
+    if claim.region.distribution:  # mpmath weights: their rounding covered by a margin, compared in mpmath
+        low, high = mpmath.mpf(low) - CDF_MARGIN, mpmath.mpf(high) + CDF_MARGIN
     details = {"measure_low": float(low), "measure_high": float(high)}
-    s = Fraction(share) if isinstance(low, Fraction) else float(share)
+    s = Fraction(share) if isinstance(low, Fraction) else _mpq(Fraction(share))
     ok = {">=": low >= s, ">": low > s, "<=": high <= s, "<": high < s}[rel]
     bad = {">=": high < s, ">": high <= s, "<=": low > s, "<": low >= s}[rel]
     if ok:
@@ -192,9 +196,42 @@ def measure_claim(pr, claim, level):
     return "not proved", None, details
 
 
+#: digits at which a distribution's CDF is evaluated for a measure claim, and the margin that covers its
+#: rounding in the share's bounds
+CDF_DPS, CDF_MARGIN = 50, mpmath.mpf(10) ** -35
+
+
+def _cdf_mp(d, x):
+    """The distribution's CDF at ``x`` in mpmath (at the working precision), from its parameters."""
+    a = [mpmath.mpf(v) for v in d.args]
+    x = mpmath.mpf(x)
+    if d.kind == "fixed":
+        return mpmath.mpf(x >= a[0])
+    lo, hi = (mpmath.mpf(v) for v in d.support)
+    if x <= lo:
+        return mpmath.mpf(0)
+    if x >= hi:
+        return mpmath.mpf(1)
+    if d.kind == "uniform":
+        return (x - a[0]) / (a[1] - a[0])
+    if d.kind == "loguniform":
+        return mpmath.log(x / a[0]) / mpmath.log(a[1] / a[0])
+    if d.kind == "normal":
+        return mpmath.ncdf(x, a[0], a[1])
+    if d.kind == "lognormal":  # the 95% range (lo, hi) as in Distribution._lognormal
+        mu = (mpmath.log(a[0]) + mpmath.log(a[1])) / 2
+        sigma = (mpmath.log(a[1]) - mpmath.log(a[0])) / (2 * mpmath.mpf(NormalDist().inv_cdf(0.975)))
+        return mpmath.ncdf(mpmath.log(x), mu, sigma)
+    lo, mode, hi = a
+    if x <= mode:
+        return (x - lo) ** 2 / ((hi - lo) * (mode - lo))
+    return 1 - (hi - x) ** 2 / ((hi - lo) * (hi - mode))
+
+
 def _masses(pr, claim):
     """For each side of the box, its share ``m(lo, hi)`` of the box's mass: exact Fractions for a uniform
-    side, the distribution's CDF (restricted to the box) for one with a distribution."""
+    side; for one with a distribution, its CDF restricted to the box, in mpmath at :data:`CDF_DPS` digits
+    (a difference of two CDF values near 1 keeps its digits there; floats lost them all)."""
     from ..io.claimfile import ClaimFileError
     from ..uncertainty.distributions import parse_spec
 
@@ -210,11 +247,30 @@ def _masses(pr, claim):
             d = parse_spec(dists[p.name], p.name)
         except ValueError as exc:
             raise ClaimFileError(f"claim {claim.id!r}: distribution.{p.name}: {exc}", claim.line) from None
-        total = d.cdf(float(hi0)) - d.cdf(float(lo0))
+        with mpmath.workdps(CDF_DPS):
+            total = _cdf_mp(d, _mpq(hi0)) - _cdf_mp(d, _mpq(lo0))
         if not total > 0:
             raise ClaimFileError(f"claim {claim.id!r}: distribution.{p.name} is {dists[p.name]!r}, which "
                                  f"puts no mass on {p.name} in {p.domain_text}", claim.line)
-        out.append(lambda lo, hi, d=d, t=total: (d.cdf(float(hi)) - d.cdf(float(lo))) / t)
-    if dists:  # floats throughout
-        out = [lambda lo, hi, m=m: float(m(lo, hi)) for m in out]
+
+        def share(lo, hi, d=d, t=total):
+            with mpmath.workdps(CDF_DPS):
+                return (_cdf_mp(d, _mpq(hi)) - _cdf_mp(d, _mpq(lo))) / t
+
+        out.append(share)
+    if dists:  # every weight in mpmath, so that the products and sums stay in one kind of number
+        out = [_as_mp(m) for m in out]
     return out
+
+
+def _as_mp(m):
+    def weight(lo, hi):
+        v = m(lo, hi)
+        return _mpq(v) if isinstance(v, (Fraction, int)) else mpmath.mpf(v)
+
+    return weight
+
+
+def _mpq(x):
+    x = Fraction(x)
+    return mpmath.mpf(x.numerator) / x.denominator

@@ -511,3 +511,41 @@ def test_a_region_claim_on_a_model_without_closed_forms_is_not_proved_and_says_w
     assert res.verdict == "not proved"
     assert res.error is None
     assert res.certificate
+
+
+# -- review regressions -------------------------------------------------------------------------------
+def test_a_sensitivity_with_n_in_the_box_is_the_one_at_n_not_the_limits():
+    # dB_2/dalpha = 1/r is constant in alpha (B_2 = 1 + alpha/r): "increasing in alpha" must not be proved
+    res = one(claim('forall = { r = "[2, 3]", alpha = "[0, 1]", n = "[2, 5]" }\nmonotone = { alpha = '
+                    '"increasing" }\nwrt = "alpha"', quantity="sensitivity"))
+    assert res.verdict != "proved"
+    # dB_n/dalpha at r = 2 is 0 at n = 1 and 1/2 at n = 2: the share where it is >= 1/2 is exactly 1/2
+    res = one(claim('params = { r = 2 }\nwrt = "alpha"\nover = { alpha = "[0, 1]", n = "[1, 2]" }\n'
+                    'measure = ">= 0.9"\nrelation = ">="\nstated = "0.5"', quantity="sensitivity"))
+    assert res.verdict == "refuted"
+    # a counterexample's value is the sensitivity at its n: dB_3/dalpha = 1/2 + alpha/2 = 1 at alpha = 1
+    res = one(claim('params = { r = 2 }\nwrt = "alpha"\nforall = { alpha = "[0, 1]", n = "[2, 10]" }\n'
+                    'relation = "<="\nstated = "0.5"', quantity="sensitivity"))
+    assert res.verdict == "refuted"
+    cex = res.counterexample
+    r, a, k = Fraction(2), frac(cex["params"]["alpha"]), cex["n"]
+    h = Fraction(1, 10**12)  # the derivative of this file's own iteration, exactly (a polynomial in alpha)
+    assert frac(cex["value"]) == sum(j * a ** (j - 1) / r**j for j in range(1, k))
+    assert abs((kick(r, a + h, k) - kick(r, a - h, k)) / (2 * h) - frac(cex["value"])) < Fraction(1, 10**9)
+
+
+def test_a_share_under_a_distribution_keeps_its_digits_in_the_tail():
+    # limit 2/(2 - alpha) > 1.5 where alpha > 2/3; alpha ~ normal(-8, 1) on [0, 1]: the share is
+    # P(alpha > 2/3)/P(0 <= alpha <= 1) = 0.0033954568913... (mpmath at 50 digits, this test's own)
+    import mpmath
+
+    with mpmath.workdps(50):
+        want = ((mpmath.ncdf(1, -8, 1) - mpmath.ncdf(mpmath.mpf(2) / 3, -8, 1))
+                / (mpmath.ncdf(1, -8, 1) - mpmath.ncdf(0, -8, 1)))
+    body = ('params = { r = 2 }\nover = { alpha = "[0, 1]" }\ndistribution = { alpha = "normal(-8, 1)" }\n'
+            'relation = ">"\nstated = "1.5"\nmeasure = "<= 0.001"')
+    res = one(claim(body, quantity="limit"))
+    assert res.verdict == "refuted"
+    low, high = res.details["measure_low"], res.details["measure_high"]
+    assert low <= float(want) <= high
+    assert high - low < 1e-10
