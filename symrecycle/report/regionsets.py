@@ -189,7 +189,7 @@ def measure_claim(pr, claim, level):
         return "proved", None, details
     if bad:
         cex = {"measure": [float(low), float(high)]}
-        if failing is not None:
+        if failing is not None and rel in (">=", ">"):  # too little share: a point where it fails shows it
             cex.update(pr.counterexample(*failing))
         pr.steps.append(f"so the share is not {rel} {share}")
         return "refuted", cex, details
