@@ -33,6 +33,7 @@ from ..core import conditions as _cond
 from ..core import points as _core_points
 from ..core import sym as _sym
 from ..core.fixedpoint import FixedPoint
+from ..core.params import Parameter, as_array
 from ..core.params import n as N
 from ..core.results import NoClosedForm, NotDerived
 from ..solve import maps as _maps
@@ -351,8 +352,7 @@ def bounds(model, met):
 
 
 def _state():
-    from ..core.params import Parameter
-
+    """x = x0 + t_state, t_state >= 0: the states above the start, as a parameter for sign proofs."""
     return Parameter("t_state", 0, None)
 
 
@@ -362,8 +362,6 @@ def evaluate_by_iteration(model, metric, values, dps=None):
     As :meth:`~symrecycle.models.model.Model.evaluate` returns numbers: arrays broadcast, a float for
     scalars, mpmath numbers with ``dps``. Each distinct n is one vectorized iteration over the points.
     """
-    from ..core.params import as_array
-
     if "n" not in values:
         raise ValueError("missing parameter 'n' (a positive integer, or inf for the limit)")
     nvals = as_array("n", values["n"], integer=True, allow_inf=True)

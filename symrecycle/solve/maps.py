@@ -25,6 +25,7 @@ One entry per job, over documented strategies:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import sympy as sp
 
@@ -278,8 +279,6 @@ def _as_interval(q, rels):
 
 
 def _frac(v):
-    from fractions import Fraction
-
     return Fraction(int(v.p), int(v.q)) if v.is_Rational else None
 
 
