@@ -393,10 +393,12 @@ def _increasing(F, x, x0, params, region, cond):
     lines, ok = [], True
     h0 = sp.together(F.subs(x, x0) - x0)
     s = sign_on(h0, params, region)
+    if s in (-1, "nonpos"):
+        return _from_above(F, x, x0, params, region, cond, h0)
     if s not in (1, "nonneg"):
         return MapLimit(FixedPoint(sp.Lambda(x, F), x0), cond, False,
-                        (f"F(x0) - x0 = {sp.sstr(h0)}: its sign is not proved on the case "
-                         "(only an increasing iteration from below its fixed point is covered)",))
+                        (f"F(x0) - x0 = {sp.sstr(h0)}: its sign is not proved on the case, so the "
+                         "direction of the iteration is not known",))
     lines.append(f"F(x0) - x0 = {sp.sstr(h0)} >= 0 on the case (sign proof): the iteration starts upward")
     if sign_on(x0, params, region) != 1:
         ok = False
@@ -447,6 +449,43 @@ def _increasing(F, x, x0, params, region, cond):
     lines.append("so x_n increases monotonically to the fixed point (a bounded increasing sequence "
                  "converges, to a fixed point of the continuous F)")
     return MapLimit(value, cond, ok, tuple(lines), dF.subs(x, value))
+
+
+def _from_above(F, x, x0, params, region, cond, h0):
+    """F(x0) <= x0: the iteration goes down, to a root r <= x0 found in closed form, where F is increasing
+    and F(x) < x on (r, x0] (then r <= x_(n+1) <= x_n: a decreasing sequence bounded by r, whose limit
+    is a fixed point in [r, x0], that is r)."""
+    lines = [f"F(x0) - x0 = {sp.sstr(h0)} <= 0 on the case (sign proof): the iteration starts downward"]
+    roots = _roots(F, x, params, region) or []
+    below = [r for r in roots if sign_on(sp.together(x0 - r), params, region) in (1, "nonneg", 0)
+             and sign_on(r, params, region) == 1]
+    fail = None
+    if len(below) != 1:
+        fail = f"{len(below)} roots of F(x) = x in closed form proved in (0, x0]; one is needed"
+    else:
+        (r,) = below
+        t = Parameter("t_between", 0, None, lower_open=True)
+        between = r + (x0 - r) * t.symbol / (1 + t.symbol)  # (r, x0) as t runs over (0, oo)
+        at = [*params, t]
+
+        def sign(e):
+            return sign_on(sp.together(e.subs(x, between)), at, region)
+
+        parts = [sp.denom(sp.together(F))]
+        parts += [p.base for p in F.atoms(sp.Pow) if p.has(x) and not p.exp.is_integer]
+        if not all(sign(e) in (1, -1) for e in parts if e.has(x)):
+            fail = "F is NOT proved continuous and real between the root and x0"
+        elif sign(sp.diff(F, x)) not in (1, "nonneg"):
+            fail = "F'(x) >= 0 between the root and x0 is NOT proved"
+        elif sign(F - x) != -1:
+            fail = "F(x) < x between the root and x0 is NOT proved (another fixed point may lie there)"
+        else:
+            lines.append(f"the root {sp.sstr(r)} of F(x) = x lies in (0, x0]; between it and x0, F is "
+                         "continuous and increasing and F(x) < x (sign proofs): the iteration decreases, "
+                         "stays above the root (F(x) >= F(r) = r), and converges to it")
+            return MapLimit(r, cond, True, tuple(lines), sp.diff(F, x).subs(x, r))
+    lines.append(fail)
+    return MapLimit(FixedPoint(sp.Lambda(x, F), x0), cond, False, tuple(lines))
 
 
 def _continuous(F, x, x0, params, region):

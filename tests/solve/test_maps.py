@@ -107,12 +107,29 @@ def test_theta_zero_from_the_general_solver():
     assert cases[1].value is sp.oo
 
 
-def test_a_map_whose_direction_is_not_proved_is_not_called_proved():
+def test_newtons_map_from_above_is_seen_going_down_but_not_proved():
     a = Parameter("a", 0, None, lower_open=True)
-    # Newton's map from above sqrt(a): it decreases, which the monotone strategy does not cover
-    (case,) = limit_of_map((x + a.symbol / x) / 2, x, a.symbol + 1, [a])
+    (case,) = limit_of_map((x + a.symbol / x) / 2, x, a.symbol + 1, [a])  # x0 = a + 1 > sqrt(a)
+    assert "downward" in case.lines[0]
+    # F'(x) = (1 - a/x**2)/2 >= 0 above sqrt(a) needs the square root inside the sign proof
     assert not case.proved
-    assert "not proved" in case.lines[0]
+
+
+def test_beverton_holt_from_above_decreases_to_its_fixed_point():
+    R, M = Parameter("R", 2, None, lower_open=True), Parameter("M", 0, None, lower_open=True)
+    (case,) = limit_of_map(R.symbol * x / (1 + x / M.symbol), x, M.symbol * R.symbol, [R, M])
+    assert case.proved
+    assert sp.simplify(case.value - M.symbol * (R.symbol - 1)) == 0
+
+
+def test_a_map_whose_direction_is_not_proved_is_not_called_proved():
+    c2 = Parameter("c", 0, 2)
+    # 1 + c/x from x0 = 1: F(1) - 1 = c >= 0, but F decreases (an oscillating approach)
+    (case,) = limit_of_map(1 + c2.symbol / x, x, 1, [c2])
+    assert not case.proved
+    # and from x0 = 2, where F(2) - 2 = c/2 - 1 changes sign with c, the direction is not known
+    (case,) = limit_of_map(1 + c2.symbol / x, x, 2, [c2])
+    assert not case.proved
 
 
 # -- the root finder ---------------------------------------------------------------------------------
