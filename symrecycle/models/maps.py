@@ -33,10 +33,11 @@ from ..core import conditions as _cond
 from ..core import points as _core_points
 from ..core import sym as _sym
 from ..core.fixedpoint import FixedPoint
-from ..core.params import Parameter, as_array
+from ..core.params import as_array
 from ..core.params import n as N
 from ..core.results import NoClosedForm, NotDerived
 from ..solve import maps as _maps
+from ..solve.signs import sign_on
 from . import checks
 
 __all__ = ["MetricMap", "metric_map", "limit", "limit_result", "growth_limit", "bounds", "implicit_breakeven"]
@@ -282,7 +283,7 @@ def implicit_breakeven(expr, level, params):
             if not isinstance(v, FixedPoint):
                 raise NotDerived(f"the limit {sp.sstr(v)} is not a fixed point alone where {sp.sstr(c)}")
             (x, F), x0 = v.map, v.args[1]
-            if _maps.sign_on(_sym.as_sympy(level) - x0, params) not in (1, "nonneg", 0):
+            if sign_on(_sym.as_sympy(level) - x0, params) not in (1, "nonneg", 0):
                 raise NotDerived(f"level {level} >= x0 = {sp.sstr(x0)} is not proved")
             v = F.subs(x, level)
             lines.append(f"where {sp.sstr(c)}: x* = {level} exactly where F({level}) = {level} "
@@ -340,20 +341,15 @@ def bounds(model, met):
     low = _cond.simplify_branch(F.subs(x, x0))
     slope = sp.diff(h, x).subs(x, low)
     up = sp.together(low - h.subs(x, low) / slope)
-    tp = model.parameters
-    state = _state()
-    concave = _maps.sign_on(sp.together(sp.diff(h, x, 2).subs(x, x0 + state.symbol)), [*tp, state], ())
-    ok = concave in (-1, "nonpos")
-    lines = [f"L = F(x0) = {sp.sstr(low)}: the iteration increases to the fixed point, so x_1 <= x*",
+    upward = sign_on(sp.together(low - x0), model.parameters) in (1, "nonneg", 0)
+    concave = _maps.sign_above(sp.diff(h, x, 2), x, x0, model.parameters) in (-1, "nonpos")
+    ok = upward and concave
+    lines = [f"L = F(x0) = {sp.sstr(low)}: the iteration increases to the fixed point (F(x0) >= x0 "
+             + ("proved" if upward else "NOT proved") + "), so x_1 <= x*",
              f"U = L - h(L)/h'(L) = {sp.sstr(up)} (one Newton step on h = F - x): an upper bound where "
              f"h'(L) = {sp.sstr(slope)} < 0, h being concave for x >= x0 ("
-             + ("proved: h'' <= 0)" if ok else "NOT proved)")]
+             + ("proved: h'' <= 0)" if concave else "NOT proved)")]
     return low, up, slope < 0, lines, ok
-
-
-def _state():
-    """x = x0 + t_state, t_state >= 0: the states above the start, as a parameter for sign proofs."""
-    return Parameter("t_state", 0, None)
 
 
 def evaluate_by_iteration(model, metric, values, dps=None):

@@ -34,7 +34,7 @@ from ..core.fixedpoint import FixedPoint
 from ..core.params import Parameter
 from .signs import sign_on
 
-__all__ = ["FixedPointInfo", "MapLimit", "fixed_points", "limit_of_map", "special_values", "sign_on"]
+__all__ = ["FixedPointInfo", "MapLimit", "fixed_points", "limit_of_map", "special_values", "sign_above"]
 
 #: largest polynomial degree (after x = y**q) whose roots are looked for
 MAX_DEGREE = 4
@@ -101,7 +101,7 @@ def _roots(F, x, params=(), region=()):
     keep = []
     for y in roots:
         sign = sign_on(y, params, region) if params else None
-        if sign in (-1,) or (params and sign not in (1, "nonneg", 0)):
+        if sign == -1 or (params and sign not in (1, "nonneg", 0)):
             continue
         keep.append(sp.powdenest(y**q, force=False))
     return keep
@@ -282,14 +282,20 @@ def _frac(v):
     return Fraction(int(v.p), int(v.q)) if v.is_Rational else None
 
 
-def _sign(expr, params, region, t=None, x=None, x0=None):
-    """The sign of ``expr`` on the case, with ``x = x0 + t`` (t >= 0) where x is given."""
-    ps = list(params)
-    if x is not None:
-        tp = Parameter("t_state", 0, None)
-        expr = expr.subs(x, x0 + tp.symbol)
-        ps.append(tp)
-    return sign_on(sp.together(expr), ps, region)
+def sign_above(expr, x, x0, params, region=()):
+    """The sign of ``expr`` (in ``x`` and the parameters) proved for every ``x >= x0`` on the domains and
+    region, as :func:`~.signs.sign_on` gives it: ``x = x0 + t`` with ``t >= 0`` a parameter of its own.
+
+    Examples
+    --------
+    >>> from symrecycle.core.params import Parameter
+    >>> c = Parameter("c", 0, None)
+    >>> B = sp.Symbol("B", positive=True)
+    >>> sign_above(c.symbol * B - c.symbol, B, 1, [c]), sign_above(B - 2, B, 1, [c])
+    ('nonneg', None)
+    """
+    t = Parameter("t_state", 0, None)
+    return sign_on(sp.together(expr.subs(x, x0 + t.symbol)), [*params, t], region)
 
 
 def _on_case(F, x, cond, params):
@@ -403,7 +409,10 @@ def _increasing(F, x, x0, params, region, cond):
     if sign_on(x0, params, region) != 1:
         ok = False
         lines.append(f"x0 = {sp.sstr(x0)} > 0 is not proved")
-    if _continuous(F, x, x0, params, region):
+    def above(e):
+        return sign_above(e, x, x0, params, region)
+
+    if _continuous(F, x, above):
         lines.append("F is continuous and real for x >= x0: no denominator vanishes there and every power "
                      "with a non-integer exponent has a positive base (sign proofs)")
     else:
@@ -411,17 +420,17 @@ def _increasing(F, x, x0, params, region, cond):
         lines.append("F is NOT proved continuous for x >= x0 (a denominator, or the base of a power, whose "
                      "sign is not proved)")
     dF = sp.diff(F, x)
-    if _sign(dF, params, region, x=x, x0=x0) in (1, "nonneg"):
+    if above(dF) in (1, "nonneg"):
         lines.append(f"F'(x) = {sp.sstr(dF)} >= 0 for x >= x0 (sign proof): F is increasing there, so "
                      "x0 <= x_n <= x_(n+1) <= x* for every fixed point x* >= x0 (induction)")
     else:
         ok = False
         lines.append(f"F'(x) = {sp.sstr(dF)} >= 0 for x >= x0 is NOT proved")
     ratio = sp.diff(F / x, x)
-    if _sign(ratio, params, region, x=x, x0=x0) == -1:
+    if above(ratio) == -1:
         lines.append(f"d/dx (F(x)/x) = {sp.sstr(sp.together(ratio))} < 0 for x >= x0 > 0 (sign proof): "
                      "at most one fixed point above x0")
-    elif _sign(dF - 1, params, region, x=x, x0=x0) == -1:
+    elif above(dF - 1) == -1:
         lines.append("F'(x) - 1 < 0 for x >= x0 (sign proof): F(x) - x is decreasing, at most one "
                      "fixed point above x0")
     else:
@@ -471,9 +480,7 @@ def _from_above(F, x, x0, params, region, cond, h0):
         def sign(e):
             return sign_on(sp.together(e.subs(x, between)), at, region)
 
-        parts = [sp.denom(sp.together(F))]
-        parts += [p.base for p in F.atoms(sp.Pow) if p.has(x) and not p.exp.is_integer]
-        if not all(sign(e) in (1, -1) for e in parts if e.has(x)):
+        if not _continuous(F, x, sign):
             fail = "F is NOT proved continuous and real between the root and x0"
         elif sign(sp.diff(F, x)) not in (1, "nonneg"):
             fail = "F'(x) >= 0 between the root and x0 is NOT proved"
@@ -488,11 +495,12 @@ def _from_above(F, x, x0, params, region, cond, h0):
     return MapLimit(FixedPoint(sp.Lambda(x, F), x0), cond, False, tuple(lines))
 
 
-def _continuous(F, x, x0, params, region):
-    """Whether F is proved finite and real for x >= x0: denominators of one sign, powers' bases positive."""
+def _continuous(F, x, sign):
+    """Whether F is proved finite and real where ``sign`` proves signs (for x >= x0, or between a root and
+    x0): its denominator of one sign, the bases of its powers with non-integer exponents positive."""
     parts = [sp.denom(sp.together(F))]
     parts += [p.base for p in F.atoms(sp.Pow) if p.has(x) and not p.exp.is_integer]
-    return all(_sign(e, params, region, x=x, x0=x0) in (1, -1) for e in parts if e.has(x))
+    return all(sign(e) in (1, -1) for e in parts if e.has(x))
 
 
 def _limit_ratio(F, x, params, region):
