@@ -173,20 +173,11 @@ def _same(a, b):
     return bool(val <= AGREE * scale), False
 
 
-def _metric_at(model, met, seqs, k):
-    """The metric at iteration start + k from exactly iterated sequences."""
-    at = model.start + k
-    return met.expr.subs(N, at).replace(
-        lambda e: isinstance(e, sp.Indexed),
-        lambda e: seqs[e.base.label.name][int(e.indices[0].subs(N, at)) - model.start])
-
-
 def _certify(model, met, F, x, b1, count=5):
     exact = numeric = 0
     pts = _points(model)
     for pt in pts:
-        seqs = model.iterate_exact(pt, count)
-        vals = [_metric_at(model, met, seqs, k) for k in range(count)]
+        vals = model.metric_exact_at(met.expr, pt, range(model.start, model.start + count))
         want = [b1.subs(pt), *[F.subs(pt).subs(x, v) for v in vals[:-1]]]
         for k, (got, v) in enumerate(zip(want, vals)):
             same, proved = _same(got, v)

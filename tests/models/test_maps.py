@@ -358,3 +358,12 @@ def test_iterations_to_by_iteration(endo):
     assert got.tolist() == [first, 2]
     with pytest.raises(sr.NotDerived, match="comes by iteration"):
         endo.iterations_to(0.99)
+
+
+def test_the_maps_certificate_fails_on_a_wrong_map(endo):
+    red = maps.metric_map(endo, endo.metric())
+    assert red.verified
+    wrong = red.F + red.x / 1000  # off by a little
+    ok, line = maps._certify(endo, endo.metric(), wrong, red.x, red.initial)
+    assert not ok
+    assert "differs from exact iteration" in line
