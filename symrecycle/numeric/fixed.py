@@ -7,7 +7,8 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..core.fixedpoint import FixedPoint, fixed_point_mp, fixed_point_values
+from ..core.brackets import fixed_point_mp, fixed_point_values
+from ..core.fixedpoint import FixedPoint
 from .lambdas import numpy_function
 
 __all__ = ["fixed_point_functions"]

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from symrecycle.core.fixedpoint import FixedPoint, bracketed_root, fixed_point_mp, fixed_point_values
+from symrecycle.core.brackets import bracketed_root, fixed_point_mp, fixed_point_values
+from symrecycle.core.fixedpoint import FixedPoint
 from symrecycle.core.params import Parameter
 from symrecycle.solve.maps import fixed_points, limit_of_map, special_values
 
