@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -80,11 +81,12 @@ class Result:
     notes: tuple = ()
     meta: dict = field(default_factory=dict, compare=False, hash=False)
 
-    @property
+    @functools.cached_property
     def cases(self):
         """``((expression, Condition), ...)``: each case where it holds and none before it does.
 
-        A case that holds nowhere on the domain is left out.
+        A case that holds nowhere on the domain is left out. Decided once per result (a result is
+        immutable); a result read from the derivation cache brings the cases stored with it.
 
         The conditions are canonical on the parameters' domains (:mod:`.canonical`: no relation
         implied by the others or by a domain, no negation); the last reads "otherwise" where its

@@ -43,6 +43,7 @@ import mpmath
 import sympy as sp
 
 from ..core import treejson
+from ..core.canonical import Condition
 from ..core.results import EngineStopped, NoClosedForm, NotDerived, Result
 from ..core.version import VERSION
 
@@ -50,7 +51,7 @@ __all__ = ["directory", "enabled", "set_enabled", "lookup", "save", "info", "cle
            "stored_only", "NotStored"]
 
 #: the layout of an entry; a change makes every older entry another key
-FORMAT = 1
+FORMAT = 2
 #: an entry larger than this is not read (a derived result is a few kilobytes)
 MAX_BYTES = 8 * 2**20
 #: quantities (the first element of a model's cache key) whose results are stored
@@ -208,7 +209,33 @@ def _read(model, entry):
     if not (isinstance(out.verified, bool) and isinstance(out.expr, sp.Basic)
             and all(isinstance(x, str) for x in (out.label, out.quantity, *out.certificate, *out.notes))):
         raise ValueError("an entry of the wrong shape")
+    if "cases" in r:
+        out.__dict__["cases"] = _cases_in(r["cases"])  # Result.cases, as decided when it was derived
     return out
+
+
+def _cases_out(result) -> tuple:
+    """The canonical cases of ``result`` as the entry holds them (SymPy objects in tuples)."""
+    return tuple((v, c.cubes, c.expr, c.otherwise) for v, c in result.cases)
+
+
+def _cases_in(stored) -> tuple:
+    """:attr:`Result.cases` from an entry, every part checked for its type (else ``ValueError``)."""
+    def basics(xs):
+        return isinstance(xs, tuple) and all(isinstance(x, sp.Basic) for x in xs)
+
+    out = []
+    for value, cubes, expr, otherwise in stored:
+        ok = (isinstance(value, sp.Basic) and isinstance(expr, sp.Basic) and isinstance(otherwise, bool)
+              and isinstance(cubes, tuple))
+        for cube in cubes if ok else ():
+            sets, other = cube
+            ok = ok and basics(other) and isinstance(sets, tuple) and all(
+                len(x) == 2 and isinstance(x[0], sp.Basic) and basics(x[1]) for x in sets)
+        if not ok:
+            raise ValueError("an entry's cases of the wrong shape")
+        out.append((value, Condition(cubes, expr, otherwise)))
+    return tuple(out)
 
 
 def save(model, key, value, cause=None) -> None:
@@ -224,6 +251,8 @@ def save(model, key, value, cause=None) -> None:
                 "conditions": tuple(value.conditions), "verified": value.verified,
                 "certificate": tuple(value.certificate), "notes": tuple(value.notes),
                 "meta": {k: _plain(v) for k, v in value.meta.items()}}
+        if isinstance(value.expr, sp.Piecewise):  # decided once here, read back with the result
+            body["cases"] = _cases_out(value)
         entry = {"key": preimage, "result": body}
     elif type(value).__name__ in _ERRORS and not (_passing(value) or _passing(cause)):
         # the model's name (not in the key: a renamed copy shares the entry) where the message names it

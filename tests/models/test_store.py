@@ -72,6 +72,34 @@ def test_a_result_reads_back_equal_with_its_certificate(cache, monkeypatch):
     assert (again.verified, again.certificate, again.notes) == (True, first.certificate, first.notes)
 
 
+def test_a_result_with_cases_reads_back_with_them_decided(cache, monkeypatch):
+    text = SMALL.replace('r = "(1, oo)"', 'r = "(0, oo)"')  # alpha < r or not: a limit in two cases
+    first = loads_model(text).limit()
+    assert isinstance(first.expr, sp.Piecewise)
+    expected = [(v, c.text(), c.latex(), c.otherwise) for v, c in first.cases]
+    assert [t for _, t, _, _ in expected] == ["alpha < r", "alpha >= r"]
+    _no_engine(monkeypatch)
+    monkeypatch.setattr("symrecycle.core.canonical.case_conditions",
+                        lambda *a, **k: pytest.fail("the cases were decided again, not read"))
+    again = loads_model(text).limit()
+    assert [(v, c.text(), c.latex(), c.otherwise) for v, c in again.cases] == expected
+    assert [c.expr for _, c in again.cases] == [c.expr for _, c in first.cases]
+    # signed with the folder's key but with cases of the wrong shape: refused, derived again
+    monkeypatch.undo()
+    monkeypatch.setenv("SYMRECYCLE_CACHE_DIR", str(cache.parent))
+    key = (cache / ".key").read_bytes()
+    forged = False
+    for path in _entries(cache):
+        doc = json.loads(_body(path))
+        if '"cases"' in json.dumps(doc["data"]):
+            doc["data"]["result"]["cases"] = ["not", "cases"]
+            path.write_text(_reseal(doc, key))
+            forged = True
+    assert forged
+    third = loads_model(text).limit()
+    assert [(v, c.text(), c.latex(), c.otherwise) for v, c in third.cases] == expected
+
+
 def test_the_key_is_the_content_not_the_name(cache, monkeypatch):
     _fresh().limit()
     _no_engine(monkeypatch)
