@@ -29,10 +29,12 @@ import numpy as np
 import sympy as sp
 from cycler import cycler
 from matplotlib.collections import QuadMesh
+from matplotlib.legend import Legend
 from matplotlib.mathtext import MathTextParser
 from matplotlib.path import Path
 from matplotlib.textpath import TextPath
 from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import Bbox
 
 __all__ = ["OKABE_ITO", "MARKERS", "FigureSize", "SIZES", "DEFAULT_SIZE", "figure_size", "rc", "style",
            "tex", "text_width", "wrap", "integer_ticks", "obstacles", "hits", "place_legend", "place_legends",
@@ -355,6 +357,18 @@ LOCATIONS = ("upper right", "upper left", "lower right", "lower left", "center r
              "upper center", "lower center", "center")
 
 
+#: the anchor of each of matplotlib's legend location codes (Legend.codes: "upper right" is 1, ...)
+_ANCHORS = (None, "NE", "NW", "SW", "SE", "E", "W", "E", "S", "N", "C")
+
+
+def _box_at(leg, loc, size, renderer):
+    """The display box ``leg`` takes at ``loc``, from its ``size`` (a Bbox) by the rule matplotlib places
+    a legend at a named location with: anchored in its parent box less ``borderaxespad``."""
+    pad = leg.borderaxespad * renderer.points_to_pixels(leg.prop.get_size_in_points())
+    parent = leg.get_bbox_to_anchor().padded(-pad)
+    return Bbox.from_bounds(0, 0, size.width, size.height).anchored(_ANCHORS[Legend.codes[loc]], parent)
+
+
 def _grow(ax, extra):
     """Raise the top of the y range by ``extra`` of its span (in the axis' scale)."""
     lo, hi = ax.get_ylim()
@@ -408,7 +422,12 @@ def place_legend(ax, locations=LOCATIONS, headroom=(0.0, 0.15, 0.3, 0.5), pad=3.
             leg = ax.legend(loc=locations[0], ncols=ncols, **kw)
             if ncols != first and leg.get_window_extent(renderer).width > room:
                 break  # wider than the axes (more columns only make it wider)
+            # the legend's size is drawn once; each place is tried by the box it would take there, and
+            # the first free one is drawn and checked again (drawing it costs what drawing the size did)
+            size = leg.get_window_extent(renderer)
             for loc in locations:
+                if hits(_box_at(leg, loc, size, renderer).padded(renderer.points_to_pixels(pad)), found):
+                    continue
                 leg.set_loc(loc)
                 box = leg.get_window_extent(renderer).padded(renderer.points_to_pixels(pad))
                 if not hits(box, found):
