@@ -235,6 +235,24 @@ def _variants_for_report(out_dir) -> dict:
             "statements": res["statements"]}
 
 
+def _in_worker(part: str, out_dir):
+    """One part of the report that a worker process writes: ``"variants"`` or ``"claims"``."""
+    if part == "variants":
+        return _variants_for_report(out_dir)
+    if part == "claims":
+        return write_claims(out_dir)
+    raise ValueError(f"part: got {part!r}, expected 'variants' or 'claims'")
+
+
+def _worker_result(name, outcome):
+    """What the worker wrote for ``name``, or the RuntimeError that says why it did not."""
+    if isinstance(outcome, _processes.TaskFailed):
+        raise RuntimeError(f"the {name}: {outcome.message}")
+    if isinstance(outcome, (_processes.TimedOut, _processes.WorkerDied)):
+        raise RuntimeError(f"the {name}: their worker process ended without a result ({outcome!r})")
+    return outcome
+
+
 # -- the whole report ----------------------------------------------------------------------------------
 STEPS = ("table1", "figure1", "figure2", "figure3", "figure4", "claims", "variants", "equations", "report")
 
@@ -269,11 +287,13 @@ def reproduce(out_dir, force: bool = False, progress=None, summary: list | None 
         if progress is not None:
             progress(name, i, total)
 
-    # the equations and the variants take the longest: derived in worker processes meanwhile
+    # the equations' derivations go to worker processes; the variants and the audit of the claims
+    # are written by one more, while this process draws the figures (about half the work each)
     cancel = threading.Event()  # set on any failure here (Ctrl-C): the workers stop at once
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="symrecycle-reproduce") as ex:
         eq_future = ex.submit(write_equations, out, cancel=cancel)
-        var_future = ex.submit(_processes.run_tasks, _variants_for_report, [(str(out),)], 1, None, cancel)
+        parts = ex.submit(_processes.run_tasks, _in_worker, [("variants", str(out)), ("claims", str(out))],
+                          1, None, cancel)
         try:
             step(1, "table1")
             tab_paths = write_table1(out)
@@ -282,14 +302,10 @@ def reproduce(out_dir, force: bool = False, progress=None, summary: list | None 
                 step(i, name)
                 figs[name] = write_figure(name, out)
             step(6, "claims")
-            audit, claim_paths = write_claims(out)
+            variants, claims = parts.result()
+            audit, claim_paths = _worker_result("claims", claims)
             step(7, "variants")
-            (variants,) = var_future.result()
-            if isinstance(variants, _processes.TaskFailed):
-                raise RuntimeError(f"the model variants: {variants.message}")
-            if not isinstance(variants, dict):  # its worker died
-                raise RuntimeError(f"the model variants: their worker process ended without a result "
-                                   f"({variants!r})")
+            variants = _worker_result("model variants", variants)
             step(8, "equations")
             eq = eq_future.result()
         except BaseException:
