@@ -48,7 +48,7 @@ from ..core.results import EngineStopped, NoClosedForm, NotDerived, Result
 from ..core.version import VERSION
 
 __all__ = ["directory", "enabled", "set_enabled", "lookup", "save", "info", "clear", "FORMAT",
-           "stored_only", "NotStored"]
+           "stored_only", "NotStored", "keep_cases"]
 
 #: the layout of an entry; a change makes every older entry another key
 FORMAT = 2
@@ -63,7 +63,7 @@ _TEMP = re.compile(r"^\.tmp-[0-9a-f]{64}-")
 _LOCK = re.compile(r"^[0-9a-f]{64}\.lock$")
 #: seconds a process waits for another one deriving the same entry before it derives it too
 LOCK_WAIT = 600.0
-_state = {"enabled": None}
+_state = {"enabled": None, "cases": False}
 _local = threading.local()
 
 
@@ -135,6 +135,14 @@ def enabled() -> bool:
 def set_enabled(on: bool | None) -> None:
     """Turn the cache on or off for this process (``None``: as the environment says)."""
     _state["enabled"] = on
+
+
+def keep_cases(on: bool) -> None:
+    """Whether a piecewise result is stored with its canonical cases decided (:attr:`Result.cases`), for
+    a process that will show every case of what it derives (the report's worker processes); elsewhere
+    cases already decided are stored, and none are decided for the store alone (that can cost more
+    than the derivation)."""
+    _state["cases"] = bool(on)
 
 
 @functools.lru_cache(maxsize=1)
@@ -251,8 +259,8 @@ def save(model, key, value, cause=None) -> None:
                 "conditions": tuple(value.conditions), "verified": value.verified,
                 "certificate": tuple(value.certificate), "notes": tuple(value.notes),
                 "meta": {k: _plain(v) for k, v in value.meta.items()}}
-        if isinstance(value.expr, sp.Piecewise):  # decided once here, read back with the result
-            body["cases"] = _cases_out(value)
+        if isinstance(value.expr, sp.Piecewise) and ("cases" in value.__dict__ or _state["cases"]):
+            body["cases"] = _cases_out(value)  # read back with the result, not decided again
         entry = {"key": preimage, "result": body}
     elif type(value).__name__ in _ERRORS and not (_passing(value) or _passing(cause)):
         # the model's name (not in the key: a renamed copy shares the entry) where the message names it

@@ -123,6 +123,7 @@ def _derive_by_name(model_name, key, title, call, fingerprint=None, cache=None):
     """
 
     _store.set_enabled(cache)  # the parent's choice (set_enabled(False) there), else the environment's
+    _store.keep_cases(True)  # the document shows every case: decided here, in parallel, and stored
     try:
         model = registry.get_model(model_name)
     except ValueError:

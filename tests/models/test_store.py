@@ -74,6 +74,13 @@ def test_a_result_reads_back_equal_with_its_certificate(cache, monkeypatch):
 
 def test_a_result_with_cases_reads_back_with_them_decided(cache, monkeypatch):
     text = SMALL.replace('r = "(1, oo)"', 'r = "(0, oo)"')  # alpha < r or not: a limit in two cases
+    # by default no case is decided for the store alone
+    loads_model(text).limit()
+    assert _entries(cache)
+    assert not any('"cases"' in _body(p) for p in _entries(cache))
+    store.clear()
+    monkeypatch.setitem(store._state, "cases", False)
+    store.keep_cases(True)  # as the report's worker processes do
     first = loads_model(text).limit()
     assert isinstance(first.expr, sp.Piecewise)
     expected = [(v, c.text(), c.latex(), c.otherwise) for v, c in first.cases]
