@@ -1,10 +1,14 @@
-"""The command line, run as ``python -m symrecycle`` in a subprocess.
+"""The command line, each command line run by the console entry point in a process of its own.
 
-Every command line of this module is started once, all of them concurrently,
+Every command line of this module is run once, all of them concurrently,
 by the module fixture ``ran`` (a dict from the argument tuple to the
-completed process); the tests then read their result from it. Behaviour that
-needs a fake module or a fake terminal is tested in-process through
-``_main.main``.
+completed process); the tests then read their result from it. The processes
+are forked from one that imported the package once (``forkrun.py``: their
+own stdout, stderr and exit status, nothing shared between commands); the
+closed pipe and the run without matplotlib are fresh interpreters
+(``python -m symrecycle``, ``python -c``), as is every run of
+``test_startup.py``. Behaviour that needs a fake module or a fake terminal
+is tested in-process through ``_main.main``.
 """
 
 from __future__ import annotations
@@ -338,10 +342,15 @@ def ran(workdir):
     lines = list(dict.fromkeys(lines))
 
     def one(args):
-        if args is NO_MATPLOTLIB:
-            return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300,
-                                  cwd=workdir, check=False)
-        return run(*args, cwd=workdir)
+        return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300,
+                              cwd=workdir, check=False)
+
+    def forked(jobs):
+        p = subprocess.run([sys.executable, str(Path(__file__).with_name("forkrun.py")), str(jobs)],
+                           input=json.dumps([[list(a), str(workdir)] for a in lines]), capture_output=True,
+                           text=True, timeout=600, check=True)
+        return [subprocess.CompletedProcess(["symrecycle", *a], rc, out, err)
+                for a, (rc, out, err) in zip(lines, json.loads(p.stdout), strict=True)]
 
     def closed_pipe():
         # the reader goes away after one line (`symrecycle eval ... | head -1`)
@@ -355,10 +364,10 @@ def ran(workdir):
         return subprocess.CompletedProcess(PIPE, p.returncode, first.decode(), err.decode())
 
     jobs = max(2, min(4, (os.cpu_count() or 2) + 1))
-    with ThreadPoolExecutor(jobs) as pool:
+    with ThreadPoolExecutor(3) as pool:
         pipe = pool.submit(closed_pipe)
         nompl = pool.submit(one, NO_MATPLOTLIB)
-        done = dict(zip(lines, pool.map(one, lines), strict=True))
+        done = dict(zip(lines, forked(jobs), strict=True))
         done[PIPE] = pipe.result()
         done[NO_MATPLOTLIB] = nompl.result()
     return done

@@ -232,7 +232,8 @@ def test_reproduce_writes_a_report_linking_every_file(tmp_path, monkeypatch, run
     ours = {p.name: p.read_bytes() for p in out.iterdir() if p.name != MARKER}
     theirs = {p.name: p.read_bytes() for name in NAMES for p in runs[name][0].iterdir() if p.name != MARKER}
     common = set(ours) & set(theirs)
-    assert {"table1.tex", "figure1.pdf", "figure4.png", "figure3.csv", "audit.json", "equations.tex"} <= common
+    assert {"table1.tex", "figure1.pdf", "figure4.png", "figure3.csv", "audit.json", "equations.tex"} \
+        <= common
     assert [name for name in sorted(common) if ours[name] != theirs[name]] == []
     assert reproduce.prepare_out_dir(out) == out  # running again into its own directory is allowed
 
