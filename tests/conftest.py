@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -49,3 +53,18 @@ def pdflatex():
         if os.environ.get("CI") == "true":
             pytest.fail("pdflatex is missing in CI: .ci/run installs texlive-latex-base and -recommended")
         pytest.skip("pdflatex is not installed on this machine (shutil.which('pdflatex') is None)")
+
+
+@pytest.fixture(scope="session")
+def forked():
+    """``run(lines, cwd, jobs=3) -> [CompletedProcess]``: each command line (a tuple of arguments to
+    ``symrecycle``) in a process of its own, forked from one that imported the package once
+    (``tests/forkrun.py``), ``jobs`` at once."""
+    def run(lines, cwd, jobs=3):
+        p = subprocess.run([sys.executable, str(Path(__file__).with_name("forkrun.py")), str(jobs)],
+                           input=json.dumps([[list(a), str(cwd)] for a in lines]), capture_output=True,
+                           text=True, timeout=600, check=True)
+        return [subprocess.CompletedProcess(["symrecycle", *a], rc, out, err)
+                for a, (rc, out, err) in zip(lines, json.loads(p.stdout), strict=True)]
+
+    return run

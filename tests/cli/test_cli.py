@@ -3,7 +3,7 @@
 Every command line of this module is run once, all of them concurrently,
 by the module fixture ``ran`` (a dict from the argument tuple to the
 completed process); the tests then read their result from it. The processes
-are forked from one that imported the package once (``forkrun.py``: their
+are forked from one that imported the package once (``tests/forkrun.py``: their
 own stdout, stderr and exit status, nothing shared between commands); the
 closed pipe and the run without matplotlib are fresh interpreters
 (``python -m symrecycle``, ``python -c``), as is every run of
@@ -44,13 +44,6 @@ from symrecycle.report import reproduce as report_reproduce
 from symrecycle.uncertainty import montecarlo as unc_montecarlo
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-
-
-def run(*args, cwd=None):
-    return subprocess.run(
-        [sys.executable, "-m", "symrecycle", *args],
-        capture_output=True, text=True, timeout=300, cwd=cwd, check=False,
-    )
 
 
 def readme_claims_file():
@@ -335,7 +328,7 @@ def workdir(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def ran(workdir):
+def ran(workdir, forked):
     """Every command line of this module, run concurrently: ``{args: CompletedProcess}``."""
     lines = list(SUCCESS) + [cases[0][0] for cases in USER_ERRORS.values()]
     lines += [args for args, _ in README_EXAMPLES]
@@ -344,13 +337,6 @@ def ran(workdir):
     def one(args):
         return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300,
                               cwd=workdir, check=False)
-
-    def forked(jobs):
-        p = subprocess.run([sys.executable, str(Path(__file__).with_name("forkrun.py")), str(jobs)],
-                           input=json.dumps([[list(a), str(workdir)] for a in lines]), capture_output=True,
-                           text=True, timeout=600, check=True)
-        return [subprocess.CompletedProcess(["symrecycle", *a], rc, out, err)
-                for a, (rc, out, err) in zip(lines, json.loads(p.stdout), strict=True)]
 
     def closed_pipe():
         # the reader goes away after one line (`symrecycle eval ... | head -1`)
@@ -367,7 +353,7 @@ def ran(workdir):
     with ThreadPoolExecutor(3) as pool:
         pipe = pool.submit(closed_pipe)
         nompl = pool.submit(one, NO_MATPLOTLIB)
-        done = dict(zip(lines, forked(jobs), strict=True))
+        done = dict(zip(lines, forked(lines, workdir, jobs), strict=True))
         done[PIPE] = pipe.result()
         done[NO_MATPLOTLIB] = nompl.result()
     return done

@@ -199,29 +199,11 @@ def run(*args):
                           timeout=300)
 
 
-def test_a_coupled_user_model_through_the_command_line(tmp_path):
+def test_a_coupled_user_model_through_the_command_line(tmp_path, forked):
     model = tmp_path / "fed.toml"
     model.write_text(FED)
     at = ["--set", "r=1.3", "--set", "g=1.2", "--set", "alpha=0.9", "--set", "k=0.5"]
     want = float(load_model(model).iterate(400, r=1.3, g=1.2, alpha=0.9, k=0.5)[-1])
-
-    derived = run("derive", str(model), "limit", "--format", "json")
-    assert derived.returncode == 0, derived.stderr
-    d = json.loads(derived.stdout)
-    assert d["verified"] is True
-    assert d["text"].startswith("FixedPoint(Lambda(x, ")
-
-    ev = run("eval", str(model), "limit", *at)
-    assert ev.returncode == 0, ev.stderr
-    assert float(ev.stdout) == pytest.approx(want, rel=1e-14)
-
-    mc = run("mc", str(model), "limit", "--set", "r=1.3", "--set", "g=1.2", "--set", "alpha=uniform(0.5, 1)",
-             "--set", "k=0.5", "--samples", "200", "--format", "json")
-    assert mc.returncode == 0, mc.stderr
-    q = json.loads(mc.stdout)["quantiles"]
-    top = float(load_model(model).iterate(400, r=1.3, g=1.2, alpha=1.0, k=0.5)[-1])  # it grows with alpha
-    assert 1 < q["5"] < q["50"] < q["95"] < top
-
     claims = tmp_path / "claims.toml"
     claims.write_text(textwrap.dedent(f"""\
         [[claim]]
@@ -232,7 +214,27 @@ def test_a_coupled_user_model_through_the_command_line(tmp_path):
         stated = "{want:.2f}"
         source = "this test"
         """))
-    checked = run("check", str(claims), "--format", "json")
+    derived, ev, mc, checked = forked([
+        ("derive", str(model), "limit", "--format", "json"),
+        ("eval", str(model), "limit", *at),
+        ("mc", str(model), "limit", "--set", "r=1.3", "--set", "g=1.2", "--set", "alpha=uniform(0.5, 1)",
+         "--set", "k=0.5", "--samples", "200", "--format", "json"),
+        ("check", str(claims), "--format", "json"),
+    ], tmp_path)
+
+    assert derived.returncode == 0, derived.stderr
+    d = json.loads(derived.stdout)
+    assert d["verified"] is True
+    assert d["text"].startswith("FixedPoint(Lambda(x, ")
+
+    assert ev.returncode == 0, ev.stderr
+    assert float(ev.stdout) == pytest.approx(want, rel=1e-14)
+
+    assert mc.returncode == 0, mc.stderr
+    q = json.loads(mc.stdout)["quantiles"]
+    top = float(load_model(model).iterate(400, r=1.3, g=1.2, alpha=1.0, k=0.5)[-1])  # it grows with alpha
+    assert 1 < q["5"] < q["50"] < q["95"] < top
+
     assert checked.returncode == 0, checked.stderr
     (claim,) = json.loads(checked.stdout)
     assert claim["verdict"] == "consistent"

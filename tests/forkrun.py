@@ -1,15 +1,16 @@
 """Run many ``symrecycle`` command lines, each in a process of its own, paying the imports once.
 
-``python tests/cli/forkrun.py JOBS`` reads a JSON list of ``[args, cwd]`` from stdin and writes a
-JSON list of ``[status, stdout, stderr]``, in order. This process imports the command line and the
-libraries its commands use, then forks one child per command line (at most ``JOBS`` at once): the
-child runs the console entry point (``symrecycle.cli.main.run``) with ``sys.argv`` set, its
-stdout and stderr files of its own, and ends with the status the interpreter would end it with.
+``python tests/forkrun.py JOBS`` (the fixture ``forked`` of ``tests/conftest.py``) reads a JSON
+list of ``[args, cwd]`` from stdin and writes a JSON list of ``[status, stdout, stderr]``, in
+order. This process imports the command line and the libraries its commands use, then forks one
+child per command line (at most ``JOBS`` at once): the child runs the console entry point
+(``symrecycle.cli.main.run``) with ``sys.argv`` set, its stdout and stderr files of its own, and
+ends with the status the interpreter would end it with.
 A child starts from the parent's state, so nothing one command does reaches another.
 
 What forking leaves out, the start-up of a fresh interpreter (``python -m symrecycle``, imports
 only what a command needs), is tested by real subprocesses: ``tests/cli/test_startup.py`` and the
-runs of ``test_cli`` that need one (a closed pipe, no matplotlib).
+runs of ``tests/cli/test_cli.py`` that need one (a closed pipe, no matplotlib).
 """
 
 from __future__ import annotations
