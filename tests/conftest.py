@@ -57,14 +57,15 @@ def pdflatex():
 
 @pytest.fixture(scope="session")
 def forked():
-    """``run(lines, cwd, jobs=3) -> [CompletedProcess]``: each command line (a tuple of arguments to
-    ``symrecycle``) in a process of its own, forked from one that imported the package once
-    (``tests/forkrun.py``), ``jobs`` at once."""
+    """``run(lines, cwd, jobs=3) -> [CompletedProcess]``: each line in a process of its own, forked from
+    one that imported the package once (``tests/forkrun.py``), ``jobs`` at once. A line is a tuple of
+    arguments to ``symrecycle``, or ``{"script": path, "args": [...]}`` (``python path args``)."""
     def run(lines, cwd, jobs=3):
+        entries = [[list(a["args"]), str(cwd), str(a["script"])] if isinstance(a, dict) else
+                   [list(a), str(cwd), None] for a in lines]
         p = subprocess.run([sys.executable, str(Path(__file__).with_name("forkrun.py")), str(jobs)],
-                           input=json.dumps([[list(a), str(cwd)] for a in lines]), capture_output=True,
-                           text=True, timeout=600, check=True)
-        return [subprocess.CompletedProcess(["symrecycle", *a], rc, out, err)
-                for a, (rc, out, err) in zip(lines, json.loads(p.stdout), strict=True)]
+                           input=json.dumps(entries), capture_output=True, text=True, timeout=600, check=True)
+        return [subprocess.CompletedProcess([e[2] or "symrecycle", *e[0]], rc, out, err)
+                for e, (rc, out, err) in zip(entries, json.loads(p.stdout), strict=True)]
 
     return run

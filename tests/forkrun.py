@@ -1,11 +1,12 @@
 """Run many ``symrecycle`` command lines, each in a process of its own, paying the imports once.
 
 ``python tests/forkrun.py JOBS`` (the fixture ``forked`` of ``tests/conftest.py``) reads a JSON
-list of ``[args, cwd]`` from stdin and writes a JSON list of ``[status, stdout, stderr]``, in
-order. This process imports the command line and the libraries its commands use, then forks one
+list of ``[args, cwd, script]`` from stdin and writes a JSON list of ``[status, stdout, stderr]``,
+in order. This process imports the command line and the libraries its commands use, then forks one
 child per command line (at most ``JOBS`` at once): the child runs the console entry point
-(``symrecycle.cli.main.run``) with ``sys.argv`` set, its stdout and stderr files of its own, and
-ends with the status the interpreter would end it with.
+(``symrecycle.cli.main.run``), or the script ``script`` where it is not null (as ``python script``
+runs it), with ``sys.argv`` set, its stdout and stderr files of its own, and ends with the status
+the interpreter would end it with.
 A child starts from the parent's state, so nothing one command does reaches another.
 
 What forking leaves out, the start-up of a fresh interpreter (``python -m symrecycle``, imports
@@ -18,22 +19,27 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import runpy
 import sys
 import tempfile
 import traceback
 
 
-def _child(args, cwd, out_path, err_path):
+def _child(args, cwd, script, out_path, err_path):
     status = 1
     try:
         os.chdir(cwd)
         for fd, path in ((1, out_path), (2, err_path)):
             os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
-        sys.argv = ["symrecycle", *args]
+        sys.argv = [script or "symrecycle", *args]
         try:
-            from symrecycle.cli.main import run
+            if script:
+                sys.path[0] = os.path.dirname(os.path.abspath(script))
+                runpy.run_path(script, run_name="__main__")
+            else:
+                from symrecycle.cli.main import run
 
-            run()
+                run()
             status = 0
         except SystemExit as exc:  # as the interpreter ends on it
             if exc.code is None or isinstance(exc.code, int):
@@ -73,11 +79,11 @@ def main():
         todo = list(enumerate(lines))
         while todo or running:
             while todo and len(running) < jobs:
-                i, (args, cwd) = todo.pop(0)
+                i, (args, cwd, script) = todo.pop(0)
                 paths = (os.path.join(tmp, f"{i}.out"), os.path.join(tmp, f"{i}.err"))
                 pid = os.fork()
                 if pid == 0:
-                    _child(args, cwd, *paths)
+                    _child(args, cwd, script, *paths)
                 running[pid] = (i, paths)
             pid, wait_status = os.wait()
             i, (out_path, err_path) = running.pop(pid)

@@ -28,21 +28,13 @@ NAMES = ("table1", "figure1", "figure2", "figure3", "figure4", "claims", "equati
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    """Run all scripts at once (two cores), each into its own directory."""
+def runs(tmp_path_factory, forked):
+    """Run all scripts, each into its own directory, in processes of their own (``forked``)."""
     base = tmp_path_factory.mktemp("derivations")
-    procs = {}
-    for name in NAMES:
-        out = base / name
-        procs[name] = (out, subprocess.Popen(
-            [sys.executable, str(SCRIPTS / f"{name}.py"), "--out", str(out), *ARGS.get(name, [])],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=base,
-        ))
-    done = {}
-    for name, (out, p) in procs.items():
-        stdout, stderr = p.communicate(timeout=600)
-        done[name] = (out, p.returncode, stdout, stderr)
-    return done
+    lines = [{"script": SCRIPTS / f"{name}.py", "args": ["--out", str(base / name), *ARGS.get(name, [])]}
+             for name in NAMES]
+    return {name: (base / name, p.returncode, p.stdout, p.stderr)
+            for name, p in zip(NAMES, forked(lines, base), strict=True)}
 
 
 def read_csv(path):
