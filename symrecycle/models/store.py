@@ -48,7 +48,7 @@ from ..core.results import EngineStopped, NoClosedForm, NotDerived, Result
 from ..core.version import VERSION
 
 __all__ = ["directory", "enabled", "set_enabled", "lookup", "save", "info", "clear", "FORMAT",
-           "stored_only", "NotStored", "keep_cases"]
+           "stored_only", "NotStored", "keep_cases", "lookup_value", "save_value"]
 
 #: the layout of an entry; a change makes every older entry another key
 FORMAT = 2
@@ -56,6 +56,8 @@ FORMAT = 2
 MAX_BYTES = 8 * 2**20
 #: quantities (the first element of a model's cache key) whose results are stored
 KINDS = frozenset({"closed_form", "benefit", "limit", "sens", "elast", "breakeven", "iter"})
+#: what else is stored (plain data, :func:`lookup_value`): the verdicts of claims over regions
+VALUE_KINDS = frozenset({"region"})
 _ERRORS = {"NotDerived": NotDerived, "NoClosedForm": NoClosedForm, "EngineStopped": EngineStopped}
 _NAMED = "model {model}"
 _ENTRY = re.compile(r"^[0-9a-f]{64}\.json$")
@@ -187,6 +189,39 @@ def lookup(model, key):
     """The stored result of ``key`` for ``model``: a Result, a NotDerived to raise, or ``None``."""
     if not enabled() or key[0] not in KINDS:
         return None
+    entry = _entry(model, key)
+    try:
+        return None if entry is None else _read(model, entry)
+    except (KeyError, TypeError, ValueError):
+        return None  # not exactly what was written: derived again
+
+
+def lookup_value(model, key, check):
+    """The plain data stored for ``key`` (a kind of :data:`VALUE_KINDS`), or ``None`` where there is
+    none or where ``check(value)`` (the caller's test of its shape) is not true."""
+    if not enabled() or key[0] not in VALUE_KINDS:
+        return None
+    entry = _entry(model, key)
+    try:
+        value = entry["value"] if entry is not None else None
+        return value if value is not None and check(value) is True else None
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def save_value(model, key, value) -> None:
+    """Store plain data ``value`` (what :mod:`symrecycle.core.treejson` writes) for ``key``; nothing if
+    it cannot be."""
+    if not enabled() or key[0] not in VALUE_KINDS:
+        return
+    preimage = _key(model, key)
+    if preimage is not None:
+        _put(preimage, {"key": preimage, "value": value})
+
+
+def _entry(model, key):
+    """The entry of ``key`` as written (a dict), or ``None`` where it is absent, unreadable, not signed
+    with the folder's key or written for another key."""
     preimage = _key(model, key)
     if preimage is None:
         return None
@@ -199,11 +234,9 @@ def lookup(model, key):
         if secret is None or not hmac.compare_digest(mac, _mac(secret, text)):
             return None  # not written by this user's symrecycle (or changed since)
         entry = treejson.loads(text)
-        if not isinstance(entry, dict) or entry.get("key") != preimage:
-            return None
-        return _read(model, entry)
-    except (OSError, UnicodeDecodeError, treejson.Corrupt, KeyError, TypeError, ValueError):
+    except (OSError, UnicodeDecodeError, treejson.Corrupt, TypeError, ValueError):
         return None  # absent, unreadable or not exactly what was written: derived again
+    return entry if isinstance(entry, dict) and entry.get("key") == preimage else None
 
 
 def _read(model, entry):
@@ -268,6 +301,11 @@ def save(model, key, value, cause=None) -> None:
         entry = {"key": preimage, "error": (type(value).__name__, message)}
     else:
         return
+    _put(preimage, entry)
+
+
+def _put(preimage, entry) -> None:
+    """Write ``entry`` signed, in place of any entry of ``preimage``; nothing where it cannot be."""
     try:
         text = treejson.dumps(entry)
     except treejson.Unsupported:

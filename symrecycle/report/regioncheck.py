@@ -9,6 +9,7 @@ certificate), ``"refuted"`` (with a counterexample confirmed exactly),
 
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
 
 import sympy as sp
@@ -16,6 +17,7 @@ import sympy as sp
 from ..core.params import n as N
 from ..io import registry
 from ..io.claimfile import ClaimFileError, ClaimResult
+from ..models import store as _store
 from .regions import N_SEARCH, NEGATE, Prover, defined, holds, shown
 from .regionsets import measure_claim, region_claim
 
@@ -49,27 +51,49 @@ def check_region(claim) -> ClaimResult:
     ('proved', 1)
     """
     model = registry.get_model(claim.model)
+    # a verdict is derived once per model, claim (what it states, not its id or source) and version
+    key = ("region", repr(dataclasses.replace(claim, id="", source="", note="", line=None)))
+    stored = _store.lookup_value(model, key, _a_verdict)
+    if stored is not None:
+        return _result(claim, stored["status"], stored["certificate"], stored["counterexample"],
+                       stored["details"])
     spec = claim.region
     fixed = {model.parameter(k).symbol: _exact(claim, k, v) for k, v in claim.params.items()}
     pr = Prover(model, claim, fixed, spec.box, spec.n_range, spec.budget)
     level = sp.Rational(Fraction(claim.stated))
     try:
         status, cex, details = _KINDS[spec.kind](pr, claim, level)
+        decided = True
     except NotImplementedError as exc:  # not derived (a model without closed forms): not proved, and why
         reason = " ".join(str(exc).split())
         pr.steps.append(f"not proved: the engine does not derive what the proof needs: {reason}")
-        status, cex, details = "not proved", None, {}
+        status, cex, details, decided = "not proved", None, {}, False
     except (TypeError, ValueError, ArithmeticError, AttributeError, RecursionError,
             sp.PolynomialError) as exc:
         if isinstance(exc, ClaimFileError):
             raise
         # a step SymPy could not take: the claim is left unproved, and the step is named
         pr.steps.append(f"the prover stopped: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}")
-        status, cex, details = "not proved", None, {}
+        status, cex, details, decided = "not proved", None, {}, False
     if status == "not proved" and pr.sampled:
         pr.steps.append(f"not proved: holds at {pr.sampled} sampled points (exact evaluation)")
+    if decided:  # not where the engine or SymPy stopped: that may be this run's circumstances
+        _store.save_value(model, key, {"status": status, "certificate": tuple(pr.steps),
+                                       "counterexample": cex, "details": details})
+    return _result(claim, status, tuple(pr.steps), cex, details)
+
+
+def _result(claim, status, certificate, counterexample, details):
     return ClaimResult(claim.id, claim.stated, None, status == "proved", (), claim, status=status,
-                       certificate=tuple(pr.steps), counterexample=cex, details=details)
+                       certificate=certificate, counterexample=counterexample, details=details)
+
+
+def _a_verdict(v) -> bool:
+    """Whether a stored value has the shape of a verdict (see :func:`check_region`)."""
+    return (isinstance(v, dict) and v.get("status") in ("proved", "refuted", "not proved")
+            and isinstance(v.get("certificate"), tuple) and all(isinstance(x, str) for x in v["certificate"])
+            and (v.get("counterexample") is None or isinstance(v["counterexample"], dict))
+            and isinstance(v.get("details"), dict))
 
 
 # -- forall / exists --------------------------------------------------------------------------------

@@ -549,3 +549,46 @@ def test_a_share_under_a_distribution_keeps_its_digits_in_the_tail():
     low, high = res.details["measure_low"], res.details["measure_high"]
     assert low <= float(want) <= high
     assert high - low < 1e-10
+
+
+def test_a_verdict_is_derived_once_and_read_back_the_same(tmp_path, monkeypatch):
+    from symrecycle.models import store
+    from symrecycle.report import regioncheck
+
+    monkeypatch.setenv("SYMRECYCLE_CACHE_DIR", str(tmp_path))
+    store.set_enabled(None)
+    claims = parse_claims(ISSUE_EXAMPLES)
+    first = [r.to_dict() for r in check_claims(claims)]
+    assert [d["verdict"] for d in first] == ["proved"] * 3
+    entries = sorted((tmp_path / "derivations").glob("*.json"))
+    assert len([p for p in entries if '"value"' in p.read_text()]) == 3
+
+    def refuse(*_a, **_k):
+        raise AssertionError("proved again: the verdict was not read")
+
+    with monkeypatch.context() as m:
+        m.setattr(regioncheck, "Prover", refuse)
+        renamed = parse_claims(ISSUE_EXAMPLES.replace("bound-1.5", "renamed"))
+        again = [r.to_dict() for r in check_claims(renamed)]
+    assert [{**d, "id": "x"} for d in again] == [{**d, "id": "x"} for d in first]  # the id is not in the key
+    # another stated level is another claim: proved again
+    with monkeypatch.context() as m:
+        m.setattr(regioncheck, "Prover", refuse)
+        with pytest.raises(AssertionError, match="proved again"):
+            check(parse_claims(ISSUE_EXAMPLES.replace('stated = "1.5"', 'stated = "1.6"'))[0])
+    # an entry signed with the folder's key but of another shape is not trusted: proved again
+    import hashlib
+    import hmac
+
+    key = (tmp_path / "derivations" / ".key").read_bytes()
+    for path in entries:
+        doc = json.loads(path.read_text().partition("\n")[2])
+        if "value" not in doc["data"]:
+            continue
+        doc["data"]["value"]["status"] = "PROVED"
+        data = json.dumps(doc["data"], separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+        doc["sha256"] = hashlib.sha256(data.encode()).hexdigest()
+        text = json.dumps(doc)
+        path.write_text(hmac.new(key, text.encode(), hashlib.sha256).hexdigest() + "\n" + text)
+    third = [r.to_dict() for r in check_claims(claims)]
+    assert third == first
