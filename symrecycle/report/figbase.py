@@ -197,12 +197,20 @@ def save_figure(data: FigureData, out_dir, size=None) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     paths = {}
     pdf_meta = {} if os.environ.get("SOURCE_DATE_EPOCH") else {"CreationDate": None}
+    fig = data.figure
+    engine = fig.get_layout_engine()
     with style(data.size):
-        for fmt, meta in (("pdf", pdf_meta), ("png", {})):
-            path = out / f"{data.name}.{fmt}"
-            _files.write_file(path, lambda fh, fmt=fmt, meta=meta: data.figure.savefig(
-                fh, format=fmt, metadata=meta))
-            paths[fmt] = path
+        # laid out once for both formats (savefig lays a figure with a layout engine out on each save)
+        fig.draw_without_rendering()
+        fig.set_layout_engine("none")
+        try:
+            for fmt, meta in (("pdf", pdf_meta), ("png", {})):
+                path = out / f"{data.name}.{fmt}"
+                _files.write_file(path, lambda fh, fmt=fmt, meta=meta: fig.savefig(fh, format=fmt,
+                                                                                  metadata=meta))
+                paths[fmt] = path
+        finally:
+            fig.set_layout_engine(engine)
     path = out / f"{data.name}.csv"
     _files.write_text(path, data.csv_text())
     paths["csv"] = path

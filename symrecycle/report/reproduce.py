@@ -31,6 +31,7 @@ from ..io import files as _files
 from ..io import registry
 from ..io.growth import growth_rates, growth_scenarios
 from ..io.outputs import Table, prepare_out_dir, script_output
+from ..models import store as _store
 from ..numeric import pool as _processes
 from . import claims as _claims
 from . import figures as plots
@@ -237,6 +238,7 @@ def _variants_for_report(out_dir) -> dict:
 
 def _in_worker(part: str, out_dir):
     """One part of the report that a worker process writes: ``"variants"`` or ``"claims"``."""
+    _store.keep_cases(True)  # what it derives is shown with its cases: decided once, and stored
     if part == "variants":
         return _variants_for_report(out_dir)
     if part == "claims":
