@@ -200,9 +200,10 @@ def save_figure(data: FigureData, out_dir, size=None) -> dict:
     fig = data.figure
     engine = fig.get_layout_engine()
     with style(data.size):
-        # laid out once for both formats (savefig lays a figure with a layout engine out on each save)
+        # laid out once for both formats: savefig lays out, and draws once more before it renders, a
+        # figure with a layout engine (even "none") on each save; without one (None) it renders only
         fig.draw_without_rendering()
-        fig.set_layout_engine("none")
+        fig.set_layout_engine(None)
         try:
             for fmt, meta in (("pdf", pdf_meta), ("png", {})):
                 path = out / f"{data.name}.{fmt}"
