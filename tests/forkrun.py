@@ -20,6 +20,7 @@ import contextlib
 import json
 import os
 import runpy
+import shutil
 import sys
 import tempfile
 import traceback
@@ -75,7 +76,10 @@ def main():
     sys.stderr.flush()
     results = [None] * len(lines)
     running = {}
-    with tempfile.TemporaryDirectory(prefix="forkrun-") as tmp:
+    # a folder without a finalizer: a child runs the exit handlers it inherits (as the command line
+    # does on leaving), and a TemporaryDirectory's would remove the folder under the others
+    tmp = tempfile.mkdtemp(prefix="forkrun-")
+    try:
         todo = list(enumerate(lines))
         while todo or running:
             while todo and len(running) < jobs:
@@ -90,6 +94,8 @@ def main():
             with open(out_path, encoding="utf-8", errors="replace") as f, \
                     open(err_path, encoding="utf-8", errors="replace") as g:
                 results[i] = [os.waitstatus_to_exitcode(wait_status), f.read(), g.read()]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     json.dump(results, sys.stdout)
 
 

@@ -127,3 +127,22 @@ def test_a_result_read_from_the_cache_imports_no_solver(tmp_path):
     assert any(m.startswith("symrecycle.solve") for m in first["loaded"])  # derived: the solvers ran
     assert "sympy.physics" not in first["loaded"]  # simplify's units package: 0.1 s for nothing here
     assert second == {"status": 0, "value": "1.3125", "loaded": []}
+
+
+@pytest.mark.parametrize(("args", "status"), [(["models"], 0), (["derive", "nosuchmodel", "limit"], 2)])
+def test_the_program_leaves_with_its_status_its_output_and_its_exit_handlers_run(tmp_path, args, status):
+    # run() leaves without the interpreter's teardown: what was printed and the exit handlers must not
+    # be lost (a temporary folder's finalizer is one)
+    code = ("import atexit, sys, tempfile\n"
+            "kept = tempfile.TemporaryDirectory(dir=sys.argv[1])\n"
+            "atexit.register(print, 'exit handler ran')\n"
+            f"sys.argv = ['symrecycle', *{args!r}]\n"
+            "from symrecycle.cli.main import run\n"
+            "run()\n")
+    p = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True,
+                       timeout=120, check=False)
+    assert p.returncode == status, p.stderr
+    assert p.stdout.rstrip().endswith("exit handler ran")
+    assert ("kickstarting" in p.stdout) is (status == 0)
+    assert ("nosuchmodel" in p.stderr) is (status == 2)
+    assert list(tmp_path.iterdir()) == []  # the TemporaryDirectory was removed on leaving
