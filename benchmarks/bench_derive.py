@@ -200,6 +200,35 @@ def report_model_rows(repeat):
     store.set_enabled(False)
 
 
+#: one fresh interpreter: the kickstarting limit from nothing (the package imported, the model made, the
+#: cache off), timed inside, beside the same interpreter's ``import sympy``
+_ALONE = """
+import time
+t = time.perf_counter()
+import sympy
+t_sympy = time.perf_counter() - t
+from symrecycle.models import catalogue, store
+store.set_enabled(False)
+m = catalogue.kickstarting()
+t = time.perf_counter()
+m.limit()
+print(time.perf_counter() - t, t_sympy)
+"""
+
+
+def limit_alone_row(repeat):
+    """The kickstarting limit from nothing in a fresh interpreter each time (median of ``repeat``)."""
+    import subprocess
+    import sys
+
+    runs = [subprocess.run([sys.executable, "-c", _ALONE], capture_output=True, text=True, check=True)
+            for _ in range(repeat)]
+    limits, sympys = zip(*[map(float, r.stdout.split()) for r in runs])
+    print(f"| kickstarting limit alone, a fresh process each (median of {repeat}; `import sympy` "
+          f"{statistics.median(sympys):.2f} s there) | 1 | {statistics.median(limits):.3f} "
+          f"(range {min(limits):.3f}-{max(limits):.3f}) | - | - |", flush=True)
+
+
 def main():
     store.set_enabled(False)  # derivations are timed, not read back
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -215,6 +244,7 @@ def main():
     args = ap.parse_args()
     if args.report_models:
         report_model_rows(max(1, args.repeat))
+        limit_alone_row(max(5, 3 * args.repeat))
         return
     print("| input | cases | verified | closed form (s) | limit (s) | total (s) | rsolve (s) "
           "| total / rsolve |")
