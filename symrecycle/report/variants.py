@@ -36,6 +36,7 @@ import numpy as np
 import sympy as sp
 from matplotlib.ticker import MaxNLocator
 
+from ..core import sym as _sym
 from ..io import registry
 from ..io.growth import GrowthScenario, growth_scenarios
 from ..io.modelfile import load_model, variant_path
@@ -168,8 +169,9 @@ def coincide(a, b) -> bool:
     """Whether two :class:`~symrecycle.Result` are equal wherever both are defined.
 
     For every case of ``a`` and every case of ``b`` (each condition excluding
-    the earlier ones): the values simplify to the same expression, or the
-    two conditions cannot hold together.
+    the earlier ones): the values are equal (their difference is proved 0 by
+    :func:`symrecycle.core.sym.is_zero`: expansion, cancellation, exponential
+    polynomials decided, ``simplify`` last), or the two conditions cannot hold together.
 
     Examples
     --------
@@ -183,7 +185,7 @@ def coincide(a, b) -> bool:
     """
     for va, ca in a.cases:
         for vb, cb in b.cases:
-            if va == vb or sp.simplify(va - vb) == 0:
+            if va == vb or _sym.is_zero(va - vb):
                 continue
             if not _cannot_hold(sp.And(ca.expr, cb.expr)):
                 return False
