@@ -125,6 +125,9 @@ def rc(size=None) -> dict:
         "grid.alpha": 0.3,
         "axes.prop_cycle": cycler(color=OKABE_ITO),
         "pdf.fonttype": 42,
+        # TrueType in PostScript too; matplotlib (3.11) also reads it for how many characters one embedded
+        # subset of a PDF font holds: with Type 3's 256, Greek letters and symbols took a second subset
+        "ps.fonttype": 42,
         "svg.hashsalt": "symrecycle",
     }
 

@@ -18,6 +18,7 @@ import numpy as np
 import sympy as sp
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from ..io import files as _files
 from ..io.figstyle import DEFAULT_SIZE, figure_size, style, tex, wrap
@@ -200,6 +201,11 @@ def save_figure(data: FigureData, out_dir, size=None) -> dict:
     fig = data.figure
     engine = fig.get_layout_engine()
     with style(data.size):
+        # letters as typed, no ligature: the PDF's text reads (and is found) as written, and each font
+        # is embedded as one subset (a ligature glyph took a subset of its own)
+        for text in fig.findobj(Text):
+            if hasattr(text, "set_fontfeatures"):  # matplotlib >= 3.11, which shapes text into ligatures
+                text.set_fontfeatures(("-liga",))
         # laid out once for both formats: savefig lays out, and draws once more before it renders, a
         # figure with a layout engine (even "none") on each save; without one (None) it renders only
         fig.draw_without_rendering()

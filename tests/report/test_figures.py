@@ -179,3 +179,22 @@ def test_style_does_not_leak(figs):
     plots.figure3()
     assert dict(mpl.rcParams) == before
     assert "matplotlib.pyplot" not in plots.__dict__
+
+
+def test_each_font_is_embedded_once_as_truetype(tmp_path):
+    # a ligature ("fi") or a letter beyond Latin-1 (alpha, the arrow) took an embedded subset of its own
+    import re
+
+    from symrecycle.report.figbase import FigureData, new_figure, save_figure
+
+    fig = new_figure(3, 2)
+    ax = fig.add_subplot()
+    ax.plot([1, 2], [1, 2], label=r"first $\alpha \to \infty$ fit")
+    ax.set_title(r"efficiency $\beta^*$ of the figure")
+    ax.legend()
+    paths = save_figure(FigureData("fonts", fig, ("x",), [(1,)], "Fonts."), tmp_path)
+    pdf = paths["pdf"].read_bytes()
+    subsets = set(re.findall(rb"/BaseFont /([A-Z]{6})\+([A-Za-z-]+)", pdf))  # (subset tag, font)
+    assert sorted(name for _tag, name in subsets) == [b"DejaVuSans", b"DejaVuSans-Oblique"], subsets
+    assert b"/FontFile2" in pdf  # TrueType (Type 42), not Type 3
+    assert b"/Subtype /Type3" not in pdf
