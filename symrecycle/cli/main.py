@@ -121,14 +121,17 @@ def run():
     end the process by SIGINT instead of with the status.
     """
     status = main()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):
-            stream.flush()
+    _flush()
     atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):  # what an exit handler printed
-        with contextlib.suppress(OSError, ValueError):
-            stream.flush()
+    _flush()  # what an exit handler printed
     os._exit(status)
+
+
+def _flush():
+    """Flush stdout and stderr where they are open (either may be closed, or None when started closed)."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            stream.flush()
 
 
 def _drop_stdout():

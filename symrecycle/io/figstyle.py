@@ -366,10 +366,14 @@ _ANCHORS = (None, "NE", "NW", "SW", "SE", "E", "W", "E", "S", "N", "C")
 
 def _box_at(leg, loc, size, renderer):
     """The display box ``leg`` takes at ``loc``, from its ``size`` (a Bbox) by the rule matplotlib places
-    a legend at a named location with: anchored in its parent box less ``borderaxespad``."""
+    a legend at a named location with: anchored in its parent box less ``borderaxespad``; ``None`` for
+    any other location ("best", a code, a point), which is drawn to be known."""
+    code = Legend.codes.get(loc) if isinstance(loc, str) else None
+    if not code:
+        return None
     pad = leg.borderaxespad * renderer.points_to_pixels(leg.prop.get_size_in_points())
     parent = leg.get_bbox_to_anchor().padded(-pad)
-    return Bbox.from_bounds(0, 0, size.width, size.height).anchored(_ANCHORS[Legend.codes[loc]], parent)
+    return Bbox.from_bounds(0, 0, size.width, size.height).anchored(_ANCHORS[code], parent)
 
 
 def _grow(ax, extra):
@@ -429,7 +433,8 @@ def place_legend(ax, locations=LOCATIONS, headroom=(0.0, 0.15, 0.3, 0.5), pad=3.
             # the first free one is drawn and checked again (drawing it costs what drawing the size did)
             size = leg.get_window_extent(renderer)
             for loc in locations:
-                if hits(_box_at(leg, loc, size, renderer).padded(renderer.points_to_pixels(pad)), found):
+                guess = _box_at(leg, loc, size, renderer)
+                if guess is not None and hits(guess.padded(renderer.points_to_pixels(pad)), found):
                     continue
                 leg.set_loc(loc)
                 box = leg.get_window_extent(renderer).padded(renderer.points_to_pixels(pad))

@@ -293,7 +293,9 @@ def save(model, key, value, cause=None) -> None:
                 "certificate": tuple(value.certificate), "notes": tuple(value.notes),
                 "meta": {k: _plain(v) for k, v in value.meta.items()}}
         if isinstance(value.expr, sp.Piecewise) and ("cases" in value.__dict__ or _state["cases"]):
-            body["cases"] = _cases_out(value)  # read back with the result, not decided again
+            with contextlib.suppress(treejson.Unsupported):  # cases it cannot write: the result without
+                treejson.dumps(cases := _cases_out(value))
+                body["cases"] = cases  # read back with the result, not decided again
         entry = {"key": preimage, "result": body}
     elif type(value).__name__ in _ERRORS and not (_passing(value) or _passing(cause)):
         # the model's name (not in the key: a renamed copy shares the entry) where the message names it

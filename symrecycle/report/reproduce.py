@@ -236,18 +236,34 @@ def _variants_for_report(out_dir) -> dict:
             "statements": res["statements"]}
 
 
-def _in_worker(part: str, out_dir):
-    """One part of the report that a worker process writes: ``"variants"`` or ``"claims"``."""
+#: what a worker's part may refuse with, passed back to be raised here as it was there
+_REFUSALS = {"OSError": OSError, "ValueError": ValueError}
+
+
+def _in_worker(part: str, out_dir, cache=None):
+    """One part of the report that a worker process writes: ``"variants"`` or ``"claims"``.
+
+    ``cache``: the parent's choice (``False`` where it turned the derivation cache off), else the
+    environment's. A file that cannot be written or read (``OSError``, ``ValueError``) comes back as
+    ``("refused", type name, message)``, to be raised in the parent as it was here.
+    """
+    _store.set_enabled(cache)
     _store.keep_cases(True)  # what it derives is shown with its cases: decided once, and stored
-    if part == "variants":
-        return _variants_for_report(out_dir)
-    if part == "claims":
-        return write_claims(out_dir)
+    try:
+        if part == "variants":
+            return _variants_for_report(out_dir)
+        if part == "claims":
+            return write_claims(out_dir)
+    except (OSError, ValueError) as exc:
+        return ("refused", "OSError" if isinstance(exc, OSError) else "ValueError", str(exc))
     raise ValueError(f"part: got {part!r}, expected 'variants' or 'claims'")
 
 
 def _worker_result(name, outcome):
-    """What the worker wrote for ``name``, or the RuntimeError that says why it did not."""
+    """What the worker wrote for ``name``; else the error that says why it did not (an ``OSError`` or
+    ``ValueError`` as the worker met it, a ``RuntimeError`` for anything else)."""
+    if isinstance(outcome, tuple) and len(outcome) == 3 and outcome[0] == "refused":
+        raise _REFUSALS[outcome[1]](f"the {name}: {outcome[2]}")
     if isinstance(outcome, _processes.TaskFailed):
         raise RuntimeError(f"the {name}: {outcome.message}")
     if isinstance(outcome, (_processes.TimedOut, _processes.WorkerDied)):
@@ -294,8 +310,9 @@ def reproduce(out_dir, force: bool = False, progress=None, summary: list | None 
     cancel = threading.Event()  # set on any failure here (Ctrl-C): the workers stop at once
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="symrecycle-reproduce") as ex:
         eq_future = ex.submit(write_equations, out, cancel=cancel)
-        parts = ex.submit(_processes.run_tasks, _in_worker, [("variants", str(out)), ("claims", str(out))],
-                          1, None, cancel)
+        cache = False if not _store.enabled() else None
+        parts = ex.submit(_processes.run_tasks, _in_worker,
+                          [("variants", str(out), cache), ("claims", str(out), cache)], 1, None, cancel)
         try:
             step(1, "table1")
             tab_paths = write_table1(out)
@@ -305,9 +322,9 @@ def reproduce(out_dir, force: bool = False, progress=None, summary: list | None 
                 figs[name] = write_figure(name, out)
             step(6, "claims")
             variants, claims = parts.result()
+            variants = _worker_result("model variants", variants)  # the first to fail is said
             audit, claim_paths = _worker_result("claims", claims)
             step(7, "variants")
-            variants = _worker_result("model variants", variants)
             step(8, "equations")
             eq = eq_future.result()
         except BaseException:

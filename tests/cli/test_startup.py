@@ -146,3 +146,12 @@ def test_the_program_leaves_with_its_status_its_output_and_its_exit_handlers_run
     assert ("kickstarting" in p.stdout) is (status == 0)
     assert ("nosuchmodel" in p.stderr) is (status == 2)
     assert list(tmp_path.iterdir()) == []  # the TemporaryDirectory was removed on leaving
+
+
+def test_a_closed_stdout_still_leaves_with_the_status_of_the_command():
+    # started with stdout closed, Python has sys.stdout None: leaving must not trip over it
+    p = subprocess.run(["bash", "-c", f"'{sys.executable}' -m symrecycle derive nosuchmodel limit >&-"],
+                       capture_output=True, text=True, timeout=120, check=False)
+    assert p.returncode == 2, p.stderr
+    assert "nosuchmodel" in p.stderr
+    assert "Traceback" not in p.stderr

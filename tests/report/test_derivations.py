@@ -18,6 +18,7 @@ import pytest
 
 import symrecycle as sr
 from symrecycle.io.files import MARKER
+from symrecycle.numeric.pool import TaskFailed
 from symrecycle.report import claims as _claims
 from symrecycle.report import reproduce
 
@@ -239,3 +240,17 @@ def test_a_figure_script_draws_one_column_on_request(tmp_path, capsys):
         width_in = im.size[0] / im.info["dpi"][0]
     assert width_in == pytest.approx(3.4, abs=0.05)
     assert str(tmp_path / "figure2.pdf") in capsys.readouterr().out
+
+
+def test_a_part_written_by_the_worker_is_refused_as_it_was_there(tmp_path):
+    # the audit cannot write audit.txt (a directory of that name): an OSError here too, which the command
+    # line says as a user error (status 2), not an internal one
+    out = reproduce.prepare_out_dir(tmp_path / "out")
+    (out / "audit.txt").mkdir()
+    outcome = reproduce._in_worker("claims", str(out))
+    assert outcome[:2] == ("refused", "OSError")
+    with pytest.raises(OSError, match=r"the claims: .*audit\.txt"):
+        reproduce._worker_result("claims", outcome)
+    failed = TaskFailed("ZeroDivisionError: division by zero")
+    with pytest.raises(RuntimeError, match="the model variants: ZeroDivisionError"):
+        reproduce._worker_result("model variants", failed)

@@ -373,3 +373,19 @@ def test_save_figure_redraws_at_another_size(tmp_path):
     paths = plots.save_figure(data, tmp_path, size="one-column")
     assert paths["png"].exists()
     assert data.figure.get_size_inches()[0] == pytest.approx(7.0)  # the figure given is left as it was
+
+
+@pytest.mark.parametrize("loc", ["upper left", "best", 2, (0.1, 0.1)])
+def test_place_legend_takes_any_location_matplotlib_takes(loc):
+    # named places are tried by the box the legend would take there; "best", a code or a point are drawn
+    from symrecycle.io.figstyle import hits, obstacles, place_legend
+    from symrecycle.report.figbase import new_figure
+
+    fig = new_figure(3.4, 2.4)
+    ax = fig.add_subplot()
+    ax.plot(range(10), [x * x for x in range(10)], label="squares")
+    leg = place_legend(ax, locations=(loc,))
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    inside = leg.get_bbox_to_anchor() is ax.bbox
+    assert not inside or hits(leg.get_window_extent(renderer), obstacles(ax, renderer, exclude=(leg,))) == []
