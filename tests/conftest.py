@@ -6,6 +6,7 @@ import atexit
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -63,9 +64,18 @@ def forked():
     def run(lines, cwd, jobs=3):
         entries = [[list(a["args"]), str(cwd), str(a["script"])] if isinstance(a, dict) else
                    [list(a), str(cwd), None] for a in lines]
-        p = subprocess.run([sys.executable, str(Path(__file__).with_name("forkrun.py")), str(jobs)],
-                           input=json.dumps(entries), capture_output=True, text=True, timeout=600, check=True)
+        # its own process group: on a timeout the runner and every child it forked are stopped
+        p = subprocess.Popen([sys.executable, str(Path(__file__).with_name("forkrun.py")), str(jobs)],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+        try:
+            stdout, stderr = p.communicate(json.dumps(entries), timeout=600)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.communicate()
+            raise
+        assert p.returncode == 0, stderr
         return [subprocess.CompletedProcess([e[2] or "symrecycle", *e[0]], rc, out, err)
-                for e, (rc, out, err) in zip(entries, json.loads(p.stdout), strict=True)]
+                for e, (rc, out, err) in zip(entries, json.loads(stdout), strict=True)]
 
     return run
