@@ -367,6 +367,15 @@ def _empty(literals, doms, depth=0) -> bool:
     """Whether the conjunction of ``literals`` is shown empty: by :func:`_cube`, or after solving an
     equality of several parameters (``g r = 1``) for one of them and putting the solution into the
     rest, with that parameter's domain (``g = 1/r``: ``g < 1`` becomes ``r > 1``)."""
+    # the covering search asks the same question many times (a breakeven of endogenous progress: 195
+    # conjunctions in 3501 calls, each a substitution into relations with logarithms)
+    return _empty_cached(frozenset(literals), tuple(doms.items()), depth)
+
+
+@functools.lru_cache(maxsize=8192)
+def _empty_cached(literals, dom_items, depth) -> bool:
+    doms = dict(dom_items)
+    literals = tuple(sorted(literals, key=sp.default_sort_key))
     cube = _cube(literals, doms)
     if cube is None:
         return True
