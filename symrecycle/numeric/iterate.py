@@ -24,14 +24,16 @@ def _step_functions(model, module):
     pl = model.iteration_plan
     params = [p.symbol for p in model.parameters]
     syms = [*params, N, *(lag_symbol(nm, lag) for nm, lag in pl.symbols)]
+    # complex infinity (log(0) written in the model, log(log(n)) at n = 1) has no value in the reals:
+    # nan, where the printers know no name for it
     if module == "mpmath":  # powers with a variable exponent through a guard (a tower ends in inf)
         def make(e):
-            guarded = e.replace(lambda x: isinstance(x, sp.Pow) and not x.exp.is_Number,
-                                lambda x: _MP_POW(x.base, x.exp))
+            guarded = e.xreplace({sp.zoo: sp.nan}).replace(
+                lambda x: isinstance(x, sp.Pow) and not x.exp.is_Number, lambda x: _MP_POW(x.base, x.exp))
             return sp.lambdify(syms, guarded, modules=[{"mp_pow": _mp_pow}, "mpmath"])
     else:
         def make(e):
-            return sp.lambdify(syms, e, modules=module)
+            return sp.lambdify(syms, e.xreplace({sp.zoo: sp.nan}), modules=module)
     steps = {nm: make(pl.next[nm]) for nm in pl.order}
     inits = {nm: [make(e) for e in pl.initials[nm]] for nm in pl.order}
     return pl, steps, inits
