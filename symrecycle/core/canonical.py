@@ -36,7 +36,7 @@ import sympy as sp
 from . import condtext as _condtext
 from . import relations as _rel
 from .intervals import INF, Span, _sym_num
-from .sym import as_sympy
+from .sym import as_sympy, conjuncts
 
 __all__ = ["Condition", "canonical", "case_conditions", "domains_of"]
 
@@ -135,7 +135,7 @@ def domains_of(conditions) -> dict:
     out: dict = {}
     for c in conditions:
         c = as_sympy(c)
-        for part in sp.And.make_args(c):
+        for part in conjuncts(c):
             if isinstance(part, sp.Contains) and isinstance(part.args[1], sp.Interval) \
                     and part.args[0].is_Symbol:
                 sym, values = part.args
@@ -247,7 +247,7 @@ def _canonical(cond, before, dom_items):
         simple = merged  # negations taken into the relations, relations on one quantity merged
         if simple in (sp.true, sp.false):
             return Condition((), simple)
-        return Condition((((), tuple(sp.And.make_args(simple))),), simple)
+        return Condition((((), tuple(conjuncts(simple))),), simple)
     cubes = [c for c in (_cube(lits, doms) for lits in literals) if c is not None]
     cubes = _reduce([c for c in cubes if not _empty(_literals(c, doms), doms)], doms)
     if any(not sets and not other for sets, other in cubes):

@@ -11,7 +11,7 @@ from .fixedpoint import FixedPoint
 from .params import n as N
 from .ratsimp import simplify_rational
 from .relations import simplify_condition  # noqa: F401  (re-exported: the engine imports it from here)
-from .sym import as_sympy, equalities, is_zero
+from .sym import as_sympy, conjuncts, equalities, is_zero
 
 
 class Unsolved(ValueError):
@@ -197,7 +197,7 @@ def split_equalities(cond):
     """
     cond = as_sympy(cond)
     alternatives = [[]]
-    for part in sp.And.make_args(cond):
+    for part in conjuncts(cond):
         if not isinstance(part, sp.Eq):
             alternatives = [[*alt, part] for alt in alternatives]
             continue

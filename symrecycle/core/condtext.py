@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from .sym import conjuncts
 from .sym import latex as _latex
 
 _INEQ = (sp.Lt, sp.Le, sp.Gt, sp.Ge, sp.Eq, sp.Ne)
@@ -63,7 +64,7 @@ def _part(q, rels, show, ops, conj, disj):
             op = _OPS[type(r)]
             texts.append(f"{show(lhs)} {ops[_FLIP[op] if flip else op]} {show(rhs)}")
         elif isinstance(r, sp.Or):
-            texts.append(disj.join(_part(q, sp.And.make_args(a), show, ops, conj, disj) for a in r.args))
+            texts.append(disj.join(_part(q, conjuncts(a), show, ops, conj, disj) for a in r.args))
         else:
             texts.append(show(r))
     return conj.join(texts)

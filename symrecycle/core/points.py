@@ -7,7 +7,7 @@ import sympy as sp
 
 from .conditions import _FLIP, Unsolved, solve_equality, split_equalities
 from .params import n as N
-from .sym import as_sympy, equalities
+from .sym import as_sympy, conjuncts, equalities
 
 __all__ = ["within_domain", "sample_points"]
 
@@ -87,9 +87,9 @@ def sample_points(cond, params, count=3):
 
     cond = as_sympy(cond)
     # a union, or a conjunct that is one, with equalities: points on each alternative
-    ors = [a for a in sp.And.make_args(cond) if isinstance(a, sp.Or) and a.atoms(sp.Eq)]
+    ors = [a for a in conjuncts(cond) if isinstance(a, sp.Or) and a.atoms(sp.Eq)]
     if ors:
-        rest = [a for a in sp.And.make_args(cond) if a is not ors[0]]
+        rest = [a for a in conjuncts(cond) if a is not ors[0]]
         out = []
         for alt in ors[0].args:
             for pt in sample_points(sp.And(alt, *rest), params, count):

@@ -18,7 +18,7 @@ import functools
 import sympy as sp
 from sympy.core.relational import Relational
 
-from .sym import as_sympy
+from .sym import as_sympy, operands
 
 __all__ = ["simplify_condition"]
 
@@ -87,7 +87,7 @@ def _merged(cond):
     args = [_merged(a) for a in cond.args]
     groups: dict = {}
     rest = []
-    for a in join.make_args(join(*args)):
+    for a in operands(join, join(*args)):
         read = _as_set(a) if isinstance(a, _INEQUALITIES) else None
         if read is None:
             rest.append(a)

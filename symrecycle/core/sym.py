@@ -257,6 +257,34 @@ def exclusive_pieces(expr):
     return tuple(out)
 
 
+def operands(op, cond) -> tuple:
+    """The operands of ``cond`` under ``op`` (``sp.And`` or ``sp.Or``) in SymPy's sorted order; ``(cond,)``
+    where ``cond`` is not an ``op``.
+
+    ``op.make_args`` gives them as a set, whose order changes with the process's hash seed: a result
+    that took them in that order (which equality is imposed first, say) would change from run to run.
+
+    Examples
+    --------
+    >>> a, b, r = sp.symbols("a b r", real=True)
+    >>> operands(sp.And, sp.Eq(b, 0) & sp.Eq(r, 1) & (a < 1))
+    (Eq(b, 0), Eq(r, 1), a < 1)
+    >>> operands(sp.Or, a < 1)
+    (a < 1,)
+    """
+    return cond.args if isinstance(cond, op) else (cond,)
+
+
+def conjuncts(cond) -> tuple:
+    """The conjuncts of ``cond`` in a fixed order (:func:`operands` of ``And``)."""
+    return operands(sp.And, as_sympy(cond))
+
+
+def disjuncts(cond) -> tuple:
+    """The disjuncts of ``cond`` in a fixed order (:func:`operands` of ``Or``)."""
+    return operands(sp.Or, as_sympy(cond))
+
+
 def equalities(cond):
     """The equalities that ``cond`` asserts (its ``Eq`` conjuncts).
 
@@ -270,7 +298,7 @@ def equalities(cond):
     []
     """
     cond = as_sympy(cond)
-    return [a for a in sp.And.make_args(cond) if isinstance(a, sp.Eq)]
+    return [a for a in conjuncts(cond) if isinstance(a, sp.Eq)]
 
 
 def linear_parts(expr, x):

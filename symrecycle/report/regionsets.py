@@ -15,6 +15,7 @@ from statistics import NormalDist
 import mpmath
 import sympy as sp
 
+from ..core import sym as _sym
 from ..core.canonical import canonical, domains_of
 from ..core.params import n as N
 from ..numeric.boxes import branch_and_bound
@@ -35,7 +36,7 @@ def _cleared(v, rel, level, cond, box):
     _, factors = sp.factor_list(den)
     c, _ = sp.factor_list(den)
     sign = 1 if c > 0 else -1
-    strict = [a for a in sp.And.make_args(cond) if isinstance(a, (sp.Gt, sp.Lt))]
+    strict = [a for a in _sym.conjuncts(cond) if isinstance(a, (sp.Gt, sp.Lt))]
     for f, k in factors:
         s = sign_on(f, box)
         if s not in (1, -1):

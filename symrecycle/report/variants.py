@@ -148,8 +148,8 @@ def _cannot_hold(cond, depth=0) -> bool:
     cond = sp.to_dnf(cond)
     if cond is sp.false:
         return True
-    for term in sp.Or.make_args(cond):
-        eqs = [x for x in sp.And.make_args(term) if isinstance(x, sp.Eq)]
+    for term in _sym.disjuncts(cond):
+        eqs = [x for x in _sym.conjuncts(term) if isinstance(x, sp.Eq)]
         if not eqs or depth > 4:
             if sp.simplify(term) is not sp.false:
                 return False

@@ -296,7 +296,7 @@ def breakeven(expr, param, level=1, n=N, unconfirmed=None):
             if not f.has(p) and on_p and f.free_symbols - {n}:
                 # the branch itself fixes p (e.g. g*r = 1 fixes r = 1/g)
                 for s in sp.solve(on_p[0], p):
-                    rest = sp.And(*[c for c in sp.And.make_args(cond) if c is not on_p[0]])
+                    rest = sp.And(*[c for c in _sym.conjuncts(cond) if c is not on_p[0]])
                     full = sp.And(rest.subs(p, s), sp.Eq(f, 0), _in_domain(s, param))
                     if full is not sp.false:
                         out.append((_cond.simplify_branch(s), full))

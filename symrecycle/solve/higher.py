@@ -437,7 +437,7 @@ def _radicals_in(expr, radical, coefficients, params):
     for value, cond in _sym.pieces(expr):
         # both roots equal to one value: mu1 = mu2, which distinct roots never are
         met = {}
-        for c in sp.And.make_args(cond):
+        for c in _sym.conjuncts(cond):
             ds = c.free_symbols & set(back) if isinstance(c, sp.Eq) else set()
             if len(ds) == 1:
                 (d,) = ds
@@ -455,7 +455,7 @@ def _radicals_in(expr, radical, coefficients, params):
         if cond is sp.false:
             dropped += 1
             continue
-        eqs = [c for c in sp.And.make_args(cond) if isinstance(c, sp.Eq)]
+        eqs = [c for c in _sym.conjuncts(cond) if isinstance(c, sp.Eq)]
         if any(sign_on(sp.radsimp(e.lhs - e.rhs), params) in (1, -1) for e in eqs):
             dropped += 1
             continue

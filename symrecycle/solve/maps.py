@@ -30,6 +30,7 @@ from fractions import Fraction
 import sympy as sp
 
 from ..core import canonical as _canonical
+from ..core import sym as _sym
 from ..core.fixedpoint import FixedPoint
 from ..core.params import Parameter
 from .signs import sign_on
@@ -300,7 +301,7 @@ def sign_above(expr, x, x0, params, region=()):
 
 def _on_case(F, x, cond, params):
     """``F`` on a case: an equality substituted."""
-    eqs = [e for e in sp.And.make_args(cond) if isinstance(e, sp.Eq)]
+    eqs = [e for e in _sym.conjuncts(cond) if isinstance(e, sp.Eq)]
     return F.subs({e.lhs: e.rhs for e in eqs}) if eqs else F
 
 

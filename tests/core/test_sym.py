@@ -24,3 +24,29 @@ def test_text_in_any_wrapper_is_refused(text):
 ])
 def test_numbers_and_sympy_objects_pass(value, want):
     assert as_sympy(value) == want
+
+
+#: two hash seeds under which ``And.make_args`` gives the conjuncts below in different orders
+_SEEDS = ("4", "6")
+
+_ORDER = """
+import sympy as sp
+from symrecycle.core import conditions
+from symrecycle.core.params import STANDARD
+from symrecycle.core.sym import equalities
+beta, r, g = (STANDARD[k].symbol for k in ("beta", "r", "g"))
+cond = sp.Eq(beta, 0) & sp.Eq(r, 1) & sp.Eq(g * r, 1)
+print(equalities(cond), conditions.substitute_condition(beta / (r - 1), cond))
+"""
+
+
+def test_conditions_are_read_in_the_same_order_under_any_hash_seed():
+    # imposing r = 1 before beta = 0 on beta/(r - 1) gives nan, beta = 0 first gives 0: the
+    # order must not come from a set (a sensitivity of the augmentation model changed from run to run)
+    import os
+    import subprocess
+    import sys
+
+    outs = [subprocess.run([sys.executable, "-c", _ORDER], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in _SEEDS]
+    assert outs[0] == outs[1] == "[Eq(beta, 0), Eq(r, 1), Eq(g*r, 1)] 0\n"
