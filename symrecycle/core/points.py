@@ -3,6 +3,8 @@ on every part of a set (its components, their intersections) for the checks."""
 
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 
 from .conditions import _FLIP, Unsolved, solve_equality, split_equalities
@@ -83,9 +85,16 @@ def sample_points(cond, params, count=3):
     >>> all(p[a] < p[r] for p in sample_points(a < r, params))
     True
     """
+    return [dict(pt) for pt in _sample_points(as_sympy(cond), tuple(params or ()), count)]
+
+
+@functools.lru_cache(maxsize=1024, typed=True)
+def _sample_points(cond, params, count):
+    """:func:`sample_points`, remembered: the checks of several results sample the same cases."""
     import itertools as _it
 
-    cond = as_sympy(cond)
+    if cond is sp.false:
+        return []
     # a union, or a conjunct that is one, with equalities: points on each alternative
     ors = [a for a in conjuncts(cond) if isinstance(a, sp.Or) and a.atoms(sp.Eq)]
     if ors:
@@ -123,6 +132,8 @@ def sample_points(cond, params, count=3):
         subs = {k: v.subs(s) for k, v in subs.items()}
         subs.update(s)
         c = c.subs(s)
+    if c is sp.false:  # the equalities' solutions meet none of the rest: no point to try
+        return []
     free = [p for p in params if p.symbol not in subs]
     grids = [p.interior_points() for p in free]
     out = []

@@ -18,6 +18,7 @@ has no relational assumptions.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 
@@ -243,6 +244,12 @@ def limit_by_regime(expr, params, n=N):
     >>> limit_by_regime(2 - sp.Rational(1, 2)**n, [])  # a numeric base is in one regime only
     [(2, True)]
     """
+    return list(_limit_by_regime(_sym.as_sympy(expr), tuple(params or ()), n))
+
+
+@functools.lru_cache(maxsize=256, typed=True)
+def _limit_by_regime(expr, params, n):
+    """:func:`limit_by_regime`, remembered: a limit and the iterations to it ask for the same cases."""
     results = []
     for branch, cond in _progress.steps("limit: cases", _sym.exclusive_pieces(expr)):
         branch = open_square_roots(_cond.substitute_condition(branch, cond), lambda q: sign_on(q, params))
