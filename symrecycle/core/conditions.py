@@ -146,6 +146,8 @@ def solve_equality(eq: sp.Eq, prefer=()):
     return solve_component(comps[0], prefer)
 
 
+# a function of its argument alone, remembered: the derivations of a model ask it the same questions
+@functools.lru_cache(maxsize=4096, typed=True)
 def substitute_condition(expr, cond):
     """``expr`` with the equalities of ``cond`` imposed, one after another.
 
@@ -273,6 +275,8 @@ def relational(mu, op: str):
     return {"<": sp.Lt, ">": sp.Gt, "=": sp.Eq}[op](lhs, rhs)
 
 
+# a function of its argument alone, remembered: the derivations of a model ask it the same questions
+@functools.lru_cache(maxsize=4096, typed=True)
 def simplify_branch(expr):
     """A readable form of one branch (SymPy ``simplify``, kept if shorter; :mod:`.ratsimp` where it applies).
 
@@ -422,6 +426,8 @@ def tidy_sums(expr):
 _FLIP = {sp.Lt: sp.Gt, sp.Gt: sp.Lt, sp.Le: sp.Ge, sp.Ge: sp.Le, sp.Eq: sp.Eq, sp.Ne: sp.Ne}
 
 
+# a function of its argument alone, remembered: the derivations of a model ask it the same questions
+@functools.lru_cache(maxsize=4096, typed=True)
 def tidy_relational(rel):
     """A relation with factors of known sign cleared: ``g*(beta - 1) < 0`` reads ``beta < 1``.
 
@@ -474,6 +480,8 @@ def tidy_relational(rel):
     return new if sp.count_ops(new) <= sp.count_ops(rel) else rel
 
 
+# a function of its argument alone, remembered: the derivations of a model ask it the same questions
+@functools.lru_cache(maxsize=4096, typed=True)
 def tidy_condition(cond):
     """:func:`tidy_relational` applied to every relation of a boolean condition.
 

@@ -14,6 +14,8 @@ models and on random expressions). Any other expression goes to ``simplify``.
 
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 from sympy.core.function import _mexpand
 from sympy.core.rules import Transform
@@ -45,6 +47,8 @@ def is_rational_in_powers(expr) -> bool:
         isinstance(e, _NODES) for e in sp.preorder_traversal(expr))
 
 
+# a function of its argument alone, remembered: the derivations of a model ask it the same questions
+@functools.lru_cache(maxsize=4096, typed=True)
 def simplify_rational(expr):
     """``sympy.simplify(expr)`` for a rational expression in powers (any other: ``simplify`` itself).
 

@@ -28,6 +28,8 @@ MAX_ATOMS = 8
 _INEQUALITIES = (sp.Lt, sp.Le, sp.Gt, sp.Ge, sp.Eq, sp.Ne)
 
 
+# a function of its argument alone, remembered: the derivations of a model ask it the same questions
+@functools.lru_cache(maxsize=4096, typed=True)
 def simplify_condition(cond):
     """``cond`` with relations on one quantity merged and implied ones dropped; never longer.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import numbers
 import threading
 from math import comb
@@ -74,6 +75,8 @@ def as_sympy(x):
         raise ValueError(f"got {x!r}; expected a number or a SymPy expression") from None
 
 
+# a function of its argument alone, remembered: the derivations of a model ask it the same questions
+@functools.lru_cache(maxsize=4096, typed=True)
 def is_zero(expr) -> bool:
     """Whether ``expr`` simplifies to exactly 0 (a proof, not a float test).
 
