@@ -5,7 +5,8 @@ its end (about 0.1 s on first use, a third of a derivation of the kickstarting
 limit) and runs passes for functions a closed form of a linear recurrence does not
 have (trigonometric, hypergeometric, Bessel, logarithms, sums). On an expression
 built of ``Add``, ``Mul`` and ``Pow`` over symbols and rational numbers, those
-passes are the identity: :func:`simplify_rational` runs the remaining steps of
+passes are the identity (where a step writes a power as ``exp(... log ...)``, the
+expression goes to ``simplify``): :func:`simplify_rational` runs the remaining steps of
 SymPy 1.14's ``simplify`` (``sympy/simplify/simplify.py``) in its order, with its
 default ratio and measure, so the result is the same expression
 (``tests/core/test_ratsimp.py`` compares the two on the branches of the report's
@@ -61,7 +62,7 @@ def simplify_rational(expr):
     >>> simplify_rational((a**2 - 1) / (a - 1))
     alpha + 1
     """
-    expr = as_sympy(expr)
+    given = expr = as_sympy(expr)
     if not is_rational_in_powers(expr):
         return sp.simplify(expr)
     if expr.is_zero:
@@ -76,10 +77,14 @@ def simplify_rational(expr):
     expr2 = _shorter(sp.together(expr, deep=True), sp.together(expr1, deep=True))
     expr = _shorter(expr2, expr1, expr)
     expr = sp.factor_terms(expr, sign=False)
+    if not is_rational_in_powers(expr):  # powsimp wrote a power of a power as exp(... log ...):
+        return sp.simplify(given)  # simplify's passes for logarithms and exponentials apply
 
     short = _shorter(sp.powsimp(expr, combine="exp", deep=True), sp.powsimp(expr), expr)
     short = _shorter(short, sp.cancel(short))
     short = _shorter(short, sp.factor_terms(short), sp.expand_power_exp(sp.expand_mul(short)))
+    if short.has(sp.exp):  # likewise: simplify's exptrigsimp applies
+        return sp.simplify(given)
     expr = short.xreplace(_HOLLOW_MUL)
 
     numer, denom = expr.as_numer_denom()
