@@ -6,14 +6,12 @@ A branch of a derived sequence is written as an exponential polynomial
 
     s_n = \sum_k p_k(n)\,\mu_k^n
 
-with ``p_k`` polynomials in n and nonnegative bases ``mu_k`` free of n. Its
-limit is decided base by base: a term with ``mu < 1`` vanishes, one with
-``mu = 1`` tends to ``p(n)``'s limit, one with ``mu > 1`` diverges with the sign
-of its leading coefficient. Each comparison of ``mu`` with 1 becomes a region
-of parameter space (``mu = alpha/r < 1`` reads ``alpha < r``), and the signs of
-coefficients are proved on the region (see :func:`sign_on`) or, where no proof
-is found, kept as a further case split. SymPy's ``limit`` cannot do this: it
-has no relational assumptions.
+with ``p_k`` polynomials in n and nonnegative bases ``mu_k`` free of n. Its limit is decided base by
+base: a term with ``mu < 1`` vanishes, one with ``mu = 1`` tends to ``p(n)``'s limit, one with ``mu > 1``
+diverges with the sign of its leading coefficient. Each comparison of ``mu`` with 1 becomes a region of
+parameter space (``mu = alpha/r < 1`` reads ``alpha < r``), and the signs of coefficients are proved on
+the region (see :func:`sign_on`) or, where no proof is found, kept as a further case split. SymPy's
+``limit`` cannot do this: it has no relational assumptions.
 """
 
 from __future__ import annotations
