@@ -47,7 +47,10 @@ def _mp_pow(b, e):
     an integer-valued base to an integer-valued exponent exactly, which for ``A**A`` from ``A_1 = 2``
     would take longer than any time limit."""
     # a term free of the parameters comes out of lambdify as a Python integer: as an mpf here
-    b, e = (mpmath.mpf(x) if isinstance(x, numbers.Real) else x for x in (b, e))
+    if not isinstance(b, mpmath.mpf) and isinstance(b, numbers.Real):
+        b = mpmath.mpf(b)
+    if not isinstance(e, mpmath.mpf) and isinstance(e, numbers.Real):
+        e = mpmath.mpf(e)
     if (isinstance(b, mpmath.mpf) and isinstance(e, mpmath.mpf) and mpmath.isfinite(b) and mpmath.isfinite(e)
             and b != 0 and abs(e) > 1):
         bits = mpmath.mag(b) * e  # log2 |b**e|, within a factor 2
@@ -103,15 +106,16 @@ def _run(model, values, count, module, convert, last=False, lost=None, max_bits=
     pvals = [values[p.symbol] for p in model.parameters]
     zero = convert(0)
     hist = {nm: [] for nm in pl.order}  # the values so far (the last depth + 1 of them with last=True)
+    # ref at index k - lag: its last value is at k once it came first (the same for every k)
+    reads = {nm: [(hist[ref], pl.back(ref, nm, lag)) for ref, lag in pl.symbols] for nm in pl.order}
     tiny = np.finfo(float).tiny
     for k in range(model.start, model.start + count):
         i = k - model.start
+        at = convert(k)
         for nm in pl.order:
             f = inits[nm][i] if i < len(inits[nm]) else steps[nm]
-            args = [*pvals, convert(k)]
-            for ref, lag in pl.symbols:  # ref at index k - lag: its last value is at k once it came first
-                back = pl.back(ref, nm, lag)
-                h = hist[ref]
+            args = [*pvals, at]
+            for h, back in reads[nm]:
                 args.append(h[-1 - back] if 0 <= back < len(h) else zero)
             try:
                 value = f(*args)
