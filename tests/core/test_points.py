@@ -16,9 +16,11 @@ r, g, beta = (p.symbol for p in PARAMS)
 def test_every_point_satisfies_the_condition_on_each_alternative():
     cond = (r >= 1) & (sp.Eq(beta, 0) | sp.Eq(g, 1)) & (sp.Eq(g, 1) | sp.Eq(g * r, 1))
     pts = sample_points(cond, PARAMS, 3)
-    assert len(pts) == 3 and all(holds_at(cond, p) for p in pts)
+    assert len(pts) == 3
+    assert all(holds_at(cond, p) for p in pts)
     on_curve = sample_points(cond & sp.Ne(g, 1), PARAMS, 3)  # g r = 1 and beta = 0 there
-    assert on_curve and all(p[g] * p[r] == 1 and p[beta] == 0 and holds_at(cond, p) for p in on_curve)
+    assert on_curve
+    assert all(p[g] * p[r] == 1 and p[beta] == 0 and holds_at(cond, p) for p in on_curve)
 
 
 def test_equalities_that_contradict_the_rest_have_no_point():
