@@ -3,6 +3,7 @@ rationals; overflowing float points are iterated again in mpmath."""
 
 from __future__ import annotations
 
+import functools
 import numbers
 
 import mpmath
@@ -19,8 +20,13 @@ __all__ = ["iterate"]
 
 
 # -- direct iteration ---------------------------------------------------------------------
+@functools.lru_cache(maxsize=64)
 def _step_functions(model, module):
-    """The plan's expressions compiled: f(params..., n, X__0, X__1, ..., Y__0, ...) for each sequence."""
+    """The plan's expressions compiled: f(params..., n, X__0, X__1, ..., Y__0, ...) for each sequence.
+
+    Compiled once per model (by its content) and module: a cross-check iterates a thousand points
+    one by one. The functions read mpmath's precision when they are called, not when compiled.
+    """
     pl = model.iteration_plan
     params = [p.symbol for p in model.parameters]
     syms = [*params, N, *(lag_symbol(nm, lag) for nm, lag in pl.symbols)]
@@ -244,11 +250,16 @@ def _iterate(model, n, dps, exact, sequence, metric, last, lost=None, max_bits=M
 
 
 def _metric_values(model, seqs, vals, count, metric, module, convert, offset=0):
-    met = model.metric(metric)
+    f = _metric_function(model, metric, module)
     names = [s.name for s in model.sequences]
-    cur = {nm: sp.Symbol(f"{nm}__cur") for nm in names}
-    expr = met.expr.replace(lambda e: isinstance(e, sp.Indexed), lambda e: cur[e.base.label.name])
-    params = [p.symbol for p in model.parameters]
-    f = sp.lambdify([*params, N, *cur.values()], expr, modules=module)
-    pv = [vals[p] for p in params]
+    pv = [vals[p.symbol] for p in model.parameters]
     return [f(*pv, convert(model.start + offset + i), *[seqs[nm][i] for nm in names]) for i in range(count)]
+
+
+@functools.lru_cache(maxsize=64)
+def _metric_function(model, metric, module):
+    """The metric compiled: f(params..., n, X, Y, ...) with each sequence at n (once per model)."""
+    met = model.metric(metric)
+    cur = {s.name: sp.Symbol(f"{s.name}__cur") for s in model.sequences}
+    expr = met.expr.replace(lambda e: isinstance(e, sp.Indexed), lambda e: cur[e.base.label.name])
+    return sp.lambdify([*(p.symbol for p in model.parameters), N, *cur.values()], expr, modules=module)

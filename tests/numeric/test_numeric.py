@@ -1207,3 +1207,25 @@ def test_float_iteration_recomputes_points_through_subnormals():
     naive = float(m.iterate(600, metric="benefit", last=True, naive=True, **vals))
     assert abs(naive / ref - 1) > 1e-12  # the plain float iteration lost digits there
     assert float(m.evaluate("benefit", n=600, **vals)) == pytest.approx(ref, rel=1e-14)
+
+
+def test_a_model_iterated_again_at_another_precision_computes_at_that_precision():
+    # the step functions are compiled once per model: each call still computes at its own precision
+    # (a constant 1/3 in the step, read at the precision of the call)
+    from fractions import Fraction
+
+    from symrecycle.io.modelfile import model_from_dict
+
+    m = model_from_dict({"name": "thirds", "parameters": {"c": "(0, oo)"}, "metric": {"benefit": "A[n]"},
+                         "recurrence": {"initial": "c", "next": "A[n-1]/3 + 1"}})
+    n, c = 30, Fraction(1, 2)
+    x = c
+    for _ in range(n - 1):
+        x = x / 3 + 1
+    errs = {}
+    for dps in (15, 60, 15, 60):
+        got = m.iterate(n, dps=dps, c=c)[-1]
+        with mpmath.workdps(100):
+            errs.setdefault(dps, []).append(abs(mpmath.mpf(got) - mpmath.mpf(x.numerator) / x.denominator))
+    assert all(e < mpmath.mpf(10) ** -55 for e in errs[60])
+    assert all(e > mpmath.mpf(10) ** -40 for e in errs[15])  # not the 60 digits of the other calls
