@@ -4,6 +4,7 @@ on every part of a set (its components, their intersections) for the checks."""
 from __future__ import annotations
 
 import functools
+import itertools
 
 import sympy as sp
 
@@ -91,8 +92,6 @@ def sample_points(cond, params, count=3):
 @functools.lru_cache(maxsize=1024, typed=True)
 def _sample_points(cond, params, count):
     """:func:`sample_points`, remembered: the checks of several results sample the same cases."""
-    import itertools as _it
-
     if cond is sp.false:
         return []
     # a union, or a conjunct that is one, with equalities: points on each alternative
@@ -138,7 +137,8 @@ def _sample_points(cond, params, count):
     grids = [p.interior_points() for p in free]
     out = []
     # at most 512 combinations, so that the work does not grow with the number of parameters
-    for combo in _it.islice(_it.product(*[g[::2] + g[1::2] for g in grids]), 512):
+    grids = [g[::2] + g[1::2] for g in grids]
+    for combo in (tuple(g[i] for g, i in zip(grids, idx)) for idx in _spread([len(g) for g in grids])):
         point = {p.symbol: sp.Rational(v) for p, v in zip(free, combo)}
         full = dict(point)
         ok = True
@@ -168,6 +168,41 @@ def _sample_points(cond, params, count):
         if len(out) >= count:
             break
     return out
+
+
+def _spread(sizes, limit=512):
+    """Index tuples into grids of ``sizes``, by increasing sum of the indices, at most ``limit`` of them.
+
+    Every grid moves from the start: in ``itertools.product``'s order the first parameter would keep
+    its first values for the first ``limit`` tuples (over three others of eight values, 512 tuples
+    leave it at two values, and a condition such as ``r > 1`` met none of them).
+
+    Examples
+    --------
+    >>> _spread([2, 3])
+    [(0, 0), (0, 1), (1, 0), (0, 2), (1, 1), (1, 2)]
+    >>> _spread([8, 8, 8, 8], limit=5)
+    [(0, 0, 0, 0), (0, 0, 0, 1), (0, 0, 1, 0), (0, 1, 0, 0), (1, 0, 0, 0)]
+    >>> _spread([]), _spread([3, 0])
+    ([()], [])
+    """
+    out = []
+    for total in range(sum(max(s - 1, 0) for s in sizes) + 1):
+        out += itertools.islice(_with_sum(sizes, total), limit - len(out))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _with_sum(sizes, total):
+    """The index tuples into grids of ``sizes`` whose indices add up to ``total``."""
+    if not sizes:
+        if total == 0:
+            yield ()
+        return
+    for i in range(min(sizes[0] - 1, total) + 1):
+        for rest in _with_sum(sizes[1:], total - i):
+            yield (i, *rest)
 
 
 def _frac(val):

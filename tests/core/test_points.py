@@ -43,3 +43,13 @@ def test_a_caller_changing_its_cases_of_a_limit_changes_no_one_elses():
     want = list(first)
     first.clear()
     assert limit_by_regime(1 + r**n, PARAMS, n) == want == [(1, r < 1), (2, sp.Eq(r, 1)), (sp.oo, r > 1)]
+
+
+def test_the_first_parameter_moves_too_when_there_are_many():
+    # four parameters of six to eight grid values: 512 tuples in itertools.product's order kept r at
+    # 1/5 and 4/5, and r > 1 had no point (its checks then said "no rational sample point")
+    params = [STANDARD[k] for k in ("r", "g", "beta", "C1")]
+    cond = (g > 1) & (r > 1) & sp.Ne(g * r, 1) & (beta * (g * r - 1) > 0)
+    pts = sample_points(cond, params, 3)
+    assert len(pts) == 3
+    assert all(holds_at(cond, p) for p in pts)
