@@ -146,11 +146,12 @@ def derivations(model, workers: int = 1, time_limit: float | None = None) -> lis
     Parameters
     ----------
     workers : int
-        Processes to derive in (a registered model only); 1 derives here.
+        Processes to derive in (a registered model only); 1 derives here,
+        unless a ``time_limit`` is set.
     time_limit : float, optional
         Seconds after which one result still being derived is given up (its
-        worker process is stopped) and reported as not derived in time (only
-        with ``workers > 1``).
+        worker process is stopped) and reported as not derived in time: the
+        results are derived in worker processes (at least one) to keep it.
     """
     return derive_all([model], workers, time_limit)[model.name]
 
@@ -158,10 +159,11 @@ def derivations(model, workers: int = 1, time_limit: float | None = None) -> lis
 def derive_all(models, workers: int = 1, time_limit: float | None = None, cancel=None) -> dict:
     """:func:`derivations` of several models at once, ``{name: [Derivation, ...]}``.
 
-    With ``workers > 1`` the results the derivation cache holds are read in
-    this process, and the others derived in that many processes
-    (started with ``spawn``), the quick kinds first (the first metric before
-    later ones, limits before breakevens), each bounded by ``time_limit``.
+    With ``workers > 1``, or a ``time_limit``, the results the derivation
+    cache holds are read in this process, and the others derived in that
+    many processes (at least one; started with ``spawn``), the quick kinds
+    first (the first metric before later ones, limits before breakevens),
+    each bounded by ``time_limit``.
     A model that a fresh process does not know by its name (one registered at
     run time) is derived in this process. ``cancel`` (a ``threading.Event``)
     set from another thread stops the worker processes
@@ -170,13 +172,13 @@ def derive_all(models, workers: int = 1, time_limit: float | None = None, cancel
     models = [registry.get_model(m) if isinstance(m, str) else m for m in models]
     tasks = [(m.name, *t) for m in models for t in _tasks(m)]
     by_name = {m.name: m for m in models}
-    if workers <= 1:
+    if workers <= 1 and time_limit is None:
         done = [_derive(by_name[t[0]], *t[1:]) for t in tasks]
     else:
         # what the derivation cache holds is read here; only the rest goes to worker processes
         stored = [_stored(by_name[t[0]], *t[1:]) for t in tasks]
         todo = [i for i, d in enumerate(stored) if d is None]
-        rest = _in_workers(models, [tasks[i] for i in todo], workers, time_limit, cancel)
+        rest = _in_workers(models, [tasks[i] for i in todo], max(workers, 1), time_limit, cancel)
         for i, d in zip(todo, rest):
             stored[i] = d
         done = stored

@@ -48,7 +48,9 @@ __all__ = [
 
 #: the report's models
 MODELS = ("kickstarting", "augmentation")
-#: processes for the derivations of the equations
+#: processes for the derivations of the equations (``derivations/equations.py``); ``reproduce``
+#: derives them in one, beside the process of the variants and the claims and this one's figures: a
+#: second shared the two cores with them and derived again what the first held (22 s -> 18 s cold)
 WORKERS = 2
 #: seconds one derivation may take: a safety net against a derivation that never ends, set far
 #: above what any takes (a limit that is reached makes the document depend on the machine's speed)
@@ -305,11 +307,11 @@ def reproduce(out_dir, force: bool = False, progress=None, summary: list | None 
         if progress is not None:
             progress(name, i, total)
 
-    # the equations' derivations go to worker processes; the variants and the audit of the claims
-    # are written by one more, while this process draws the figures (about half the work each)
+    # the equations' derivations go to a worker process; the variants and the audit of the claims
+    # are written by one more, while this process draws the figures
     cancel = threading.Event()  # set on any failure here (Ctrl-C): the workers stop at once
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="symrecycle-reproduce") as ex:
-        eq_future = ex.submit(write_equations, out, cancel=cancel)
+        eq_future = ex.submit(write_equations, out, workers=1, cancel=cancel)
         cache = False if not _store.enabled() else None
         parts = ex.submit(_processes.run_tasks, _in_worker,
                           [("variants", str(out), cache), ("claims", str(out), cache)], 1, None, cancel)

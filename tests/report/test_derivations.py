@@ -187,9 +187,11 @@ def test_reproduce_refuses_and_forces(tmp_path):
 
 def test_reproduce_writes_a_report_linking_every_file(tmp_path, monkeypatch, runs):
     # the equations of one model in this process keep the test short; the rest is the real run
-    write = functools.partial(reproduce.write_equations, models=["kickstarting"], workers=1)
+    write = functools.partial(reproduce.write_equations, models=["kickstarting"], workers=1, time_limit=None)
+    asked = []
 
-    def equations(out, cancel=None):
+    def equations(out, workers, cancel=None):
+        asked.append(workers)  # one worker process: the variants' and the figures' take the rest
         res = write(out, cancel=cancel)
         assert res["not_derived"] == []
         res["not_derived"] = [("eq:x:y", "RecursionError: too\ndeep")]  # as the engine may report
@@ -202,6 +204,7 @@ def test_reproduce_writes_a_report_linking_every_file(tmp_path, monkeypatch, run
     summary = []
     path = reproduce.reproduce(out, progress=lambda *a: calls.append(a), summary=summary)
     assert path == out / "report.md"
+    assert asked == [1]
     (line,) = summary  # what `symrecycle reproduce` prints last
     assert re.fullmatch(r"claims: \d+ of \d+ proved or consistent \(not: [^)]+\); \d+ results: \d+ verified, "
                         r"\d+ not verified, \d+ not derived \(eq:x:y\)", line), line
