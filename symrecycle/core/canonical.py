@@ -27,7 +27,6 @@ where it would be longer than the others.
 
 from __future__ import annotations
 
-import functools
 import threading
 from dataclasses import dataclass
 
@@ -36,7 +35,7 @@ import sympy as sp
 from . import condtext as _condtext
 from . import relations as _rel
 from .intervals import INF, Span, _sym_num
-from .sym import as_sympy, conjuncts
+from .sym import as_sympy, conjuncts, memo
 
 __all__ = ["Condition", "canonical", "case_conditions", "domains_of"]
 
@@ -165,7 +164,7 @@ def _domain(q, doms):
 _FLIPPED = {sp.Lt: sp.Gt, sp.Gt: sp.Lt, sp.Le: sp.Ge, sp.Ge: sp.Le, sp.Eq: sp.Eq, sp.Ne: sp.Ne}
 
 
-@functools.lru_cache(maxsize=8192)
+@memo(8192)
 def _normal(rel):
     """``rel`` with factors of known sign divided out of its difference; ``true`` or ``false`` where
     that decides it (``r (g - 1) >= 0`` with r > 0 is ``g >= 1``; ``a (a - g r)**2 < 0`` with a > 0
@@ -189,7 +188,7 @@ def _normal(rel):
     return op(sp.Mul(*keep) / den, 0)
 
 
-@functools.lru_cache(maxsize=8192)
+@memo(8192)
 def _read(rel):
     """``(q, span)`` with ``rel`` (a relation as :func:`_normal` leaves it) equivalent to ``q in span``,
     or None."""
@@ -237,7 +236,7 @@ def canonical(cond, doms=None, before=()) -> Condition:
     return _canonical(*key)
 
 
-@functools.lru_cache(maxsize=2048)
+@memo(2048)
 def _canonical(cond, before, dom_items):
     doms = dict(dom_items)
     whole = sp.And(cond, *[sp.Not(b) for b in before])
@@ -316,7 +315,7 @@ def _at(lit, subs):
     return lit if a.has(sp.zoo, sp.nan) else a
 
 
-@functools.lru_cache(maxsize=8192)
+@memo(8192)
 def _cube_cached(literals, dom_items):
     doms = dict(dom_items)
     subs: dict = {}
@@ -372,7 +371,7 @@ def _empty(literals, doms, depth=0) -> bool:
     return _empty_cached(frozenset(literals), tuple(doms.items()), depth)
 
 
-@functools.lru_cache(maxsize=8192)
+@memo(8192)
 def _empty_cached(literals, dom_items, depth) -> bool:
     doms = dict(dom_items)
     literals = tuple(sorted(literals, key=sp.default_sort_key))
@@ -399,7 +398,7 @@ def _empty_cached(literals, dom_items, depth) -> bool:
     return False
 
 
-@functools.lru_cache(maxsize=4096)
+@memo(4096)
 def _solved(expr, sym):
     """``sym`` from ``expr = 0`` where it is linear in ``sym`` with a coefficient of known sign; else None."""
     expr = sp.expand(expr)
@@ -416,7 +415,7 @@ def _literals(cube, doms):
     return _literals_cached(cube, tuple(doms.items()))
 
 
-@functools.lru_cache(maxsize=8192)
+@memo(8192)
 def _literals_cached(cube, dom_items):
     doms = dict(dom_items)
     sets, other = cube
@@ -426,7 +425,7 @@ def _literals_cached(cube, dom_items):
     return tuple(out) + tuple(other)
 
 
-@functools.lru_cache(maxsize=8192)
+@memo(8192)
 def _negations(rel, dom_items):
     """The conjunctions of literals whose union is the negation of ``rel``; None if too many."""
     neg = rel.negated if isinstance(rel, _INEQ) else sp.Not(rel)
@@ -518,7 +517,7 @@ def _merge_any(cubes, doms) -> bool:
 
 
 # -- writing -------------------------------------------------------------------------------------------
-@functools.lru_cache(maxsize=8192)
+@memo(8192)
 def _written(q, values, domain):
     """A tuple of relations ``q op number`` for ``q in values`` (spans, ``values`` within ``domain``):
     the bounds of an interval, ``q != c`` for points missing from the domain, ``q = c`` for points."""

@@ -3,15 +3,13 @@ sample points on a set, and tidy, decided relations (no ``simplify`` guesswork).
 
 from __future__ import annotations
 
-import functools
-
 import sympy as sp
 
 from .fixedpoint import FixedPoint
 from .params import n as N
 from .ratsimp import simplify_rational
 from .relations import simplify_condition  # noqa: F401  (re-exported: the engine imports it from here)
-from .sym import as_sympy, conjuncts, equalities, is_zero
+from .sym import as_sympy, conjuncts, equalities, is_zero, memo
 
 
 class Unsolved(ValueError):
@@ -48,7 +46,7 @@ def components(expr):
     return None if found is None else list(found)
 
 
-@functools.lru_cache(maxsize=4096)
+@memo(4096)
 def _components(expr):
     """:func:`components` as a tuple (the same degenerate sets are asked about many times)."""
     num = sp.numer(sp.cancel(sp.together(expr)))
@@ -146,8 +144,7 @@ def solve_equality(eq: sp.Eq, prefer=()):
     return solve_component(comps[0], prefer)
 
 
-# a function of its argument alone, remembered: the derivations of a model ask it the same questions
-@functools.lru_cache(maxsize=4096, typed=True)
+@memo(4096)
 def substitute_condition(expr, cond):
     """``expr`` with the equalities of ``cond`` imposed, one after another.
 
@@ -275,8 +272,7 @@ def relational(mu, op: str):
     return {"<": sp.Lt, ">": sp.Gt, "=": sp.Eq}[op](lhs, rhs)
 
 
-# a function of its argument alone, remembered: the derivations of a model ask it the same questions
-@functools.lru_cache(maxsize=4096, typed=True)
+@memo(4096)
 def simplify_branch(expr):
     """A readable form of one branch (SymPy ``simplify``, kept if shorter; :mod:`.ratsimp` where it applies).
 
@@ -426,8 +422,7 @@ def tidy_sums(expr):
 _FLIP = {sp.Lt: sp.Gt, sp.Gt: sp.Lt, sp.Le: sp.Ge, sp.Ge: sp.Le, sp.Eq: sp.Eq, sp.Ne: sp.Ne}
 
 
-# a function of its argument alone, remembered: the derivations of a model ask it the same questions
-@functools.lru_cache(maxsize=4096, typed=True)
+@memo(4096)
 def tidy_relational(rel):
     """A relation with factors of known sign cleared: ``g*(beta - 1) < 0`` reads ``beta < 1``.
 
@@ -480,8 +475,7 @@ def tidy_relational(rel):
     return new if sp.count_ops(new) <= sp.count_ops(rel) else rel
 
 
-# a function of its argument alone, remembered: the derivations of a model ask it the same questions
-@functools.lru_cache(maxsize=4096, typed=True)
+@memo(4096)
 def tidy_condition(cond):
     """:func:`tidy_relational` applied to every relation of a boolean condition.
 

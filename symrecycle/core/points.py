@@ -3,14 +3,13 @@ on every part of a set (its components, their intersections) for the checks."""
 
 from __future__ import annotations
 
-import functools
 import itertools
 
 import sympy as sp
 
 from .conditions import _FLIP, Unsolved, solve_equality, split_equalities
 from .params import n as N
-from .sym import as_sympy, conjuncts, equalities
+from .sym import as_sympy, conjuncts, equalities, memo
 
 __all__ = ["within_domain", "sample_points"]
 
@@ -89,7 +88,7 @@ def sample_points(cond, params, count=3):
     return [dict(pt) for pt in _sample_points(as_sympy(cond), tuple(params or ()), count)]
 
 
-@functools.lru_cache(maxsize=1024, typed=True)
+@memo(1024)
 def _sample_points(cond, params, count):
     """:func:`sample_points`, remembered: the checks of several results sample the same cases."""
     if cond is sp.false:

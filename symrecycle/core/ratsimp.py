@@ -15,8 +15,6 @@ models and on random expressions). Any other expression goes to ``simplify``.
 
 from __future__ import annotations
 
-import functools
-
 import sympy as sp
 from sympy.core.function import _mexpand
 from sympy.core.rules import Transform
@@ -25,7 +23,7 @@ from sympy.simplify.radsimp import collect_abs, fraction, radsimp
 from sympy.simplify.simplify import signsimp
 from sympy.utilities.iterables import has_variety
 
-from .sym import as_sympy
+from .sym import as_sympy, memo
 
 #: simplify's defaults
 RATIO = 1.7
@@ -48,8 +46,7 @@ def is_rational_in_powers(expr) -> bool:
         isinstance(e, _NODES) for e in sp.preorder_traversal(expr))
 
 
-# a function of its argument alone, remembered: the derivations of a model ask it the same questions
-@functools.lru_cache(maxsize=4096, typed=True)
+@memo(4096)
 def simplify_rational(expr):
     """``sympy.simplify(expr)`` for a rational expression in powers (any other: ``simplify`` itself).
 

@@ -13,12 +13,10 @@ for any atoms).
 
 from __future__ import annotations
 
-import functools
-
 import sympy as sp
 from sympy.core.relational import Relational
 
-from .sym import as_sympy, operands
+from .sym import as_sympy, memo, operands
 
 __all__ = ["simplify_condition"]
 
@@ -28,8 +26,7 @@ MAX_ATOMS = 8
 _INEQUALITIES = (sp.Lt, sp.Le, sp.Gt, sp.Ge, sp.Eq, sp.Ne)
 
 
-# a function of its argument alone, remembered: the derivations of a model ask it the same questions
-@functools.lru_cache(maxsize=4096, typed=True)
+@memo(4096)
 def simplify_condition(cond):
     """``cond`` with relations on one quantity merged and implied ones dropped; never longer.
 
@@ -105,7 +102,7 @@ def _merged(cond):
     return join(*rest)
 
 
-@functools.lru_cache(maxsize=4096)
+@memo(4096)
 def _identity(d) -> bool:
     """Whether ``d`` is 0 wherever it is defined: by expansion (radicals included), or over a common
     denominator that cannot vanish (cancelling one that can would make ``a = r`` hold where
@@ -116,7 +113,7 @@ def _identity(d) -> bool:
     return bool(den.is_nonzero) and sp.expand(num) == 0
 
 
-@functools.lru_cache(maxsize=4096)
+@memo(4096)
 def _as_set(rel):
     """``(g, S)`` with ``rel`` equivalent to ``g in S`` (g real, normalised), or ``None``."""
     num, den = sp.fraction(sp.together(rel.lhs - rel.rhs))
@@ -145,7 +142,7 @@ def _as_set(rel):
     return g, values
 
 
-@functools.lru_cache(maxsize=4096)
+@memo(4096)
 def _relations(g, values, original=None):
     """``g in values`` as relations, with what g's sign implies dropped; ``original`` if no shorter."""
     domain = (sp.Interval.open(0, sp.oo) if g.is_positive else sp.Interval(0, sp.oo) if g.is_nonnegative

@@ -11,6 +11,7 @@ from math import comb
 import mpmath
 import numpy as np
 import sympy as sp
+from sympy.core.cache import clear_cache
 
 from . import texprint
 from .params import n as N
@@ -75,8 +76,46 @@ def as_sympy(x):
         raise ValueError(f"got {x!r}; expected a number or a SymPy expression") from None
 
 
-# a function of its argument alone, remembered: the derivations of a model ask it the same questions
-@functools.lru_cache(maxsize=4096, typed=True)
+#: what the engine remembers within a process (see :func:`memo`): emptied by :func:`forget`
+_MEMORY: list = []
+
+
+def memo(maxsize: int = 4096):
+    """Decorator: a step of the engine that is a function of its arguments alone (SymPy objects,
+    numbers, tuples), remembered by them within the process (``functools.lru_cache``, typed); the
+    derivations of a model ask many of them the same questions. :func:`forget` empties every one."""
+    def remember(f):
+        kept = functools.lru_cache(maxsize=maxsize, typed=True)(f)
+        _MEMORY.append(kept.cache_clear)
+        return kept
+    return remember
+
+
+def remembered(table: dict) -> dict:
+    """``table``, a dict the engine fills as its memory, emptied by :func:`forget` too."""
+    _MEMORY.append(table.clear)
+    return table
+
+
+def forget() -> None:
+    """Empty what the engine remembers in this process, SymPy's own cache included: the next derivation
+    starts from nothing, as the benchmarks' cold runs need (the derivation cache on disk is untouched).
+
+    Examples
+    --------
+    >>> a = sp.Symbol("a")
+    >>> is_zero(a - a), is_zero.cache_info().currsize > 0
+    (True, True)
+    >>> forget()
+    >>> is_zero.cache_info().currsize
+    0
+    """
+    for clear in _MEMORY:
+        clear()
+    clear_cache()
+
+
+@memo()
 def is_zero(expr) -> bool:
     """Whether ``expr`` simplifies to exactly 0 (a proof, not a float test).
 

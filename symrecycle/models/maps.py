@@ -20,7 +20,6 @@ Examples
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -114,7 +113,7 @@ def metric_map(model, met) -> MetricMap:
     return _metric_map(model, met.name)
 
 
-@functools.lru_cache(maxsize=64)
+@_sym.memo(64)
 def _metric_map(model, name) -> MetricMap:
     met = model.metric(name)
     if any(s.order > 1 for s in model.sequences):

@@ -3,7 +3,6 @@ rationals; overflowing float points are iterated again in mpmath."""
 
 from __future__ import annotations
 
-import functools
 import numbers
 
 import mpmath
@@ -20,7 +19,7 @@ __all__ = ["iterate"]
 
 
 # -- direct iteration ---------------------------------------------------------------------
-@functools.lru_cache(maxsize=64)
+@_sym.memo(64)
 def _step_functions(model, module):
     """The plan's expressions compiled: f(params..., n, X__0, X__1, ..., Y__0, ...) for each sequence.
 
@@ -256,7 +255,7 @@ def _metric_values(model, seqs, vals, count, metric, module, convert, offset=0):
     return [f(*pv, convert(model.start + offset + i), *[seqs[nm][i] for nm in names]) for i in range(count)]
 
 
-@functools.lru_cache(maxsize=64)
+@_sym.memo(64)
 def _metric_function(model, metric, module):
     """The metric compiled: f(params..., n, X, Y, ...) with each sequence at n (once per model)."""
     met = model.metric(metric)

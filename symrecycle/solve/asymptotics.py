@@ -16,7 +16,6 @@ the region (see :func:`sign_on`) or, where no proof is found, kept as a further 
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
 
@@ -245,7 +244,7 @@ def limit_by_regime(expr, params, n=N):
     return list(_limit_by_regime(_sym.as_sympy(expr), tuple(params or ()), n))
 
 
-@functools.lru_cache(maxsize=256, typed=True)
+@_sym.memo(256)
 def _limit_by_regime(expr, params, n):
     """:func:`limit_by_regime`, remembered: a limit and the iterations to it ask for the same cases."""
     results = []

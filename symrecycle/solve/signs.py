@@ -6,7 +6,6 @@ with 1 through it, and the case walk drops sets that the domains exclude.
 
 from __future__ import annotations
 
-import functools
 import itertools
 
 import sympy as sp
@@ -43,7 +42,7 @@ def _proved(expr, attr):
     return bool(getattr(_factored(expr), attr))
 
 
-@functools.lru_cache(maxsize=4096)
+@_sym.memo(4096)
 def _factored(expr):
     """``expr`` over one denominator, factored: the form whose sign SymPy's assumptions can see
     (asked of each sign in turn, it is factored once)."""
@@ -54,7 +53,7 @@ def _factored(expr):
 MAX_CLOSED_ENDS = 6
 
 #: signs already proved: the limits ask the same question of many regimes
-_PROVED: dict = {}
+_PROVED: dict = _sym.remembered({})
 
 
 def sign_on(expr, params, region=()):

@@ -50,3 +50,21 @@ def test_conditions_are_read_in_the_same_order_under_any_hash_seed():
     outs = [subprocess.run([sys.executable, "-c", _ORDER], capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in _SEEDS]
     assert outs[0] == outs[1] == "[Eq(beta, 0), Eq(r, 1), Eq(g*r, 1)] 0\n"
+
+
+def test_forget_empties_what_the_engine_remembers(monkeypatch):
+    # what the benchmarks call before a cold measurement: nothing derived before may serve the next
+    from symrecycle.core import points, sym
+    from symrecycle.core.params import STANDARD
+    from symrecycle.models.catalogue import kickstarting
+    from symrecycle.solve import signs
+
+    monkeypatch.setenv("SYMRECYCLE_NO_CACHE", "1")  # derived here, not read from the disk
+    kickstarting().limit()
+    assert signs._PROVED
+    assert points._sample_points.cache_info().currsize
+    sym.forget()
+    assert not signs._PROVED
+    assert points._sample_points.cache_info().currsize == 0
+    assert signs._factored.cache_info().currsize == 0
+    assert sym.is_zero(STANDARD["r"].symbol - STANDARD["r"].symbol)
