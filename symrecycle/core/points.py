@@ -85,12 +85,15 @@ def sample_points(cond, params, count=3):
     >>> all(p[a] < p[r] for p in sample_points(a < r, params))
     True
     """
-    return [dict(pt) for pt in _sample_points(as_sympy(cond), tuple(params or ()), count)]
+    # each parameter with its symbol: two parameters of one name and domain are equal, whatever their symbols
+    keyed = tuple((p, p.symbol) for p in params or ())
+    return [dict(pt) for pt in _sample_points(as_sympy(cond), keyed, count)]
 
 
 @memo(1024)
-def _sample_points(cond, params, count):
+def _sample_points(cond, keyed, count):
     """:func:`sample_points`, remembered: the checks of several results sample the same cases."""
+    params = [p for p, _symbol in keyed]
     if cond is sp.false:
         return []
     # a union, or a conjunct that is one, with equalities: points on each alternative
@@ -135,9 +138,11 @@ def _sample_points(cond, params, count):
     free = [p for p in params if p.symbol not in subs]
     grids = [p.interior_points() for p in free]
     out = []
-    # at most 512 combinations, so that the work does not grow with the number of parameters
+    # at most 512 combinations (512 more where those give no point), so that the work does not grow
+    # with the number of parameters
     grids = [g[::2] + g[1::2] for g in grids]
-    for combo in (tuple(g[i] for g, i in zip(grids, idx)) for idx in _spread([len(g) for g in grids])):
+    tuples = _index_tuples([len(g) for g in grids], out)
+    for combo in (tuple(g[i] for g, i in zip(grids, idx)) for idx in tuples):
         point = {p.symbol: sp.Rational(v) for p, v in zip(free, combo)}
         full = dict(point)
         ok = True
@@ -169,12 +174,29 @@ def _sample_points(cond, params, count):
     return out
 
 
+def _index_tuples(sizes, found, limit=512):
+    """The index tuples into grids of ``sizes`` that sample points are tried at: :func:`_spread`, then,
+    where those gave no point (``found`` still empty), ``itertools.product``'s order (the tuples not
+    tried yet); at most ``limit`` of each.
+
+    The first reach every parameter's values early; the second reach tuples where several
+    parameters take high indices at once (``g > 6`` with ``beta r > 1``), which an order by the
+    sum of indices does not within its limit.
+    """
+    tried = _spread(sizes, limit)
+    yield from tried
+    if found:
+        return
+    seen = set(tried)
+    yield from (t for t in itertools.islice(itertools.product(*map(range, sizes)), limit) if t not in seen)
+
+
 def _spread(sizes, limit=512):
     """Index tuples into grids of ``sizes``, by increasing sum of the indices, at most ``limit`` of them.
 
     Every grid moves from the start: in ``itertools.product``'s order the first parameter would keep
-    its first values for the first ``limit`` tuples (over three others of eight values, 512 tuples
-    leave it at two values, and a condition such as ``r > 1`` met none of them).
+    its first values for the first ``limit`` tuples (with grids of 8, 6 and 8 values after it, 512
+    tuples leave it at two values, and a condition such as ``r > 1`` met none of them).
 
     Examples
     --------

@@ -241,12 +241,14 @@ def limit_by_regime(expr, params, n=N):
     >>> limit_by_regime(2 - sp.Rational(1, 2)**n, [])  # a numeric base is in one regime only
     [(2, True)]
     """
-    return list(_limit_by_regime(_sym.as_sympy(expr), tuple(params or ()), n))
+    return list(_limit_by_regime(_sym.as_sympy(expr), tuple((p, p.symbol) for p in params or ()), n))
 
 
 @_sym.memo(256)
-def _limit_by_regime(expr, params, n):
-    """:func:`limit_by_regime`, remembered: a limit and the iterations to it ask for the same cases."""
+def _limit_by_regime(expr, keyed, n):
+    """:func:`limit_by_regime`, remembered (a limit and the iterations to it ask for the same cases), by
+    each parameter with its symbol (parameters are equal by name and domain alone)."""
+    params = [p for p, _symbol in keyed]
     results = []
     for branch, cond in _progress.steps("limit: cases", _sym.exclusive_pieces(expr)):
         branch = open_square_roots(_cond.substitute_condition(branch, cond), lambda q: sign_on(q, params))
@@ -288,10 +290,8 @@ def _limit_by_regime(expr, params, n):
                         alternatives.append((v, c))
             else:
                 alternatives = [(v, sp.And(full, c)) for v, c in flat_alts]
-            results.extend(
-                (_cond.substitute_condition(v, c) if v is not sp.nan else v, c2)
-                for v, c in alternatives for c2 in _cond.split_equalities(c) if not _contradictory(c2)
-            )
+            results += [(v if v is sp.nan else _cond.substitute_condition(v, c), d)
+                        for v, c in alternatives for d in _cond.split_equalities(c) if not _contradictory(d)]
     return _merge(results)
 
 

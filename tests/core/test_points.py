@@ -53,3 +53,25 @@ def test_the_first_parameter_moves_too_when_there_are_many():
     pts = sample_points(cond, params, 3)
     assert len(pts) == 3
     assert all(holds_at(cond, p) for p in pts)
+
+
+def test_high_values_of_several_parameters_at_once_are_reached():
+    # by the sum of indices alone, 512 tuples never reach g = 21/2 with r = 21/2 (four parameters)
+    params = [STANDARD[k] for k in ("alpha", "beta", "r", "g")]
+    cond = (g > 6) & (beta * r > 1)
+    pts = sample_points(cond, params, 3)
+    assert len(pts) == 3
+    assert all(holds_at(cond, p) for p in pts)
+
+
+def test_parameters_equal_but_for_their_symbols_get_points_in_their_own():
+    # a Parameter compares by name and domain: the remembered points must not be another's
+    from symrecycle.core.params import Parameter
+
+    d1, d2 = sp.Dummy("mu", real=True), sp.Dummy("mu", real=True)
+    p1, p2 = (Parameter("mu", 0, None, lower_open=True, symbol=d) for d in (d1, d2))
+    assert p1 == p2
+    assert all(set(pt) == {d1} for pt in sample_points(d1 > 1, [p1], 2))
+    assert all(set(pt) == {d2} for pt in sample_points(d2 > 1, [p2], 2))
+    assert all(set(pt) == {d2} for pt in sample_points(sp.true, [p2], 2))
+    assert all(set(pt) == {d1} for pt in sample_points(sp.true, [p1], 2))
