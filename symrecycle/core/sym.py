@@ -98,16 +98,17 @@ def remembered(table: dict) -> dict:
 
 
 def forget() -> None:
-    """Empty what the engine remembers in this process, SymPy's own cache included: the next derivation
-    starts from nothing, as the benchmarks' cold runs need (the derivation cache on disk is untouched).
+    """Empty what the engine's steps remember in this process, SymPy's own cache included: a new model
+    object derives from nothing, as the benchmarks' cold runs need. Untouched: what a model object holds
+    (:func:`symrecycle.io.registry.get_model` hands out the same one again) and the derivation cache on disk.
 
     Examples
     --------
     >>> a = sp.Symbol("a")
-    >>> is_zero(a - a), is_zero.cache_info().currsize > 0
+    >>> is_zero(a - a), _is_zero.cache_info().currsize > 0
     (True, True)
     >>> forget()
-    >>> is_zero.cache_info().currsize
+    >>> _is_zero.cache_info().currsize
     0
     """
     for clear in _MEMORY:
@@ -115,7 +116,6 @@ def forget() -> None:
     clear_cache()
 
 
-@memo()
 def is_zero(expr) -> bool:
     """Whether ``expr`` simplifies to exactly 0 (a proof, not a float test).
 
@@ -129,7 +129,14 @@ def is_zero(expr) -> bool:
     >>> is_zero(a - r)
     False
     """
-    expr = as_sympy(expr)
+    try:
+        return _is_zero(as_sympy(expr))
+    except RecursionError:  # SymPy ran out of stack: not proved (not remembered: the next stack may be lower)
+        return False
+
+
+@memo()
+def _is_zero(expr) -> bool:
     if expr == 0:
         return True
     for step in (
@@ -145,7 +152,7 @@ def is_zero(expr) -> bool:
         return expo_zero(expr)
     try:
         return sp.simplify(expr) == 0
-    except (TypeError, ValueError, NotImplementedError, RecursionError):  # SymPy gave up: not proved
+    except (TypeError, ValueError, NotImplementedError):  # SymPy gave up: not proved
         return False
 
 

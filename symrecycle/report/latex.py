@@ -151,7 +151,8 @@ def derivations(model, workers: int = 1, time_limit: float | None = None) -> lis
     time_limit : float, optional
         Seconds after which one result still being derived is given up (its
         worker process is stopped) and reported as not derived in time: the
-        results are derived in worker processes (at least one) to keep it.
+        results are derived in worker processes (at least one) to keep it
+        (a model registered at run time is derived here, without the limit).
     """
     return derive_all([model], workers, time_limit)[model.name]
 
@@ -165,7 +166,7 @@ def derive_all(models, workers: int = 1, time_limit: float | None = None, cancel
     first (the first metric before later ones, limits before breakevens),
     each bounded by ``time_limit``.
     A model that a fresh process does not know by its name (one registered at
-    run time) is derived in this process. ``cancel`` (a ``threading.Event``)
+    run time) is derived in this process, without the time limit. ``cancel`` (a ``threading.Event``)
     set from another thread stops the worker processes
     (:class:`symrecycle.numeric.pool.Cancelled`).
     """
