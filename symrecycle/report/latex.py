@@ -166,8 +166,8 @@ def derive_all(models, workers: int = 1, time_limit: float | None = None, cancel
     first (the first metric before later ones, limits before breakevens),
     each bounded by ``time_limit``.
     A model that a fresh process does not know by its name (one registered at
-    run time) is derived in this process, without the time limit. ``cancel`` (a ``threading.Event``)
-    set from another thread stops the worker processes
+    run time) is derived in this process, without the time limit. ``cancel``
+    (a ``threading.Event``) set from another thread stops the worker processes
     (:class:`symrecycle.numeric.pool.Cancelled`).
     """
     models = [registry.get_model(m) if isinstance(m, str) else m for m in models]
