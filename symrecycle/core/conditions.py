@@ -9,7 +9,7 @@ from .fixedpoint import FixedPoint
 from .params import n as N
 from .ratsimp import simplify_rational
 from .relations import simplify_condition  # noqa: F401  (re-exported: the engine imports it from here)
-from .sym import as_sympy, conjuncts, equalities, is_zero, memo
+from .sym import as_sympy, at_point, conjuncts, equalities, is_zero, memo
 
 
 class Unsolved(ValueError):
@@ -321,7 +321,7 @@ def holds_at(cond, point) -> bool:
     False
     """
     try:
-        return as_sympy(cond).subs(point).subs(N, 3) is sp.true
+        return at_point(as_sympy(cond), {N: 3, **point}) is sp.true
     except TypeError:  # a relation SymPy cannot order at that point
         return False
 
@@ -346,7 +346,7 @@ def branch_at(expr, point):
         return expr
     for e, c in expr.args:
         try:
-            held = c if c in (sp.true, sp.false) else c.subs(point)
+            held = c if c in (sp.true, sp.false) else at_point(c, point)
         except TypeError:  # a relation SymPy cannot order at that point
             return expr
         if held is sp.true:

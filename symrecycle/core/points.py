@@ -9,7 +9,7 @@ import sympy as sp
 
 from .conditions import _FLIP, Unsolved, solve_equality, split_equalities
 from .params import n as N
-from .sym import as_sympy, conjuncts, equalities, memo
+from .sym import as_sympy, at_point, conjuncts, equalities, memo
 
 __all__ = ["within_domain", "sample_points"]
 
@@ -149,7 +149,7 @@ def _sample_points(cond, keyed, count):
         for sym, expr in subs.items():
             if sym == N:
                 continue
-            val = expr.subs(point)
+            val = at_point(expr, point)
             val = val if val.is_Rational or not val.is_number else sp.nsimplify(val)
             par = next((p for p in params if p.symbol == sym), None)
             algebraic = val.is_number and val.is_real and val.is_algebraic and not val.is_Rational
@@ -162,11 +162,11 @@ def _sample_points(cond, keyed, count):
             full[sym] = val
         if not ok:
             continue
-        truth = cond.subs(full)
+        truth = at_point(cond, full)
         if truth.free_symbols - {N}:
             continue
         if truth.free_symbols:
-            truth = truth.subs(N, 3)
+            truth = at_point(truth, {N: 3})
         if truth is sp.true:
             out.append(full)
         if len(out) >= count:

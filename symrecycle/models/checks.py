@@ -62,16 +62,17 @@ def iterate_exact(model, values: dict, count: int) -> dict:
     vals = {model.parameter(k).symbol if isinstance(k, str) else k: _exact(v) for k, v in values.items()}
     pl = model.iteration_plan
     out = {nm: [] for nm in pl.order}
+    steps = {nm: _sym.at_point(pl.next[nm], vals) for nm in pl.order}  # the parameters first, once
     for k in range(model.start, model.start + count):
         i = k - model.start
         for nm in pl.order:
-            e = pl.initials[nm][i] if i < len(pl.initials[nm]) else pl.next[nm]
+            e = _sym.at_point(pl.initials[nm][i], vals) if i < len(pl.initials[nm]) else steps[nm]
             lags = {}
             for ref, lag in pl.symbols:  # ref at index k - lag (its last value is at k once it came first)
                 back = pl.back(ref, nm, lag)
                 if 0 <= back < len(out[ref]):
                     lags[lag_symbol(ref, lag)] = out[ref][-1 - back]
-            out[nm].append(_sym.as_sympy(e.subs(vals).subs(N, k).subs(lags)))
+            out[nm].append(_sym.as_sympy(_sym.at_point(_sym.at_point(e, {N: k}), lags)))
     return {s.name: out[s.name] for s in model.sequences}
 
 
@@ -190,7 +191,7 @@ def check_iteration(model, expr, metric_expr):
     ks = [model.start, model.start + 1, model.start + 4]
     for pt in pts:
         for k, want in zip(ks, metric_exact_at(model, metric_expr, pt, ks)):
-            got = _sym.as_sympy(_cond.branch_at(expr, pt).subs(N, k).subs(pt)).doit()
+            got = _sym.as_sympy(_sym.at_point(_sym.at_point(_cond.branch_at(expr, pt), {N: k}), pt)).doit()
             if not _sym.is_zero(got - want):
                 return False, [f"exact iteration differs at {pt}, n={k}: {got} != {want}"]
     lines = [f"equals exact Rational iteration at n = {ks} on {len(pts)} points, one per branch or more"]
@@ -294,8 +295,8 @@ def check_derivative(model, qexpr, dexpr, p, n):
         if p not in pt:
             continue
         nval = 5 if n is None or n == N else n
-        q = qexpr.subs({k: v for k, v in pt.items() if k != p}).subs(N, nval)
-        d = _cond.branch_at(dexpr, pt).subs(pt).subs(N, nval)
+        q = _sym.at_point(_sym.at_point(qexpr, {k: v for k, v in pt.items() if k != p}), {N: nval})
+        d = _sym.at_point(_sym.at_point(_cond.branch_at(dexpr, pt), pt), {N: nval})
         if q.subs(p, pt[p]).has(sp.oo, -sp.oo, sp.zoo):
             continue
         f = mp_function(p, q)

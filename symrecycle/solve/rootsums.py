@@ -300,13 +300,14 @@ def check_iteration(coefficients, forcing, initials, start, expr, params, where=
     if not pts:
         return False, f"no sample point where {sp.sstr(where)} (so NOT checked)"
     for pt in pts:
-        cs = [_sym.as_sympy(c).subs(pt) for c in coefficients]
-        xs = [_sym.as_sympy(x).subs(pt) for x in initials]
+        cs = [_sym.at_point(_sym.as_sympy(c), pt) for c in coefficients]
+        xs = [_sym.at_point(_sym.as_sympy(x), pt) for x in initials]
+        f, at = _sym.at_point(_sym.as_sympy(forcing), pt), _sym.at_point(expr, pt)
         for m in range(s + k, s + k + steps):
             xs.append(sp.expand(sum((c * xs[-j] for j, c in enumerate(cs, 1)), sp.Integer(0))
-                                + _sym.as_sympy(forcing).subs(pt).subs(n, m)))
+                                + _sym.at_point(f, {n: m})))
         for j, want in enumerate(xs):
-            if not _sym.is_zero(expr.subs(pt).subs(n, s + j) - want):
+            if not _sym.is_zero(_sym.at_point(at, {n: s + j}) - want):
                 return False, f"differs from exact iteration at {pt}, n = {s + j}"
     return True, (f"equals exact iteration at n = {s}..{s + k + steps - 1} on {len(pts)} point(s) "
                   f"where {sp.sstr(where)}")
