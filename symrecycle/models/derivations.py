@@ -76,6 +76,12 @@ def metric_derivative(model, met, p, at=None):
     >>> metric_derivative(m, m.metric(), m.symbols["r"])
     [(r**(n - 2)*(n - 1), r**(n - 1), True)]
     """
+    at = at if at is not None and at != N else None
+    found = model._step(("metric-derivative", met.name, p, at), lambda: _metric_derivative(model, met, p, at))
+    return None if found is None else list(found)
+
+
+def _metric_derivative(model, met, p, at):
     refs = sorted({e.base.label.name for e in met.expr.atoms(sp.Indexed)})
     forms = {name: model.solve(name) for name in refs}
     if any(not f.cases for f in forms.values()):
@@ -85,7 +91,6 @@ def metric_derivative(model, met, p, at=None):
         return None
     held = {name: sp.Dummy(name) for name in refs}
     m = met.expr.replace(lambda e: isinstance(e, sp.Indexed), lambda e: held[e.base.label.name])
-    at = at if at is not None and at != N else None
     branches = forms[split[0]].derivative(p, at) if split else [(None, sp.true)]
     shown = _sym.pieces(model.benefit(met.name).expr)  # the metric's cases, as the benefit states them
     if len(shown) != len(branches):
@@ -107,7 +112,7 @@ def metric_derivative(model, met, p, at=None):
             sub = {k: v.subs(N, at) for k, v in sub.items()}
             value = value.subs(N, at)
         out.append((dm.xreplace(sub), value, cond))
-    return out
+    return tuple(out)
 
 
 def elasticity(model, param: str, n=None, metric: str | None = None) -> Result:

@@ -87,6 +87,8 @@ class Model:
     source: str = ""
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
     _plan: object = field(default=None, init=False, repr=False, compare=False, hash=False)
+    #: steps between results that several derivations take (never stored on disk): :meth:`_step`
+    _steps: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self):
         names = [s.name for s in self.sequences]
@@ -206,6 +208,13 @@ class Model:
                 self._cache[key] = stored
                 return stored
             return self._derive(key, make)
+
+    def _step(self, key, make):
+        """``make()`` once per key in this model object: a step that several derivations take (the
+        metric's derivative for its sensitivity and its elasticity, say), kept in memory only."""
+        if key not in self._steps:
+            self._steps[key] = make()
+        return self._steps[key]
 
     def _derive(self, key, make):
         what = _QUANTITY_OF_KEY.get(key[0], key[0])
@@ -445,6 +454,9 @@ class Model:
         """
         if not isinstance(expr, sp.Piecewise):
             return expr
+        return self._step(("explicit-ends", expr), lambda: self._ends_stated(expr))
+
+    def _ends_stated(self, expr):
         out = []
         for (v, c), (_, excl) in zip(_sym.pieces(expr), _sym.exclusive_pieces(expr)):
             for p in self.parameters:
