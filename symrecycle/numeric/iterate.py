@@ -153,7 +153,7 @@ def iterate(model, n, dps=None, exact=False, sequence=None, metric=None, last=Fa
     Floats (numpy, vectorized over parameter arrays: the iteration axis is
     last), mpmath at ``dps`` digits, or exact rationals (``exact=True``).
     With ``metric=`` the metric (e.g. ``"benefit"``) instead of a sequence;
-    with ``last=True`` (floats) only the term at n, in bounded memory.
+    with ``last=True`` only the term at n, in bounded memory (in mpmath, a list of one).
 
     Float iteration overflows where the sequences outgrow floats (``r**n``)
     although a metric stays finite; parameter points that come out not
@@ -191,8 +191,7 @@ def iterate(model, n, dps=None, exact=False, sequence=None, metric=None, last=Fa
     for idx in zip(*np.nonzero(np.broadcast_to(point_bad, pshape))) if pshape else [()]:
         point = {k: float(np.broadcast_to(v, pshape)[idx]) for k, v in params.items()}
         with _sym.workdps(30):
-            seq = _iterate(model, n, 30, False, sequence, metric, False, **point)
-            vals = [float(x) for x in (seq[-1:] if last else seq)]
+            vals = [float(x) for x in _iterate(model, n, 30, False, sequence, metric, last, **point)]
         out[idx] = vals[0] if last else vals
     return out
 
@@ -225,9 +224,11 @@ def _iterate(model, n, dps, exact, sequence, metric, last, lost=None, max_bits=M
                 p.validate(values[nm])
         with _sym.workdps(dps):
             mvals = {k: as_mpf(v, dps) for k, v in vals.items()}
-            seqs = _run(model, mvals, count, "mpmath", mpmath.mpf, max_bits=max_bits, progress=progress)
-            if metric is not None:
-                return _metric_values(model, seqs, mvals, count, metric, "mpmath", mpmath.mpf)
+            seqs = _run(model, mvals, count, "mpmath", mpmath.mpf, last=last, max_bits=max_bits,
+                        progress=progress)
+            if metric is not None:  # with last, the metric at n alone
+                return _metric_values(model, seqs, mvals, 1 if last else count, metric, "mpmath", mpmath.mpf,
+                                      offset=count - 1 if last else 0)
         return seqs[sequence or model.adjusted]
     else:
         arrs = {p.symbol: as_array(p.name, vals[p.symbol], p) for p in model.parameters}

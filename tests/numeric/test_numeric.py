@@ -1176,6 +1176,16 @@ def test_float_iteration_recovers_from_overflow():
     np.testing.assert_allclose(last, seq[:, -1], rtol=0)
 
 
+def test_mpmath_iteration_to_the_last_term_alone_is_the_last_of_the_whole():
+    # the overflowed float points go to mpmath with last=True: only the term at n is computed there
+    for kw in ({"metric": "benefit"}, {"sequence": "A"}, {"sequence": "C"}):
+        whole = KICK.iterate(600, dps=30, r=4.2, alpha=0.75, **kw)
+        last = KICK.iterate(600, dps=30, last=True, r=4.2, alpha=0.75, **kw)
+        assert len(whole) == 600
+        assert last == whole[-1:]
+    assert float(KICK.iterate(3, dps=30, last=True, r=2, alpha=0.5, metric="benefit")[0]) == 1.3125
+
+
 # -- sums without a finite closed form ---------------------------------------------------------
 def test_compiled_sums_against_closed_forms_and_mpmath():
     import sympy as sp
