@@ -8,6 +8,7 @@ methods of the same names are the entries.
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 
 import sympy as sp
@@ -20,7 +21,7 @@ from ..core.results import NotDerived, Result
 from ..solve import asymptotics, calculus, iterations
 from . import checks
 from . import maps as _maps
-from .checks import _piecewise
+from .checks import _coverage_points, _piecewise
 
 
 def sensitivity(model, param: str, n=None, metric: str | None = None) -> Result:
@@ -44,7 +45,7 @@ def sensitivity(model, param: str, n=None, metric: str | None = None) -> Result:
         if exact is not None:
             expr = _piecewise([(calculus.tidy(d), c) for d, _, c in exact])
         else:
-            expr = calculus.derivative(model._explicit_ends(base.expr), p, model.parameters)
+            expr = calculus.derivative(explicit_ends(model, base.expr), p, model.parameters)
         expr = model._on_domain(expr)
         if n is not None and n != N:
             expr = _at_index(expr, n)
@@ -56,6 +57,41 @@ def sensitivity(model, param: str, n=None, metric: str | None = None) -> Result:
         )
 
     return model._cached(("sens", param, n, met.name), make)
+
+
+def explicit_ends(model, expr):
+    """Cases that hold only on a closed end of a parameter's domain, with that end stated.
+
+    ``Piecewise((0, rho < 1), (alpha, True))`` with rho in (0, 1] reads
+    ``Piecewise((0, rho < 1), (alpha, Eq(rho, 1)))``: the derivative then
+    sees the set where the quantity may jump. Once per model and expression (the sensitivity and the
+    elasticity of a limit ask for the same).
+    """
+    if not isinstance(expr, sp.Piecewise):
+        return expr
+    return model._step(("explicit-ends", expr), lambda: _ends_stated(model, expr))
+
+
+def _ends_stated(model, expr):
+    out = []
+    for (v, c), (_, excl) in zip(_sym.pieces(expr), _sym.exclusive_pieces(expr)):
+        for p in model.parameters:
+            ends = p.closed_ends()
+            if not ends or p.symbol not in excl.free_symbols:
+                continue
+            others = [q for q in model.parameters if q is not p and q.symbol in excl.free_symbols]
+            grid = [dict(zip([q.symbol for q in others], combo)) for combo in itertools.islice(
+                itertools.product(*[[sp.Rational(x) for x in _coverage_points(q)] for q in others]), 64)]
+
+            inner = [sp.Rational(x) for x in p.interior_points()]
+            if any(_cond.holds_at(excl, {**g, p.symbol: x}) for g in grid for x in inner):
+                continue
+            at = [e for e in ends
+                  if any(_cond.holds_at(excl, {**g, p.symbol: sp.Rational(e)}) for g in grid)]
+            if len(at) == 1:
+                c = sp.And(c, sp.Eq(p.symbol, sp.Rational(at[0])))
+        out.append((v, c))
+    return sp.Piecewise(*out)
 
 
 def metric_derivative(model, met, p, at=None):
@@ -138,7 +174,7 @@ def elasticity(model, param: str, n=None, metric: str | None = None) -> Result:
             expr = _piecewise([(_cond.simplify_branch(p * d / q) if len(exact) <= 3 else p * d / q, c)
                                for d, q, c in exact])
         else:
-            expr = calculus.elasticity(model._explicit_ends(base.expr), p, model.parameters)
+            expr = calculus.elasticity(explicit_ends(model, base.expr), p, model.parameters)
         expr = model._on_domain(expr)
         if n is not None and n != N:
             expr = _at_index(expr, n)

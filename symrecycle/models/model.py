@@ -9,7 +9,6 @@ form: :meth:`Model.closed_form` asks the solver of
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -30,7 +29,7 @@ from ..numeric.iterate import iterate
 from . import checks
 from . import store as _store
 from .checks import ENGINE_ERRORS as _ENGINE_ERRORS
-from .checks import _coverage_points, _piecewise, _short
+from .checks import _piecewise, _short
 
 if TYPE_CHECKING:  # the solvers are imported where a derivation starts (a cached result needs none)
     from ..solve.recurrence import Recurrence, VariableRecurrence
@@ -444,38 +443,6 @@ class Model:
 
     def _quantity_expr(self, n, metric):
         return self.limit(metric) if n is None else self.benefit(metric)
-
-    def _explicit_ends(self, expr):
-        """Cases that hold only on a closed end of a parameter's domain, with that end stated.
-
-        ``Piecewise((0, rho < 1), (alpha, True))`` with rho in (0, 1] reads
-        ``Piecewise((0, rho < 1), (alpha, Eq(rho, 1)))``: the derivative then
-        sees the set where the quantity may jump.
-        """
-        if not isinstance(expr, sp.Piecewise):
-            return expr
-        return self._step(("explicit-ends", expr), lambda: self._ends_stated(expr))
-
-    def _ends_stated(self, expr):
-        out = []
-        for (v, c), (_, excl) in zip(_sym.pieces(expr), _sym.exclusive_pieces(expr)):
-            for p in self.parameters:
-                ends = p.closed_ends()
-                if not ends or p.symbol not in excl.free_symbols:
-                    continue
-                others = [q for q in self.parameters if q is not p and q.symbol in excl.free_symbols]
-                grid = [dict(zip([q.symbol for q in others], combo)) for combo in itertools.islice(
-                    itertools.product(*[[sp.Rational(x) for x in _coverage_points(q)] for q in others]), 64)]
-
-                inner = [sp.Rational(x) for x in p.interior_points()]
-                if any(_cond.holds_at(excl, {**g, p.symbol: x}) for g in grid for x in inner):
-                    continue
-                at = [e for e in ends
-                      if any(_cond.holds_at(excl, {**g, p.symbol: sp.Rational(e)}) for g in grid)]
-                if len(at) == 1:
-                    c = sp.And(c, sp.Eq(p.symbol, sp.Rational(at[0])))
-            out.append((v, c))
-        return sp.Piecewise(*out)
 
     def sensitivity(self, param: str, n=None, metric: str | None = None) -> Result:
         r"""``d Q / d param`` of the limit (``n=None``) or of the metric at n (``n=sr.n``)."""
