@@ -51,9 +51,15 @@ SHORT = {"figure2-short": lambda size: plots.figure2(n_max=4, size=size).figure,
 
 
 @functools.cache
+def report_figure(name, size):
+    """The report's figure ``name`` (its FigureData), drawn once per size for the tests of this module."""
+    return plots.FIGURES[name](size=size)
+
+
+@functools.cache
 def figure(name, size):
     if name in plots.FIGURES:
-        return plots.FIGURES[name](size=size).figure
+        return report_figure(name, size).figure
     if name in SHORT:
         return SHORT[name](size)
     return _mc(name, size)
@@ -356,7 +362,7 @@ def test_markers_inside_the_frame(name, size):
 
 def test_one_and_two_columns_plot_the_same_data():
     for name in plots.FIGURES:
-        one, two = plots.FIGURES[name](size="one-column"), plots.FIGURES[name](size="two-column")
+        one, two = report_figure(name, "one-column"), report_figure(name, "two-column")
         assert one.csv_text() == two.csv_text()
         assert one.size == "one-column"
         assert two.size == "two-column"
