@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from symrecycle.core.sym import as_sympy
+from symrecycle.core.sym import as_sympy, cancels
 
 
 @pytest.mark.parametrize("text", [
@@ -69,3 +71,17 @@ def test_forget_empties_what_the_engine_remembers(monkeypatch):
     assert signs._factored.cache_info().currsize == 0
     assert sym._is_zero.cache_info().currsize == 0
     assert sym.is_zero(STANDARD["r"].symbol - STANDARD["r"].symbol)  # and it still answers
+
+
+_x, _y, _k = sp.symbols("x y k", positive=True)
+_polys = st.builds(lambda cs: sum(c * m for c, m in zip(cs, (1, _x, _y, _x * _y, _x**2, _k**_x))),
+                   st.lists(st.integers(-3, 3), min_size=6, max_size=6))
+
+
+@settings(max_examples=max(5, settings.default.max_examples // 8))
+@given(_polys, _polys.filter(lambda p: p != 0), _polys, _polys.filter(lambda p: p != 0), st.booleans())
+def test_cancels_is_cancels_verdict(a, b, c, d, zero):
+    # a/b + c/d against (ad + cb)/(bd): zero, written apart; or off by one term (not zero)
+    e = a / b + c / d - (a * d + c * b) / (b * d) + (0 if zero else _x / b)
+    assert cancels(e) == (sp.cancel(e) == 0)
+    assert cancels(e) == zero
