@@ -21,7 +21,7 @@ from ..core import sym as _sym
 from ..core.params import n as N
 from ..core.sequences import lag_symbol
 from ..numeric.compile import mp_function
-from ..numeric.iterate import iterate
+from ..numeric.iterate import iterate_at
 
 #: what a derivation may raise from inside SymPy or the engine's own solvers (not a user's mistake):
 #: a limitation, said as one
@@ -234,10 +234,10 @@ def check_limit(model, bexpr, cases, met=None):
             with _sym.workdps(60):
                 if bexpr.has(sp.Sum):  # iterated: a sum of 8000 terms per point is slower
                     # a closed form grows at most like exp(poly(n)): no bound on the magnitude
-                    seq = iterate(model, 8000, dps=60, metric=met.name, max_bits=None,
-                                  **{k.name: Fraction(int(v.p), int(v.q)) for k, v in pt.items()})
-                    early = seq[4001 - WINDOW - model.start:4001 - model.start]
-                    late = seq[-WINDOW:]
+                    windows = [*range(4001 - WINDOW, 4001), *range(8001 - WINDOW, 8001)]
+                    exact = {k.name: Fraction(int(v.p), int(v.q)) for k, v in pt.items()}
+                    seq = iterate_at(model, windows, 60, exact, metric=met.name, max_bits=None)
+                    early, late = seq[:WINDOW], seq[WINDOW:]
                 else:
                     f = mp_function(N, _cond.branch_at(bexpr, pt).subs(pt))
                     early = [f(mpmath.mpf(k)) for k in range(4001 - WINDOW, 4001)]

@@ -154,6 +154,7 @@ def iterate(model, n, dps=None, exact=False, sequence=None, metric=None, last=Fa
     last), mpmath at ``dps`` digits, or exact rationals (``exact=True``).
     With ``metric=`` the metric (e.g. ``"benefit"``) instead of a sequence;
     with ``last=True`` only the term at n, in bounded memory (in mpmath, a list of one).
+    :func:`iterate_at`: the terms at a few iterations alone.
 
     Float iteration overflows where the sequences outgrow floats (``r**n``)
     although a metric stays finite; parameter points that come out not
@@ -196,8 +197,29 @@ def iterate(model, n, dps=None, exact=False, sequence=None, metric=None, last=Fa
     return out
 
 
+def iterate_at(model, at, dps, values: dict, sequence=None, metric=None, max_bits=MP_MAX_BITS):
+    """The terms (of ``sequence``, default the adjusted compute, or of the ``metric``) at the
+    iterations ``at`` alone, in its order: an mpmath iteration at ``dps`` digits up to the last of them,
+    the metric computed at those iterations only (a limit's check reads two windows of 8000 terms).
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> from symrecycle.models.catalogue import kickstarting
+    >>> m = kickstarting()
+    >>> iterate_at(m, [4, 2], 30, {"r": 2, "alpha": Fraction(1, 2)}, metric="benefit")
+    [mpf('1.328125'), mpf('1.25')]
+    """
+    at = list(at)
+    bad = next((k for k in at if isinstance(k, bool) or not isinstance(k, numbers.Integral)
+                or k < model.start), None)
+    if bad is not None or not at:
+        raise ValueError(f"parameter 'at': got {bad if at else at!r}, expected iterations from {model.start}")
+    return _iterate(model, max(at), dps, False, sequence, metric, False, max_bits=max_bits, at=at, **values)
+
+
 def _iterate(model, n, dps, exact, sequence, metric, last, lost=None, max_bits=MP_MAX_BITS, progress=None,
-             **values):
+             at=None, **values):
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < model.start:
         raise ValueError(f"parameter 'n': got {n!r}, expected an integer >= {model.start}")
     count = int(n) - model.start + 1
@@ -226,6 +248,8 @@ def _iterate(model, n, dps, exact, sequence, metric, last, lost=None, max_bits=M
             mvals = {k: as_mpf(v, dps) for k, v in vals.items()}
             seqs = _run(model, mvals, count, "mpmath", mpmath.mpf, last=last, max_bits=max_bits,
                         progress=progress)
+            if at is not None:
+                return _terms_at(model, seqs, mvals, at, sequence, metric)
             if metric is not None:  # with last, the metric at n alone
                 return _metric_values(model, seqs, mvals, 1 if last else count, metric, "mpmath", mpmath.mpf,
                                       offset=count - 1 if last else 0)
@@ -247,6 +271,19 @@ def _iterate(model, n, dps, exact, sequence, metric, last, lost=None, max_bits=M
         met = model.metric(metric)
         return model.metric_exact_at(met.expr, vals, range(model.start, model.start + count))
     return seqs[sequence or model.adjusted]
+
+
+def _terms_at(model, seqs, vals, at, sequence, metric):
+    """The mpmath terms (of ``sequence``, or the ``metric``) at the iterations ``at`` alone."""
+    out = []
+    for k in at:
+        i = k - model.start
+        if metric is None:
+            out.append(seqs[sequence or model.adjusted][i])
+        else:
+            out += _metric_values(model, {nm: h[i:i + 1] for nm, h in seqs.items()}, vals, 1, metric,
+                                  "mpmath", mpmath.mpf, offset=i)
+    return out
 
 
 def _metric_values(model, seqs, vals, count, metric, module, convert, offset=0):

@@ -1186,6 +1186,20 @@ def test_mpmath_iteration_to_the_last_term_alone_is_the_last_of_the_whole():
     assert float(KICK.iterate(3, dps=30, last=True, r=2, alpha=0.5, metric="benefit")[0]) == 1.3125
 
 
+def test_terms_at_a_few_iterations_are_those_of_the_whole_iteration():
+    from symrecycle.numeric.iterate import iterate, iterate_at
+
+    m = sr.get_model("reuse-decay")
+    vals = {"r": 1.5, "alpha": 0.5, "rho": 0.9}
+    at = [40, 3, 41, 1]
+    for kw in ({"metric": "benefit"}, {"sequence": "C"}, {}):  # {}: the adjusted compute A
+        whole = iterate(m, 41, dps=30, **kw, **vals)
+        assert iterate_at(m, at, 30, vals, **kw) == [whole[k - 1] for k in at]
+    for bad in ([0], [], [2.5], [True]):
+        with pytest.raises(ValueError, match="parameter 'at'"):
+            iterate_at(m, bad, 30, vals)
+
+
 # -- sums without a finite closed form ---------------------------------------------------------
 def test_compiled_sums_against_closed_forms_and_mpmath():
     import sympy as sp
