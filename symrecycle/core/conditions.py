@@ -10,6 +10,7 @@ from .params import n as N
 from .ratsimp import simplify_rational
 from .relations import simplify_condition  # noqa: F401  (re-exported: the engine imports it from here)
 from .sym import as_sympy, at_point, conjuncts, equalities, is_zero, memo
+from .truth import decided
 
 
 class Unsolved(ValueError):
@@ -320,8 +321,12 @@ def holds_at(cond, point) -> bool:
     >>> holds_at(a < r, {a: 1})  # r is free: not decided
     False
     """
+    point = {N: 3, **point}
+    held = decided(as_sympy(cond), point)
+    if held is not None:
+        return held
     try:
-        return at_point(as_sympy(cond), {N: 3, **point}) is sp.true
+        return at_point(as_sympy(cond), point) is sp.true
     except TypeError:  # a relation SymPy cannot order at that point
         return False
 

@@ -10,6 +10,7 @@ import sympy as sp
 from .conditions import _FLIP, Unsolved, solve_equality, split_equalities
 from .params import n as N
 from .sym import as_sympy, at_point, conjuncts, equalities, memo
+from .truth import decided
 
 __all__ = ["within_domain", "sample_points"]
 
@@ -161,6 +162,13 @@ def _sample_points(cond, keyed, count):
                 break
             full[sym] = val
         if not ok:
+            continue
+        held = decided(cond, {N: 3, **full})
+        if held is not None:  # decided in fractions
+            if held:
+                out.append(full)
+                if len(out) >= count:
+                    break
             continue
         truth = at_point(cond, full)
         if truth.free_symbols - {N}:

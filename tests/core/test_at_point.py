@@ -1,4 +1,5 @@
-"""``at_point``: an expression at a point of numbers, as ``subs`` gives it wherever it is defined."""
+"""``at_point`` (an expression at a point of numbers, as ``subs`` gives it wherever it is defined) and
+``decided`` (a condition at a rational point, in fractions), against SymPy's own substitution."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from hypothesis import strategies as st
 
 from symrecycle.core.conditions import branch_at, holds_at
 from symrecycle.core.sym import at_point
+from symrecycle.core.truth import decided
 
 a, b, r = sp.symbols("a b r", real=True)
 SYMBOLS = (a, b, r)
@@ -91,3 +93,31 @@ def test_bound_symbols_and_other_points_go_to_subs():
     assert at_point(a + r, {a: r}) == 2 * r  # a value that is not a number: subs, one after another
     assert at_point(a * r, {a: 2, r: sp.Rational(1, 3)}) == sp.Rational(2, 3)
     assert at_point(a * r, {a: 0.5, r: 2}) == 1.0  # Python numbers too
+
+
+@settings(max_examples=EXAMPLES)
+@given(conditions, points)
+def test_fractions_decide_a_polynomial_condition_as_sympy_does(cond, point):
+    held = decided(cond, point)
+    assert held is not None  # sums, products and integer powers of rationals: always decided
+    assert held == (cond.subs(point) is sp.true)
+
+
+def test_what_fractions_cannot_decide_is_left_to_sympy():
+    assert decided(sp.sqrt(r) < 2, {r: 1}) is None  # a root
+    assert decided(a / (r - 1) > 0, {a: 1, r: 1}) is None  # a division by 0 there
+    assert decided(a < r, {a: 1}) is None  # r without a value
+    assert decided(a < r, {a: 1, r: sp.sqrt(2)}) is None  # a value that is not rational
+    assert decided(a < r, {a: 0.5, r: 1}) is None  # nor a float
+    assert decided(sp.Eq(a * r, 1) & (a > 0), {a: sp.Rational(2, 3), r: sp.Rational(3, 2)}) is True
+    assert not holds_at(a / (r - 1) > 0, {a: 1, r: 1})  # and SymPy says it is not held
+
+
+@settings(max_examples=EXAMPLES)
+@given(polynomials(), points, st.sampled_from([-1, 0, 1]))
+def test_fractions_decide_on_the_boundary_as_sympy_does(p, point, shift):
+    # the polynomial against its own value at the point (give or take one): equalities hold there exactly
+    bound = p.subs(point) + sp.Rational(shift, 2)
+    for op in (sp.Lt, sp.Le, sp.Gt, sp.Ge, sp.Eq, sp.Ne):
+        cond = op(p, bound)
+        assert decided(cond, point) == (cond.subs(point) is sp.true), op
