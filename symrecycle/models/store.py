@@ -48,7 +48,7 @@ from ..core.results import EngineStopped, NoClosedForm, NotDerived, Result
 from ..core.version import VERSION
 
 __all__ = ["directory", "enabled", "set_enabled", "lookup", "save", "info", "clear", "FORMAT",
-           "stored_only", "NotStored", "keep_cases", "lookup_value", "save_value"]
+           "stored_only", "NotStored", "keep_cases", "lookup_value", "save_value", "encode", "decode"]
 
 #: the layout of an entry; a change makes every older entry another key
 FORMAT = 2
@@ -288,15 +288,7 @@ def save(model, key, value, cause=None) -> None:
     if preimage is None:
         return
     if isinstance(value, Result):
-        body = {"quantity": value.quantity, "expr": value.expr, "label": value.label,
-                "conditions": tuple(value.conditions), "verified": value.verified,
-                "certificate": tuple(value.certificate), "notes": tuple(value.notes),
-                "meta": {k: _plain(v) for k, v in value.meta.items()}}
-        if isinstance(value.expr, sp.Piecewise) and ("cases" in value.__dict__ or _state["cases"]):
-            with contextlib.suppress(treejson.Unsupported):  # cases it cannot write: the result without
-                treejson.dumps(cases := _cases_out(value))
-                body["cases"] = cases  # read back with the result, not decided again
-        entry = {"key": preimage, "result": body}
+        entry = {"key": preimage, "result": _body(value)}
     elif type(value).__name__ in _ERRORS and not (_passing(value) or _passing(cause)):
         # the model's name (not in the key: a renamed copy shares the entry) where the message names it
         message = str(value).replace(f"model {model.name!r}", _NAMED, 1)
@@ -304,6 +296,32 @@ def save(model, key, value, cause=None) -> None:
     else:
         return
     _put(preimage, entry)
+
+
+def _body(value) -> dict:
+    """A Result as an entry holds it (its cases where they are decided, or are to be kept)."""
+    body = {"quantity": value.quantity, "expr": value.expr, "label": value.label,
+            "conditions": tuple(value.conditions), "verified": value.verified,
+            "certificate": tuple(value.certificate), "notes": tuple(value.notes),
+            "meta": {k: _plain(v) for k, v in value.meta.items()}}
+    if isinstance(value.expr, sp.Piecewise) and ("cases" in value.__dict__ or _state["cases"]):
+        with contextlib.suppress(treejson.Unsupported):  # cases it cannot write: the result without
+            treejson.dumps(cases := _cases_out(value))
+            body["cases"] = cases  # read back with the result, not decided again
+    return body
+
+
+def encode(result) -> str:
+    """``result`` as the derivation cache writes it (text), for another process of this run to
+    :func:`decode`: a pickled SymPy object is evaluated again where it is read (the domain condition
+    ``Contains(r, Interval.open(0, oo))`` of a positive r becomes ``True``), an entry is not.
+    ``treejson.Unsupported`` where it holds a node the cache cannot write."""
+    return treejson.dumps(_body(result))
+
+
+def decode(model, text: str):
+    """The Result that :func:`encode` wrote, read as a cache entry of ``model`` is read."""
+    return _read(model, {"result": treejson.loads(text)})
 
 
 def _put(preimage, entry) -> None:

@@ -20,12 +20,13 @@ import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import sympy as sp
 
 from ..core import sym as _sym
+from ..core import treejson
 from ..core.params import n as N
 from ..core.texsafe import PDFLATEX_ENV, escape, tex_comment
 from ..core.version import VERSION
@@ -130,7 +131,11 @@ def _derive_by_name(model_name, key, title, call, fingerprint=None, cache=None):
         return None
     if fingerprint is not None and _fingerprint(model) != fingerprint:
         return None
-    return _derive(model, key, title, call)
+    d = _derive(model, key, title, call)
+    try:  # sent as the derivation cache writes it: a pickled SymPy object is evaluated again
+        return d if d.result is None else replace(d, result=_store.encode(d.result))
+    except treejson.Unsupported:
+        return d
 
 
 def derivations(model, workers: int = 1, time_limit: float | None = None) -> list:
@@ -224,6 +229,8 @@ def _in_workers(models, tasks, workers, time_limit, cancel) -> list:
                                  f"(exit code {outcome.exitcode})")
         elif isinstance(outcome, _processes.TaskFailed):
             outcome = Derivation(name, key, title, None, outcome.message)
+        elif isinstance(outcome, Derivation) and isinstance(outcome.result, str):
+            outcome = replace(outcome, result=_store.decode(by_name[name], outcome.result))
         done[i] = outcome
     # models the worker processes do not have (registered here at run time): derived here
     return [d if d is not None else _derive(by_name[t[0]], *t[1:]) for d, t in zip(done, tasks)]

@@ -207,6 +207,22 @@ def test_worker_processes_give_the_same_document(kick_derived):
     assert [d.result.expr for d in both["kick-copy"]] == [d.result.expr for d in derived]
 
 
+def test_a_result_from_a_worker_process_is_the_one_derived_here(monkeypatch):
+    # a worker's result came back pickled, and SymPy evaluated Contains(r, (0, oo)) of the positive r to
+    # True on the way: the domains were lost, and the cases decided from them read differently
+    monkeypatch.setenv("SYMRECYCLE_NO_CACHE", "1")  # every result derived, in the worker process
+    there = _latex.derive_all([catalogue.kickstarting()], workers=1, time_limit=600)["kickstarting"]
+    here = _latex.derive_all([catalogue.kickstarting()], workers=1)["kickstarting"]
+    assert [d.key for d in there] == [d.key for d in here]
+    for a, b in zip(there, here, strict=True):
+        assert (a.error, a.result is None) == (b.error, b.result is None), a.key
+        if a.result is not None:
+            assert a.result.conditions == b.result.conditions, a.key
+            assert sp.true not in a.result.conditions, a.key
+            assert a.result.expr == b.result.expr, a.key
+            assert [c.text() for _v, c in a.result.cases] == [c.text() for _v, c in b.result.cases], a.key
+
+
 def test_a_time_limit_reports_instead_of_waiting(tmp_path, monkeypatch):
     # 1 ms per result: a derivation that takes longer than the parent's look at the clock (0.1 s) is
     # stopped, and its worker started anew. A cache of its own holds every result but the four slowest
