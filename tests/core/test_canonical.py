@@ -9,9 +9,7 @@ one alternative) changes it at some point of the grid.
 
 from __future__ import annotations
 
-import functools
 import itertools
-import math
 from fractions import Fraction
 
 import pytest
@@ -21,6 +19,7 @@ from hypothesis import strategies as st
 
 from symrecycle.core import canonical as C
 from symrecycle.core import sym as _sym
+from symrecycle.core.truth import decided
 from symrecycle.io import registry
 from symrecycle.models import catalogue
 
@@ -63,54 +62,13 @@ def _points(res):
 def _holds(cond, pt) -> bool:
     """Whether ``cond`` holds at ``pt`` ({symbol: Rational}), decided exactly: in Python's fractions where
     the condition is made of sums, products, integer powers and relations (thousands of points per
-    result), else by SymPy."""
-    f = _exact(cond)
-    if f is not None:
-        try:
-            return f({k: Fraction(int(v.p), int(v.q)) for k, v in pt.items()})
-        except (ZeroDivisionError, KeyError):  # undefined there, or a symbol without a value: SymPy says
-            pass
+    result; held to SymPy's verdicts below), else by SymPy."""
+    held = decided(cond, pt)
+    if held is not None:
+        return held
     value = sp.sympify(cond).xreplace(pt)
     assert value in (sp.true, sp.false), (cond, pt, value)
     return value is sp.true
-
-
-_RELATIONS = {sp.Lt: lambda a, b: a < b, sp.Le: lambda a, b: a <= b, sp.Gt: lambda a, b: a > b,
-              sp.Ge: lambda a, b: a >= b, sp.Eq: lambda a, b: a == b, sp.Ne: lambda a, b: a != b}
-
-
-@functools.lru_cache(maxsize=4096)
-def _exact(e):
-    """``e`` as a function of ``{symbol: Fraction}``, or None where it has anything else than rational
-    numbers, symbols, sums, products, integer powers, relations, And, Or and Not."""
-    if e is sp.true or e is sp.false:
-        held = e is sp.true
-        return lambda v: held
-    if isinstance(e, sp.Symbol):
-        return lambda v: v[e]
-    if isinstance(e, sp.Rational):
-        c = Fraction(int(e.p), int(e.q))
-        return lambda v: c
-    parts = [_exact(a) for a in e.args]
-    if not e.args or any(f is None for f in parts):
-        return None
-    if isinstance(e, sp.Add):
-        return lambda v: sum(f(v) for f in parts)
-    if isinstance(e, sp.Mul):
-        return lambda v: math.prod(f(v) for f in parts)
-    if isinstance(e, sp.Pow) and e.exp.is_Integer:
-        base, k = parts[0], int(e.exp)
-        return lambda v: base(v) ** k
-    if type(e) in _RELATIONS:
-        op, lhs, rhs = _RELATIONS[type(e)], parts[0], parts[1]
-        return lambda v: op(lhs(v), rhs(v))
-    if isinstance(e, sp.And):
-        return lambda v: all(f(v) for f in parts)
-    if isinstance(e, sp.Or):
-        return lambda v: any(f(v) for f in parts)
-    if isinstance(e, sp.Not):
-        return lambda v: not parts[0](v)
-    return None
 
 
 def _drops(cond: C.Condition):
@@ -167,13 +125,10 @@ def test_the_fractions_decide_as_sympy_does(results):
     for res in results:
         points = list(_points(res))[::5]
         for _v, cond in _sym.exclusive_pieces(res.expr):
-            f = _exact(cond)
-            if f is None:
-                continue
             for pt in points:
-                value = sp.sympify(cond).xreplace(pt)
-                if value in (sp.true, sp.false):
-                    assert f({k: Fraction(int(v.p), int(v.q)) for k, v in pt.items()}) == (value is sp.true)
+                value, held = sp.sympify(cond).xreplace(pt), decided(cond, pt)
+                if value in (sp.true, sp.false) and held is not None:
+                    assert held == (value is sp.true)
                     compared += 1
     assert compared > 0
 
