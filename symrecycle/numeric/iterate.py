@@ -215,6 +215,8 @@ def iterate_at(model, at, dps, values: dict, sequence=None, metric=None, max_bit
                 or k < model.start), None)
     if bad is not None or not at:
         raise ValueError(f"parameter 'at': got {bad if at else at!r}, expected iterations from {model.start}")
+    if isinstance(dps, bool) or not isinstance(dps, numbers.Integral) or dps < 1:
+        raise ValueError(f"parameter 'dps': got {dps!r}, expected a number of digits (an integer >= 1)")
     return _iterate(model, max(at), dps, False, sequence, metric, False, max_bits=max_bits, at=at, **values)
 
 

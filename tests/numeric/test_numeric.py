@@ -1198,6 +1198,8 @@ def test_terms_at_a_few_iterations_are_those_of_the_whole_iteration():
     for bad in ([0], [], [2.5], [True]):
         with pytest.raises(ValueError, match="parameter 'at'"):
             iterate_at(m, bad, 30, vals)
+    with pytest.raises(ValueError, match="parameter 'dps': got None"):
+        iterate_at(m, at, None, vals)
 
 
 # -- sums without a finite closed form ---------------------------------------------------------
