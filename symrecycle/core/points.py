@@ -9,7 +9,7 @@ import sympy as sp
 
 from .conditions import _FLIP, Unsolved, solve_equality, split_equalities
 from .params import n as N
-from .sym import as_sympy, at_point, conjuncts, equalities, memo
+from .sym import as_sympy, at_point, conjuncts, equalities, keyed, memo, unkeyed
 from .truth import decided
 
 __all__ = ["within_domain", "sample_points"]
@@ -86,15 +86,13 @@ def sample_points(cond, params, count=3):
     >>> all(p[a] < p[r] for p in sample_points(a < r, params))
     True
     """
-    # each parameter with its symbol: two parameters of one name and domain are equal, whatever their symbols
-    keyed = tuple((p, p.symbol) for p in params or ())
-    return [dict(pt) for pt in _sample_points(as_sympy(cond), keyed, count)]
+    return [dict(pt) for pt in _sample_points(as_sympy(cond), keyed(params or ()), count)]
 
 
 @memo(1024)
-def _sample_points(cond, keyed, count):
+def _sample_points(cond, key, count):
     """:func:`sample_points`, remembered: the checks of several results sample the same cases."""
-    params = [p for p, _symbol in keyed]
+    params = unkeyed(key)
     if cond is sp.false:
         return []
     # a union, or a conjunct that is one, with equalities: points on each alternative

@@ -92,6 +92,26 @@ def memo(maxsize: int = 4096):
     return remember
 
 
+def keyed(params):
+    """``params`` as a key of the engine's memory: each parameter with its symbol (a ``Parameter``
+    compares by name and domain alone, so two of one name and domain would share entries whatever their
+    symbols); ``None`` stays ``None``. :func:`unkeyed` gives the parameters back.
+
+    Examples
+    --------
+    >>> from symrecycle.core.params import STANDARD
+    >>> k = keyed([STANDARD["r"]])
+    >>> k[0][1], unkeyed(k) == [STANDARD["r"]], keyed(None)
+    (r, True, None)
+    """
+    return None if params is None else tuple((p, p.symbol) for p in params)
+
+
+def unkeyed(key):
+    """The parameters of a :func:`keyed` key (``None`` for ``None``)."""
+    return None if key is None else [p for p, _symbol in key]
+
+
 def remembered(table: dict) -> dict:
     """``table``, a dict the engine fills as its memory, emptied by :func:`forget` too."""
     _MEMORY.append(table.clear)

@@ -241,14 +241,14 @@ def limit_by_regime(expr, params, n=N):
     >>> limit_by_regime(2 - sp.Rational(1, 2)**n, [])  # a numeric base is in one regime only
     [(2, True)]
     """
-    return list(_limit_by_regime(_sym.as_sympy(expr), tuple((p, p.symbol) for p in params or ()), n))
+    return list(_limit_by_regime(_sym.as_sympy(expr), _sym.keyed(params or ()), n))
 
 
 @_sym.memo(256)
-def _limit_by_regime(expr, keyed, n):
+def _limit_by_regime(expr, key, n):
     """:func:`limit_by_regime`, remembered (a limit and the iterations to it ask for the same cases), by
-    each parameter with its symbol (parameters are equal by name and domain alone)."""
-    params = [p for p, _symbol in keyed]
+    the parameters :func:`~symrecycle.core.sym.keyed`."""
+    params = _sym.unkeyed(key)
     results = []
     for branch, cond in _progress.steps("limit: cases", _sym.exclusive_pieces(expr)):
         branch = open_square_roots(_cond.substitute_condition(branch, cond), lambda q: sign_on(q, params))

@@ -120,14 +120,12 @@ def derivative(expr, p, params=None):
 def _derivative_cases(expr, p, params):
     """``((derivative, condition, the quantity's value there), ...)``: a quantity's sensitivity and its
     elasticity ask for the same."""
-    # each parameter with its symbol: two parameters of one name and domain are equal, whatever their symbols
-    keyed = None if params is None else tuple((q, q.symbol) for q in params)
-    return _cases_of_derivative(_sym.as_sympy(expr), p, keyed)
+    return _cases_of_derivative(_sym.as_sympy(expr), p, _sym.keyed(params))
 
 
 @_sym.memo(256)
-def _cases_of_derivative(expr, p, keyed):
-    params = None if keyed is None else [q for q, _symbol in keyed]
+def _cases_of_derivative(expr, p, key):
+    params = _sym.unkeyed(key)
     branches = _disjuncts(expr) if isinstance(expr, sp.Piecewise) else _sym.pieces(expr)
     # the generic branch: the last finite one whose condition asserts no equality, else the last
     free = [v for v, c in branches if not _sym.equalities(c) and not v.has(sp.oo, -sp.oo, sp.nan)]

@@ -78,7 +78,7 @@ def sign_on(expr, params, region=()):
     >>> sign_on(r / (r - a), params) is None, sign_on(r / (r - a), params, [(a / r, "<")])
     (True, 1)
     """
-    key = (_sym.as_sympy(expr), tuple((p, p.symbol) for p in params or ()),
+    key = (_sym.as_sympy(expr), _sym.keyed(params or ()),
            tuple((_sym.as_sympy(mu), op) for mu, op in region))
     if key not in _PROVED:
         if len(_PROVED) > 4096:
