@@ -18,6 +18,7 @@ import pytest
 
 import symrecycle as sr
 from symrecycle.io.files import MARKER
+from symrecycle.models import store as _store
 from symrecycle.numeric.pool import TaskFailed
 from symrecycle.report import claims as _claims
 from symrecycle.report import reproduce
@@ -245,9 +246,11 @@ def test_a_figure_script_draws_one_column_on_request(tmp_path, capsys):
     assert str(tmp_path / "figure2.pdf") in capsys.readouterr().out
 
 
-def test_a_part_written_by_the_worker_is_refused_as_it_was_there(tmp_path):
+def test_a_part_written_by_the_worker_is_refused_as_it_was_there(tmp_path, monkeypatch):
     # the audit cannot write audit.txt (a directory of that name): an OSError here too, which the command
     # line says as a user error (status 2), not an internal one
+    for setting in ("enabled", "cases"):  # what the worker's part sets for its process ends with the test
+        monkeypatch.setitem(_store._state, setting, _store._state[setting])
     out = reproduce.prepare_out_dir(tmp_path / "out")
     (out / "audit.txt").mkdir()
     outcome = reproduce._in_worker("claims", str(out))
