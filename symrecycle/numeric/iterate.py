@@ -31,11 +31,13 @@ def _step_functions(model, module):
     syms = [*params, N, *(lag_symbol(nm, lag) for nm, lag in pl.symbols)]
     # complex infinity (log(0) written in the model, log(log(n)) at n = 1) has no value in the reals:
     # nan, where the printers know no name for it
-    if module == "mpmath":  # powers with a variable exponent through a guard (a tower ends in inf)
+    if module == "mpmath":  # powers with a variable exponent, and exp, through a guard (a tower ends in inf)
         def make(e):
             guarded = e.xreplace({sp.zoo: sp.nan}).replace(
-                lambda x: isinstance(x, sp.Pow) and not x.exp.is_Number, lambda x: _MP_POW(x.base, x.exp))
-            return sp.lambdify(syms, guarded, modules=[{"mp_pow": _mp_pow}, "mpmath"])
+                lambda x: isinstance(x, sp.Pow) and not x.exp.is_Number, lambda x: _MP_POW(x.base, x.exp)
+            ).replace(lambda x: isinstance(x, sp.exp) and not x.args[0].is_Number,
+                      lambda x: _MP_EXP(x.args[0]))
+            return sp.lambdify(syms, guarded, modules=[{"mp_pow": _mp_pow, "mp_exp": _mp_exp}, "mpmath"])
     else:
         def make(e):
             return sp.lambdify(syms, e.xreplace({sp.zoo: sp.nan}), modules=module)
@@ -66,6 +68,24 @@ def _mp_pow(b, e):
             if bits < -MP_MAX_BITS:
                 return mpmath.mpf(0)
     return b**e
+
+
+_MP_EXP = sp.Function("mp_exp")
+_LOG2_E = 1.4426950408889634  # log2(e): exp(x) is 2**(x * log2(e))
+
+
+def _mp_exp(x):
+    """``exp(x)`` in mpmath, where a result beyond 2^(+-MP_MAX_BITS) is inf (or 0) at once: mpmath
+    reduces ``x`` by log(2) at the precision of ``x``'s integer part, which for ``exp(exp(exp(A)))``
+    from ``A_1 = 15`` means log(2) to millions of digits (minutes)."""
+    if not isinstance(x, mpmath.mpf) and isinstance(x, numbers.Real):
+        x = mpmath.mpf(x)
+    if isinstance(x, mpmath.mpf) and mpmath.isfinite(x):
+        if x * _LOG2_E > MP_MAX_BITS:
+            return mpmath.inf
+        if x * _LOG2_E < -MP_MAX_BITS:
+            return mpmath.mpf(0)
+    return mpmath.exp(x)
 
 
 #: an mpmath value beyond 2^(10^6) in magnitude is taken as infinite: a step such as r**A or
