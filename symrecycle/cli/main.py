@@ -94,6 +94,38 @@ def _on_sigterm(_signum, _frame):
     raise _Terminated
 
 
+@contextlib.contextmanager
+def _signals_kept():
+    """A Ctrl-C or SIGTERM whose exception Python drops is raised again in the main thread.
+
+    The handler raises where the main thread is; inside a ``__del__``, a weak reference's callback
+    or a collector callback, Python prints "Exception ignored in" and goes on, and the command would
+    run to its end. Python hands such an exception to ``sys.unraisablehook``: there, this one has the
+    signal sent to the main thread once more, a moment later (sent at once, it would be raised inside
+    the hook and dropped again).
+    """
+    import signal
+    import threading
+
+    previous = sys.unraisablehook
+
+    def hook(unraisable):
+        exc = unraisable.exc_value
+        if isinstance(exc, KeyboardInterrupt):
+            sig = signal.SIGTERM if isinstance(exc, _Terminated) else signal.SIGINT
+            again = threading.Timer(_AGAIN / 10, signal.pthread_kill, (threading.main_thread().ident, sig))
+            again.daemon = True
+            again.start()
+        else:
+            previous(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
+
+
 def main(argv=None) -> int:
     """Run the command line; returns the exit status (0, 1 or 2; 130 after Ctrl-C, 143 after SIGTERM)."""
     import signal
@@ -103,7 +135,8 @@ def main(argv=None) -> int:
         return _main(argv)
     old = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        return _main(argv)
+        with _signals_kept():
+            return _main(argv)
     except KeyboardInterrupt as exc:  # between the command's own handlers
         return _interrupted(exc)
     finally:

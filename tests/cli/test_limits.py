@@ -11,6 +11,7 @@ import gc
 import io
 import os
 import re
+import signal
 import sys
 import time
 
@@ -390,3 +391,43 @@ def test_a_time_limit_raises_nothing_inside_the_garbage_collector():
     assert len(marks) == 1
     assert time.monotonic() - marks[0] < 2 * _main._AGAIN + 0.3  # the next repeat, or the one after
     assert not set(ours) & set(gc.callbacks)  # the block leaves none behind
+
+
+class _DropsTheSignal:
+    """An object whose finalizer meets the signal: Python prints "Exception ignored" and goes on."""
+
+    def __init__(self, exc):
+        self.exc = exc
+
+    def __del__(self):
+        raise self.exc
+
+
+@pytest.mark.parametrize("exc", [KeyboardInterrupt(), _main._Terminated()])
+def test_a_signal_dropped_inside_a_finalizer_is_raised_again(exc):
+    # the handlers of the command line (a suite run in the background may have SIGINT ignored)
+    handlers = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: _main._on_sigterm}
+    before = {sig: signal.signal(sig, h) for sig, h in handlers.items()}
+    t = time.monotonic()
+
+    def a_command_that_runs_on():
+        with _main._signals_kept():
+            _DropsTheSignal(exc)  # its __del__ runs at once, and its exception is dropped
+            while time.monotonic() - t < 10:  # the signal comes again here
+                pass
+
+    try:
+        with pytest.raises(type(exc)):
+            a_command_that_runs_on()
+    finally:
+        for sig, h in before.items():
+            signal.signal(sig, h)
+    assert time.monotonic() - t < 5
+
+
+def test_other_dropped_exceptions_still_reach_the_previous_hook(monkeypatch):
+    seen = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: seen.append(type(u.exc_value)))
+    with _main._signals_kept():
+        _DropsTheSignal(ValueError("a finalizer's own error"))
+    assert seen == [ValueError]
