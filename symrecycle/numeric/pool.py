@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection, wait
 
 from ..core import sym as _sym
+from . import forks as _forks
 
 __all__ = ["Cancelled", "TaskFailed", "TimedOut", "WorkerDied", "run_tasks", "thread_pool", "workers"]
 
@@ -97,10 +98,10 @@ class TaskFailed:
         return f"TaskFailed({self.message!r})"
 
 
-def _serve(module):
+def _serve(module, inp_fd: int, out_fd: int):
     """A worker's loop on its pipes: import ``module``, say so, then ``(func, args)`` in, result out."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    inp, out = Connection(0, writable=False), Connection(os.dup(1), readable=False)
+    inp, out = Connection(inp_fd, writable=False), Connection(out_fd, readable=False)
     os.dup2(2, 1)  # what a task prints goes to stderr, not into the answers
     importlib.import_module(module)  # before the clock of the first task starts
     out.send(_READY)
@@ -128,19 +129,33 @@ _NOTHING = object()
 
 class _Worker:
     def __init__(self, module):
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if isinstance(p, str) and p))
-        # a session of its own: the terminal's Ctrl-C goes to the parent, which stops the worker
-        code = f"from {__name__} import _serve; _serve({module!r})"
-        self.proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, start_new_session=True, env=env)
-        self.send_conn = Connection(os.dup(self.proc.stdin.fileno()), readable=False)
-        self.conn = Connection(os.dup(self.proc.stdout.fileno()), writable=False)
-        self.proc.stdin.close()
-        self.proc.stdout.close()
+        inp_r, inp_w = os.pipe()
+        out_r, out_w = os.pipe()
+        try:
+            self.proc = (_forks.start(f"{__name__}:_serve", module, [inp_r, out_w])
+                         or self._spawn(module, inp_r, out_w))
+        except BaseException:
+            os.close(inp_w)
+            os.close(out_r)
+            raise
+        finally:
+            os.close(inp_r)
+            os.close(out_w)
+        self.send_conn = Connection(inp_w, readable=False)
+        self.conn = Connection(out_r, writable=False)
         self.ready = False
         self.task = None
         self.group = None
         self.started = 0.0
+
+    @staticmethod
+    def _spawn(module, inp: int, out: int) -> subprocess.Popen:
+        """A fresh interpreter as the worker, where workers cannot be forked (see :mod:`.forks`)."""
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if isinstance(p, str) and p))
+        # a session of its own: the terminal's Ctrl-C goes to the parent, which stops the worker
+        code = f"from {__name__} import _serve; _serve({module!r}, {inp}, {out})"
+        return subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL, pass_fds=(inp, out),
+                                start_new_session=True, env=env)
 
     def give(self, index, func, args):
         self.task, self.started = index, time.monotonic()
@@ -200,7 +215,7 @@ def _pick(todo, groups, group, begun):
 
 def run_tasks(func, tasks, workers: int, time_limit: float | None = None,
               cancel: threading.Event | None = None, groups=None) -> list:
-    """``[func(*task) for task in tasks]``, computed in ``workers`` spawned processes.
+    """``[func(*task) for task in tasks]``, computed in ``workers`` worker processes (see :mod:`.forks`).
 
     ``func`` must be importable by name (it is pickled); a task that raises
     gives :class:`TaskFailed`, one that takes longer than ``time_limit``

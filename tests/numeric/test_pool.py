@@ -69,6 +69,13 @@ def _children(pid):
     return out
 
 
+def _workers(pid):
+    """The worker processes of ``pid`` and their parents: its fork server's children, else its own."""
+    kids = _children(pid)
+    forked = [g for k in kids for g in _children(k)]
+    return (forked or kids), kids
+
+
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to see the worker processes")
 @pytest.mark.parametrize(("sig", "status", "word"), [(signal.SIGINT, 130, "interrupted"),
                                                     (signal.SIGTERM, 143, "terminated")])
@@ -80,9 +87,9 @@ def test_a_signal_to_the_process_group_ends_reproduce_in_two_seconds(tmp_path, s
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
-    while len(_children(p.pid)) < 2 and time.monotonic() < deadline:  # the equations' workers
+    while len(_workers(p.pid)[0]) < 2 and time.monotonic() < deadline:  # the two parts' workers
         time.sleep(0.2)
-    workers = _children(p.pid)
+    workers, kids = _workers(p.pid)
     assert len(workers) >= 2, "the worker processes did not start"
     time.sleep(1)
     t = time.monotonic()
@@ -97,7 +104,7 @@ def test_a_signal_to_the_process_group_ends_reproduce_in_two_seconds(tmp_path, s
     assert p.returncode == status, err.decode()[-2000:]
     assert err.decode().strip() == f"symrecycle: {word}", err.decode()
     time.sleep(0.5)
-    assert not [w for w in workers if Path(f"/proc/{w}").exists()
+    assert not [w for w in {*workers, *kids} if Path(f"/proc/{w}").exists()
                 and "Z" not in Path(f"/proc/{w}/stat").read_text().rsplit(")", 1)[1].split()[0]]
     assert not list(out.glob("*.tmp"))
     assert not list(out.glob(".*.tmp"))
