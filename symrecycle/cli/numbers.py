@@ -366,6 +366,10 @@ def cmd_check(args, out):
 
 
 def cmd_reproduce(args, out):
+    from ..numeric import forks
+
+    # the workers' server imports what they run while this process imports the rest
+    forks.prepare(["symrecycle.report.latex", "symrecycle.report.reproduce"])
     from ..report.reproduce import reproduce
 
     bar = Progress("reproduce", None, args.quiet)

@@ -36,7 +36,7 @@ import sys
 import threading
 import traceback
 
-__all__ = ["Forked", "available", "start"]
+__all__ = ["Forked", "available", "prepare", "start"]
 
 _PID = struct.Struct("q")
 #: the largest request (the environment is most of it)
@@ -169,6 +169,26 @@ def start(entry: str, module: str, fds) -> Forked | None:
     return None
 
 
+def prepare(modules) -> None:
+    """Start the server now and have it import ``modules`` (names), while this process goes on.
+
+    A command that will ask for workers calls this first: the server's start and imports then take
+    the time this process spends on its own imports, not the time after it asks. Nothing happens
+    where forking is not available.
+    """
+    global _server_now
+    if _failed or not available():
+        return
+    request = json.dumps([None, list(modules), {}, "", []]).encode()
+    with _LOCK:
+        try:
+            if _server_now is None:
+                _server_now = _Server()
+            socket.send_fds(_server_now.sock, [request], [])
+        except OSError:  # the first worker asked for starts another server, or a process
+            pass
+
+
 def _shut():
     global _server_now
     with _LOCK:
@@ -219,9 +239,12 @@ def _server(fd: int):
             if not data:  # the parent is gone
                 return
             entry, module, env, cwd, path = json.loads(data)
-            for name in (entry.partition(":")[0], module):  # imported once here, for every worker
+            names = module if entry is None else (entry.partition(":")[0], module)
+            for name in names:  # imported once here, for every worker
                 with contextlib.suppress(Exception):  # the worker meets the same error, and says it
                     importlib.import_module(name)
+            if entry is None:  # only imports were asked for (see prepare)
+                continue
             status_r, status_w = os.pipe()
             pid = os.fork()
             if pid == 0:

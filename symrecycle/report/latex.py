@@ -167,7 +167,7 @@ def derive_all(models, workers: int = 1, time_limit: float | None = None, cancel
 
     With ``workers > 1``, or a ``time_limit``, the results the derivation
     cache holds are read in this process, and the others derived in that
-    many processes (at least one; started with ``spawn``), the quick kinds
+    many worker processes (at least one; see :mod:`symrecycle.numeric.forks`), the quick kinds
     first (the first metric before later ones, limits before breakevens),
     each bounded by ``time_limit``.
     A model that a fresh process does not know by its name (one registered at

@@ -91,3 +91,22 @@ def test_without_forks_the_worker_is_a_fresh_interpreter(monkeypatch):
     t = time.monotonic()
     assert _processes.run_tasks(os.getppid, [()], workers=1) == [os.getpid()]
     assert time.monotonic() - t < 60
+
+
+def _imported(name):
+    return name in sys.modules
+
+
+def test_what_prepare_imports_is_in_every_worker_before_it_starts():
+    _forks._shut()
+    name = "xml.dom.minidom"  # imported by nothing here
+    assert _processes.run_tasks(_imported, [(name,)], workers=1) == [False]
+    _forks.prepare([name])
+    assert _processes.run_tasks(_imported, [(name,)] * 2, workers=2) == [True, True]
+
+
+def test_prepare_does_nothing_where_workers_are_not_forked(monkeypatch):
+    _forks._shut()
+    monkeypatch.setattr(_forks, "available", lambda: False)
+    _forks.prepare(["xml.dom.minidom"])
+    assert _forks._server_now is None
