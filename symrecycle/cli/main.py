@@ -107,7 +107,7 @@ def _signals_kept():
     import signal
     import threading
 
-    previous = sys.unraisablehook
+    previous, pending = sys.unraisablehook, []
 
     def hook(unraisable):
         exc = unraisable.exc_value
@@ -115,6 +115,7 @@ def _signals_kept():
             sig = signal.SIGTERM if isinstance(exc, _Terminated) else signal.SIGINT
             again = threading.Timer(_AGAIN / 10, signal.pthread_kill, (threading.main_thread().ident, sig))
             again.daemon = True
+            pending.append(again)
             again.start()
         else:
             previous(unraisable)
@@ -124,6 +125,8 @@ def _signals_kept():
         yield
     finally:
         sys.unraisablehook = previous
+        for again in pending:  # the command has ended: nothing is sent after it
+            again.cancel()
 
 
 def main(argv=None) -> int:

@@ -36,7 +36,7 @@ import sys
 import threading
 import traceback
 
-__all__ = ["Forked", "available", "prepare", "start"]
+__all__ = ["Forked", "available", "interpreter_env", "prepare", "start"]
 
 _PID = struct.Struct("q")
 #: the largest request (the environment is most of it)
@@ -106,14 +106,19 @@ class Forked:
 
 
 # -- the parent's side ---------------------------------------------------------------------------------
+def interpreter_env() -> dict:
+    """The environment of a fresh interpreter started for this process: this one's, with ``PYTHONPATH``
+    set to this process's ``sys.path`` (it imports what this one would)."""
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if isinstance(p, str) and p))
+
+
 class _Server:
     def __init__(self):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if isinstance(p, str) and p))
         code = f"from {__name__} import _server; _server({theirs.fileno()})"
         self.proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, pass_fds=(theirs.fileno(),),
-                                     start_new_session=True, env=env)
+                                     start_new_session=True, env=interpreter_env())
         theirs.close()
         self.sock = ours
 

@@ -151,11 +151,10 @@ class _Worker:
     @staticmethod
     def _spawn(module, inp: int, out: int) -> subprocess.Popen:
         """A fresh interpreter as the worker, where workers cannot be forked (see :mod:`.forks`)."""
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if isinstance(p, str) and p))
         # a session of its own: the terminal's Ctrl-C goes to the parent, which stops the worker
         code = f"from {__name__} import _serve; _serve({module!r}, {inp}, {out})"
         return subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL, pass_fds=(inp, out),
-                                start_new_session=True, env=env)
+                                start_new_session=True, env=_forks.interpreter_env())
 
     def give(self, index, func, args):
         self.task, self.started = index, time.monotonic()
