@@ -233,11 +233,11 @@ def limit_result(model, met):
 
 def _check_by_iteration(model, met, cases, rates):
     """Each case's value against the model's float iteration at n = CHECK_N, at sample points of the
-    cases (one vectorized iteration over all of them)."""
+    cases (one vectorized iteration over all of them); a case with no point compared is not verified."""
     pts = [(value, cond, pt) for value, cond in cases for pt in checks.sample(model, cond, 1)]
     if not pts:
         return False, "no sample point of the cases (so NOT compared with iteration)"
-    compared = []
+    compared, seen = [], set()
     for value, cond, pt in pts:  # a point where the approach is slow is not iterated at all
         v = value.subs(pt)
         if v is not sp.oo:
@@ -246,6 +246,7 @@ def _check_by_iteration(model, met, cases, rates):
             if r is None or not math.isfinite(r) or r > CHECK_RATE:
                 continue
         compared.append((v, pt))
+        seen.add(cond)
     count, skipped = 0, len(pts) - len(compared)
     arrays = {p.name: np.array([float(pt[p.symbol]) for _, pt in compared]) for p in model.parameters}
     got_all = np.atleast_1d(np.asarray(model.iterate(CHECK_N, metric=met.name, last=True, **arrays),
@@ -260,6 +261,10 @@ def _check_by_iteration(model, met, cases, rates):
         if not good:
             return False, f"the model's float iteration at n = {CHECK_N} is {got} at {pt}, not {v}"
         count += 1
+    unseen = [cond for _, cond in cases if cond not in seen]
+    if unseen:
+        return False, (f"where {sp.sstr(unseen[0])}: NOT compared with iteration (no sample point, or the "
+                       f"approach is slow at each: rate |F'| > {CHECK_RATE})")
     return True, (f"equals the model's float iteration at n = {CHECK_N} (relative 1e-9) at {count} sample "
                   f"points of the cases" + (f"; {skipped} points where the rate |F'| > {CHECK_RATE} "
                                             "(slow approach) not compared" if skipped else ""))

@@ -369,3 +369,17 @@ def test_the_maps_certificate_fails_on_a_wrong_map(endo):
     ok, line = maps._certify(endo, endo.metric(), wrong, red.x, red.initial)
     assert not ok
     assert "differs from exact iteration" in line
+
+
+def test_a_case_whose_every_point_is_skipped_is_not_verified(endo):
+    met = endo.metric()
+    cases, _lines, ok, _red = maps.limit(endo, met)
+    assert ok
+    finite = [c for v, c in cases if v is not sp.oo]
+    assert finite
+    # a slow approach (|F'| above the check's bound) at every sample point: nothing of those cases is
+    # iterated, and the check says so instead of passing on the points it compared
+    slow = {c: sp.Float(0.99) for _, c in cases}
+    verdict, line = maps._check_by_iteration(endo, met, cases, slow)
+    assert verdict is False
+    assert "NOT compared with iteration" in line
