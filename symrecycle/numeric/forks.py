@@ -44,8 +44,20 @@ _MAX_REQUEST = 1 << 20
 
 
 def available() -> bool:
-    """Whether workers can be forked here (Linux with pidfds)."""
-    return hasattr(os, "pidfd_open") and hasattr(signal, "pidfd_send_signal") and hasattr(socket, "send_fds")
+    """Whether workers can be forked here: Linux with pidfds that this process may open (a container's
+    filter may refuse them)."""
+    global _pidfds
+    if _pidfds is None:
+        _pidfds = hasattr(os, "pidfd_open") and hasattr(signal, "pidfd_send_signal") and hasattr(
+            socket, "send_fds")
+        try:
+            os.close(os.pidfd_open(os.getpid()))
+        except (OSError, AttributeError):
+            _pidfds = False
+    return _pidfds
+
+
+_pidfds: bool | None = None
 
 
 def _readable(fd: int, timeout) -> bool:
@@ -251,12 +263,23 @@ def _server(fd: int):
             if entry is None:  # only imports were asked for (see prepare)
                 continue
             status_r, status_w = os.pipe()
-            pid = os.fork()
-            if pid == 0:
-                _worker(entry, module, env, cwd, path, fds,
-                        [fd, sel.fileno(), wake_r, wake_w, status_r, status_w, *status.values()])
-            pidfd = os.pidfd_open(pid)
-            status[pid] = status_w
+            pid = None
+            try:
+                pid = os.fork()
+                if pid == 0:
+                    _worker(entry, module, env, cwd, path, fds,
+                            [fd, sel.fileno(), wake_r, wake_w, status_r, status_w, *status.values()])
+                status[pid] = status_w  # closed when it is reaped
+                pidfd = os.pidfd_open(pid)
+            except OSError:  # no worker, or one the parent could not signal (stopped): the parent is told
+                if pid is None:
+                    os.close(status_w)
+                else:
+                    os.kill(pid, signal.SIGKILL)  # not reaped yet: the pid is still this worker's
+                sock.send(b"-")
+                for f in (status_r, *fds):
+                    os.close(f)
+                continue
             socket.send_fds(sock, [_PID.pack(pid)], [status_r, pidfd])
             for f in (status_r, pidfd, *fds):
                 os.close(f)

@@ -3,8 +3,11 @@ and a server that is gone, or a fork of the parent, gets a server of its own."""
 
 from __future__ import annotations
 
+import errno
+import json
 import os
 import signal
+import socket
 import sys
 import time
 
@@ -110,3 +113,48 @@ def test_prepare_does_nothing_where_workers_are_not_forked(monkeypatch):
     monkeypatch.setattr(_forks, "available", lambda: False)
     _forks.prepare(["xml.dom.minidom"])
     assert _forks._server_now is None
+
+
+
+def test_a_server_whose_fork_fails_says_so_and_goes_on():
+    # the server in a child of this test, with os.fork refused there (as where a process limit is met)
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        code = 1
+        try:
+            ours.close()
+
+            def refuse():
+                raise OSError(errno.EAGAIN, "fork refused")
+
+            os.fork = refuse
+            _forks._server(theirs.fileno())
+            code = 0
+        finally:
+            os._exit(code)
+    theirs.close()
+    server = object.__new__(_forks._Server)
+    server.sock = ours
+    request = json.dumps(["math:factorial", "math", {}, os.getcwd(), sys.path]).encode()
+    for _ in range(2):  # told, and still serving
+        r, w = os.pipe()
+        with pytest.raises(ConnectionError):
+            server.fork(request, [r, w, 2])
+        os.close(r)
+        os.close(w)
+    ours.close()  # the server reads the end of its socket and returns
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_no_forks_where_pidfds_are_refused(monkeypatch):
+    def refused(pid, flags=0):
+        raise PermissionError(errno.EPERM, "refused by the container's filter")
+
+    monkeypatch.setattr(_forks, "_pidfds", None)
+    monkeypatch.setattr(os, "pidfd_open", refused)
+    assert _forks.available() is False
+    monkeypatch.setattr(_forks, "_pidfds", None)
+    monkeypatch.undo()
+    assert _forks.available() is True
