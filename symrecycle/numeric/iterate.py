@@ -93,12 +93,16 @@ def _mp_exp(x):
 MP_MAX_BITS = 10**6
 
 
+def _not_real(name, k, text):
+    return ValueError(f"sequence {name}: the value at n = {k} is not real ({text}); "
+                      "expected parameter values where the model stays real")
+
+
 def _bounded(x, name, k, max_bits=MP_MAX_BITS):
     """An mpmath step's value, real and of bounded size (``inf`` beyond ``max_bits``; None: no bound)."""
     if isinstance(x, mpmath.mpc):
         if x.imag != 0:
-            raise ValueError(f"sequence {name}: the value at n = {k} is not real ({mpmath.nstr(x, 8)}); "
-                             "expected parameter values where the model stays real")
+            raise _not_real(name, k, mpmath.nstr(x, 8))
         x = x.real
     if max_bits is not None and isinstance(x, mpmath.mpf) and mpmath.isfinite(x) and x != 0 and (
             mpmath.mag(x) > max_bits):
@@ -106,10 +110,16 @@ def _bounded(x, name, k, max_bits=MP_MAX_BITS):
     return x
 
 
-def _as_float(value):
+def _as_float(value, name, k):
     """A step's value in floats: a term free of the parameters comes out of ``lambdify`` as a Python
     integer, and integers raised to integers (``A**A`` from ``A_1 = 2``) would grow exactly, past
-    anything a float holds; beyond floats, its sign times infinity (then iterated again in mpmath)."""
+    anything a float holds; beyond floats, its sign times infinity (then iterated again in mpmath).
+    A single point's power of a negative number comes out of Python complex: not real, as in mpmath
+    (an array's is nan, from numpy)."""
+    if isinstance(value, complex):
+        if value.imag != 0:
+            raise _not_real(name, k, f"{value:.8g}")
+        value = value.real
     try:
         return np.asarray(value, dtype=float)
     except OverflowError:
@@ -150,7 +160,7 @@ def _run(model, values, count, module, convert, last=False, lost=None, max_bits=
             if module == "mpmath":
                 value = _bounded(value, nm, k, max_bits)
             elif module == "numpy":
-                value = _as_float(value)
+                value = _as_float(value, nm, k)
             if lost is not None:  # one mask, or-ed in place: bounded memory
                 x = np.abs(np.asarray(value, dtype=float))
                 sub = (x < tiny) & (x > 0)

@@ -59,6 +59,8 @@ def check_run(args, capsys, budget=10.0):
 # and exp(exp(exp(A))) from A = 15: mpmath took minutes for exp of a number of millions of digits
 @example(nxt="exp(exp(exp(A[n-1])))", first="exp(exp(exp(A[n-1])))", r_dom="[0, 2)", a_dom="[0, 1]",
          r="0", n="5")
+# and (-r)**(n + 1/2) at one point in floats: Python's power of a negative float is complex
+@example(nxt="A[n-1]", first="((0)-(A[n-1]))**((n)+(1/2))", r_dom="(1, oo)", a_dom="[0, 1]", r="4.2", n="1")
 def test_iterating_a_model_file_from_the_grammar(tmp_path_factory, capsys, nxt, first, r_dom, a_dom, r, n):
     path = tmp_path_factory.mktemp("fuzz") / "m.toml"
     first = first.replace("A[n-1]", "r")  # the first term has no previous one
