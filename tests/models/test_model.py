@@ -10,6 +10,8 @@ from fractions import Fraction
 
 import pytest
 import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import symrecycle as sr
 from symrecycle.core import sym as _sym
@@ -363,3 +365,28 @@ def test_summary_names_what_each_result_is(model_by_name):
     assert aug.sensitivity("g").title() == "augmentation sensitivity to g of the benefit, at the limit"
     assert aug.breakeven("beta").title() == "augmentation breakeven beta* where the benefit = 1"
     assert aug.closed_form().title() == "augmentation closed-form of A"
+
+
+# -- exact checks: sums written out --------------------------------------------------------------------
+_K, _J = sp.symbols("k j", integer=True)
+
+
+@given(st.integers(-2, 6), st.integers(-3, 8), st.fractions(-3, 3, max_denominator=5),
+       st.integers(0, 3), st.booleans())
+@settings(max_examples=60)
+def test_sums_written_out_are_what_doit_gives(lo, hi, q, power, nested):
+    from symrecycle.models.checks import written_out
+
+    summand = sp.Rational(q.numerator, q.denominator) ** _K * _K ** power + 1
+    if nested:  # an inner sum whose bound is the outer index
+        summand = summand * sp.Sum(_J ** 2 - _K, (_J, 0, _K))
+    s = sp.Sum(summand, (_K, lo, hi))
+    got = written_out(s)
+    if hi - lo < -1:  # reversed bounds: left to doit
+        assert got == s
+    elif not nested or lo >= 0:  # (an inner sum from 0 to a negative k is reversed)
+        assert not got.has(sp.Sum)
+    assert got.doit() == s.doit()
+    assert written_out(sp.Sum(_K * q, (_K, lo, _J))).has(sp.Sum)  # a symbolic bound stays a sum
+    shadowed = sp.Sum(_K * sp.Sum(_K, (_K, 1, _J)), (_K, 1, 2))  # its summand binds k again
+    assert written_out(shadowed) == shadowed
