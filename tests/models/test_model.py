@@ -10,7 +10,7 @@ from fractions import Fraction
 
 import pytest
 import sympy as sp
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import symrecycle as sr
@@ -377,16 +377,19 @@ _K, _J = sp.symbols("k j", integer=True)
 def test_sums_written_out_are_what_doit_gives(lo, hi, q, power, nested):
     from symrecycle.models.checks import written_out
 
+    # 0 to a negative power is undefined: there the two say nan or zoo, by the order they add in
+    assume(q != 0 or lo >= 1)
     summand = sp.Rational(q.numerator, q.denominator) ** _K * _K ** power + 1
     if nested:  # an inner sum whose bound is the outer index
         summand = summand * sp.Sum(_J ** 2 - _K, (_J, 0, _K))
     s = sp.Sum(summand, (_K, lo, hi))
     got = written_out(s)
-    if hi - lo < -1:  # reversed bounds: left to doit
+    if hi - lo < -1:  # reversed bounds: left to doit (whose own assertion fails on some of them)
         assert got == s
-    elif not nested or lo >= 0:  # (an inner sum from 0 to a negative k is reversed)
-        assert not got.has(sp.Sum)
-    assert got.doit() == s.doit()
+    else:
+        if not nested or lo >= 0:  # (an inner sum from 0 to a negative k is reversed)
+            assert not got.has(sp.Sum)
+        assert got.doit() == s.doit()
     assert written_out(sp.Sum(_K * q, (_K, lo, _J))).has(sp.Sum)  # a symbolic bound stays a sum
     shadowed = sp.Sum(_K * sp.Sum(_K, (_K, 1, _J)), (_K, 1, 2))  # its summand binds k again
     assert written_out(shadowed) == shadowed
