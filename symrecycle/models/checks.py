@@ -72,7 +72,7 @@ def iterate_exact(model, values: dict, count: int) -> dict:
                 back = pl.back(ref, nm, lag)
                 if 0 <= back < len(out[ref]):
                     lags[lag_symbol(ref, lag)] = out[ref][-1 - back]
-            out[nm].append(_sym.as_sympy(_sym.at_point(_sym.at_point(e, {N: k}), lags)))
+            out[nm].append(_sym.as_sympy(_sym.at_point(e, {N: k, **lags})))
     return {s.name: out[s.name] for s in model.sequences}
 
 
@@ -191,8 +191,7 @@ def check_iteration(model, expr, metric_expr):
     ks = [model.start, model.start + 1, model.start + 4]
     for pt in pts:
         for k, want in zip(ks, metric_exact_at(model, metric_expr, pt, ks)):
-            at = _sym.as_sympy(_sym.at_point(_sym.at_point(_cond.branch_at(expr, pt), {N: k}), pt))
-            got = written_out(at).doit()
+            got = written_out(_sym.as_sympy(_sym.at_point(_cond.branch_at(expr, pt), {**pt, N: k}))).doit()
             if not _sym.is_zero(got - want):
                 return False, [f"exact iteration differs at {pt}, n={k}: {got} != {want}"]
     lines = [f"equals exact Rational iteration at n = {ks} on {len(pts)} points, one per branch or more"]
@@ -332,8 +331,8 @@ def check_derivative(model, qexpr, dexpr, p, n):
         if p not in pt:
             continue
         nval = 5 if n is None or n == N else n
-        q = _sym.at_point(_sym.at_point(qexpr, {k: v for k, v in pt.items() if k != p}), {N: nval})
-        d = _sym.at_point(_sym.at_point(_cond.branch_at(dexpr, pt), pt), {N: nval})
+        q = _sym.at_point(qexpr, {**{k: v for k, v in pt.items() if k != p}, N: nval})
+        d = _sym.at_point(_cond.branch_at(dexpr, pt), {**pt, N: nval})
         if q.subs(p, pt[p]).has(sp.oo, -sp.oo, sp.zoo):
             continue
         f = mp_function(p, q)
