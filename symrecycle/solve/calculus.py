@@ -238,11 +238,76 @@ def _solve_factor(f, p, n=N):
                 try:
                     return [back[0].subs(u, s) for s in _roots_in_base(fu, u)]
                 except NotImplementedError as exc:
-                    raise NotDerived(f"cannot solve {f} = 0 for {p}") from exc
+                    raise NotDerived(f"cannot solve {f} = 0 for {p}{_why(exc)}") from exc
     try:
-        return sp.solve(f, p)
+        return _solve(f, p)
     except NotImplementedError as exc:
-        raise NotDerived(f"cannot solve {f} = 0 for {p}") from exc
+        raise NotDerived(f"cannot solve {f} = 0 for {p}{_why(exc)}") from exc
+
+
+class _NoClosedForm(NotImplementedError):
+    """An equation that :func:`_no_root_formula` turns away (the reason is the message)."""
+
+
+def _why(exc):
+    return f": {exc}" if isinstance(exc, _NoClosedForm) else ""
+
+
+def _solve(f, x):
+    """``sympy.solve(f, x)``; ``_NoClosedForm`` first where :func:`_no_root_formula` gives a reason."""
+    why = _no_root_formula(f, x)
+    if why is not None:
+        raise _NoClosedForm(why)
+    return sp.solve(f, x)
+
+
+def _no_root_formula(f, x):
+    """Why ``f = 0`` has no general root formula in ``x``; else None.
+
+    ``f`` written out must be a sum of ``c * x**e`` (each ``c`` and ``e`` free of ``x``) with three or
+    more different powers, an exponent that is a symbol's expression, and differences that are
+    not all rational multiples of one: ``c0 + c1 x + c2 x**n``, ``x**(n + 1) + a x**n + b``. A
+    trinomial or longer in powers of x with a free exponent has no root formula in general (a
+    particular one may have an evident root, ``x = 1`` of ``x**n + x - 2``, but not its roots for every
+    n and coefficients), and ``sympy.solve`` has no method for it: it tries for up to seconds, then
+    raises ``NotImplementedError``. Powers that are multiples of one (``x**(2n) - 3 x**n + 2``, a
+    polynomial in ``x**n``), numeric exponents, products of factors in ``x`` (``sympy.factor``'s) and
+    anything else are left to ``sympy.solve``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrecycle.core.params import n
+    >>> u, b = sp.symbols("u b", positive=True)
+    >>> _no_root_formula(u**n - b*u + b - 1, u)
+    'a sum of 3 powers of u (exponents 0, 1, n), not all multiples of one: no general root formula'
+    >>> _no_root_formula(u**(2*n) - 3*u**n + 2, u) is None, _no_root_formula(u**3 - b*u + 1, u) is None
+    (True, True)
+    """
+    powers: dict = {}
+    for term in sp.Add.make_args(sp.expand(f)):
+        c, e = [], []  # x * x**n is a product of two powers of x (SymPy keeps it apart)
+        for factor in sp.Mul.make_args(term):
+            base, k = factor.as_base_exp()
+            if base == x and not k.has(x):
+                e.append(k)
+            elif factor.has(x):
+                return None
+            else:
+                c.append(factor)
+        e = sp.Add(*e)
+        powers[e] = powers.get(e, 0) + sp.Mul(*c)
+    exps = sorted((e for e, c in powers.items() if sp.expand(c) != 0), key=sp.default_sort_key)
+    if len(exps) < 3 or all(e.is_number for e in exps):
+        return None
+    steps = [e - exps[0] for e in exps[1:]]
+    if all(sp.cancel(s / steps[0]).is_Rational for s in steps):
+        return None
+    if len([g for g in sp.Mul.make_args(sp.factor(f)) if g.has(x)]) > 1:
+        return None  # a product: a factor may have roots in closed form
+    shown = ", ".join(sp.sstr(e) for e in exps)
+    return (f"a sum of {len(exps)} powers of {x} (exponents {shown}), not all multiples of one: "
+            "no general root formula")
 
 
 def _roots_in_base(expr, u):
@@ -264,7 +329,7 @@ def _roots_in_base(expr, u):
     for g in sp.Mul.make_args(sp.factor(rest)):
         g = g.as_base_exp()[0]
         if g.has(u):
-            roots += sp.solve(g, u)
+            roots += _solve(g, u)
     return list(dict.fromkeys(roots))
 
 

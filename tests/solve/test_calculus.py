@@ -316,3 +316,42 @@ def test_no_derivative_across_a_jump():
     smooth = sp.Piecewise((n * rho**n, sp.Eq(rho, 1)), ((rho**n - 1) / (rho - 1) * rho, True))
     ds = derivative(smooth, rho)  # continuous at rho = 1: the limit of the generic derivative
     assert ds.subs({rho: 1, n: 3}) == 6  # d/drho (rho + rho^2 + rho^3) at 1
+
+
+# -- equations with no general root formula ------------------------------------------------------
+# sums of three or more powers of the unknown, with a symbolic exponent, not all multiples of one
+U, A, B = sp.symbols("u a b", positive=True)
+NO_FORMULA = [
+    U**n + U - 2, U**(n + 1) - U**n - 1, A * U**n + B * U + 1, U**(2 * n) - A * U**n + U,
+    U**n - U**2 - U, A * U**(n - 1) + B + U**n, 2**n * U**n + U - 1,
+]
+
+
+@pytest.mark.parametrize("f", NO_FORMULA, ids=str)
+def test_what_is_turned_away_is_what_sympy_cannot_solve(f):
+    """The claim of ``_no_root_formula`` checked against SymPy itself: each equation it turns away
+    (one irreducible factor) makes ``sympy.solve`` raise."""
+    from symrecycle.solve.calculus import _no_root_formula
+
+    assert len(sp.Mul.make_args(sp.factor(f))) == 1
+    assert "no general root formula" in _no_root_formula(f, U)
+    with pytest.raises(NotImplementedError):
+        sp.solve(f, U)
+
+
+def test_powers_of_one_power_products_and_numeric_exponents_go_to_sympy():
+    """A polynomial in u**n, a product and a polynomial are solved as before."""
+    from symrecycle.solve.calculus import _no_root_formula, breakeven
+
+    for f in (U**(2 * n) - 3 * U**n + 2, U**n * (U - 1) + U - 1, U**3 - A * U + 1, U**n - A, U * U**n - A):
+        assert _no_root_formula(f, U) is None
+    q = sr.Parameter("q", 0, None, lower_open=True)
+    sols = breakeven(q.symbol**(2 * n) - 3 * q.symbol**n + 3, q, level=1)  # q**n = 1 or 2
+    assert {s.subs(n, 3) for s, _ in sols} == {1, 2 ** R(1, 3)}
+
+
+def test_augmentation_breakevens_of_the_real_metric_at_n_say_why_they_are_not_derived(aug):
+    # A_n/C_n = 1 in r: a sum of r, r**2, r**n and r**(n+1); in g, of powers of u = g r: 1, u and u**n
+    for param in ("r", "g"):
+        with pytest.raises(sr.NotDerived, match=r"powers of .*\(exponents .*n.*\).*no general root formula"):
+            aug.breakeven(param, metric="real")
