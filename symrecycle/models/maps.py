@@ -164,12 +164,13 @@ def _points(model):
 
 
 def _same(a, b):
-    """``(equal, exactly)``: the difference is 0, else they agree to DPS digits."""
+    """``(equal, exactly)``: the difference is 0, else they agree to AGREE (each evaluated to DPS digits
+    apart: ``evalf`` of a difference that is 0 but not proved so raises its precision over and over)."""
     d = a - b
     if d == 0 or (sp.count_ops(d) < 400 and _sym.is_zero(d)):
         return True, True
-    val, scale = abs(sp.N(d, DPS)), max(abs(sp.N(b, DPS)), 1)
-    return bool(val <= AGREE * scale), False
+    va, vb = sp.N(a, DPS), sp.N(b, DPS)
+    return bool(abs(va - vb) <= AGREE * max(abs(vb), 1)), False
 
 
 def _certify(model, met, F, x, b1, count=5):

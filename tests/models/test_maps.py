@@ -371,6 +371,17 @@ def test_the_maps_certificate_fails_on_a_wrong_map(endo):
     assert "differs from exact iteration" in line
 
 
+def test_values_not_proved_equal_are_compared_to_30_digits():
+    """W(x) + log W(x) = log x, which SymPy does not prove: equal to 30 digits, not exactly; a difference
+    of 1e-25 is one, of 1e-35 is not."""
+    x = sp.sqrt(2) + 1
+    a, b = sp.LambertW(x) + sp.log(sp.LambertW(x)), sp.log(x)
+    assert maps._same(a, b) == (True, False)
+    assert maps._same(a, b + sp.Rational(1, 10**25)) == (False, False)
+    assert maps._same(a, b + sp.Rational(1, 10**35)) == (True, False)
+    assert maps._same(x**2, 3 + 2 * sp.sqrt(2)) == (True, True)
+
+
 def test_a_case_whose_every_point_is_skipped_is_not_verified(endo):
     met = endo.metric()
     cases, _lines, ok, _red = maps.limit(endo, met)
