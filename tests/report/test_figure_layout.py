@@ -50,19 +50,18 @@ SHORT = {"figure2-short": lambda size: plots.figure2(n_max=4, size=size).figure,
                                                      n=range(1, 4)).fan_chart(size=size)}
 
 
-@functools.cache
-def report_figure(name, size):
-    """The report's figure ``name`` (its FigureData), drawn once per size for the tests of this module."""
-    return plots.FIGURES[name](size=size)
+@pytest.fixture(scope="session")
+def figure(report_figure):
+    """``figure(name, size)``: the report's figure ``name`` (shared, ``tests/report/conftest.py``) or one
+    of this module's, drawn once per size."""
+    @functools.cache
+    def other(name, size):
+        return SHORT[name](size) if name in SHORT else _mc(name, size)
 
+    def get(name, size):
+        return report_figure(name, size).figure if name in plots.FIGURES else other(name, size)
 
-@functools.cache
-def figure(name, size):
-    if name in plots.FIGURES:
-        return report_figure(name, size).figure
-    if name in SHORT:
-        return SHORT[name](size)
-    return _mc(name, size)
+    return get
 
 
 NAMES = (*plots.FIGURES, "fan", "hist")
@@ -230,7 +229,7 @@ ASCII_MATH = re.compile(r"\b(alpha|beta|theta|rho|infinity)\b|_|\^|->|\*")
 
 # -- the tests -------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("name", "size"), CASES)
-def test_legends_and_annotations_cover_no_data_and_no_text(name, size):
+def test_legends_and_annotations_cover_no_data_and_no_text(figure, name, size):
     fig = figure(name, size)
     renderer = drawn(fig)
     lines, areas = data_of(fig, renderer)
@@ -255,7 +254,7 @@ def _text(a):
 
 
 @pytest.mark.parametrize(("name", "size"), CASES)
-def test_every_text_inside_the_figure(name, size):
+def test_every_text_inside_the_figure(figure, name, size):
     fig = figure(name, size)
     renderer = drawn(fig)
     page = fig.bbox.padded(TOL)
@@ -274,7 +273,7 @@ def test_every_text_inside_the_figure(name, size):
 
 
 @pytest.mark.parametrize(("name", "size"), CASES)
-def test_print_size_and_fonts(name, size):
+def test_print_size_and_fonts(figure, name, size):
     fig = figure(name, size)
     drawn(fig)
     width = fig.get_size_inches()[0]
@@ -287,7 +286,7 @@ def test_print_size_and_fonts(name, size):
 
 
 @pytest.mark.parametrize(("name", "size"), CASES)
-def test_labels_are_mathtext(name, size):
+def test_labels_are_mathtext(figure, name, size):
     fig = figure(name, size)
     drawn(fig)
     bad = []
@@ -308,7 +307,7 @@ MATH = {
 
 
 @pytest.mark.parametrize("name", list(MATH))
-def test_parameters_and_sequences_are_named_in_mathtext(name):
+def test_parameters_and_sequences_are_named_in_mathtext(figure, name):
     fig = figure(name, "two-column")
     every = " ".join(t.get_text() for a, _ in texts(fig) for t in (a.texts if isinstance(a, Legend) else [a]))
     every = every.replace("{", "").replace("}", "")
@@ -322,7 +321,7 @@ ITERATION_AXES = {"figure2": 3, "figure3": 2, "figure4": 2, "fan": 1, "figure2-s
 
 
 @pytest.mark.parametrize(("name", "size"), [(n, s) for n in ITERATION_AXES for s in SIZES])
-def test_iteration_axes_have_whole_number_ticks(name, size):
+def test_iteration_axes_have_whole_number_ticks(figure, name, size):
     fig = figure(name, size)
     drawn(fig)
     labelled = [ax for ax in fig.axes if re.match(r"(iteration|year) \$n\$", ax.get_xlabel())]
@@ -338,7 +337,7 @@ def test_iteration_axes_have_whole_number_ticks(name, size):
 
 
 @pytest.mark.parametrize(("name", "size"), CASES)
-def test_markers_inside_the_frame(name, size):
+def test_markers_inside_the_frame(figure, name, size):
     fig = figure(name, size)
     renderer = drawn(fig)
     px = renderer.points_to_pixels
@@ -360,7 +359,7 @@ def test_markers_inside_the_frame(name, size):
     assert cut == []
 
 
-def test_one_and_two_columns_plot_the_same_data():
+def test_one_and_two_columns_plot_the_same_data(report_figure):
     for name in plots.FIGURES:
         one, two = report_figure(name, "one-column"), report_figure(name, "two-column")
         assert one.csv_text() == two.csv_text()

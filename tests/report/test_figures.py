@@ -14,8 +14,8 @@ from symrecycle.report import figures as plots
 
 
 @pytest.fixture(scope="module")
-def figs():
-    return {name: f() for name, f in plots.FIGURES.items()}
+def figs(report_figure):
+    return {name: report_figure(name) for name in plots.FIGURES}
 
 
 def read_csv(data):
