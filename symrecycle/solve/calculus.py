@@ -236,7 +236,7 @@ def _solve_factor(f, p, n=N):
             ])
             if not fu.has(p):
                 try:
-                    return [back[0].subs(u, s) for s in _roots_in_base(fu, u)]
+                    return [back[0].subs(u, s) for s in _roots_in_base(fu, u, name=mu)]
                 except NotImplementedError as exc:
                     raise NotDerived(f"cannot solve {f} = 0 for {p}{_why(exc)}") from exc
     try:
@@ -253,16 +253,17 @@ def _why(exc):
     return f": {exc}" if isinstance(exc, _NoClosedForm) else ""
 
 
-def _solve(f, x):
-    """``sympy.solve(f, x)``; ``_NoClosedForm`` first where :func:`_no_root_formula` gives a reason."""
-    why = _no_root_formula(f, x)
+def _solve(f, x, name=None):
+    """``sympy.solve(f, x)``; ``_NoClosedForm`` first where :func:`_no_root_formula` gives a reason (in
+    which ``x`` is called ``name``, where given)."""
+    why = _no_root_formula(f, x, name)
     if why is not None:
         raise _NoClosedForm(why)
     return sp.solve(f, x)
 
 
-def _no_root_formula(f, x):
-    """Why ``f = 0`` has no general root formula in ``x``; else None.
+def _no_root_formula(f, x, name=None):
+    """Why ``f = 0`` has no general root formula in ``x`` (called ``name`` where given); else None.
 
     ``f`` written out must be a sum of ``c * x**e`` (each ``c`` and ``e`` free of ``x``) with three or
     more different powers, an exponent that is a symbol's expression, and differences that are
@@ -306,12 +307,12 @@ def _no_root_formula(f, x):
     if len([g for g in sp.Mul.make_args(sp.factor(f)) if g.has(x)]) > 1:
         return None  # a product: a factor may have roots in closed form
     shown = ", ".join(sp.sstr(e) for e in exps)
-    return (f"a sum of {len(exps)} powers of {x} (exponents {shown}), not all multiples of one: "
-            "no general root formula")
+    return (f"a sum of {len(exps)} powers of {x if name is None else name} (exponents {shown}), not all "
+            "multiples of one: no general root formula")
 
 
-def _roots_in_base(expr, u):
-    """Nonnegative roots of a sum of ``c * u**e`` with symbolic exponents e.
+def _roots_in_base(expr, u, name=None):
+    """Nonnegative roots of a sum of ``c * u**e`` with symbolic exponents e (``u`` standing for ``name``).
 
     The smallest exponent ``k`` (``e - k >= 0`` provably for every term) is
     factored out first: ``u - u**n = u * (1 - u**(n-1))``.
@@ -329,7 +330,7 @@ def _roots_in_base(expr, u):
     for g in sp.Mul.make_args(sp.factor(rest)):
         g = g.as_base_exp()[0]
         if g.has(u):
-            roots += _solve(g, u)
+            roots += _solve(g, u, name)
     return list(dict.fromkeys(roots))
 
 
