@@ -15,7 +15,11 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-import symrecycle as sr
+from symrecycle.cli.main import sympy_cache_size
+
+sympy_cache_size()  # SymPy's cache as the program has it (before SymPy is imported; subprocesses inherit it)
+
+import symrecycle as sr  # noqa: E402
 
 # No example database on disk (keeps the checkout clean); no per-example
 # deadline: a SymPy substitution may take a few milliseconds more on CI. Two profiles:

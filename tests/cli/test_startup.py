@@ -155,3 +155,19 @@ def test_a_closed_stdout_still_leaves_with_the_status_of_the_command():
     assert p.returncode == 2, p.stderr
     assert "nosuchmodel" in p.stderr
     assert "Traceback" not in p.stderr
+
+
+@pytest.mark.parametrize(("env", "size"), [(None, 10000), ("500", 500)])
+def test_the_program_gives_sympy_a_larger_cache_unless_the_environment_says(env, size):
+    code = ("import atexit, sys\n"
+            "atexit.register(lambda: print('cache', __import__('sympy').core.cache.SYMPY_CACHE_SIZE))\n"
+            "sys.argv = ['symrecycle', 'derive', 'kickstarting', 'limit', '--no-cache']\n"
+            "from symrecycle.cli.main import run\n"
+            "run()\n")
+    environ = {k: v for k, v in os.environ.items() if k != "SYMPY_CACHE_SIZE"}
+    if env is not None:
+        environ["SYMPY_CACHE_SIZE"] = env
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False,
+                       env=environ)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.rstrip().endswith(f"cache {size}")
