@@ -25,8 +25,9 @@ COMMANDS = {
 _AGAIN = 0.5  # seconds between repeats of the time limit's alarm
 
 #: entries of SymPy's cache in the program (SymPy's own default: 1000). A derivation asks SymPy the
-#: same questions again across its steps: with 10000, the tests of systems and sums over roots took
-#: 36 s instead of 40 s, for 25-40 MB more memory. ``SYMPY_CACHE_SIZE`` in the environment wins.
+#: same questions again across its steps: with 10000, the tests of systems and sums over roots took 6 %
+#: less time (35.8 s against 38.2 s, medians of four pairs) for 42 MB more memory (172 MB against
+#: 129 MB). ``SYMPY_CACHE_SIZE`` in the environment wins.
 SYMPY_CACHE_SIZE = "10000"
 
 
