@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from symrecycle.cli.main import sympy_cache_size
+from symrecycle.core.runtime import collector_thresholds, sympy_cache_size
 
 sympy_cache_size()  # SymPy's cache as the program has it (before SymPy is imported; subprocesses inherit it)
+collector_thresholds()  # and the garbage collector's
 
 import symrecycle as sr  # noqa: E402
 

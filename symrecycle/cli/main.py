@@ -10,6 +10,7 @@ import os
 import sys
 
 from ..core import progress as _progress
+from ..core.runtime import collector_thresholds, sympy_cache_size
 from .commands import cmd_cache, cmd_derive, cmd_eval, cmd_models, cmd_summary
 from .common import Progress, _is_not_derived, _no_closed_form, _one_line
 from .numbers import cmd_check, cmd_cross_check, cmd_iterate, cmd_mc, cmd_reproduce, cmd_sensitivity
@@ -23,22 +24,6 @@ COMMANDS = {
 
 
 _AGAIN = 0.5  # seconds between repeats of the time limit's alarm
-
-#: entries of SymPy's cache in the program (SymPy's own default: 1000). A derivation asks SymPy the
-#: same questions again across its steps: with 10000, the tests of systems and sums over roots took 6 %
-#: less time (35.8 s against 38.2 s, medians of four pairs) for 42 MB more memory (172 MB against
-#: 129 MB). ``SYMPY_CACHE_SIZE`` in the environment wins.
-SYMPY_CACHE_SIZE = "10000"
-
-
-def sympy_cache_size() -> None:
-    """Give SymPy's cache :data:`SYMPY_CACHE_SIZE` entries in this process (and the processes it starts),
-    unless ``SYMPY_CACHE_SIZE`` is set; SymPy reads it once, when it is imported, so call this before.
-
-    The program (:func:`run`) does; in Python, set ``SYMPY_CACHE_SIZE`` before importing SymPy.
-    """
-    os.environ.setdefault("SYMPY_CACHE_SIZE", SYMPY_CACHE_SIZE)
-
 
 class _OverBudget(BaseException):
     """The command's time limit passed (a BaseException: the engine's handlers let it through)."""
@@ -172,6 +157,7 @@ def run():
     end the process by SIGINT instead of with the status.
     """
     sympy_cache_size()
+    collector_thresholds()
     status = main()
     _flush()
     atexit._run_exitfuncs()

@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection, wait
 
 from ..core import sym as _sym
+from ..core.runtime import collector_thresholds
 from . import forks as _forks
 
 __all__ = ["Cancelled", "TaskFailed", "TimedOut", "WorkerDied", "run_tasks", "thread_pool", "workers"]
@@ -101,6 +102,7 @@ class TaskFailed:
 def _serve(module, inp_fd: int, out_fd: int):
     """A worker's loop on its pipes: import ``module``, say so, then ``(func, args)`` in, result out."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    collector_thresholds()  # the program's (forked or not, a worker is one of its processes)
     inp, out = Connection(inp_fd, writable=False), Connection(out_fd, readable=False)
     os.dup2(2, 1)  # what a task prints goes to stderr, not into the answers
     importlib.import_module(module)  # before the clock of the first task starts

@@ -17,6 +17,7 @@ import sys
 import pytest
 
 import symrecycle as sr
+from symrecycle.core.runtime import COLLECTOR_THRESHOLDS
 
 HEAVY = ("matplotlib", "scipy", "SALib", "pandas")
 #: the engine: not for parsing the command line or ``--help``
@@ -159,8 +160,10 @@ def test_a_closed_stdout_still_leaves_with_the_status_of_the_command():
 
 @pytest.mark.parametrize(("env", "size"), [(None, 10000), ("500", 500)])
 def test_the_program_gives_sympy_a_larger_cache_unless_the_environment_says(env, size):
-    code = ("import atexit, sys\n"
-            "atexit.register(lambda: print('cache', __import__('sympy').core.cache.SYMPY_CACHE_SIZE))\n"
+    # and the garbage collector its thresholds (Python's own are 700, 10, 10)
+    code = ("import atexit, gc, sys\n"
+            "atexit.register(lambda: print('cache', __import__('sympy').core.cache.SYMPY_CACHE_SIZE,\n"
+            "                              'collector', *gc.get_threshold()))\n"
             "sys.argv = ['symrecycle', 'derive', 'kickstarting', 'limit', '--no-cache']\n"
             "from symrecycle.cli.main import run\n"
             "run()\n")
@@ -170,4 +173,4 @@ def test_the_program_gives_sympy_a_larger_cache_unless_the_environment_says(env,
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False,
                        env=environ)
     assert p.returncode == 0, p.stderr
-    assert p.stdout.rstrip().endswith(f"cache {size}")
+    assert p.stdout.rstrip().endswith(f"cache {size} collector {' '.join(map(str, COLLECTOR_THRESHOLDS))}")

@@ -4,6 +4,7 @@ and a server that is gone, or a fork of the parent, gets a server of its own."""
 from __future__ import annotations
 
 import errno
+import gc
 import json
 import os
 import signal
@@ -13,6 +14,7 @@ import time
 
 import pytest
 
+from symrecycle.core.runtime import COLLECTOR_THRESHOLDS
 from symrecycle.numeric import forks as _forks
 from symrecycle.numeric import pool as _processes
 
@@ -94,6 +96,14 @@ def test_without_forks_the_worker_is_a_fresh_interpreter(monkeypatch):
     t = time.monotonic()
     assert _processes.run_tasks(os.getppid, [()], workers=1) == [os.getpid()]
     assert time.monotonic() - t < 60
+
+
+@pytest.mark.parametrize("forked", [True, False])
+def test_a_worker_has_the_programs_collector_thresholds(monkeypatch, forked):
+    # forked from the server, or a fresh interpreter: neither inherits this process's (set by conftest)
+    if not forked:
+        monkeypatch.setattr(_forks, "available", lambda: False)
+    assert _processes.run_tasks(gc.get_threshold, [()], workers=1) == [COLLECTOR_THRESHOLDS]
 
 
 def _imported(name):
