@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+import weakref
 
 import numpy as np
 import pytest
@@ -68,8 +69,15 @@ NAMES = (*plots.FIGURES, "fan", "hist")
 CASES = [(n, s) for n in NAMES for s in SIZES]
 
 
+#: the shared figures laid out so far: the tests here only read a figure, so one layout serves them all
+_LAID_OUT = weakref.WeakSet()
+
+
 def drawn(fig):
-    fig.draw_without_rendering()
+    """The renderer of ``fig``, laid out as saving it would lay it out (once per figure)."""
+    if fig not in _LAID_OUT:
+        fig.draw_without_rendering()
+        _LAID_OUT.add(fig)
     return fig.canvas.get_renderer()
 
 
