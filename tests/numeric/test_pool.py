@@ -69,6 +69,19 @@ def _children(pid):
     return out
 
 
+#: seconds of CPU a worker has spent on its task when it is taken to be at its work
+BUSY = 0.3
+
+
+def _cpu(pid):
+    """Seconds of CPU ``pid`` has used (infinite once it is gone: nothing to wait for)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return math.inf
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _workers(pid):
     """The worker processes of ``pid`` and their parents: its fork server's children, else its own."""
     kids = _children(pid)
@@ -91,7 +104,8 @@ def test_a_signal_to_the_process_group_ends_reproduce_in_two_seconds(tmp_path, s
         time.sleep(0.2)
     workers, kids = _workers(p.pid)
     assert len(workers) >= 2, "the worker processes did not start"
-    time.sleep(1)
+    while min(map(_cpu, workers)) < BUSY and time.monotonic() < deadline:  # each one at its work
+        time.sleep(0.05)
     t = time.monotonic()
     os.killpg(p.pid, sig)
     try:
