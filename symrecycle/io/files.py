@@ -18,6 +18,11 @@ import threading
 import uuid
 from pathlib import Path
 
+try:
+    import fcntl as _fcntl
+except ImportError:  # pragma: no cover - Windows: the marker is updated under the thread lock only
+    _fcntl = None
+
 __all__ = [
     "MARKER", "atomic", "check_replaceable", "write_file", "write_bytes", "write_text", "mark_folder",
     "force_folder"
@@ -30,7 +35,8 @@ _HEADER = ("This directory is written by symrecycle (reproduce / derivations).\n
            "Files it wrote here (a re-run replaces these only):\n")
 #: output folders accepted with ``force``: their other files may be replaced too
 _FORCED: set = set()
-#: one marker update at a time (reproduce writes from two threads)
+#: one marker update at a time in this process (reproduce writes from two threads); between processes
+#: (reproduce's workers write into its folder too), an exclusive ``flock`` on the folder, :func:`_held`
 _LOCK = threading.RLock()
 
 
@@ -249,9 +255,33 @@ def check_replaceable(path):
 def _record(path: Path):
     """List ``path`` (with its digest) in its folder's marker, where the folder is an output folder."""
     folder = path.parent
-    with _LOCK:
+    with _held(folder):
         listed = _written(folder) if (folder / MARKER).exists() else None
         if listed is None:
             return
         listed[path.name] = _digest(path)
         write_text(folder / MARKER, _HEADER + "".join(f"{listed[n]}  {n}\n" for n in sorted(listed)))
+
+
+@contextlib.contextmanager
+def _held(folder: Path):
+    """The marker of ``folder`` read and written by one thread of one process at a time: the thread lock,
+    and an exclusive ``flock`` on the folder itself (read, updated and written back by processes at once,
+    the marker lost the entries of all but one, and a re-run then refused those files as not ours).
+    Where the folder cannot be locked (no ``flock`` on the platform or the file system), the thread lock
+    alone."""
+    with _LOCK:
+        fd = None
+        if _fcntl is not None:
+            try:
+                fd = os.open(folder, os.O_RDONLY)
+                _fcntl.flock(fd, _fcntl.LOCK_EX)
+            except OSError:
+                if fd is not None:
+                    os.close(fd)
+                fd = None
+        try:
+            yield
+        finally:
+            if fd is not None:
+                os.close(fd)  # and with it the lock

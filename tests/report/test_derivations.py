@@ -231,6 +231,9 @@ def test_reproduce_writes_a_report_linking_every_file(tmp_path, monkeypatch, run
         <= common
     assert [name for name in sorted(common) if ours[name] != theirs[name]] == []
     assert reproduce.prepare_out_dir(out) == out  # running again into its own directory is allowed
+    # and may replace every file: each one is listed, whichever process wrote it (this one or a worker)
+    listed = {line.partition("  ")[2] for line in (out / MARKER).read_text().splitlines()[2:]}
+    assert listed == set(files(out))
 
 
 def test_a_figure_script_draws_one_column_on_request(tmp_path, capsys):
