@@ -266,8 +266,8 @@ def _record(path: Path):
 @contextlib.contextmanager
 def _held(folder: Path):
     """The marker of ``folder`` read and written by one thread of one process at a time: the thread lock,
-    and an exclusive ``flock`` on the folder itself (read, updated and written back by processes at once,
-    the marker lost the entries of all but one, and a re-run then refused those files as not ours).
+    and an exclusive ``flock`` on the folder itself (read, updated and written back by two processes at
+    once, the marker kept only one's new entry, and a re-run then refused the other file as not ours).
     Where the folder cannot be locked (no ``flock`` on the platform or the file system), the thread lock
     alone."""
     with _LOCK:
