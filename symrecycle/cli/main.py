@@ -25,6 +25,7 @@ COMMANDS = {
 
 _AGAIN = 0.5  # seconds between repeats of the time limit's alarm
 
+
 class _OverBudget(BaseException):
     """The command's time limit passed (a BaseException: the engine's handlers let it through)."""
 

@@ -159,8 +159,8 @@ def test_a_closed_stdout_still_leaves_with_the_status_of_the_command():
 
 
 @pytest.mark.parametrize(("env", "size"), [(None, 10000), ("500", 500)])
-def test_the_program_gives_sympy_a_larger_cache_unless_the_environment_says(env, size):
-    # and the garbage collector its thresholds (Python's own are 700, 10, 10)
+def test_the_program_sets_sympys_cache_unless_the_environment_does_and_the_collectors_thresholds(env, size):
+    # (Python's own thresholds are 700, 10, 10)
     code = ("import atexit, gc, sys\n"
             "atexit.register(lambda: print('cache', __import__('sympy').core.cache.SYMPY_CACHE_SIZE,\n"
             "                              'collector', *gc.get_threshold()))\n"

@@ -57,16 +57,17 @@ def test_cancel_stops_every_worker_at_once():
     assert not multiprocessing.active_children()
 
 
+def _stat(pid):
+    """The fields of ``/proc/<pid>/stat`` after the command's name (state, parent, ...); None once gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
 def _children(pid):
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            out.append(int(stat.parent.name))
-    return out
+    kids = (int(d.name) for d in Path("/proc").glob("[0-9]*"))
+    return [k for k in kids if (fields := _stat(k)) is not None and int(fields[1]) == pid]
 
 
 #: seconds of CPU a worker has spent on its task when it is taken to be at its work
@@ -75,11 +76,8 @@ BUSY = 0.3
 
 def _cpu(pid):
     """Seconds of CPU ``pid`` has used (infinite once it is gone: nothing to wait for)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return math.inf
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    fields = _stat(pid)
+    return math.inf if fields is None else (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _workers(pid):
@@ -118,8 +116,7 @@ def test_a_signal_to_the_process_group_ends_reproduce_in_two_seconds(tmp_path, s
     assert p.returncode == status, err.decode()[-2000:]
     assert err.decode().strip() == f"symrecycle: {word}", err.decode()
     time.sleep(0.5)
-    assert not [w for w in {*workers, *kids} if Path(f"/proc/{w}").exists()
-                and "Z" not in Path(f"/proc/{w}/stat").read_text().rsplit(")", 1)[1].split()[0]]
+    assert not [w for w in {*workers, *kids} if (fields := _stat(w)) is not None and "Z" not in fields[0]]
     assert not list(out.glob("*.tmp"))
     assert not list(out.glob(".*.tmp"))
     assert (out / MARKER).exists()
